@@ -1,0 +1,241 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emberkv/ember/store"
+	"github.com/tidwall/redcon"
+)
+
+// client is one connection's state.
+type client struct {
+	srv  *Server
+	conn redcon.Conn
+	req  *requestConn // nil for connections not accepted by Serve (tests)
+	id   int64
+	addr string
+	laddr string
+
+	w        replyWriter
+	dbIndex  int
+	db       *store.DB // the selected database; a held view inside EXEC
+	authed   bool
+	closing  bool
+	created  time.Time
+	lastCmd  string
+
+	// info is what CLIENT LIST shows and other goroutines read.
+	mu      sync.Mutex
+	name    string
+	libName string
+	libVer  string
+
+	lastInteraction atomic.Int64 // Unix ms
+	killed          atomic.Bool
+
+	multi   *multiState
+	inExec  *store.Locked // the shards EXEC holds while it runs
+	watch   store.Watch
+	watched []watchedKey
+}
+
+type watchedKey struct {
+	db  int
+	key string
+}
+
+func (c *client) needsAuth() bool {
+	return !c.authed && c.srv.password() != ""
+}
+
+func (c *client) setAuthed(v bool) {
+	c.authed = v
+	if c.req != nil {
+		c.req.needAuth.Store(c.needsAuth())
+	}
+}
+
+// dispatch runs one command from the wire: Redis's processCommand.
+func (c *client) dispatch(args [][]byte) {
+	now := time.Now()
+	c.lastInteraction.Store(now.UnixMilli())
+	cmd := c.srv.table.lookupName(args[0])
+	if cmd == nil {
+		c.reject(nil, unknownCommandError(args))
+		return
+	}
+	if cmd.subs != nil && len(args) >= 2 {
+		sub := cmd.subs[strings.ToLower(string(args[1]))]
+		if sub == nil {
+			c.reject(cmd, fmt.Sprintf(errUnknownSubcommand, args[1], strings.ToUpper(cmd.name)))
+			return
+		}
+		cmd = sub
+	}
+	if !cmd.arityOK(len(args)) {
+		c.reject(cmd, fmt.Sprintf(errWrongArity, cmd.name))
+		return
+	}
+	if c.needsAuth() && cmd.flags&flagNoAuth == 0 {
+		c.reject(cmd, errNoAuth)
+		return
+	}
+	if msg := c.srv.errorOverride(); msg != "" {
+		c.w.error(msg)
+		return
+	}
+	if c.multi != nil && !cmd.runsInMulti() {
+		if cmd.flags&flagNoMulti != 0 {
+			c.reject(cmd, errCommandInMulti)
+			return
+		}
+		c.multi.queue(cmd, args)
+		c.w.simple("QUEUED")
+		return
+	}
+	c.call(cmd, args, now)
+}
+
+// runsInMulti: the commands MULTI runs at once instead of queueing.
+func (cmd *command) runsInMulti() bool {
+	switch cmd.name {
+	case "exec", "discard", "multi", "watch", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+// call runs a command and records its statistics.
+func (c *client) call(cmd *command, args [][]byte, start time.Time) {
+	errsBefore := c.w.errors
+	cmd.handler(c, args)
+	st := &c.srv.stats.commands[cmd.id]
+	st.calls.Add(1)
+	st.usec.Add(time.Since(start).Microseconds())
+	if c.w.errors != errsBefore {
+		st.failed.Add(1)
+		c.srv.stats.countError(c.w.lastErr)
+	}
+	c.lastCmd = cmd.name
+	c.srv.stats.commandsProcessed.Add(1)
+}
+
+// reject answers a command that cannot run; inside MULTI it also dooms
+// the transaction, as Redis's rejectCommand does.
+func (c *client) reject(cmd *command, msg string) {
+	if cmd != nil {
+		c.srv.stats.commands[cmd.id].rejected.Add(1)
+	}
+	c.srv.stats.countError(msg)
+	if c.multi != nil {
+		c.multi.failed = true
+	}
+	c.w.error(msg)
+}
+
+// unknownCommandError formats Redis's reply for an unknown command: the
+// name in its original case, then up to 128 bytes of quoted arguments.
+func unknownCommandError(args [][]byte) string {
+	var b strings.Builder
+	for _, a := range args[1:] {
+		if b.Len() >= 128 {
+			break
+		}
+		room := 128 - b.Len()
+		if len(a) > room {
+			a = a[:room]
+		}
+		b.WriteByte('\'')
+		b.Write(a)
+		b.WriteString("' ")
+	}
+	return fmt.Sprintf(errUnknownCommand, args[0], b.String())
+}
+
+// serveRESP is redcon's handler: run the command and, once the pipelined
+// batch is done, hand all its replies to redcon in one piece.
+func (s *Server) serveRESP(conn redcon.Conn, rc redcon.Command) {
+	c, _ := conn.Context().(*client)
+	if c == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic while serving a client; closing its connection",
+				slog.Int64("id", c.id), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+			c.w.buf = c.w.buf[:0]
+			c.w.error("ERR internal error")
+			c.flush()
+			conn.Close()
+		}
+	}()
+	if c.killed.Load() {
+		conn.Close()
+		return
+	}
+	c.dispatch(rc.Args)
+	if c.closing {
+		c.flush()
+		conn.Close()
+		return
+	}
+	if len(conn.PeekPipeline()) == 0 || len(c.w.buf) > 64*1024 {
+		c.flush()
+	}
+}
+
+// flush hands buffered replies to redcon, which writes them at the end of
+// the batch.
+func (c *client) flush() {
+	if len(c.w.buf) == 0 {
+		return
+	}
+	c.conn.WriteRaw(c.w.buf)
+	if cap(c.w.buf) > 1<<20 {
+		c.w.buf = nil
+	} else {
+		c.w.buf = c.w.buf[:0]
+	}
+}
+
+// reset is RESET: the connection returns to its state right after connect.
+func (c *client) reset() {
+	c.discardMulti()
+	c.unwatchAll()
+	c.selectDB(0)
+	c.w.resp3 = false
+	c.mu.Lock()
+	c.name = ""
+	c.mu.Unlock()
+	c.setAuthed(false)
+}
+
+func (c *client) selectDB(i int) {
+	c.dbIndex = i
+	if c.inExec != nil {
+		c.db = c.inExec.DB(i)
+		return
+	}
+	c.db = c.srv.store.DB(i)
+}
+
+// dbAt returns database i as this client may use it now: a held view
+// inside EXEC, the shared one otherwise.
+func (c *client) dbAt(i int) *store.DB {
+	if c.inExec != nil {
+		return c.inExec.DB(i)
+	}
+	return c.srv.store.DB(i)
+}
+
+// storeLocked tells whether EXEC holds every shard, so that whole-store
+// operations (FLUSHALL, SWAPDB) must not lock again.
+func (c *client) storeLocked() bool {
+	return c.inExec != nil
+}

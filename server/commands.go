@@ -1,0 +1,18 @@
+package server
+
+// commandRows is Ember's command table: every command group contributes its
+// rows, and newCommandTable checks and indexes them.
+func commandRows() []*command {
+	var rows []*command
+	for _, group := range [][]*command{
+		connectionCommands,
+		transactionCommands,
+		stringCommands,
+	} {
+		rows = append(rows, group...)
+	}
+	return rows
+}
+
+// acl splits a space-separated list of ACL categories.
+func acl(s string) []string { return splitFields(s) }

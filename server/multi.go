@@ -1,0 +1,143 @@
+package server
+
+import (
+	"time"
+
+	"github.com/emberkv/ember/store"
+)
+
+// multiState is a transaction being queued after MULTI.
+type multiState struct {
+	cmds   []queuedCommand
+	failed bool // a command was rejected while queueing: EXEC aborts
+}
+
+type queuedCommand struct {
+	cmd  *command
+	args [][]byte
+}
+
+func (m *multiState) queue(cmd *command, args [][]byte) {
+	// redcon's arguments alias a per-command buffer: safe to keep.
+	m.cmds = append(m.cmds, queuedCommand{cmd, args})
+}
+
+func (c *client) discardMulti() {
+	c.multi = nil
+}
+
+func (c *client) unwatchAll() {
+	for _, wk := range c.watched {
+		c.srv.store.DB(wk.db).Unwatch(wk.key, &c.watch)
+	}
+	c.watched = c.watched[:0]
+	c.watch.Reset()
+}
+
+func cmdMulti(c *client, args [][]byte) {
+	if c.multi != nil {
+		c.w.error(errMultiNested)
+		return
+	}
+	c.multi = &multiState{}
+	c.w.ok()
+}
+
+func cmdDiscard(c *client, args [][]byte) {
+	if c.multi == nil {
+		c.w.error(errDiscardNoMulti)
+		return
+	}
+	c.discardMulti()
+	c.unwatchAll()
+	c.w.ok()
+}
+
+func cmdWatch(c *client, args [][]byte) {
+	if c.multi != nil {
+		c.w.error(errWatchInMulti)
+		return
+	}
+	for _, a := range args[1:] {
+		key := string(a)
+		already := false
+		for _, wk := range c.watched {
+			if wk.db == c.dbIndex && wk.key == key {
+				already = true
+				break
+			}
+		}
+		if already {
+			continue
+		}
+		c.db.Watch(key, &c.watch)
+		c.watched = append(c.watched, watchedKey{c.dbIndex, key})
+	}
+	c.w.ok()
+}
+
+func cmdUnwatch(c *client, args [][]byte) {
+	c.unwatchAll()
+	c.w.ok()
+}
+
+// cmdExec runs the queued commands atomically: it takes every shard they
+// can touch, in the store's fixed order, before running the first one.
+func cmdExec(c *client, args [][]byte) {
+	m := c.multi
+	if m == nil {
+		c.w.error(errExecNoMulti)
+		return
+	}
+	c.multi = nil
+	if m.failed {
+		c.unwatchAll()
+		c.w.error(errExecAbort)
+		return
+	}
+	locked := c.lockFor(m.cmds)
+	// A watched key whose TTL passed since WATCH counts as changed.
+	for _, wk := range c.watched {
+		locked.DB(wk.db).ExpireWatched(wk.key)
+	}
+	if c.watch.Dirty() {
+		locked.Unlock()
+		c.unwatchAll()
+		c.w.nullArray()
+		return
+	}
+	c.w.array(len(m.cmds))
+	saved := c.db
+	c.inExec = locked
+	c.db = locked.DB(c.dbIndex)
+	for _, q := range m.cmds {
+		c.call(q.cmd, q.args, time.Now())
+	}
+	c.inExec = nil
+	locked.Unlock()
+	if c.dbIndex == saved.Index() {
+		c.db = saved
+	} else {
+		c.selectDB(c.dbIndex)
+	}
+	c.unwatchAll()
+}
+
+// lockFor takes the shards a transaction needs: its key arguments, its
+// watched keys, or everything when a command reaches beyond its keys.
+func (c *client) lockFor(cmds []queuedCommand) *store.Locked {
+	var refs []store.KeyRef
+	db := c.dbIndex
+	for _, q := range cmds {
+		if q.cmd.scope != scopeKeys || q.cmd.flags&flagMovableKeys != 0 {
+			return c.srv.store.LockAll()
+		}
+		for _, i := range q.cmd.keyIndexes(q.args) {
+			refs = append(refs, store.KeyRef{DB: db, Key: string(q.args[i])})
+		}
+	}
+	for _, wk := range c.watched {
+		refs = append(refs, store.KeyRef{DB: wk.db, Key: wk.key})
+	}
+	return c.srv.store.LockKeys(refs)
+}

@@ -1,0 +1,37 @@
+package server
+
+import (
+	"github.com/emberkv/ember/store"
+)
+
+var storeSetAlways = store.SetOptions{}
+
+// storeError answers a store error with Redis's text: the one place where
+// the store's sentinels meet the wire.
+func (c *client) storeError(err error) {
+	c.w.error(storeErrorText(err))
+}
+
+func storeErrorText(err error) string {
+	switch err {
+	case store.ErrWrongType:
+		return errWrongType
+	case store.ErrNotInteger:
+		return errNotInteger
+	case store.ErrNotFloat:
+		return errNotFloat
+	case store.ErrOverflow:
+		return errOverflow
+	case store.ErrNaNOrInf:
+		return errNaNOrInf
+	case store.ErrNoSuchKey:
+		return errNoSuchKey
+	case store.ErrTooLarge:
+		return errStringTooLong
+	case store.ErrOffsetOutOfRange:
+		return errOffsetRange
+	case store.ErrDBIndex:
+		return errDBIndex
+	}
+	return "ERR " + err.Error()
+}

@@ -1,0 +1,218 @@
+package store
+
+// DB is one numbered database. Its methods lock the shards they touch,
+// except on a view obtained from Locked.DB, whose shards are already held.
+type DB struct {
+	store  *Store
+	index  int
+	shards []*shard
+	held   bool
+}
+
+// Index returns the database number.
+func (db *DB) Index() int { return db.index }
+
+// lockKey locks and returns the shard holding key, with the key's hash.
+func (db *DB) lockKey(key string) (*shard, uint64) {
+	h := db.store.hash(key)
+	sh := db.shards[h>>db.store.shift]
+	if !db.held {
+		sh.mu.Lock()
+	}
+	return sh, h
+}
+
+func (db *DB) unlock(sh *shard) {
+	if !db.held {
+		sh.mu.Unlock()
+	}
+}
+
+// keyRefs hashes keys and returns each key's shard index.
+func (db *DB) shardIndexes(keys []string, hashes []uint64) []int {
+	idx := make([]int, len(keys))
+	for i, k := range keys {
+		hashes[i] = db.store.hash(k)
+		idx[i] = int(hashes[i] >> db.store.shift)
+	}
+	return idx
+}
+
+// lockKeys locks the shards holding keys, in ascending order, and returns
+// the keys' hashes and the locked shard indexes for unlockShards.
+func (db *DB) lockKeys(keys []string) ([]uint64, []int) {
+	hashes := make([]uint64, len(keys))
+	idx := db.shardIndexes(keys, hashes)
+	order := append([]int(nil), idx...)
+	sortUnique(&order)
+	if !db.held {
+		for _, i := range order {
+			db.shards[i].mu.Lock()
+		}
+	}
+	return hashes, order
+}
+
+func (db *DB) unlockShards(order []int) {
+	if db.held {
+		return
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		db.shards[order[i]].mu.Unlock()
+	}
+}
+
+// lockAllShards locks every shard of the database.
+func (db *DB) lockAllShards() {
+	if db.held {
+		return
+	}
+	for _, sh := range db.shards {
+		sh.mu.Lock()
+	}
+}
+
+func (db *DB) unlockAllShards() {
+	if db.held {
+		return
+	}
+	for i := len(db.shards) - 1; i >= 0; i-- {
+		db.shards[i].mu.Unlock()
+	}
+}
+
+func (db *DB) shardOf(h uint64) *shard { return db.shards[h>>db.store.shift] }
+
+// lockPair locks the shards of two keys that may live in different
+// databases, in the store's fixed order (database, then shard).
+func lockPair(a *DB, ka string, b *DB, kb string) (sa *shard, ha uint64, sb *shard, hb uint64, unlock func()) {
+	ha, hb = a.store.hash(ka), b.store.hash(kb)
+	sa, sb = a.shardOf(ha), b.shardOf(hb)
+	if a.held && b.held {
+		return sa, ha, sb, hb, func() {}
+	}
+	if sa == sb {
+		sa.mu.Lock()
+		return sa, ha, sb, hb, sa.mu.Unlock
+	}
+	first, second := sa, sb
+	if a.index > b.index || (a.index == b.index && ha>>a.store.shift > hb>>b.store.shift) {
+		first, second = sb, sa
+	}
+	first.mu.Lock()
+	second.mu.Lock()
+	return sa, ha, sb, hb, func() {
+		second.mu.Unlock()
+		first.mu.Unlock()
+	}
+}
+
+// Size returns the number of keys, counting keys that expired but were not
+// reclaimed yet, as Redis's DBSIZE does.
+func (db *DB) Size() int {
+	db.lockAllShards()
+	defer db.unlockAllShards()
+	n := 0
+	for _, sh := range db.shards {
+		n += sh.data.items.Len()
+	}
+	return n
+}
+
+// KeyspaceStats are the counts INFO keyspace reports.
+type KeyspaceStats struct {
+	Keys    int
+	Expires int
+	AvgTTL  int64 // average remaining TTL in ms of keys with one
+}
+
+// Stats returns the database's key counts. Shards are visited one at a time,
+// so the figures are approximate under concurrent writes.
+func (db *DB) Stats() KeyspaceStats {
+	var st KeyspaceStats
+	for _, sh := range db.shards {
+		if !db.held {
+			sh.mu.Lock()
+		}
+		st.Keys += sh.data.items.Len()
+		st.Expires += len(sh.data.volatile)
+		db.unlock(sh)
+	}
+	return st
+}
+
+// UsedBytes estimates the memory the database's keys and values take.
+func (db *DB) UsedBytes() int64 {
+	var n int64
+	for _, sh := range db.shards {
+		if !db.held {
+			sh.mu.Lock()
+		}
+		n += sh.data.usedBytes
+		db.unlock(sh)
+	}
+	return n
+}
+
+// Flush removes every key, as FLUSHDB does. Watchers of existing keys are
+// notified.
+func (db *DB) Flush() {
+	db.lockAllShards()
+	defer db.unlockAllShards()
+	db.flushLocked()
+}
+
+func (db *DB) flushLocked() {
+	for _, sh := range db.shards {
+		sh.touchWatchedIfExists(sh.data)
+		sh.data = newShardData()
+	}
+}
+
+// UsedBytes estimates the memory all databases' keys and values take.
+func (s *Store) UsedBytes() int64 {
+	var n int64
+	for _, db := range s.dbs {
+		n += db.UsedBytes()
+	}
+	return n
+}
+
+// Watch registers w on key, for WATCH. A key that has already expired is
+// reclaimed first, so that its removal does not count as a change.
+func (db *DB) Watch(key string, w *Watch) {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	sh.current(key, h, db.store.nowMs())
+	if sh.watched == nil {
+		sh.watched = make(map[string][]*Watch)
+	}
+	key = clone(key)
+	sh.watched[key] = append(sh.watched[key], w)
+}
+
+// Unwatch removes w from key.
+func (db *DB) Unwatch(key string, w *Watch) {
+	sh, _ := db.lockKey(key)
+	defer db.unlock(sh)
+	ws := sh.watched[key]
+	for i, x := range ws {
+		if x == w {
+			ws = append(ws[:i], ws[i+1:]...)
+			break
+		}
+	}
+	if len(ws) == 0 {
+		delete(sh.watched, key)
+	} else {
+		sh.watched[key] = ws
+	}
+}
+
+// ExpireWatched reclaims key if its TTL has passed, so that a watched key
+// that expired since WATCH makes EXEC fail, as in Redis.
+func (db *DB) ExpireWatched(key string) {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	sh.current(key, h, db.store.nowMs())
+}

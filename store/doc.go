@@ -1,0 +1,16 @@
+// Package store is Ember's embeddable keyspace: a set of numbered databases,
+// each split into a power-of-two number of shards chosen by a hash of the key.
+//
+// Every shard guards its own index (a golang-lru simplelru.LRU, whose recency
+// order the eviction work uses) with its own mutex, so commands on different
+// keys rarely contend. Entries carry an absolute expiry in Unix milliseconds;
+// expiry is lazy (an expired key is never visible) and an active sweeper
+// reclaims keys nobody touches again.
+//
+// The store knows nothing of the network: the server package maps its
+// sentinel errors to Redis's wire texts, and the persistence package writes
+// and reads it through the same API.
+//
+// Values handed to the store are kept, not copied: a caller must not modify a
+// []byte after passing it in, and must not modify one the store returns.
+package store

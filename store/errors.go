@@ -1,0 +1,25 @@
+package store
+
+import "errors"
+
+// The store's errors. The server maps each to Redis's exact reply text.
+var (
+	// ErrWrongType: the key holds a value of another type.
+	ErrWrongType = errors.New("store: operation against a key holding the wrong kind of value")
+	// ErrNotInteger: the value, or an argument, is not a 64-bit integer.
+	ErrNotInteger = errors.New("store: value is not an integer or out of range")
+	// ErrNotFloat: the value is not a valid float.
+	ErrNotFloat = errors.New("store: value is not a valid float")
+	// ErrOverflow: an increment or decrement would overflow.
+	ErrOverflow = errors.New("store: increment or decrement would overflow")
+	// ErrNaNOrInf: a float increment would produce NaN or Infinity.
+	ErrNaNOrInf = errors.New("store: increment would produce NaN or Infinity")
+	// ErrNoSuchKey: the command needs a key that does not exist.
+	ErrNoSuchKey = errors.New("store: no such key")
+	// ErrTooLarge: the string would exceed the maximum allowed size.
+	ErrTooLarge = errors.New("store: string exceeds maximum allowed size")
+	// ErrOffsetOutOfRange: a SETRANGE offset is negative or too large.
+	ErrOffsetOutOfRange = errors.New("store: offset is out of range")
+	// ErrDBIndex: the database number is out of range.
+	ErrDBIndex = errors.New("store: DB index is out of range")
+)

@@ -1,0 +1,370 @@
+package store
+
+import (
+	"math/rand/v2"
+)
+
+// Del removes keys and returns how many existed.
+func (db *DB) Del(keys ...string) int {
+	if len(keys) == 1 {
+		sh, h := db.lockKey(keys[0])
+		defer db.unlock(sh)
+		if _, ok := sh.current(keys[0], h, db.store.nowMs()); ok {
+			sh.remove(keys[0], h)
+			return 1
+		}
+		return 0
+	}
+	hashes, order := db.lockKeys(keys)
+	defer db.unlockShards(order)
+	now := db.store.nowMs()
+	n := 0
+	for i, k := range keys {
+		sh := db.shardOf(hashes[i])
+		if _, ok := sh.current(k, hashes[i], now); ok {
+			sh.remove(k, hashes[i])
+			n++
+		}
+	}
+	return n
+}
+
+// Exists counts how many of keys exist; a key named twice counts twice.
+func (db *DB) Exists(keys ...string) int {
+	hashes, order := db.lockKeys(keys)
+	defer db.unlockShards(order)
+	now := db.store.nowMs()
+	n := 0
+	for i, k := range keys {
+		if _, ok := db.shardOf(hashes[i]).peek(k, now); ok {
+			n++
+		}
+	}
+	return n
+}
+
+// Touch marks keys as recently used and counts those that exist.
+func (db *DB) Touch(keys ...string) int {
+	hashes, order := db.lockKeys(keys)
+	defer db.unlockShards(order)
+	now := db.store.nowMs()
+	n := 0
+	for i, k := range keys {
+		if _, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], now); ok {
+			n++
+		}
+	}
+	return n
+}
+
+// Type returns the kind of value at key, KindNone if absent.
+func (db *DB) Type(key string) Kind {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	e, ok := sh.current(key, h, db.store.nowMs())
+	if !ok {
+		return KindNone
+	}
+	return e.kind
+}
+
+// ExpireCond is the condition of EXPIRE and its relatives.
+type ExpireCond uint8
+
+const (
+	ExpireAlways ExpireCond = iota
+	ExpireNX                // only if the key has no TTL
+	ExpireXX                // only if the key has a TTL
+	ExpireGT                // only if the new TTL is greater (no TTL counts as infinite)
+	ExpireLT                // only if the new TTL is less (no TTL counts as infinite)
+)
+
+// ExpireAt sets key to expire at the Unix time at (ms), as PEXPIREAT does,
+// and reports whether the TTL was set. As in Redis, a time that has already
+// passed deletes the key (and still counts as set).
+func (db *DB) ExpireAt(key string, at int64, cond ExpireCond) bool {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	now := db.store.nowMs()
+	e, ok := sh.current(key, h, now)
+	if !ok {
+		return false
+	}
+	switch cond {
+	case ExpireNX:
+		if e.expireAt != 0 {
+			return false
+		}
+	case ExpireXX:
+		if e.expireAt == 0 {
+			return false
+		}
+	case ExpireGT:
+		if e.expireAt == 0 || at <= e.expireAt {
+			return false
+		}
+	case ExpireLT:
+		if e.expireAt != 0 && at >= e.expireAt {
+			return false
+		}
+	}
+	if at <= now {
+		sh.remove(key, h)
+		return true
+	}
+	ne := e
+	ne.expireAt = at
+	sh.put(key, h, ne, &e)
+	return true
+}
+
+// TTL states returned by PTTL and ExpireTime, as Redis's replies.
+const (
+	NoKey = -2 // the key does not exist
+	NoTTL = -1 // the key exists and has no TTL
+)
+
+// PTTL returns the remaining time to live of key in ms, or NoKey / NoTTL.
+func (db *DB) PTTL(key string) int64 {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	now := db.store.nowMs()
+	e, ok := sh.lookup(key, h, now)
+	switch {
+	case !ok:
+		return NoKey
+	case e.expireAt == 0:
+		return NoTTL
+	}
+	return max(e.expireAt-now, 0)
+}
+
+// ExpireTime returns the absolute expiry of key in Unix ms, or NoKey / NoTTL.
+func (db *DB) ExpireTime(key string) int64 {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	e, ok := sh.lookup(key, h, db.store.nowMs())
+	switch {
+	case !ok:
+		return NoKey
+	case e.expireAt == 0:
+		return NoTTL
+	}
+	return e.expireAt
+}
+
+// Persist removes the TTL of key and reports whether there was one.
+func (db *DB) Persist(key string) bool {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	e, ok := sh.current(key, h, db.store.nowMs())
+	if !ok || e.expireAt == 0 {
+		return false
+	}
+	ne := e
+	ne.expireAt = 0
+	sh.put(key, h, ne, &e)
+	return true
+}
+
+// Keys returns the keys matching a glob pattern, as KEYS does.
+func (db *DB) Keys(pattern string) []string {
+	db.lockAllShards()
+	defer db.unlockAllShards()
+	now := db.store.nowMs()
+	all := pattern == "*"
+	var out []string
+	for _, sh := range db.shards {
+		sh.data.order.Scan(func(it scanItem) bool {
+			if _, ok := sh.peek(it.key, now); ok && (all || Match(pattern, it.key, false)) {
+				out = append(out, it.key)
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// ScanOptions filter a SCAN. Count is how many keys to visit, a hint as in
+// Redis; Match and Type filter what is returned.
+type ScanOptions struct {
+	Match string
+	Count int
+	Type  Kind
+	// AnyType disables the Type filter.
+	AnyType bool
+}
+
+// Scan visits keys in hash order from cursor and returns the next cursor (0
+// when the iteration is complete) and the keys found. The cursor is the
+// next hash to visit, so every key present for a whole iteration is
+// returned at least once, however the keyspace changes meanwhile.
+func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
+	if opt.Count <= 0 {
+		opt.Count = 10
+	}
+	now := db.store.nowMs()
+	shift := db.store.shift
+	var out []string
+	visited := 0
+	for si := int(cursor >> shift); si < len(db.shards); si++ {
+		sh := db.shards[si]
+		if !db.held {
+			sh.mu.Lock()
+		}
+		var next uint64
+		done := true
+		pivot := scanItem{hash: cursor}
+		if si != int(cursor>>shift) {
+			pivot = scanItem{hash: uint64(si) << shift}
+			if shift == 64 {
+				pivot.hash = 0
+			}
+		}
+		var last uint64
+		sh.data.order.Ascend(pivot, func(it scanItem) bool {
+			// Never stop inside a run of equal hashes: the cursor could not
+			// point into the middle of it.
+			if visited >= opt.Count && it.hash != last {
+				next, done = it.hash, false
+				return false
+			}
+			last = it.hash
+			visited++
+			e, ok := sh.peek(it.key, now)
+			if !ok {
+				return true
+			}
+			if !opt.AnyType && e.kind != opt.Type {
+				return true
+			}
+			if opt.Match != "" && opt.Match != "*" && !Match(opt.Match, it.key, false) {
+				return true
+			}
+			out = append(out, it.key)
+			return true
+		})
+		db.unlock(sh)
+		if !done {
+			return next, out
+		}
+	}
+	return 0, out
+}
+
+// RandomKey returns a random live key, as RANDOMKEY does.
+func (db *DB) RandomKey() (string, bool) {
+	now := db.store.nowMs()
+	start := rand.IntN(len(db.shards))
+	for i := range db.shards {
+		sh := db.shards[(start+i)%len(db.shards)]
+		if !db.held {
+			sh.mu.Lock()
+		}
+		// A few tries skip keys that expired and wait for the sweeper.
+		for try := 0; try < 16 && sh.data.order.Len() > 0; try++ {
+			it, _ := sh.data.order.GetAt(rand.IntN(sh.data.order.Len()))
+			if _, ok := sh.current(it.key, it.hash, now); ok {
+				db.unlock(sh)
+				return it.key, true
+			}
+		}
+		db.unlock(sh)
+	}
+	return "", false
+}
+
+// Rename moves the value at src to dst, replacing dst (or, with nx, only if
+// dst does not exist). It returns ErrNoSuchKey when src does not exist, and
+// whether the rename happened.
+func (db *DB) Rename(src, dst string, nx bool) (bool, error) {
+	ss, hs, ds, hd, unlock := lockPair(db, src, db, dst)
+	defer unlock()
+	now := db.store.nowMs()
+	e, ok := ss.current(src, hs, now)
+	if !ok {
+		return false, ErrNoSuchKey
+	}
+	old, dstExists := ds.current(dst, hd, now)
+	if nx && dstExists {
+		return false, nil
+	}
+	if src == dst {
+		return true, nil
+	}
+	ss.remove(src, hs)
+	if dstExists {
+		ds.put(dst, hd, e, &old)
+	} else {
+		ds.put(dst, hd, e, nil)
+	}
+	return true, nil
+}
+
+// Copy copies the value at src to dstKey in dst, as COPY does. It reports
+// whether the copy was made: not when src is missing, or dstKey exists and
+// replace is false.
+func (db *DB) Copy(src string, dst *DB, dstKey string, replace bool) bool {
+	ss, hs, ds, hd, unlock := lockPair(db, src, dst, dstKey)
+	defer unlock()
+	now := db.store.nowMs()
+	e, ok := ss.current(src, hs, now)
+	if !ok {
+		return false
+	}
+	old, exists := ds.current(dstKey, hd, now)
+	if exists && !replace {
+		return false
+	}
+	if db.index == dst.index && src == dstKey {
+		return false
+	}
+	e.str = append([]byte(nil), e.str...)
+	if exists {
+		ds.put(dstKey, hd, e, &old)
+	} else {
+		ds.put(dstKey, hd, e, nil)
+	}
+	return true
+}
+
+// Move moves key to database dst if it does not exist there, as MOVE does.
+func (db *DB) Move(key string, dst *DB) bool {
+	ss, hs, ds, hd, unlock := lockPair(db, key, dst, key)
+	defer unlock()
+	now := db.store.nowMs()
+	e, ok := ss.current(key, hs, now)
+	if !ok {
+		return false
+	}
+	if _, exists := ds.current(key, hd, now); exists {
+		return false
+	}
+	ss.remove(key, hs)
+	ds.put(key, hd, e, nil)
+	return true
+}
+
+// ObjectInfo is what OBJECT reports about a key.
+type ObjectInfo struct {
+	Kind     Kind
+	Encoding string
+	IdleMs   int64
+	Shared   bool // a small integer Redis would keep as a shared object
+}
+
+// Object returns what OBJECT reports about key, without touching it.
+func (db *DB) Object(key string) (ObjectInfo, bool) {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	now := db.store.nowMs()
+	e, ok := sh.current(key, h, now)
+	if !ok {
+		return ObjectInfo{}, false
+	}
+	info := ObjectInfo{Kind: e.kind, IdleMs: max(now-e.atime, 0)}
+	if e.kind == KindString {
+		info.Encoding, info.Shared = stringEncoding(e)
+	}
+	return info, true
+}

@@ -1,0 +1,207 @@
+package store
+
+import (
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"github.com/tidwall/btree"
+)
+
+// Kind is the type of value a key holds.
+type Kind uint8
+
+const (
+	KindNone Kind = iota
+	KindString
+)
+
+// String is the name TYPE replies with.
+func (k Kind) String() string {
+	switch k {
+	case KindString:
+		return "string"
+	}
+	return "none"
+}
+
+// entry is one key's value, stored inline in the shard's LRU.
+type entry struct {
+	str      []byte // the value of a string
+	expireAt int64  // absolute Unix ms; 0 means no expiry
+	atime    int64  // last access, Unix ms, for OBJECT IDLETIME
+	kind     Kind
+	raw      bool // a string built in place (APPEND, SETRANGE): encoding "raw"
+}
+
+// entryOverhead approximates what one key costs beyond its key and value
+// bytes: the LRU's list element and map slot, the scan index item.
+const entryOverhead = 160
+
+func (e *entry) size(key string) int64 {
+	return int64(len(key) + len(e.str) + entryOverhead)
+}
+
+// scanItem orders a shard's keys by hash, so a SCAN cursor (the next hash to
+// visit) stays valid however the keyspace changes.
+type scanItem struct {
+	hash uint64
+	key  string
+}
+
+func scanLess(a, b scanItem) bool {
+	if a.hash != b.hash {
+		return a.hash < b.hash
+	}
+	return a.key < b.key
+}
+
+// shardData is what SWAPDB exchanges between two databases' shards.
+type shardData struct {
+	items     *simplelru.LRU[string, entry]
+	order     *btree.BTreeG[scanItem]
+	volatile  map[string]struct{} // keys with a TTL, sampled by the sweeper
+	usedBytes int64
+}
+
+func newShardData() *shardData {
+	items, _ := simplelru.NewLRU[string, entry](math.MaxInt, nil)
+	return &shardData{
+		items:    items,
+		order:    btree.NewBTreeGOptions(scanLess, btree.Options{NoLocks: true}),
+		volatile: make(map[string]struct{}),
+	}
+}
+
+type shard struct {
+	mu      sync.Mutex
+	data    *shardData
+	watched map[string][]*Watch // stays with the database index across SWAPDB
+}
+
+func newShard() *shard { return &shard{data: newShardData()} }
+
+// Watch is one client's set of WATCHed keys; it becomes dirty when any of
+// them changes.
+type Watch struct {
+	dirty atomic.Bool
+}
+
+// Dirty reports whether a watched key changed since the watch began.
+func (w *Watch) Dirty() bool { return w.dirty.Load() }
+
+// Reset clears the dirty flag, for reuse after EXEC, DISCARD or UNWATCH.
+func (w *Watch) Reset() { w.dirty.Store(false) }
+
+// touch marks the watchers of key dirty: the key changed.
+func (sh *shard) touch(key string) {
+	if len(sh.watched) == 0 {
+		return
+	}
+	for _, w := range sh.watched[key] {
+		w.dirty.Store(true)
+	}
+}
+
+// touchWatchedIfExists marks watched keys that exist in d, as Redis does
+// when a database is flushed or swapped.
+func (sh *shard) touchWatchedIfExists(d *shardData) {
+	for key, ws := range sh.watched {
+		if d.items.Contains(key) {
+			for _, w := range ws {
+				w.dirty.Store(true)
+			}
+		}
+	}
+}
+
+// peek returns a live entry without changing its recency. Expired entries
+// count as absent, but are left for the caller to remove.
+func (sh *shard) peek(key string, now int64) (entry, bool) {
+	e, ok := sh.data.items.Peek(key)
+	if !ok || (e.expireAt != 0 && e.expireAt <= now) {
+		return entry{}, false
+	}
+	return e, true
+}
+
+// lookup returns a live entry and marks it recently used; an expired entry
+// is removed on the way (lazy expiry).
+func (sh *shard) lookup(key string, h uint64, now int64) (entry, bool) {
+	d := sh.data
+	e, ok := d.items.Get(key)
+	if !ok {
+		return entry{}, false
+	}
+	if e.expireAt != 0 && e.expireAt <= now {
+		sh.remove(key, h)
+		return entry{}, false
+	}
+	// Like Redis's LRU clock, access time has a resolution of a second; a
+	// finer one would cost a second index update on every read.
+	if now-e.atime >= 1000 {
+		e.atime = now
+		d.items.Add(key, e)
+	}
+	return e, true
+}
+
+// current returns a live entry for a caller about to overwrite it: no
+// recency update (put does that), but an expired entry is removed first so
+// that the write sees the key as absent.
+func (sh *shard) current(key string, h uint64, now int64) (entry, bool) {
+	e, ok := sh.data.items.Peek(key)
+	if !ok {
+		return entry{}, false
+	}
+	if e.expireAt != 0 && e.expireAt <= now {
+		sh.remove(key, h)
+		return entry{}, false
+	}
+	return e, true
+}
+
+// put stores e under key, which must not be a transient string; the
+// caller clones it when inserting. isNew tells whether the key was absent
+// (the caller knows, having looked it up).
+func (sh *shard) put(key string, h uint64, e entry, old *entry) {
+	d := sh.data
+	if old == nil {
+		key = clone(key)
+		d.order.Set(scanItem{hash: h, key: key})
+	} else {
+		d.usedBytes -= old.size(key)
+		if old.expireAt != 0 && e.expireAt == 0 {
+			delete(d.volatile, key)
+		}
+	}
+	if e.expireAt != 0 && (old == nil || old.expireAt == 0) {
+		d.volatile[key] = struct{}{}
+	}
+	d.usedBytes += e.size(key)
+	d.items.Add(key, e)
+	sh.touch(key)
+}
+
+// remove deletes key if present and reports whether it was.
+func (sh *shard) remove(key string, h uint64) bool {
+	d := sh.data
+	e, ok := d.items.Peek(key)
+	if !ok {
+		return false
+	}
+	d.items.Remove(key)
+	d.order.Delete(scanItem{hash: h, key: key})
+	if e.expireAt != 0 {
+		delete(d.volatile, key)
+	}
+	d.usedBytes -= e.size(key)
+	sh.touch(key)
+	return true
+}
+
+// clone copies a key the shard is about to keep; callers may pass strings
+// that alias reusable buffers.
+func clone(s string) string { return strings.Clone(s) }

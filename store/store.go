@@ -1,0 +1,260 @@
+package store
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"sync"
+	"time"
+)
+
+// Clock tells the store what time it is. Tests replace it to control expiry.
+type Clock interface {
+	Now() time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// SystemClock is the wall clock, the default.
+var SystemClock Clock = systemClock{}
+
+// Options configure a Store. The zero value of every field means its default.
+type Options struct {
+	// Databases is the number of numbered databases (SELECT 0..n-1). Default 16.
+	Databases int
+	// Shards is the number of shards per database, rounded up to a power of
+	// two. Default 64.
+	Shards int
+	// Clock supplies the time for expiry. Default SystemClock.
+	Clock Clock
+	// SweepInterval is how often the active sweeper runs, as Redis's hz 10
+	// does. Default 100ms. A negative value disables the sweeper; expired
+	// keys are then reclaimed only when touched or by Sweep.
+	SweepInterval time.Duration
+}
+
+// Store is a set of numbered databases. All its methods are safe for
+// concurrent use.
+type Store struct {
+	dbs   []*DB
+	clock Clock
+	seed  maphash.Seed
+	shift uint // 64 - log2(shards): the top bits of a key's hash pick its shard
+	start time.Time
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+// New returns a store with the given options, its sweeper running unless
+// disabled. Call Close to stop the sweeper.
+func New(opts Options) *Store {
+	if opts.Databases <= 0 {
+		opts.Databases = 16
+	}
+	if opts.Shards <= 0 {
+		opts.Shards = 64
+	}
+	if opts.Clock == nil {
+		opts.Clock = SystemClock
+	}
+	if opts.SweepInterval == 0 {
+		opts.SweepInterval = 100 * time.Millisecond
+	}
+	logShards := bits.Len(uint(opts.Shards - 1))
+	s := &Store{
+		clock: opts.Clock,
+		seed:  maphash.MakeSeed(),
+		shift: uint(64 - logShards),
+		start: opts.Clock.Now(),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+	nshards := 1 << logShards
+	s.dbs = make([]*DB, opts.Databases)
+	for i := range s.dbs {
+		db := &DB{store: s, index: i, shards: make([]*shard, nshards)}
+		for j := range db.shards {
+			db.shards[j] = newShard()
+		}
+		s.dbs[i] = db
+	}
+	if opts.SweepInterval > 0 {
+		go s.sweepLoop(opts.SweepInterval)
+	} else {
+		close(s.done)
+	}
+	return s
+}
+
+// Close stops the active sweeper. The data stays readable.
+func (s *Store) Close() {
+	s.stopOnce.Do(func() {
+		close(s.stop)
+		<-s.done
+	})
+}
+
+// Databases returns the number of databases.
+func (s *Store) Databases() int { return len(s.dbs) }
+
+// DB returns database i, or nil when i is out of range.
+func (s *Store) DB(i int) *DB {
+	if i < 0 || i >= len(s.dbs) {
+		return nil
+	}
+	return s.dbs[i]
+}
+
+// Clock returns the store's clock.
+func (s *Store) Clock() Clock { return s.clock }
+
+// nowMs is the current time in Unix milliseconds, by the store's clock.
+func (s *Store) nowMs() int64 { return s.clock.Now().UnixMilli() }
+
+func (s *Store) hash(key string) uint64 { return maphash.String(s.seed, key) }
+
+// lockAll locks every shard of every database, in the fixed order.
+func (s *Store) lockAll() {
+	for _, db := range s.dbs {
+		for _, sh := range db.shards {
+			sh.mu.Lock()
+		}
+	}
+}
+
+func (s *Store) unlockAll() {
+	for _, db := range s.dbs {
+		for _, sh := range db.shards {
+			sh.mu.Unlock()
+		}
+	}
+}
+
+// FlushAll empties every database, as FLUSHALL does.
+func (s *Store) FlushAll() {
+	s.lockAll()
+	defer s.unlockAll()
+	for _, db := range s.dbs {
+		db.flushLocked()
+	}
+}
+
+// SwapDB exchanges the contents of databases a and b, atomically with
+// respect to every other operation. Clients watching keys that exist in
+// either database see their transactions fail, as in Redis.
+func (s *Store) SwapDB(a, b int) error {
+	if s.DB(a) == nil || s.DB(b) == nil {
+		return ErrDBIndex
+	}
+	if a == b {
+		return nil
+	}
+	s.lockAll()
+	defer s.unlockAll()
+	da, db := s.dbs[a], s.dbs[b]
+	for i := range da.shards {
+		sa, sb := da.shards[i], db.shards[i]
+		sa.touchWatchedIfExists(sb.data)
+		sb.touchWatchedIfExists(sa.data)
+		sa.data, sb.data = sb.data, sa.data
+	}
+	return nil
+}
+
+// Locked is a set of shards held by one caller, for running a group of
+// operations atomically (a MULTI/EXEC block, say). Get database views with
+// DB, and call Unlock when done. Views of a Locked must not be used to reach
+// shards it does not hold.
+type Locked struct {
+	s     *Store
+	all   bool
+	held  []*shard
+	views []*DB
+}
+
+// LockAll takes every shard of every database.
+func (s *Store) LockAll() *Locked {
+	s.lockAll()
+	return &Locked{s: s, all: true}
+}
+
+// KeyRef names a key in a database, for LockKeys.
+type KeyRef struct {
+	DB  int
+	Key string
+}
+
+// LockKeys takes the shards holding the given keys, in the fixed order, so
+// that concurrent callers cannot deadlock.
+func (s *Store) LockKeys(refs []KeyRef) *Locked {
+	held := make([]*shard, 0, len(refs))
+	order := make([]int, 0, len(refs))
+	nshards := len(s.dbs[0].shards)
+	for _, r := range refs {
+		db := s.DB(r.DB)
+		if db == nil {
+			continue
+		}
+		idx := r.DB*nshards + int(s.hash(r.Key)>>s.shift)
+		order = append(order, idx)
+	}
+	sortUnique(&order)
+	for _, idx := range order {
+		sh := s.dbs[idx/nshards].shards[idx%nshards]
+		sh.mu.Lock()
+		held = append(held, sh)
+	}
+	return &Locked{s: s, held: held}
+}
+
+// DB returns a view of database i whose operations assume their shards are
+// already held.
+func (l *Locked) DB(i int) *DB {
+	src := l.s.DB(i)
+	if src == nil {
+		return nil
+	}
+	if l.views == nil {
+		l.views = make([]*DB, len(l.s.dbs))
+	}
+	if l.views[i] == nil {
+		v := *src
+		v.held = true
+		l.views[i] = &v
+	}
+	return l.views[i]
+}
+
+// All reports whether every shard is held.
+func (l *Locked) All() bool { return l.all }
+
+// Unlock releases what the Locked holds.
+func (l *Locked) Unlock() {
+	if l.all {
+		l.s.unlockAll()
+		return
+	}
+	for i := len(l.held) - 1; i >= 0; i-- {
+		l.held[i].mu.Unlock()
+	}
+}
+
+// sortUnique sorts small int slices in place and drops duplicates.
+func sortUnique(p *[]int) {
+	a := *p
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+	out := a[:0]
+	for i, v := range a {
+		if i == 0 || v != a[i-1] {
+			out = append(out, v)
+		}
+	}
+	*p = out
+}

@@ -1,0 +1,353 @@
+package store
+
+import (
+	"strconv"
+
+	"github.com/emberkv/ember/internal/redisnum"
+)
+
+// MaxStringSize is Redis's proto-max-bulk-len default: no string may grow
+// beyond it by APPEND or SETRANGE.
+const MaxStringSize = 512 * 1024 * 1024
+
+// Get returns the string at key. ok is false when the key does not exist.
+func (db *DB) Get(key string) (val []byte, ok bool, err error) {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	e, ok := sh.lookup(key, h, db.store.nowMs())
+	if !ok {
+		return nil, false, nil
+	}
+	if e.kind != KindString {
+		return nil, false, ErrWrongType
+	}
+	return e.str, true, nil
+}
+
+// SetMode is the condition of a SET.
+type SetMode uint8
+
+const (
+	SetAlways SetMode = iota
+	SetNX             // only if the key does not exist
+	SetXX             // only if the key exists
+)
+
+// SetOptions are SET's options. ExpireAt is an absolute time in Unix
+// milliseconds; zero means the key will have no TTL unless KeepTTL is set.
+type SetOptions struct {
+	Mode     SetMode
+	ExpireAt int64
+	KeepTTL  bool
+	Get      bool // the caller wants the old value: it must be a string
+}
+
+// SetResult tells what a Set did.
+type SetResult struct {
+	Old     []byte // the previous value, when Get was asked and there was one
+	HadOld  bool
+	Written bool
+}
+
+// Set stores val at key, as SET does, keeping val (do not modify it after).
+func (db *DB) Set(key string, val []byte, opt SetOptions) (SetResult, error) {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	return db.setLocked(sh, h, key, val, opt)
+}
+
+func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOptions) (SetResult, error) {
+	now := db.store.nowMs()
+	var res SetResult
+	cur, exists := sh.current(key, h, now)
+	if opt.Get && exists {
+		if cur.kind != KindString {
+			return res, ErrWrongType
+		}
+		res.Old, res.HadOld = cur.str, true
+	}
+	if (opt.Mode == SetNX && exists) || (opt.Mode == SetXX && !exists) {
+		return res, nil
+	}
+	e := entry{str: val[:len(val):len(val)], kind: KindString, atime: now, expireAt: opt.ExpireAt}
+	if opt.KeepTTL && exists {
+		e.expireAt = cur.expireAt
+	}
+	res.Written = true
+	if e.expireAt != 0 && e.expireAt <= now {
+		// A time already past: the key is set and gone at once.
+		if exists {
+			sh.remove(key, h)
+		}
+		return res, nil
+	}
+	if exists {
+		sh.put(key, h, e, &cur)
+	} else {
+		sh.put(key, h, e, nil)
+	}
+	return res, nil
+}
+
+// MSet sets every pair atomically. pairs alternates keys and values.
+func (db *DB) MSet(keys []string, vals [][]byte) {
+	hashes, order := db.lockKeys(keys)
+	defer db.unlockShards(order)
+	for i, k := range keys {
+		db.setLocked(db.shardOf(hashes[i]), hashes[i], k, vals[i], SetOptions{})
+	}
+}
+
+// MSetNX sets every pair only if none of the keys exists, atomically.
+func (db *DB) MSetNX(keys []string, vals [][]byte) bool {
+	hashes, order := db.lockKeys(keys)
+	defer db.unlockShards(order)
+	now := db.store.nowMs()
+	for i, k := range keys {
+		if _, ok := db.shardOf(hashes[i]).current(k, hashes[i], now); ok {
+			return false
+		}
+	}
+	for i, k := range keys {
+		db.setLocked(db.shardOf(hashes[i]), hashes[i], k, vals[i], SetOptions{})
+	}
+	return true
+}
+
+// MGet returns the values of keys atomically; a missing key, or one that is
+// not a string, gives nil.
+func (db *DB) MGet(keys []string) [][]byte {
+	hashes, order := db.lockKeys(keys)
+	defer db.unlockShards(order)
+	now := db.store.nowMs()
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], now)
+		if ok && e.kind == KindString {
+			out[i] = e.str
+		}
+	}
+	return out
+}
+
+// GetDel returns the string at key and deletes it.
+func (db *DB) GetDel(key string) ([]byte, bool, error) {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	e, ok := sh.current(key, h, db.store.nowMs())
+	if !ok {
+		return nil, false, nil
+	}
+	if e.kind != KindString {
+		return nil, false, ErrWrongType
+	}
+	sh.remove(key, h)
+	return e.str, true, nil
+}
+
+// GetExOptions say what GETEX does to the TTL: Persist removes it, a
+// non-zero ExpireAt (Unix ms) sets it, otherwise it is left alone.
+type GetExOptions struct {
+	ExpireAt int64
+	Persist  bool
+}
+
+// GetEx returns the string at key and changes its TTL.
+func (db *DB) GetEx(key string, opt GetExOptions) ([]byte, bool, error) {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	now := db.store.nowMs()
+	e, ok := sh.lookup(key, h, now)
+	if !ok {
+		return nil, false, nil
+	}
+	if e.kind != KindString {
+		return nil, false, ErrWrongType
+	}
+	switch {
+	case opt.ExpireAt != 0 && opt.ExpireAt <= now:
+		sh.remove(key, h)
+	case opt.ExpireAt != 0:
+		ne := e
+		ne.expireAt = opt.ExpireAt
+		sh.put(key, h, ne, &e)
+	case opt.Persist && e.expireAt != 0:
+		ne := e
+		ne.expireAt = 0
+		sh.put(key, h, ne, &e)
+	}
+	return e.str, true, nil
+}
+
+// stringFor returns the string at key for a read-modify-write, with
+// exists false when there is none.
+func (db *DB) stringFor(sh *shard, h uint64, key string, now int64) (entry, bool, error) {
+	e, ok := sh.current(key, h, now)
+	if !ok {
+		return entry{}, false, nil
+	}
+	if e.kind != KindString {
+		return entry{}, false, ErrWrongType
+	}
+	return e, true, nil
+}
+
+// replace stores a new string value under key, keeping its TTL.
+func (sh *shard) replaceString(key string, h uint64, now int64, cur entry, exists bool, val []byte, raw bool) {
+	e := entry{str: val, kind: KindString, atime: now, expireAt: cur.expireAt, raw: raw}
+	if exists {
+		sh.put(key, h, e, &cur)
+	} else {
+		sh.put(key, h, e, nil)
+	}
+}
+
+// IncrBy adds delta to the integer at key (0 if absent), as INCRBY does.
+func (db *DB) IncrBy(key string, delta int64) (int64, error) {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	now := db.store.nowMs()
+	cur, exists, err := db.stringFor(sh, h, key, now)
+	if err != nil {
+		return 0, err
+	}
+	var v int64
+	if exists {
+		var ok bool
+		if v, ok = redisnum.ParseInt(cur.str); !ok {
+			return 0, ErrNotInteger
+		}
+	}
+	if (delta < 0 && v < 0 && delta < minInt64-v) || (delta > 0 && v > 0 && delta > maxInt64-v) {
+		return 0, ErrOverflow
+	}
+	v += delta
+	sh.replaceString(key, h, now, cur, exists, strconv.AppendInt(make([]byte, 0, 20), v, 10), false)
+	return v, nil
+}
+
+const (
+	maxInt64 = 1<<63 - 1
+	minInt64 = -1 << 63
+)
+
+// IncrByFloat adds incr (a decimal string) to the number at key with
+// Redis's long double arithmetic, and returns the new value as stored.
+func (db *DB) IncrByFloat(key string, incr []byte) ([]byte, error) {
+	by, ok := redisnum.ParseLongDouble(incr)
+	if !ok {
+		return nil, ErrNotFloat
+	}
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	now := db.store.nowMs()
+	cur, exists, err := db.stringFor(sh, h, key, now)
+	if err != nil {
+		return nil, err
+	}
+	base, _ := redisnum.ParseLongDouble([]byte("0"))
+	if exists {
+		if base, ok = redisnum.ParseLongDouble(cur.str); !ok {
+			return nil, ErrNotFloat
+		}
+	}
+	sum := redisnum.AddLongDouble(base, by)
+	if redisnum.LongDoubleOverflows(sum) {
+		return nil, ErrNaNOrInf
+	}
+	out := []byte(redisnum.FormatLongDouble(sum))
+	sh.replaceString(key, h, now, cur, exists, out, false)
+	return out, nil
+}
+
+// Append appends val to the string at key and returns the new length.
+func (db *DB) Append(key string, val []byte) (int, error) {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	now := db.store.nowMs()
+	cur, exists, err := db.stringFor(sh, h, key, now)
+	if err != nil {
+		return 0, err
+	}
+	if len(cur.str)+len(val) > MaxStringSize {
+		return 0, ErrTooLarge
+	}
+	// Bytes past the old length are not visible to anyone holding the old
+	// value, so growing in place is safe; the visible bytes never change.
+	nv := append(cur.str, val...)
+	if !exists {
+		nv = append([]byte(nil), val...)
+	}
+	sh.replaceString(key, h, now, cur, exists, nv, true)
+	return len(nv), nil
+}
+
+// StrLen returns the length of the string at key, 0 if absent.
+func (db *DB) StrLen(key string) (int, error) {
+	v, _, err := db.Get(key)
+	return len(v), err
+}
+
+// GetRange returns the substring between start and end inclusive, with
+// negative offsets counting from the end, as GETRANGE does.
+func (db *DB) GetRange(key string, start, end int64) ([]byte, error) {
+	v, _, err := db.Get(key)
+	if err != nil {
+		return nil, err
+	}
+	n := int64(len(v))
+	// As Redis: a negative start and end both before the string is empty.
+	if start < 0 && end < 0 && start > end {
+		return nil, nil
+	}
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	if start < 0 {
+		start = 0
+	}
+	if end < 0 {
+		end = 0
+	}
+	if end >= n {
+		end = n - 1
+	}
+	if n == 0 || start > end {
+		return nil, nil
+	}
+	return v[start : end+1], nil
+}
+
+// SetRange overwrites the string at key from offset with val, padding with
+// zero bytes, and returns the new length.
+func (db *DB) SetRange(key string, offset int64, val []byte) (int, error) {
+	if offset < 0 {
+		return 0, ErrOffsetOutOfRange
+	}
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	now := db.store.nowMs()
+	cur, exists, err := db.stringFor(sh, h, key, now)
+	if err != nil {
+		return 0, err
+	}
+	if len(val) == 0 {
+		return len(cur.str), nil
+	}
+	if offset+int64(len(val)) > MaxStringSize {
+		return 0, ErrTooLarge
+	}
+	size := len(cur.str)
+	if need := int(offset) + len(val); need > size {
+		size = need
+	}
+	// Copy on write: readers may still hold the old value.
+	nv := make([]byte, size)
+	copy(nv, cur.str)
+	copy(nv[offset:], val)
+	sh.replaceString(key, h, now, cur, exists, nv, true)
+	return len(nv), nil
+}
