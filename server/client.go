@@ -15,20 +15,20 @@ import (
 
 // client is one connection's state.
 type client struct {
-	srv  *Server
-	conn redcon.Conn
-	req  *requestConn // nil for connections not accepted by Serve (tests)
-	id   int64
-	addr string
+	srv   *Server
+	conn  redcon.Conn
+	req   *requestConn // nil for connections not accepted by Serve (tests)
+	id    int64
+	addr  string
 	laddr string
 
-	w        replyWriter
-	dbIndex  int
-	db       *store.DB // the selected database; a held view inside EXEC
-	authed   bool
-	closing  bool
-	created  time.Time
-	lastCmd  string
+	w       replyWriter
+	dbIndex int
+	db      *store.DB // the selected database; a held view inside EXEC
+	authed  bool
+	closing bool
+	created time.Time
+	lastCmd string
 
 	// info is what CLIENT LIST shows and other goroutines read.
 	mu      sync.Mutex

@@ -8,6 +8,10 @@ func commandRows() []*command {
 		connectionCommands,
 		transactionCommands,
 		stringCommands,
+		keyCommands,
+		serverCommands,
+		clientCommands,
+		configCommands,
 	} {
 		rows = append(rows, group...)
 	}

@@ -11,9 +11,9 @@ import (
 // HELLO 3). redcon writes only RESP2, so Ember encodes every reply itself
 // and hands redcon the bytes, one write per pipelined batch.
 type replyWriter struct {
-	buf    []byte
-	resp3  bool
-	errors int // error replies written, for commandstats' failed_calls
+	buf     []byte
+	resp3   bool
+	errors  int // error replies written, for commandstats' failed_calls
 	lastErr string
 }
 

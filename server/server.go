@@ -35,8 +35,8 @@ type Server struct {
 
 	stats serverStats
 
-	maxBulk  atomic.Int64
-	maxQuery atomic.Int64
+	maxBulk     atomic.Int64
+	maxQuery    atomic.Int64
 	errOverride atomic.Pointer[string]
 
 	mu        sync.Mutex
