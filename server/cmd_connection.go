@@ -17,7 +17,9 @@ var connectionCommands = []*command{
 		summary: "Closes the connection.", handler: cmdQuit},
 	{name: "reset", arity: 1, flags: parseFlags("noscript loading stale fast no_auth allow_busy"), acl: acl("fast connection"), group: "connection", since: "6.2.0",
 		summary: "Resets the connection.", handler: cmdReset},
-	{name: "select", arity: 2, flags: parseFlags("loading stale fast"), acl: acl("fast connection"), group: "connection", since: "1.0.0",
+	// scopeAll: after SELECT inside MULTI, later commands reach another
+	// database, so EXEC must hold them all.
+	{name: "select", arity: 2, flags: parseFlags("loading stale fast"), acl: acl("fast connection"), scope: scopeAll, group: "connection", since: "1.0.0",
 		summary: "Changes the selected database.", handler: cmdSelect},
 	{name: "auth", arity: -2, flags: parseFlags("noscript loading stale fast no_auth allow_busy"), acl: acl("fast connection"), group: "connection", since: "1.0.0",
 		summary: "Authenticates the connection.", handler: cmdAuth},

@@ -18,8 +18,19 @@ func (db *DB) lockKey(key string) (*shard, uint64) {
 	sh := db.shards[h>>db.store.shift]
 	if !db.held {
 		sh.mu.Lock()
+	} else {
+		mustBeHeld(sh)
 	}
 	return sh, h
+}
+
+// mustBeHeld guards views from Locked: reaching a shard the caller did not
+// lock would be a data race, so it fails loudly instead.
+func mustBeHeld(sh *shard) {
+	if sh.mu.TryLock() {
+		sh.mu.Unlock()
+		panic("store: a locked view reached a shard it does not hold")
+	}
 }
 
 func (db *DB) unlock(sh *shard) {
@@ -45,8 +56,10 @@ func (db *DB) lockKeys(keys []string) ([]uint64, []int) {
 	idx := db.shardIndexes(keys, hashes)
 	order := append([]int(nil), idx...)
 	sortUnique(&order)
-	if !db.held {
-		for _, i := range order {
+	for _, i := range order {
+		if db.held {
+			mustBeHeld(db.shards[i])
+		} else {
 			db.shards[i].mu.Lock()
 		}
 	}
