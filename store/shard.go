@@ -178,6 +178,13 @@ func (sh *shard) put(key string, h uint64, e entry, old *entry) {
 		}
 	}
 	if e.expireAt != 0 && (old == nil || old.expireAt == 0) {
+		// A map insert keeps the string it is given: for a key already
+		// present, use the shard's own copy, never the caller's view.
+		if old != nil {
+			if it, ok := d.order.Get(scanItem{hash: h, key: key}); ok {
+				key = it.key
+			}
+		}
 		d.volatile[key] = struct{}{}
 	}
 	d.usedBytes += e.size(key)
