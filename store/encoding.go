@@ -18,7 +18,7 @@ func stringEncoding(e entry) (enc string, shared bool) {
 	}
 	if len(e.str) <= 20 {
 		if v, ok := redisnum.ParseInt(e.str); ok {
-			return "int", v >= 0 && v < sharedIntegers
+			return "int", v >= 0 && v < sharedIntegers && !e.unshared
 		}
 	}
 	if len(e.str) <= embstrMaxLen {

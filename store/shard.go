@@ -34,6 +34,7 @@ type entry struct {
 	atime    int64  // last access, Unix ms, for OBJECT IDLETIME
 	kind     Kind
 	raw      bool // a string built in place (APPEND, SETRANGE): encoding "raw"
+	unshared bool // a COPY of a small integer: Redis gives it its own object
 }
 
 // entryOverhead approximates what one key costs beyond its key and value
