@@ -45,3 +45,9 @@ const (
 	errTimeout           = "ERR timeout is not an integer or out of range"
 	errProtocolPrefix    = "ERR Protocol error: "
 )
+
+// Errors of the generic key commands (cmd_keys.go).
+const (
+	errUnsupportedOption = "ERR Unsupported option %s"
+	errIntRange          = "ERR value is out of range, value must between -2147483648 and 2147483647"
+)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"math/rand/v2"
+	"strings"
 )
 
 // Del removes keys and returns how many existed.
@@ -30,13 +31,15 @@ func (db *DB) Del(keys ...string) int {
 }
 
 // Exists counts how many of keys exist; a key named twice counts twice.
+// As in Redis, a key found expired is reclaimed, but no key is marked as
+// used.
 func (db *DB) Exists(keys ...string) int {
 	hashes, order := db.lockKeys(keys)
 	defer db.unlockShards(order)
 	now := db.store.nowMs()
 	n := 0
 	for i, k := range keys {
-		if _, ok := db.shardOf(hashes[i]).peek(k, now); ok {
+		if _, ok := db.shardOf(hashes[i]).current(k, hashes[i], now); ok {
 			n++
 		}
 	}
@@ -68,45 +71,47 @@ func (db *DB) Type(key string) Kind {
 	return e.kind
 }
 
-// ExpireCond is the condition of EXPIRE and its relatives.
+// ExpireCond is the set of conditions of EXPIRE and its relatives. They
+// combine as in Redis: XX|LT sets the TTL only if there is one and the new
+// one is less. (Redis refuses NX with any other, and GT with LT; the store
+// simply requires all of them.)
 type ExpireCond uint8
 
 const (
-	ExpireAlways ExpireCond = iota
-	ExpireNX                // only if the key has no TTL
-	ExpireXX                // only if the key has a TTL
-	ExpireGT                // only if the new TTL is greater (no TTL counts as infinite)
-	ExpireLT                // only if the new TTL is less (no TTL counts as infinite)
+	ExpireAlways ExpireCond = 0
+	ExpireNX     ExpireCond = 1 << (iota - 1) // only if the key has no TTL
+	ExpireXX                                  // only if the key has a TTL
+	ExpireGT                                  // only if the new TTL is greater (no TTL counts as infinite)
+	ExpireLT                                  // only if the new TTL is less (no TTL counts as infinite)
 )
+
+// allows reports whether the conditions let a key whose expiry is cur (0:
+// none) get the expiry at.
+func (cond ExpireCond) allows(cur, at int64) bool {
+	switch {
+	case cond&ExpireNX != 0 && cur != 0:
+		return false
+	case cond&ExpireXX != 0 && cur == 0:
+		return false
+	case cond&ExpireGT != 0 && (cur == 0 || at <= cur):
+		return false
+	case cond&ExpireLT != 0 && cur != 0 && at >= cur:
+		return false
+	}
+	return true
+}
 
 // ExpireAt sets key to expire at the Unix time at (ms), as PEXPIREAT does,
 // and reports whether the TTL was set. As in Redis, a time that has already
-// passed deletes the key (and still counts as set).
+// passed deletes the key (and still counts as set); the conditions are
+// checked first.
 func (db *DB) ExpireAt(key string, at int64, cond ExpireCond) bool {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
 	now := db.store.nowMs()
 	e, ok := sh.current(key, h, now)
-	if !ok {
+	if !ok || !cond.allows(e.expireAt, at) {
 		return false
-	}
-	switch cond {
-	case ExpireNX:
-		if e.expireAt != 0 {
-			return false
-		}
-	case ExpireXX:
-		if e.expireAt == 0 {
-			return false
-		}
-	case ExpireGT:
-		if e.expireAt == 0 || at <= e.expireAt {
-			return false
-		}
-	case ExpireLT:
-		if e.expireAt != 0 && at >= e.expireAt {
-			return false
-		}
 	}
 	if at <= now {
 		sh.remove(key, h)
@@ -114,6 +119,7 @@ func (db *DB) ExpireAt(key string, at int64, cond ExpireCond) bool {
 	}
 	ne := e
 	ne.expireAt = at
+	ne.atime = now // a write access, as Redis's lookupKeyWrite
 	sh.put(key, h, ne, &e)
 	return true
 }
@@ -125,11 +131,12 @@ const (
 )
 
 // PTTL returns the remaining time to live of key in ms, or NoKey / NoTTL.
+// Like Redis's TTL it does not count as an access to the key.
 func (db *DB) PTTL(key string) int64 {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
 	now := db.store.nowMs()
-	e, ok := sh.lookup(key, h, now)
+	e, ok := sh.current(key, h, now)
 	switch {
 	case !ok:
 		return NoKey
@@ -143,7 +150,7 @@ func (db *DB) PTTL(key string) int64 {
 func (db *DB) ExpireTime(key string) int64 {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	e, ok := sh.lookup(key, h, db.store.nowMs())
+	e, ok := sh.current(key, h, db.store.nowMs())
 	switch {
 	case !ok:
 		return NoKey
@@ -163,6 +170,7 @@ func (db *DB) Persist(key string) bool {
 	}
 	ne := e
 	ne.expireAt = 0
+	ne.atime = db.store.nowMs()
 	sh.put(key, h, ne, &e)
 	return true
 }
@@ -186,62 +194,83 @@ func (db *DB) Keys(pattern string) []string {
 }
 
 // ScanOptions filter a SCAN. Count is how many keys to visit, a hint as in
-// Redis; Match and Type filter what is returned.
+// Redis (default 10); Match and Type filter what is returned.
 type ScanOptions struct {
-	Match string
+	Match string // a glob pattern; "" or "*" returns every key
 	Count int
-	Type  Kind
-	// AnyType disables the Type filter.
-	AnyType bool
+	Type  Kind // only keys holding this kind; KindNone: any kind
+}
+
+// ParseKind returns the kind TYPE names name, in any case, as SCAN's TYPE
+// option takes it. "none" is not a kind a key can hold.
+func ParseKind(name string) (Kind, bool) {
+	for k := KindNone + 1; k.String() != KindNone.String(); k++ {
+		if strings.EqualFold(k.String(), name) {
+			return k, true
+		}
+	}
+	return KindNone, false
 }
 
 // Scan visits keys in hash order from cursor and returns the next cursor (0
-// when the iteration is complete) and the keys found. The cursor is the
-// next hash to visit, so every key present for a whole iteration is
-// returned at least once, however the keyspace changes meanwhile.
+// when the iteration is complete) and the keys found.
+//
+// Each shard keeps its keys ordered by hash, and a cursor is the hash to
+// resume from, so one call returns every key whose hash lies between its
+// cursor and the next, as they are while the shard is held. Every key
+// present for a whole iteration is therefore returned at least once,
+// however the keyspace changes meanwhile, and keys that are added or
+// deleted may or may not be, as Redis guarantees.
+//
+// Cursors are hashes shifted right by one bit, so that they fit in a
+// signed 64-bit integer: some clients parse SCAN's cursor as one.
 func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 	if opt.Count <= 0 {
 		opt.Count = 10
 	}
 	now := db.store.nowMs()
 	shift := db.store.shift
+	from := cursor << 1 // the first hash to visit
+	filter := opt.Match != "" && opt.Match != "*"
 	var out []string
 	visited := 0
-	for si := int(cursor >> shift); si < len(db.shards); si++ {
+	startShard := int(from >> shift)
+	for si := startShard; si < len(db.shards); si++ {
+		pivot := scanItem{hash: from}
+		if si != startShard {
+			pivot.hash = uint64(si) << shift
+			if visited >= opt.Count {
+				// Not 0: only the first shard starts at hash 0.
+				return pivot.hash >> 1, out
+			}
+		}
 		sh := db.shards[si]
 		if !db.held {
 			sh.mu.Lock()
+		} else {
+			mustBeHeld(sh)
 		}
-		var next uint64
+		var next, last uint64
 		done := true
-		pivot := scanItem{hash: cursor}
-		if si != int(cursor>>shift) {
-			pivot = scanItem{hash: uint64(si) << shift}
-			if shift == 64 {
-				pivot.hash = 0
-			}
-		}
-		var last uint64
 		sh.data.order.Ascend(pivot, func(it scanItem) bool {
-			// Never stop inside a run of equal hashes: the cursor could not
-			// point into the middle of it.
-			if visited >= opt.Count && it.hash != last {
-				next, done = it.hash, false
+			// Stop only between two different cursors: a cursor cannot
+			// point into a run of keys that share it. (visited reaches
+			// Count only once a key of this shard was visited, so last is
+			// set by then.)
+			if visited >= opt.Count && it.hash>>1 != last {
+				next, done = it.hash>>1, false
 				return false
 			}
-			last = it.hash
+			last = it.hash >> 1
 			visited++
 			e, ok := sh.peek(it.key, now)
-			if !ok {
-				return true
+			switch {
+			case !ok:
+			case opt.Type != KindNone && e.kind != opt.Type:
+			case filter && !Match(opt.Match, it.key, false):
+			default:
+				out = append(out, it.key)
 			}
-			if !opt.AnyType && e.kind != opt.Type {
-				return true
-			}
-			if opt.Match != "" && opt.Match != "*" && !Match(opt.Match, it.key, false) {
-				return true
-			}
-			out = append(out, it.key)
 			return true
 		})
 		db.unlock(sh)
@@ -320,6 +349,8 @@ func (db *DB) Copy(src string, dst *DB, dstKey string, replace bool) bool {
 		return false
 	}
 	e.str = append([]byte(nil), e.str...)
+	e.atime = now // a new object, as Redis's copy, never a shared one
+	e.unshared = true
 	if exists {
 		ds.put(dstKey, hd, e, &old)
 	} else {
