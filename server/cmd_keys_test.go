@@ -48,8 +48,8 @@ func startKeysServer(t *testing.T) (*Server, *keysTestClock, map[int]*redis.Clie
 	return srv, clk, clients
 }
 
-// forEachProtocol runs f once per protocol on a flushed store.
-func forEachProtocol(t *testing.T, f func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock)) {
+// keysEachProtocol runs f once per protocol on a flushed store.
+func keysEachProtocol(t *testing.T, f func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock)) {
 	srv, clk, clients := startKeysServer(t)
 	for _, proto := range []int{2, 3} {
 		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
@@ -59,7 +59,7 @@ func forEachProtocol(t *testing.T, f func(t *testing.T, ctx context.Context, rdb
 	}
 }
 
-func must[T any](t *testing.T, what string, cmd interface{ Result() (T, error) }) T {
+func mustResult[T any](t *testing.T, what string, cmd interface{ Result() (T, error) }) T {
 	t.Helper()
 	v, err := cmd.Result()
 	if err != nil {
@@ -68,14 +68,14 @@ func must[T any](t *testing.T, what string, cmd interface{ Result() (T, error) }
 	return v
 }
 
-func expect[T comparable](t *testing.T, what string, cmd interface{ Result() (T, error) }, want T) {
+func expectResult[T comparable](t *testing.T, what string, cmd interface{ Result() (T, error) }, want T) {
 	t.Helper()
-	if got := must(t, what, cmd); got != want {
+	if got := mustResult(t, what, cmd); got != want {
 		t.Errorf("%s = %v, want %v", what, got, want)
 	}
 }
 
-func expectErr(t *testing.T, what string, err error, want string) {
+func expectError(t *testing.T, what string, err error, want string) {
 	t.Helper()
 	if err == nil || err.Error() != want {
 		t.Errorf("%s: error %v, want %q", what, err, want)
@@ -83,71 +83,71 @@ func expectErr(t *testing.T, what string, err error, want string) {
 }
 
 func TestKeysDelExistsTypeTouch(t *testing.T) {
-	forEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
+	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
 		for _, k := range []string{"a", "b", "c"} {
-			must(t, "SET", rdb.Set(ctx, k, "v", 0))
+			mustResult(t, "SET", rdb.Set(ctx, k, "v", 0))
 		}
-		expect(t, "EXISTS a b nokey a", rdb.Exists(ctx, "a", "b", "nokey", "a"), int64(3))
-		expect(t, "TOUCH a nokey", rdb.Touch(ctx, "a", "nokey"), int64(1))
-		expect(t, "TYPE a", rdb.Type(ctx, "a"), "string")
-		expect(t, "TYPE nokey", rdb.Type(ctx, "nokey"), "none")
-		expect(t, "DEL a a nokey", rdb.Del(ctx, "a", "a", "nokey"), int64(1))
-		expect(t, "UNLINK b c", rdb.Unlink(ctx, "b", "c"), int64(2))
-		expect(t, "EXISTS a b c", rdb.Exists(ctx, "a", "b", "c"), int64(0))
+		expectResult(t, "EXISTS a b nokey a", rdb.Exists(ctx, "a", "b", "nokey", "a"), int64(3))
+		expectResult(t, "TOUCH a nokey", rdb.Touch(ctx, "a", "nokey"), int64(1))
+		expectResult(t, "TYPE a", rdb.Type(ctx, "a"), "string")
+		expectResult(t, "TYPE nokey", rdb.Type(ctx, "nokey"), "none")
+		expectResult(t, "DEL a a nokey", rdb.Del(ctx, "a", "a", "nokey"), int64(1))
+		expectResult(t, "UNLINK b c", rdb.Unlink(ctx, "b", "c"), int64(2))
+		expectResult(t, "EXISTS a b c", rdb.Exists(ctx, "a", "b", "c"), int64(0))
 	})
 }
 
 func TestKeysExpireAndTTL(t *testing.T) {
-	forEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
-		must(t, "SET", rdb.Set(ctx, "k", "v", 0))
-		expect(t, "TTL no TTL", rdb.TTL(ctx, "k"), time.Duration(-1))
-		expect(t, "TTL missing", rdb.TTL(ctx, "nokey"), time.Duration(-2))
-		expect(t, "PTTL missing", rdb.PTTL(ctx, "nokey"), time.Duration(-2))
-		expect(t, "EXPIRE missing", rdb.Expire(ctx, "nokey", time.Minute), false)
+	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
+		mustResult(t, "SET", rdb.Set(ctx, "k", "v", 0))
+		expectResult(t, "TTL no TTL", rdb.TTL(ctx, "k"), time.Duration(-1))
+		expectResult(t, "TTL missing", rdb.TTL(ctx, "nokey"), time.Duration(-2))
+		expectResult(t, "PTTL missing", rdb.PTTL(ctx, "nokey"), time.Duration(-2))
+		expectResult(t, "EXPIRE missing", rdb.Expire(ctx, "nokey", time.Minute), false)
 
-		expect(t, "EXPIRE XX without TTL", rdb.ExpireXX(ctx, "k", 100*time.Second), false)
-		expect(t, "EXPIRE GT without TTL", rdb.ExpireGT(ctx, "k", 100*time.Second), false)
-		expect(t, "EXPIRE NX", rdb.ExpireNX(ctx, "k", 100*time.Second), true)
-		expect(t, "EXPIRE NX again", rdb.ExpireNX(ctx, "k", 200*time.Second), false)
-		expect(t, "TTL", rdb.TTL(ctx, "k"), 100*time.Second)
+		expectResult(t, "EXPIRE XX without TTL", rdb.ExpireXX(ctx, "k", 100*time.Second), false)
+		expectResult(t, "EXPIRE GT without TTL", rdb.ExpireGT(ctx, "k", 100*time.Second), false)
+		expectResult(t, "EXPIRE NX", rdb.ExpireNX(ctx, "k", 100*time.Second), true)
+		expectResult(t, "EXPIRE NX again", rdb.ExpireNX(ctx, "k", 200*time.Second), false)
+		expectResult(t, "TTL", rdb.TTL(ctx, "k"), 100*time.Second)
 
 		// TTL rounds to the nearest second: 69.6 s reads 70, 69.4 s reads 69.
 		clk.Advance(30400 * time.Millisecond)
-		expect(t, "PTTL", rdb.PTTL(ctx, "k"), 69600*time.Millisecond)
-		expect(t, "TTL rounded up", rdb.TTL(ctx, "k"), 70*time.Second)
+		expectResult(t, "PTTL", rdb.PTTL(ctx, "k"), 69600*time.Millisecond)
+		expectResult(t, "TTL rounded up", rdb.TTL(ctx, "k"), 70*time.Second)
 		clk.Advance(200 * time.Millisecond)
-		expect(t, "TTL rounded down", rdb.TTL(ctx, "k"), 69*time.Second)
+		expectResult(t, "TTL rounded down", rdb.TTL(ctx, "k"), 69*time.Second)
 
 		at := clk.Now().Add(69400 * time.Millisecond)
-		expect(t, "PEXPIRETIME", rdb.PExpireTime(ctx, "k"), time.Duration(at.UnixMilli())*time.Millisecond)
-		expect(t, "EXPIRETIME", rdb.ExpireTime(ctx, "k"), time.Duration((at.UnixMilli()+500)/1000)*time.Second)
+		expectResult(t, "PEXPIRETIME", rdb.PExpireTime(ctx, "k"), time.Duration(at.UnixMilli())*time.Millisecond)
+		expectResult(t, "EXPIRETIME", rdb.ExpireTime(ctx, "k"), time.Duration((at.UnixMilli()+500)/1000)*time.Second)
 
-		expect(t, "EXPIRE GT smaller", rdb.ExpireGT(ctx, "k", 10*time.Second), false)
-		expect(t, "EXPIRE LT smaller", rdb.ExpireLT(ctx, "k", 10*time.Second), true)
-		expect(t, "EXPIRE XX", rdb.ExpireXX(ctx, "k", 20*time.Second), true)
-		expect(t, "TTL after XX", rdb.TTL(ctx, "k"), 20*time.Second)
-		expect(t, "EXPIRE XX LT larger", rdb.Do(ctx, "EXPIRE", "k", 30, "XX", "LT"), any(int64(0)))
+		expectResult(t, "EXPIRE GT smaller", rdb.ExpireGT(ctx, "k", 10*time.Second), false)
+		expectResult(t, "EXPIRE LT smaller", rdb.ExpireLT(ctx, "k", 10*time.Second), true)
+		expectResult(t, "EXPIRE XX", rdb.ExpireXX(ctx, "k", 20*time.Second), true)
+		expectResult(t, "TTL after XX", rdb.TTL(ctx, "k"), 20*time.Second)
+		expectResult(t, "EXPIRE XX LT larger", rdb.Do(ctx, "EXPIRE", "k", 30, "XX", "LT"), any(int64(0)))
 
-		expect(t, "PERSIST", rdb.Persist(ctx, "k"), true)
-		expect(t, "PERSIST again", rdb.Persist(ctx, "k"), false)
-		expect(t, "TTL after PERSIST", rdb.TTL(ctx, "k"), time.Duration(-1))
+		expectResult(t, "PERSIST", rdb.Persist(ctx, "k"), true)
+		expectResult(t, "PERSIST again", rdb.Persist(ctx, "k"), false)
+		expectResult(t, "TTL after PERSIST", rdb.TTL(ctx, "k"), time.Duration(-1))
 
 		// The TTL passes on the server's clock: the key is gone.
-		expect(t, "PEXPIRE", rdb.PExpire(ctx, "k", 1500*time.Millisecond), true)
+		expectResult(t, "PEXPIRE", rdb.PExpire(ctx, "k", 1500*time.Millisecond), true)
 		clk.Advance(1499 * time.Millisecond)
-		expect(t, "EXISTS 1 ms before", rdb.Exists(ctx, "k"), int64(1))
+		expectResult(t, "EXISTS 1 ms before", rdb.Exists(ctx, "k"), int64(1))
 		clk.Advance(time.Millisecond)
-		expect(t, "EXISTS at expiry", rdb.Exists(ctx, "k"), int64(0))
+		expectResult(t, "EXISTS at expiry", rdb.Exists(ctx, "k"), int64(0))
 
 		// Absolute times; a past one deletes the key and answers 1.
-		must(t, "SET", rdb.Set(ctx, "k", "v", 0))
-		expect(t, "EXPIREAT", rdb.ExpireAt(ctx, "k", clk.Now().Add(time.Hour)), true)
-		expect(t, "TTL after EXPIREAT", rdb.TTL(ctx, "k"), time.Hour)
-		expect(t, "PEXPIREAT past", rdb.PExpireAt(ctx, "k", clk.Now().Add(-time.Millisecond)), true)
-		expect(t, "EXISTS after past PEXPIREAT", rdb.Exists(ctx, "k"), int64(0))
-		must(t, "SET", rdb.Set(ctx, "k", "v", 0))
-		expect(t, "EXPIRE -1", rdb.Do(ctx, "EXPIRE", "k", -1), any(int64(1)))
-		expect(t, "EXISTS after EXPIRE -1", rdb.Exists(ctx, "k"), int64(0))
+		mustResult(t, "SET", rdb.Set(ctx, "k", "v", 0))
+		expectResult(t, "EXPIREAT", rdb.ExpireAt(ctx, "k", clk.Now().Add(time.Hour)), true)
+		expectResult(t, "TTL after EXPIREAT", rdb.TTL(ctx, "k"), time.Hour)
+		expectResult(t, "PEXPIREAT past", rdb.PExpireAt(ctx, "k", clk.Now().Add(-time.Millisecond)), true)
+		expectResult(t, "EXISTS after past PEXPIREAT", rdb.Exists(ctx, "k"), int64(0))
+		mustResult(t, "SET", rdb.Set(ctx, "k", "v", 0))
+		expectResult(t, "EXPIRE -1", rdb.Do(ctx, "EXPIRE", "k", -1), any(int64(1)))
+		expectResult(t, "EXISTS after EXPIRE -1", rdb.Exists(ctx, "k"), int64(0))
 
 		errs := []struct {
 			args []any
@@ -162,13 +162,13 @@ func TestKeysExpireAndTTL(t *testing.T) {
 			{[]any{"EXPIREAT", "k", "-9223372036854776"}, "ERR invalid expire time in 'expireat' command"},
 		}
 		for _, e := range errs {
-			expectErr(t, fmt.Sprint(e.args), rdb.Do(ctx, e.args...).Err(), e.want)
+			expectError(t, fmt.Sprint(e.args), rdb.Do(ctx, e.args...).Err(), e.want)
 		}
 	})
 }
 
 func TestKeysKeysScanRandomKey(t *testing.T) {
-	forEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
+	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
 		if _, err := rdb.RandomKey(ctx).Result(); err != redis.Nil {
 			t.Fatalf("RANDOMKEY on an empty database: %v, want nil", err)
 		}
@@ -176,14 +176,14 @@ func TestKeysKeysScanRandomKey(t *testing.T) {
 		for i := range 120 {
 			k := fmt.Sprintf("user:%03d", i)
 			want = append(want, k)
-			must(t, "SET", rdb.Set(ctx, k, "v", 0))
+			mustResult(t, "SET", rdb.Set(ctx, k, "v", 0))
 		}
-		must(t, "SET", rdb.Set(ctx, "other", "v", 0))
-		must(t, "SET", rdb.Set(ctx, "brief", "v", 0))
-		expect(t, "EXPIRE", rdb.Expire(ctx, "brief", time.Second), true)
+		mustResult(t, "SET", rdb.Set(ctx, "other", "v", 0))
+		mustResult(t, "SET", rdb.Set(ctx, "brief", "v", 0))
+		expectResult(t, "EXPIRE", rdb.Expire(ctx, "brief", time.Second), true)
 		clk.Advance(time.Second)
 
-		got := must(t, "KEYS", rdb.Keys(ctx, "user:*"))
+		got := mustResult(t, "KEYS", rdb.Keys(ctx, "user:*"))
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
 			t.Errorf("KEYS user:* returned %d keys, want %d", len(got), len(want))
@@ -209,16 +209,16 @@ func TestKeysKeysScanRandomKey(t *testing.T) {
 			}
 		}
 
-		keys, cursor := must2(t, "SCAN TYPE string", rdb.ScanType(ctx, 0, "", 1000, "string"))
+		keys, cursor := mustScan(t, "SCAN TYPE string", rdb.ScanType(ctx, 0, "", 1000, "string"))
 		if cursor != 0 || len(keys) != 121 {
 			t.Errorf("SCAN COUNT 1000 TYPE string = cursor %d, %d keys", cursor, len(keys))
 		}
-		keys, cursor = must2(t, "SCAN TYPE hash", rdb.ScanType(ctx, 0, "", 1000, "hash"))
+		keys, cursor = mustScan(t, "SCAN TYPE hash", rdb.ScanType(ctx, 0, "", 1000, "hash"))
 		if cursor != 0 || len(keys) != 0 {
 			t.Errorf("SCAN TYPE hash = cursor %d, %q", cursor, keys)
 		}
 		// A partial SCAN returns a cursor that fits an int64, as a bulk string.
-		raw := must(t, "SCAN 0 COUNT 1", rdb.Do(ctx, "SCAN", 0, "COUNT", 1))
+		raw := mustResult(t, "SCAN 0 COUNT 1", rdb.Do(ctx, "SCAN", 0, "COUNT", 1))
 		pair, ok := raw.([]any)
 		if !ok || len(pair) != 2 {
 			t.Fatalf("SCAN reply %#v", raw)
@@ -227,17 +227,17 @@ func TestKeysKeysScanRandomKey(t *testing.T) {
 			t.Errorf("SCAN cursor %#v: want a non-zero decimal bulk string that fits an int64", pair[0])
 		}
 
-		expectErr(t, "SCAN x", rdb.Do(ctx, "SCAN", "x").Err(), "ERR invalid cursor")
-		expectErr(t, "SCAN COUNT 0", rdb.Do(ctx, "SCAN", 0, "COUNT", 0).Err(), "ERR syntax error")
+		expectError(t, "SCAN x", rdb.Do(ctx, "SCAN", "x").Err(), "ERR invalid cursor")
+		expectError(t, "SCAN COUNT 0", rdb.Do(ctx, "SCAN", 0, "COUNT", 0).Err(), "ERR syntax error")
 
-		k := must(t, "RANDOMKEY", rdb.RandomKey(ctx))
+		k := mustResult(t, "RANDOMKEY", rdb.RandomKey(ctx))
 		if k != "other" && !strings.HasPrefix(k, "user:") {
 			t.Errorf("RANDOMKEY = %q", k)
 		}
 	})
 }
 
-func must2(t *testing.T, what string, cmd *redis.ScanCmd) ([]string, uint64) {
+func mustScan(t *testing.T, what string, cmd *redis.ScanCmd) ([]string, uint64) {
 	t.Helper()
 	keys, cursor, err := cmd.Result()
 	if err != nil {
@@ -247,31 +247,31 @@ func must2(t *testing.T, what string, cmd *redis.ScanCmd) ([]string, uint64) {
 }
 
 func TestKeysRenameCopyMove(t *testing.T) {
-	forEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
-		expectErr(t, "RENAME missing", rdb.Rename(ctx, "nokey", "x").Err(), "ERR no such key")
-		expectErr(t, "RENAMENX missing", rdb.RenameNX(ctx, "nokey", "x").Err(), "ERR no such key")
-		must(t, "SET", rdb.Set(ctx, "src", "v1", 0))
-		expect(t, "EXPIRE", rdb.Expire(ctx, "src", time.Hour), true)
-		expect(t, "RENAME", rdb.Rename(ctx, "src", "dst"), "OK")
-		expect(t, "GET dst", rdb.Get(ctx, "dst"), "v1")
-		expect(t, "TTL dst", rdb.TTL(ctx, "dst"), time.Hour)
-		must(t, "SET", rdb.Set(ctx, "src", "v2", 0))
-		expect(t, "RENAMENX onto a key", rdb.RenameNX(ctx, "src", "dst"), false)
-		expect(t, "RENAMENX", rdb.RenameNX(ctx, "src", "fresh"), true)
+	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
+		expectError(t, "RENAME missing", rdb.Rename(ctx, "nokey", "x").Err(), "ERR no such key")
+		expectError(t, "RENAMENX missing", rdb.RenameNX(ctx, "nokey", "x").Err(), "ERR no such key")
+		mustResult(t, "SET", rdb.Set(ctx, "src", "v1", 0))
+		expectResult(t, "EXPIRE", rdb.Expire(ctx, "src", time.Hour), true)
+		expectResult(t, "RENAME", rdb.Rename(ctx, "src", "dst"), "OK")
+		expectResult(t, "GET dst", rdb.Get(ctx, "dst"), "v1")
+		expectResult(t, "TTL dst", rdb.TTL(ctx, "dst"), time.Hour)
+		mustResult(t, "SET", rdb.Set(ctx, "src", "v2", 0))
+		expectResult(t, "RENAMENX onto a key", rdb.RenameNX(ctx, "src", "dst"), false)
+		expectResult(t, "RENAMENX", rdb.RenameNX(ctx, "src", "fresh"), true)
 
-		expect(t, "COPY", rdb.Copy(ctx, "dst", "copy", 0, false), int64(1))
-		expect(t, "COPY onto a key", rdb.Copy(ctx, "fresh", "copy", 0, false), int64(0))
-		expect(t, "COPY REPLACE", rdb.Copy(ctx, "fresh", "copy", 0, true), int64(1))
-		expect(t, "GET copy", rdb.Get(ctx, "copy"), "v2")
-		expect(t, "COPY to db 1", rdb.Copy(ctx, "dst", "dst", 1, false), int64(1))
-		expectErr(t, "COPY to itself", rdb.Copy(ctx, "dst", "dst", 0, false).Err(), "ERR source and destination objects are the same")
-		expectErr(t, "COPY DB 16", rdb.Copy(ctx, "dst", "x", 16, false).Err(), "ERR DB index is out of range")
+		expectResult(t, "COPY", rdb.Copy(ctx, "dst", "copy", 0, false), int64(1))
+		expectResult(t, "COPY onto a key", rdb.Copy(ctx, "fresh", "copy", 0, false), int64(0))
+		expectResult(t, "COPY REPLACE", rdb.Copy(ctx, "fresh", "copy", 0, true), int64(1))
+		expectResult(t, "GET copy", rdb.Get(ctx, "copy"), "v2")
+		expectResult(t, "COPY to db 1", rdb.Copy(ctx, "dst", "dst", 1, false), int64(1))
+		expectError(t, "COPY to itself", rdb.Copy(ctx, "dst", "dst", 0, false).Err(), "ERR source and destination objects are the same")
+		expectError(t, "COPY DB 16", rdb.Copy(ctx, "dst", "x", 16, false).Err(), "ERR DB index is out of range")
 
-		expect(t, "MOVE", rdb.Move(ctx, "fresh", 2), true)
-		expect(t, "MOVE missing", rdb.Move(ctx, "fresh", 2), false)
-		expectErr(t, "MOVE same db", rdb.Move(ctx, "dst", 0).Err(), "ERR source and destination objects are the same")
-		expectErr(t, "MOVE db 16", rdb.Move(ctx, "dst", 16).Err(), "ERR DB index is out of range")
-		expectErr(t, "MOVE db x", rdb.Do(ctx, "MOVE", "dst", "x").Err(), "ERR value is not an integer or out of range")
+		expectResult(t, "MOVE", rdb.Move(ctx, "fresh", 2), true)
+		expectResult(t, "MOVE missing", rdb.Move(ctx, "fresh", 2), false)
+		expectError(t, "MOVE same db", rdb.Move(ctx, "dst", 0).Err(), "ERR source and destination objects are the same")
+		expectError(t, "MOVE db 16", rdb.Move(ctx, "dst", 16).Err(), "ERR DB index is out of range")
+		expectError(t, "MOVE db x", rdb.Do(ctx, "MOVE", "dst", "x").Err(), "ERR value is not an integer or out of range")
 
 		// Look at databases 1 and 2 through a pipeline on one connection.
 		var ttl *redis.DurationCmd
@@ -295,43 +295,43 @@ func TestKeysRenameCopyMove(t *testing.T) {
 }
 
 func TestKeysObject(t *testing.T) {
-	forEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
-		must(t, "SET", rdb.Set(ctx, "small", "42", 0))
-		must(t, "SET", rdb.Set(ctx, "big", "123456", 0))
-		must(t, "SET", rdb.Set(ctx, "text", "hello", 0))
-		must(t, "SET", rdb.Set(ctx, "long", strings.Repeat("x", 45), 0))
+	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
+		mustResult(t, "SET", rdb.Set(ctx, "small", "42", 0))
+		mustResult(t, "SET", rdb.Set(ctx, "big", "123456", 0))
+		mustResult(t, "SET", rdb.Set(ctx, "text", "hello", 0))
+		mustResult(t, "SET", rdb.Set(ctx, "long", strings.Repeat("x", 45), 0))
 		for k, enc := range map[string]string{"small": "int", "big": "int", "text": "embstr", "long": "raw"} {
-			expect(t, "OBJECT ENCODING "+k, rdb.ObjectEncoding(ctx, k), enc)
+			expectResult(t, "OBJECT ENCODING "+k, rdb.ObjectEncoding(ctx, k), enc)
 		}
-		expect(t, "OBJECT REFCOUNT small", rdb.ObjectRefCount(ctx, "small"), int64(2147483647))
-		expect(t, "OBJECT REFCOUNT big", rdb.ObjectRefCount(ctx, "big"), int64(1))
+		expectResult(t, "OBJECT REFCOUNT small", rdb.ObjectRefCount(ctx, "small"), int64(2147483647))
+		expectResult(t, "OBJECT REFCOUNT big", rdb.ObjectRefCount(ctx, "big"), int64(1))
 		if err := rdb.ObjectEncoding(ctx, "nokey").Err(); err != redis.Nil {
 			t.Errorf("OBJECT ENCODING nokey: %v, want nil", err)
 		}
-		expectErr(t, "OBJECT FREQ", rdb.ObjectFreq(ctx, "small").Err(), errFreqNoLFU)
+		expectError(t, "OBJECT FREQ", rdb.ObjectFreq(ctx, "small").Err(), errFreqNoLFU)
 
 		clk.Advance(5 * time.Second)
-		expect(t, "OBJECT IDLETIME", rdb.ObjectIdleTime(ctx, "text"), 5*time.Second)
+		expectResult(t, "OBJECT IDLETIME", rdb.ObjectIdleTime(ctx, "text"), 5*time.Second)
 		rdb.TTL(ctx, "text") // does not count as an access, as in Redis
-		expect(t, "OBJECT IDLETIME after TTL", rdb.ObjectIdleTime(ctx, "text"), 5*time.Second)
+		expectResult(t, "OBJECT IDLETIME after TTL", rdb.ObjectIdleTime(ctx, "text"), 5*time.Second)
 		rdb.Touch(ctx, "text")
-		expect(t, "OBJECT IDLETIME after TOUCH", rdb.ObjectIdleTime(ctx, "text"), time.Duration(0))
+		expectResult(t, "OBJECT IDLETIME after TOUCH", rdb.ObjectIdleTime(ctx, "text"), time.Duration(0))
 
-		help := must(t, "OBJECT HELP", rdb.Do(ctx, "OBJECT", "HELP"))
+		help := mustResult(t, "OBJECT HELP", rdb.Do(ctx, "OBJECT", "HELP"))
 		if lines, ok := help.([]any); !ok || len(lines) != 15 {
 			t.Errorf("OBJECT HELP = %#v", help)
 		}
-		expectErr(t, "OBJECT NOPE", rdb.Do(ctx, "OBJECT", "NOPE").Err(), "ERR unknown subcommand 'NOPE'. Try OBJECT HELP.")
-		expectErr(t, "OBJECT ENCODING", rdb.Do(ctx, "OBJECT", "ENCODING").Err(), "ERR wrong number of arguments for 'object|encoding' command")
+		expectError(t, "OBJECT NOPE", rdb.Do(ctx, "OBJECT", "NOPE").Err(), "ERR unknown subcommand 'NOPE'. Try OBJECT HELP.")
+		expectError(t, "OBJECT ENCODING", rdb.Do(ctx, "OBJECT", "ENCODING").Err(), "ERR wrong number of arguments for 'object|encoding' command")
 	})
 }
 
 // TestKeysInTransaction: KEYS, SCAN, MOVE and COPY inside MULTI make EXEC
 // hold the whole store; a WATCHed key whose TTL passes fails the EXEC.
 func TestKeysInTransaction(t *testing.T) {
-	forEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
-		must(t, "SET", rdb.Set(ctx, "a", "1", 0))
-		must(t, "SET", rdb.Set(ctx, "b", "2", 0))
+	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
+		mustResult(t, "SET", rdb.Set(ctx, "a", "1", 0))
+		mustResult(t, "SET", rdb.Set(ctx, "b", "2", 0))
 		var keys *redis.StringSliceCmd
 		var scan *redis.ScanCmd
 		var moved *redis.BoolCmd
@@ -356,8 +356,8 @@ func TestKeysInTransaction(t *testing.T) {
 			t.Errorf("SCAN in EXEC = %q", got)
 		}
 
-		must(t, "SET", rdb.Set(ctx, "w", "v", 0))
-		expect(t, "EXPIRE", rdb.Expire(ctx, "w", 10*time.Second), true)
+		mustResult(t, "SET", rdb.Set(ctx, "w", "v", 0))
+		expectResult(t, "EXPIRE", rdb.Expire(ctx, "w", 10*time.Second), true)
 		err = rdb.Watch(ctx, func(tx *redis.Tx) error {
 			clk.Advance(10 * time.Second) // the watched key expires
 			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
