@@ -154,6 +154,12 @@ func (s *Store) SwapDB(a, b int) error {
 	}
 	s.lockAll()
 	defer s.unlockAll()
+	s.swapLocked(a, b)
+	return nil
+}
+
+// swapLocked exchanges two databases' contents; every shard is held.
+func (s *Store) swapLocked(a, b int) {
 	da, db := s.dbs[a], s.dbs[b]
 	for i := range da.shards {
 		sa, sb := da.shards[i], db.shards[i]
@@ -161,7 +167,6 @@ func (s *Store) SwapDB(a, b int) error {
 		sb.touchWatchedIfExists(sa.data)
 		sa.data, sb.data = sb.data, sa.data
 	}
-	return nil
 }
 
 // Locked is a set of shards held by one caller, for running a group of
@@ -226,6 +231,33 @@ func (l *Locked) DB(i int) *DB {
 		l.views[i] = &v
 	}
 	return l.views[i]
+}
+
+// FlushAll empties every database, as Store.FlushAll, for a caller that
+// holds every shard (a transaction running FLUSHALL). It panics when the
+// Locked does not hold everything.
+func (l *Locked) FlushAll() {
+	if !l.all {
+		panic("store: Locked.FlushAll without every shard held")
+	}
+	for _, db := range l.s.dbs {
+		db.flushLocked()
+	}
+}
+
+// SwapDB exchanges two databases, as Store.SwapDB, for a caller that holds
+// every shard. It panics when the Locked does not hold everything.
+func (l *Locked) SwapDB(a, b int) error {
+	if !l.all {
+		panic("store: Locked.SwapDB without every shard held")
+	}
+	if l.s.DB(a) == nil || l.s.DB(b) == nil {
+		return ErrDBIndex
+	}
+	if a != b {
+		l.s.swapLocked(a, b)
+	}
+	return nil
 }
 
 // All reports whether every shard is held.
