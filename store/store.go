@@ -169,6 +169,39 @@ func (s *Store) swapLocked(a, b int) {
 	}
 }
 
+// Counters are the store's running totals for INFO stats.
+type Counters struct {
+	Hits    int64 // reads that found their key (keyspace_hits)
+	Misses  int64 // reads that did not (keyspace_misses)
+	Expired int64 // keys removed because their TTL passed (expired_keys)
+}
+
+// Counters sums the counters of every shard. It takes no lock, so it is
+// safe inside a transaction; under concurrent traffic the sum is a moment's
+// approximation.
+func (s *Store) Counters() Counters {
+	var c Counters
+	for _, db := range s.dbs {
+		for _, sh := range db.shards {
+			c.Hits += sh.hits.Load()
+			c.Misses += sh.misses.Load()
+			c.Expired += sh.expired.Load()
+		}
+	}
+	return c
+}
+
+// ResetCounters sets every counter to zero, for CONFIG RESETSTAT.
+func (s *Store) ResetCounters() {
+	for _, db := range s.dbs {
+		for _, sh := range db.shards {
+			sh.hits.Store(0)
+			sh.misses.Store(0)
+			sh.expired.Store(0)
+		}
+	}
+}
+
 // Locked is a set of shards held by one caller, for running a group of
 // operations atomically (a MULTI/EXEC block, say). Get database views with
 // DB, and call Unlock when done. Views of a Locked must not be used to reach
