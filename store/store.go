@@ -163,7 +163,10 @@ func (s *Store) swapLocked(a, b int) {
 	da, db := s.dbs[a], s.dbs[b]
 	for i := range da.shards {
 		sa, sb := da.shards[i], db.shards[i]
+		// As Redis: a watched key changes if it exists on either side.
+		sa.touchWatchedIfExists(sa.data)
 		sa.touchWatchedIfExists(sb.data)
+		sb.touchWatchedIfExists(sb.data)
 		sb.touchWatchedIfExists(sa.data)
 		sa.data, sb.data = sb.data, sa.data
 	}
