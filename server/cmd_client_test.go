@@ -281,3 +281,39 @@ func TestClientWithGoRedis(t *testing.T) {
 		})
 	}
 }
+
+// CLIENT LIST and CLIENT KILL read other connections while they run
+// commands; under -race this shows they read only what is shared.
+func TestClientListWhileOthersRun(t *testing.T) {
+	_, addr := startServer(t, DefaultConfig())
+	busy := dialRESP(t, addr)
+	watcher := dialRESP(t, addr)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ {
+			cmds := [][]string{{"SELECT", strconv.Itoa(i % 4)}, {"CLIENT", "SETNAME", "n" + strconv.Itoa(i)},
+				{"MULTI"}, {"SET", "k", "v"}, {"EXEC"}, {"HELLO", strconv.Itoa(2 + i%2)}}
+			for _, cmd := range cmds {
+				if err := busy.write(cmd...); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+			for range cmds {
+				if _, err := busy.read(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	}()
+	for i := 0; i < 200; i++ {
+		lines := clientLines(t, watcher.do("CLIENT", "LIST"))
+		if len(lines) != 2 {
+			t.Fatalf("CLIENT LIST has %d lines", len(lines))
+		}
+		watcher.do("CLIENT", "KILL", "ID", "99999")
+	}
+	<-done
+}

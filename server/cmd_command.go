@@ -404,13 +404,10 @@ func cmdCommandList(c *client, args [][]byte) {
 // with its key specs, as Redis 7.0 does.
 func cmdCommandGetKeys(c *client, args [][]byte) {
 	withFlags := len(args[1]) == len("getkeysandflags")
-	target := args[2:]
+	target := args[2:] // arity -4: the name and at least one argument
 	cmd := c.srv.table.lookupName(target[0])
 	if cmd != nil && cmd.subs != nil {
-		cmd = nil
-		if len(target) >= 2 {
-			cmd = c.srv.table.lookupName(target[0]).subs[strings.ToLower(string(target[1]))]
-		}
+		cmd = cmd.subs[strings.ToLower(string(target[1]))]
 	}
 	switch {
 	case cmd == nil:

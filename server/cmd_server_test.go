@@ -45,15 +45,22 @@ func (rc *respConn) do(args ...string) string {
 
 func (rc *respConn) send(args ...string) {
 	rc.t.Helper()
+	if err := rc.write(args...); err != nil {
+		rc.t.Fatal(err)
+	}
+}
+
+// write sends one command; unlike send it may be used off the test's
+// goroutine.
+func (rc *respConn) write(args ...string) error {
 	var b strings.Builder
 	b.WriteString("*" + strconv.Itoa(len(args)) + "\r\n")
 	for _, a := range args {
 		b.WriteString("$" + strconv.Itoa(len(a)) + "\r\n" + a + "\r\n")
 	}
 	rc.conn.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(rc.conn, b.String()); err != nil {
-		rc.t.Fatal(err)
-	}
+	_, err := io.WriteString(rc.conn, b.String())
+	return err
 }
 
 // read reads one whole reply, of any RESP2 or RESP3 type.

@@ -149,8 +149,9 @@ func netpollerName() string {
 // configured one when that was 0; the configured port before any listens.
 func (s *Server) tcpPort() int {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, ln := range s.listeners {
+	lns := s.listeners
+	s.mu.Unlock()
+	for _, ln := range lns {
 		if a, ok := ln.Addr().(*net.TCPAddr); ok {
 			return a.Port
 		}
