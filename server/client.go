@@ -38,11 +38,44 @@ type client struct {
 
 	lastInteraction atomic.Int64 // Unix ms
 	killed          atomic.Bool
+	shown           shownState // what other connections may read
 
 	multi   *multiState
 	inExec  *store.Locked // the shards EXEC holds while it runs
 	watch   store.Watch
 	watched []watchedKey
+}
+
+// shownState mirrors the parts of a client's state that CLIENT LIST and
+// CLIENT KILL show for other connections, which must not read the
+// client's own fields. publish refreshes it after each command, storing
+// only what changed.
+type shownState struct {
+	cmd     atomic.Pointer[command] // the last command looked up; nil if unknown
+	db      atomic.Int32
+	multi   atomic.Int32 // -1 outside MULTI, else the commands queued
+	resp    atomic.Int32
+	noEvict atomic.Bool
+}
+
+func (c *client) publish() {
+	if db := int32(c.dbIndex); c.shown.db.Load() != db {
+		c.shown.db.Store(db)
+	}
+	multi := int32(-1)
+	if c.multi != nil {
+		multi = int32(len(c.multi.cmds))
+	}
+	if c.shown.multi.Load() != multi {
+		c.shown.multi.Store(multi)
+	}
+	resp := int32(2)
+	if c.w.resp3 {
+		resp = 3
+	}
+	if c.shown.resp.Load() != resp {
+		c.shown.resp.Store(resp)
+	}
 }
 
 type watchedKey struct {
@@ -67,17 +100,20 @@ func (c *client) dispatch(args [][]byte) {
 	c.lastInteraction.Store(now.UnixMilli())
 	cmd := c.srv.table.lookupName(args[0])
 	if cmd == nil {
+		c.shown.cmd.Store(nil)
 		c.reject(nil, unknownCommandError(args))
 		return
 	}
 	if cmd.subs != nil && len(args) >= 2 {
 		sub := cmd.subs[strings.ToLower(string(args[1]))]
 		if sub == nil {
+			c.shown.cmd.Store(nil)
 			c.reject(cmd, fmt.Sprintf(errUnknownSubcommand, args[1], strings.ToUpper(cmd.name)))
 			return
 		}
 		cmd = sub
 	}
+	c.shown.cmd.Store(cmd)
 	if !cmd.arityOK(len(args)) {
 		c.reject(cmd, fmt.Sprintf(errWrongArity, cmd.name))
 		return
@@ -180,6 +216,7 @@ func (s *Server) serveRESP(conn redcon.Conn, rc redcon.Command) {
 		return
 	}
 	c.dispatch(rc.Args)
+	c.publish()
 	if c.closing {
 		c.flush()
 		conn.Close()

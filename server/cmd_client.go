@@ -1,3 +1,412 @@
 package server
 
-var clientCommands = []*command{}
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/emberkv/ember/internal/redisnum"
+)
+
+// CLIENT: a connection's own settings, and the list of connections.
+var clientCommands = []*command{
+	{name: "client", arity: -2, acl: acl("slow"), group: "connection", since: "2.4.0",
+		summary: "Inspects and manages client connections.",
+		subs: subs(
+			&command{name: "client|id", arity: 2, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "5.0.0",
+				summary: "Returns the connection's unique ID.", handler: cmdClientID},
+			&command{name: "client|setname", arity: 3, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "2.6.9",
+				summary: "Names the connection.", handler: cmdClientSetName},
+			&command{name: "client|getname", arity: 2, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "2.6.9",
+				summary: "Returns the connection's name.", handler: cmdClientGetName},
+			// SETINFO arrived in Redis 7.2; clients send it and ignore errors,
+			// so Ember accepts it with 7.2's checks.
+			&command{name: "client|setinfo", arity: 4, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "7.2.0",
+				summary: "Records the client library's name or version for the connection.", handler: cmdClientSetInfo},
+			&command{name: "client|list", arity: -2, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous connection"), group: "connection", since: "2.4.0",
+				summary: "Lists the client connections.", handler: cmdClientList},
+			&command{name: "client|info", arity: 2, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "6.2.0",
+				summary: "Describes this connection.", handler: cmdClientInfo},
+			&command{name: "client|kill", arity: -3, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous connection"), group: "connection", since: "2.4.0",
+				summary: "Closes the connections that match the filters.", handler: cmdClientKill},
+			&command{name: "client|no-evict", arity: 3, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous connection"), group: "connection", since: "7.0.0",
+				summary: "Marks the connection as one client eviction must spare.", handler: cmdClientNoEvict},
+			&command{name: "client|getredir", arity: 2, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "6.0.0",
+				summary: "Returns where tracking notifications go; Ember does no tracking.", handler: cmdClientGetRedir},
+			&command{name: "client|trackinginfo", arity: 2, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "6.2.0",
+				summary: "Describes the connection's key tracking; Ember does none.", handler: cmdClientTrackingInfo},
+			&command{name: "client|help", arity: 2, flags: parseFlags("loading stale"), acl: acl("slow connection"), group: "connection", since: "5.0.0",
+				summary: "Shows what CLIENT can do.", handler: cmdClientHelp},
+		)},
+}
+
+func cmdClientID(c *client, args [][]byte) { c.w.int(c.id) }
+
+func cmdClientSetName(c *client, args [][]byte) {
+	if !validClientName(args[2]) {
+		c.w.error(errClientName)
+		return
+	}
+	c.mu.Lock()
+	c.name = string(args[2]) // "" removes the name
+	c.mu.Unlock()
+	c.w.ok()
+}
+
+func cmdClientGetName(c *client, args [][]byte) {
+	c.mu.Lock()
+	name := c.name
+	c.mu.Unlock()
+	if name == "" {
+		c.w.null()
+		return
+	}
+	c.w.bulkString(name)
+}
+
+// CLIENT SETINFO LIB-NAME|LIB-VER value, with Redis 7.2's checks. Redis
+// 7.0's CLIENT LIST has no lib-name or lib-ver fields, so Ember keeps the
+// values without showing them.
+func cmdClientSetInfo(c *client, args [][]byte) {
+	attr, val := args[2], args[3]
+	isName := strings.EqualFold(string(attr), "lib-name")
+	if !isName && !strings.EqualFold(string(attr), "lib-ver") {
+		c.w.error(fmt.Sprintf(errClientSetInfoOption, attr))
+		return
+	}
+	if !validClientName(val) {
+		c.w.error(fmt.Sprintf(errClientSetInfoValue, attr))
+		return
+	}
+	c.mu.Lock()
+	if isName {
+		c.libName = string(val)
+	} else {
+		c.libVer = string(val)
+	}
+	c.mu.Unlock()
+	c.w.ok()
+}
+
+// clientType is the TYPE a connection has for CLIENT LIST and KILL.
+// Ember has no replicas, and pub/sub connections are not told apart yet.
+func (c *client) clientType() string { return "normal" }
+
+// parseClientType accepts Redis's type names; "slave" is "replica".
+func parseClientType(b []byte) (string, bool) {
+	switch t := strings.ToLower(string(b)); t {
+	case "normal", "master", "replica", "pubsub":
+		return t, true
+	case "slave":
+		return "replica", true
+	}
+	return "", false
+}
+
+// CLIENT LIST [TYPE type | ID id ...]: one line per connection, in the
+// order they connected.
+func cmdClientList(c *client, args [][]byte) {
+	var ids []int64
+	wantType := ""
+	switch {
+	case len(args) == 2:
+	case len(args) == 4 && strings.EqualFold(string(args[2]), "type"):
+		t, ok := parseClientType(args[3])
+		if !ok {
+			c.w.error(fmt.Sprintf(errClientUnknownType, args[3]))
+			return
+		}
+		wantType = t
+	case len(args) > 3 && strings.EqualFold(string(args[2]), "id"):
+		for _, a := range args[3:] {
+			id, ok := redisnum.ParseInt(a)
+			if !ok {
+				c.w.error(errClientInvalidID)
+				return
+			}
+			ids = append(ids, id)
+		}
+	default:
+		c.w.error(errSyntax)
+		return
+	}
+	var b strings.Builder
+	if ids != nil {
+		// As Redis: in the order asked, repeats included.
+		for _, id := range ids {
+			if other := c.srv.clientByID(id); other != nil {
+				c.writeClientLine(&b, other, args)
+			}
+		}
+	} else {
+		for _, other := range c.srv.clientsByID() {
+			if wantType == "" || other.clientType() == wantType {
+				c.writeClientLine(&b, other, args)
+			}
+		}
+	}
+	c.w.verbatim(b.String())
+}
+
+func cmdClientInfo(c *client, args [][]byte) {
+	var b strings.Builder
+	c.writeClientLine(&b, c, args)
+	c.w.verbatim(b.String())
+}
+
+// clientsByID returns the open connections, oldest first.
+func (s *Server) clientsByID() []*client {
+	s.mu.Lock()
+	out := make([]*client, 0, len(s.clients))
+	for _, cl := range s.clients {
+		out = append(out, cl)
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+func (s *Server) clientByID(id int64) *client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clients[id]
+}
+
+// writeClientLine writes other's CLIENT LIST line, with Redis 7.0.15's
+// fields in its order (7.2 added lib-name and lib-ver; 7.0 has neither).
+// Reading another connection, it uses only what that connection shares:
+// its immutable fields, its mutex-guarded name and its published state.
+// Figures Ember does not keep per connection (buffer sizes, memory) are 0.
+// args are the running command's, for this connection's argv-mem.
+func (c *client) writeClientLine(b *strings.Builder, other *client, args [][]byte) {
+	now := time.Now()
+	other.mu.Lock()
+	name := other.name
+	other.mu.Unlock()
+	idle := now.Sub(time.UnixMilli(other.lastInteraction.Load())) / time.Second
+	argvMem := 0
+	if other == c {
+		idle = 0
+		for _, a := range args {
+			argvMem += len(a)
+		}
+	}
+	cmdName := "NULL"
+	if cmd := other.shown.cmd.Load(); cmd != nil {
+		cmdName = cmd.name
+	}
+	fmt.Fprintf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 multi=%d "+
+		"qbuf=0 qbuf-free=0 argv-mem=%d multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d\n",
+		other.id, other.addr, other.laddr, other.fd(), name, int64(now.Sub(other.created)/time.Second), int64(idle),
+		other.flagString(), other.shown.db.Load(), other.shown.multi.Load(), argvMem, cmdName, other.shown.resp.Load())
+}
+
+// flagString is the flags field of CLIENT LIST, letters in Redis's order.
+func (c *client) flagString() string {
+	var f []byte
+	if c.shown.multi.Load() >= 0 {
+		f = append(f, 'x')
+	}
+	if c.watch.Dirty() {
+		f = append(f, 'd')
+	}
+	if c.killed.Load() {
+		f = append(f, 'A')
+	}
+	if c.shown.noEvict.Load() {
+		f = append(f, 'e')
+	}
+	if len(f) == 0 {
+		return "N"
+	}
+	return string(f)
+}
+
+// fd is the connection's file descriptor, or -1 when it has none (a
+// connection made in a test, or one already closed).
+func (c *client) fd() int {
+	if c.req == nil {
+		return -1
+	}
+	sc, ok := c.req.Conn.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	if raw.Control(func(p uintptr) { fd = int(p) }) != nil {
+		return -1
+	}
+	return fd
+}
+
+// clientKillFilter is what CLIENT KILL matches connections against.
+type clientKillFilter struct {
+	id          int64
+	addr, laddr string
+	typ         string
+	skipMe      bool
+}
+
+// CLIENT KILL addr:port (the old form: OK or an error) or CLIENT KILL
+// <filter> <value> ... (the new form: how many were killed). Another
+// connection is closed at once; this one after its reply.
+func cmdClientKill(c *client, args [][]byte) {
+	f := clientKillFilter{skipMe: true}
+	oldForm := len(args) == 3
+	if oldForm {
+		f.addr = string(args[2])
+		f.skipMe = false // the old form may kill the caller
+	} else {
+		for i := 2; i < len(args); i += 2 {
+			if i+1 == len(args) { // an option without its value
+				c.w.error(errSyntax)
+				return
+			}
+			val := args[i+1]
+			switch strings.ToLower(string(args[i])) {
+			case "id":
+				id, ok := redisnum.ParseInt(val)
+				if !ok || id < 1 || id > math.MaxInt64 {
+					c.w.error(errClientKillID)
+					return
+				}
+				f.id = id
+			case "type":
+				t, ok := parseClientType(val)
+				if !ok {
+					c.w.error(fmt.Sprintf(errClientUnknownType, val))
+					return
+				}
+				f.typ = t
+			case "addr":
+				f.addr = string(val)
+			case "laddr":
+				f.laddr = string(val)
+			case "user":
+				// Ember's only user is "default", which every connection is.
+				if string(val) != "default" {
+					c.w.error(fmt.Sprintf(errClientNoSuchUser, val))
+					return
+				}
+			case "skipme":
+				switch strings.ToLower(string(val)) {
+				case "yes":
+					f.skipMe = true
+				case "no":
+					f.skipMe = false
+				default:
+					c.w.error(errSyntax)
+					return
+				}
+			default:
+				c.w.error(errSyntax)
+				return
+			}
+		}
+	}
+	killed := 0
+	for _, other := range c.srv.clientsByID() {
+		switch {
+		case f.addr != "" && other.addr != f.addr,
+			f.laddr != "" && other.laddr != f.laddr,
+			f.typ != "" && other.clientType() != f.typ,
+			f.id != 0 && other.id != f.id,
+			other == c && f.skipMe:
+			continue
+		}
+		killed++
+		if other == c {
+			c.closing = true // after this reply
+			continue
+		}
+		other.kill()
+	}
+	if !oldForm {
+		c.w.int(int64(killed))
+		return
+	}
+	if killed == 0 {
+		c.w.error(errNoSuchClient)
+		return
+	}
+	c.w.ok()
+}
+
+// kill closes another connection: it stops taking commands now, and its
+// socket is closed so that redcon ends its read loop and forgets it.
+func (c *client) kill() {
+	c.killed.Store(true)
+	if c.req != nil {
+		c.req.Conn.Close()
+	}
+}
+
+// CLIENT NO-EVICT ON|OFF is recorded and shown (flag e); Ember does not
+// evict clients, so it changes nothing else.
+func cmdClientNoEvict(c *client, args [][]byte) {
+	switch strings.ToLower(string(args[2])) {
+	case "on":
+		c.shown.noEvict.Store(true)
+	case "off":
+		c.shown.noEvict.Store(false)
+	default:
+		c.w.error(errSyntax)
+		return
+	}
+	c.w.ok()
+}
+
+// CLIENT GETREDIR: -1, tracking being off.
+func cmdClientGetRedir(c *client, args [][]byte) { c.w.int(-1) }
+
+// CLIENT TRACKINGINFO: the reply Redis gives a connection without tracking.
+func cmdClientTrackingInfo(c *client, args [][]byte) {
+	c.w.mapHeader(3)
+	c.w.bulkString("flags")
+	c.w.setHeader(1)
+	c.w.bulkString("off")
+	c.w.bulkString("redirect")
+	c.w.int(-1)
+	c.w.bulkString("prefixes")
+	c.w.array(0)
+}
+
+func cmdClientHelp(c *client, args [][]byte) {
+	c.writeHelp("CLIENT",
+		"GETNAME",
+		"    Return the name of this connection.",
+		"GETREDIR",
+		"    Return -1: Ember does no client-side caching tracking.",
+		"ID",
+		"    Return the ID of this connection.",
+		"INFO",
+		"    Describe this connection, as one line of CLIENT LIST.",
+		"KILL <ip:port>",
+		"    Close the connection from <ip:port>.",
+		"KILL <option> <value> [<option> <value> [...]]",
+		"    Close every connection that matches all the options:",
+		"    * ID <client-id>",
+		"    * ADDR <ip:port>        the client's address",
+		"    * LADDR <ip:port>       the address the client connected to",
+		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+		"    * USER <username>",
+		"    * SKIPME (YES|NO)       spare this connection (default: yes)",
+		"LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB) | ID <client-id> [<client-id> ...]]",
+		"    Describe the connections, one line each.",
+		"NO-EVICT (ON|OFF)",
+		"    Mark this connection as one client eviction must spare.",
+		"SETINFO (LIB-NAME|LIB-VER) <value>",
+		"    Record the client library's name or version.",
+		"SETNAME <name>",
+		"    Name this connection.",
+		"TRACKINGINFO",
+		"    Describe this connection's key tracking (always off in Ember).",
+	)
+}

@@ -11,7 +11,7 @@ import (
 var connectionCommands = []*command{
 	{name: "ping", arity: -1, flags: parseFlags("fast"), acl: acl("fast connection"), group: "connection", since: "1.0.0",
 		summary: "Returns the server's liveliness response.", handler: cmdPing},
-	{name: "echo", arity: 2, flags: parseFlags("fast"), acl: acl("fast connection"), group: "connection", since: "1.0.0",
+	{name: "echo", arity: 2, flags: parseFlags("loading stale fast"), acl: acl("fast connection"), group: "connection", since: "1.0.0",
 		summary: "Returns the given string.", handler: cmdEcho},
 	{name: "quit", arity: -1, flags: parseFlags("noscript loading stale fast no_auth allow_busy"), acl: acl("fast connection"), group: "connection", since: "1.0.0",
 		summary: "Closes the connection.", handler: cmdQuit},

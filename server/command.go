@@ -26,31 +26,38 @@ const (
 	flagNoMulti
 	flagAllowBusy
 	flagMovableKeys
+	flagNoAsyncLoading
+	flagAsking
 )
 
-// flagNames is the order Redis lists flags in COMMAND INFO.
+// flagNames is the order Redis 7.0 lists flags in COMMAND INFO. Flags
+// marked hidden are parsed from rows but never shown, as in Redis 7.0
+// (server.c hides may_replicate).
 var flagNames = []struct {
-	flag cmdFlags
-	name string
+	flag   cmdFlags
+	name   string
+	hidden bool
 }{
-	{flagWrite, "write"},
-	{flagReadonly, "readonly"},
-	{flagDenyOOM, "denyoom"},
-	{flagAdmin, "admin"},
-	{flagPubSub, "pubsub"},
-	{flagNoScript, "noscript"},
-	{flagBlocking, "blocking"},
-	{flagLoading, "loading"},
-	{flagStale, "stale"},
-	{flagSkipMonitor, "skip_monitor"},
-	{flagSkipSlowlog, "skip_slowlog"},
-	{flagFast, "fast"},
-	{flagNoAuth, "no_auth"},
-	{flagMayReplicate, "may_replicate"},
-	{flagNoMandatoryKeys, "no_mandatory_keys"},
-	{flagNoMulti, "no_multi"},
-	{flagAllowBusy, "allow_busy"},
-	{flagMovableKeys, "movablekeys"},
+	{flagWrite, "write", false},
+	{flagReadonly, "readonly", false},
+	{flagDenyOOM, "denyoom", false},
+	{flagAdmin, "admin", false},
+	{flagPubSub, "pubsub", false},
+	{flagNoScript, "noscript", false},
+	{flagBlocking, "blocking", false},
+	{flagLoading, "loading", false},
+	{flagStale, "stale", false},
+	{flagSkipMonitor, "skip_monitor", false},
+	{flagSkipSlowlog, "skip_slowlog", false},
+	{flagAsking, "asking", false},
+	{flagFast, "fast", false},
+	{flagNoAuth, "no_auth", false},
+	{flagMayReplicate, "may_replicate", true},
+	{flagNoMandatoryKeys, "no_mandatory_keys", false},
+	{flagNoAsyncLoading, "no_async_loading", false},
+	{flagNoMulti, "no_multi", false},
+	{flagMovableKeys, "movablekeys", false},
+	{flagAllowBusy, "allow_busy", false},
 }
 
 func parseFlags(s string) cmdFlags {

@@ -11,6 +11,7 @@ func commandRows() []*command {
 		keyCommands,
 		serverCommands,
 		clientCommands,
+		commandCommands,
 		configCommands,
 	} {
 		rows = append(rows, group...)

@@ -51,3 +51,18 @@ const (
 	errUnsupportedOption = "ERR Unsupported option %s"
 	errIntRange          = "ERR value is out of range, value must between -2147483648 and 2147483647"
 )
+
+// Server administration: COMMAND, CLIENT, INFO, SHUTDOWN.
+const (
+	errGetKeysInvalidCommand = "ERR Invalid command specified"
+	errGetKeysNoKeys         = "ERR The command has no key arguments"
+	errGetKeysArity          = "ERR Invalid number of arguments specified for command"
+	errGetKeysInvalidArgs    = "ERR Invalid arguments specified for command"
+	errNoShutdownInProgress  = "ERR No shutdown in progress."
+	errClientSetInfoOption   = "ERR Unrecognized option '%s'"
+	errClientSetInfoValue    = "ERR %s cannot contain spaces, newlines or special characters."
+	errClientUnknownType     = "ERR Unknown client type '%s'"
+	errClientInvalidID       = "ERR Invalid client ID"
+	errClientKillID          = "ERR client-id should be greater than 0"
+	errClientNoSuchUser      = "ERR No such user '%s'"
+)

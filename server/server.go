@@ -75,6 +75,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
 	s.maxQuery.Store(cfg.ClientQueryBufferLimit)
+	s.stats.store = s.store
+	s.stats.replID = newRunID()
+	s.stats.startupMemory = s.usedMemory()
+	go s.statsLoop()
 	return s, nil
 }
 
@@ -197,6 +201,7 @@ func (s *Server) accept(conn redcon.Conn) bool {
 	}
 	if max := s.cfg.maxClients(); max > 0 && len(s.clients) >= max {
 		conn.WriteError("ERR max number of clients reached")
+		s.stats.rejectedConnections.Add(1)
 		return false
 	}
 	c := &client{
@@ -213,6 +218,7 @@ func (s *Server) accept(conn redcon.Conn) bool {
 	c.lastInteraction.Store(c.created.UnixMilli())
 	c.selectDB(0)
 	c.setAuthed(false)
+	c.publish()
 	conn.SetContext(c)
 	s.clients[c.id] = c
 	s.stats.connectionsReceived.Add(1)

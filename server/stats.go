@@ -6,6 +6,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/emberkv/ember/store"
 )
 
 // commandStats are one command's figures for INFO commandstats.
@@ -22,6 +25,13 @@ type serverStats struct {
 
 	errMu  sync.Mutex
 	errors map[string]int64 // error code ("ERR", "WRONGTYPE") -> count
+
+	store         *store.Store // its hit, miss and expiry counters
+	replID        string       // master_replid, fixed at start
+	startupMemory int64        // used_memory once the server was built
+	peakMemory    atomic.Int64 // the highest used_memory seen
+
+	ops opsMeter
 }
 
 // countError counts an error reply by its code, for INFO errorstats.
@@ -36,6 +46,17 @@ func (st *serverStats) countError(msg string) {
 	}
 	st.errors[code]++
 	st.errMu.Unlock()
+}
+
+// totalErrors is total_error_replies: every error reply counted.
+func (st *serverStats) totalErrors() int64 {
+	st.errMu.Lock()
+	defer st.errMu.Unlock()
+	var n int64
+	for _, v := range st.errors {
+		n += v
+	}
+	return n
 }
 
 // reset is CONFIG RESETSTAT.
@@ -53,6 +74,77 @@ func (st *serverStats) reset() {
 	st.errMu.Lock()
 	st.errors = nil
 	st.errMu.Unlock()
+	if st.store != nil {
+		st.store.ResetCounters()
+	}
+	st.ops.reset()
+}
+
+// instantaneousOps is instantaneous_ops_per_sec.
+func (st *serverStats) instantaneousOps() int64 { return st.ops.rate() }
+
+// opsMeter measures commands per second as Redis's serverCron does: a
+// sample every opsSampleEvery, the figure the mean of the last opsSamples.
+type opsMeter struct {
+	mu       sync.Mutex
+	samples  [opsSamples]int64
+	next     int
+	lastOps  int64
+	lastTime time.Time
+}
+
+const (
+	opsSamples     = 16
+	opsSampleEvery = 100 * time.Millisecond
+)
+
+// sample records the rate since the previous sample, given the total of
+// commands processed so far.
+func (m *opsMeter) sample(now time.Time, total int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.lastTime.IsZero() && now.After(m.lastTime) {
+		rate := int64(0)
+		if total > m.lastOps {
+			rate = (total - m.lastOps) * int64(time.Second) / int64(now.Sub(m.lastTime))
+		}
+		m.samples[m.next] = rate
+		m.next = (m.next + 1) % opsSamples
+	}
+	m.lastOps, m.lastTime = total, now
+}
+
+func (m *opsMeter) rate() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var sum int64
+	for _, r := range m.samples {
+		sum += r
+	}
+	return sum / opsSamples
+}
+
+func (m *opsMeter) reset() {
+	m.mu.Lock()
+	m.samples = [opsSamples]int64{}
+	m.lastTime = time.Time{}
+	m.mu.Unlock()
+}
+
+// statsLoop samples the ops rate and the memory peak until the server
+// shuts down, Redis's serverCron for those figures.
+func (s *Server) statsLoop() {
+	t := time.NewTicker(opsSampleEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.shutdown:
+			return
+		case now := <-t.C:
+			s.stats.ops.sample(now, s.stats.commandsProcessed.Load())
+			s.usedMemory()
+		}
+	}
 }
 
 func newRunID() string {

@@ -57,6 +57,7 @@ func (sh *shard) sweepExpired(s *Store, now int64, full bool) int {
 				removed++
 			}
 		}
+		sh.expired.Add(int64(removed))
 		return removed
 	}
 	start := time.Now()
@@ -74,6 +75,7 @@ func (sh *shard) sweepExpired(s *Store, now int64, full bool) int {
 			}
 		}
 		removed += expired
+		sh.expired.Add(int64(expired))
 		if sampled == 0 || expired*100 <= sampled*sweepRepeatPct || time.Since(start) > sweepBudget {
 			return removed
 		}

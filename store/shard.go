@@ -80,6 +80,9 @@ type shard struct {
 	mu      sync.Mutex
 	data    *shardData
 	watched map[string][]*Watch // stays with the database index across SWAPDB
+
+	// Counters for INFO, changed under mu but read without it.
+	hits, misses, expired atomic.Int64
 }
 
 func newShard() *shard { return &shard{data: newShardData()} }
@@ -134,12 +137,16 @@ func (sh *shard) lookup(key string, h uint64, now int64) (entry, bool) {
 	d := sh.data
 	e, ok := d.items.Get(key)
 	if !ok {
+		sh.misses.Add(1)
 		return entry{}, false
 	}
 	if e.expireAt != 0 && e.expireAt <= now {
 		sh.remove(key, h)
+		sh.expired.Add(1)
+		sh.misses.Add(1)
 		return entry{}, false
 	}
+	sh.hits.Add(1)
 	// Like Redis's LRU clock, access time has a resolution of a second; a
 	// finer one would cost a second index update on every read.
 	if now-e.atime >= 1000 {
@@ -159,6 +166,7 @@ func (sh *shard) current(key string, h uint64, now int64) (entry, bool) {
 	}
 	if e.expireAt != 0 && e.expireAt <= now {
 		sh.remove(key, h)
+		sh.expired.Add(1)
 		return entry{}, false
 	}
 	return e, true

@@ -154,14 +154,55 @@ func (s *Store) SwapDB(a, b int) error {
 	}
 	s.lockAll()
 	defer s.unlockAll()
+	s.swapLocked(a, b)
+	return nil
+}
+
+// swapLocked exchanges two databases' contents; every shard is held.
+func (s *Store) swapLocked(a, b int) {
 	da, db := s.dbs[a], s.dbs[b]
 	for i := range da.shards {
 		sa, sb := da.shards[i], db.shards[i]
+		// As Redis: a watched key changes if it exists on either side.
+		sa.touchWatchedIfExists(sa.data)
 		sa.touchWatchedIfExists(sb.data)
+		sb.touchWatchedIfExists(sb.data)
 		sb.touchWatchedIfExists(sa.data)
 		sa.data, sb.data = sb.data, sa.data
 	}
-	return nil
+}
+
+// Counters are the store's running totals for INFO stats.
+type Counters struct {
+	Hits    int64 // reads that found their key (keyspace_hits)
+	Misses  int64 // reads that did not (keyspace_misses)
+	Expired int64 // keys removed because their TTL passed (expired_keys)
+}
+
+// Counters sums the counters of every shard. It takes no lock, so it is
+// safe inside a transaction; under concurrent traffic the sum is a moment's
+// approximation.
+func (s *Store) Counters() Counters {
+	var c Counters
+	for _, db := range s.dbs {
+		for _, sh := range db.shards {
+			c.Hits += sh.hits.Load()
+			c.Misses += sh.misses.Load()
+			c.Expired += sh.expired.Load()
+		}
+	}
+	return c
+}
+
+// ResetCounters sets every counter to zero, for CONFIG RESETSTAT.
+func (s *Store) ResetCounters() {
+	for _, db := range s.dbs {
+		for _, sh := range db.shards {
+			sh.hits.Store(0)
+			sh.misses.Store(0)
+			sh.expired.Store(0)
+		}
+	}
 }
 
 // Locked is a set of shards held by one caller, for running a group of
@@ -226,6 +267,33 @@ func (l *Locked) DB(i int) *DB {
 		l.views[i] = &v
 	}
 	return l.views[i]
+}
+
+// FlushAll empties every database, as Store.FlushAll, for a caller that
+// holds every shard (a transaction running FLUSHALL). It panics when the
+// Locked does not hold everything.
+func (l *Locked) FlushAll() {
+	if !l.all {
+		panic("store: Locked.FlushAll without every shard held")
+	}
+	for _, db := range l.s.dbs {
+		db.flushLocked()
+	}
+}
+
+// SwapDB exchanges two databases, as Store.SwapDB, for a caller that holds
+// every shard. It panics when the Locked does not hold everything.
+func (l *Locked) SwapDB(a, b int) error {
+	if !l.all {
+		panic("store: Locked.SwapDB without every shard held")
+	}
+	if l.s.DB(a) == nil || l.s.DB(b) == nil {
+		return ErrDBIndex
+	}
+	if a != b {
+		l.s.swapLocked(a, b)
+	}
+	return nil
 }
 
 // All reports whether every shard is held.

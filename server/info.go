@@ -1,0 +1,561 @@
+package server
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// INFO [section ...]: Redis 7.0.15's sections, fields and order, "# Name"
+// headers, \r\n line ends and a blank line between sections. Fields for
+// machinery Ember does not have (replication, forks, Lua, latency
+// histograms, per-connection buffers) are written with the value Redis
+// shows when that machinery is idle, mostly 0, so that parsers find every
+// field they expect and no figure is invented.
+
+// infoSections lists the sections in output order. Those marked inDefault
+// make up INFO and INFO default; all and everything take every one.
+var infoSections = []struct {
+	name      string // what INFO's arguments call it
+	header    string
+	inDefault bool
+	write     func(s *Server, c *client, b *infoBuilder)
+}{
+	{"server", "Server", true, (*Server).infoServer},
+	{"clients", "Clients", true, (*Server).infoClients},
+	{"memory", "Memory", true, (*Server).infoMemory},
+	{"persistence", "Persistence", true, (*Server).infoPersistence},
+	{"stats", "Stats", true, (*Server).infoStats},
+	{"replication", "Replication", true, (*Server).infoReplication},
+	{"cpu", "CPU", true, (*Server).infoCPU},
+	{"modules", "Modules", true, nil}, // Ember has no modules
+	{"commandstats", "Commandstats", false, (*Server).infoCommandStats},
+	{"errorstats", "Errorstats", true, (*Server).infoErrorStats},
+	{"latencystats", "Latencystats", false, nil}, // no latency histograms
+	{"cluster", "Cluster", true, (*Server).infoCluster},
+	{"keyspace", "Keyspace", true, (*Server).infoKeyspace},
+}
+
+func cmdInfo(c *client, args [][]byte) {
+	c.w.verbatim(c.srv.infoText(c, args[1:]))
+}
+
+// infoText renders the sections named (in any case) by names; no names
+// means "default". Unknown names are ignored, as in Redis, so INFO with
+// only unknown names answers an empty string.
+func (s *Server) infoText(c *client, names [][]byte) string {
+	want := make(map[string]bool)
+	all, defaults := false, len(names) == 0
+	for _, n := range names {
+		switch name := strings.ToLower(string(n)); name {
+		case "all", "everything":
+			all = true
+		case "default":
+			defaults = true
+		case "module_list":
+			want["modules"] = true
+		default:
+			want[name] = true
+		}
+	}
+	var b infoBuilder
+	for _, sec := range infoSections {
+		if !all && !want[sec.name] && !(defaults && sec.inDefault) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
+		b.WriteString("# " + sec.header + "\r\n")
+		if sec.write != nil {
+			sec.write(s, c, &b)
+		}
+	}
+	return b.String()
+}
+
+// infoBuilder writes "name:value\r\n" lines.
+type infoBuilder struct{ strings.Builder }
+
+func (b *infoBuilder) field(name string, value any) {
+	b.WriteString(name)
+	b.WriteByte(':')
+	switch v := value.(type) {
+	case string:
+		b.WriteString(v)
+	case int:
+		b.WriteString(strconv.Itoa(v))
+	case int64:
+		b.WriteString(strconv.FormatInt(v, 10))
+	default:
+		fmt.Fprint(b, v)
+	}
+	b.WriteString("\r\n")
+}
+
+func (s *Server) infoServer(c *client, b *infoBuilder) {
+	now := time.Now()
+	uptime := int64(now.Sub(s.start) / time.Second)
+	exe, _ := os.Executable()
+	b.field("redis_version", RedisVersion)
+	b.field("redis_git_sha1", "00000000")
+	b.field("redis_git_dirty", 0)
+	b.field("redis_build_id", "0")
+	b.field("redis_mode", "standalone")
+	b.field("os", runtime.GOOS+" "+runtime.GOARCH)
+	b.field("arch_bits", strconv.IntSize)
+	b.field("monotonic_clock", "Go runtime monotonic clock")
+	b.field("multiplexing_api", netpollerName())
+	b.field("atomicvar_api", "sync/atomic")
+	b.field("gcc_version", "0.0.0") // not built by GCC, as Redis shows then
+	b.field("process_id", os.Getpid())
+	b.field("process_supervised", "no")
+	b.field("run_id", s.runID)
+	b.field("tcp_port", s.tcpPort())
+	b.field("server_time_usec", now.UnixMicro())
+	b.field("uptime_in_seconds", uptime)
+	b.field("uptime_in_days", uptime/86400)
+	b.field("hz", 10) // the store's sweeper runs ten times a second
+	b.field("configured_hz", 10)
+	b.field("lru_clock", (now.UnixMilli()/1000)&(1<<24-1)) // Redis's 24-bit LRU clock
+	b.field("executable", exe)
+	b.field("config_file", "")
+	b.field("io_threads_active", 0)
+	b.field("ember_version", Version)
+}
+
+// netpollerName names the readiness API Go's network poller uses here.
+func netpollerName() string {
+	switch runtime.GOOS {
+	case "linux", "android":
+		return "epoll"
+	case "darwin", "ios", "freebsd", "netbsd", "openbsd", "dragonfly":
+		return "kqueue"
+	case "windows":
+		return "iocp"
+	case "solaris", "illumos":
+		return "evport"
+	}
+	return "unknown"
+}
+
+// tcpPort is the port of the first TCP listener, which differs from the
+// configured one when that was 0; the configured port before any listens.
+func (s *Server) tcpPort() int {
+	s.mu.Lock()
+	lns := s.listeners
+	s.mu.Unlock()
+	for _, ln := range lns {
+		if a, ok := ln.Addr().(*net.TCPAddr); ok {
+			return a.Port
+		}
+	}
+	s.cfg.mu.RLock()
+	defer s.cfg.mu.RUnlock()
+	return s.cfg.cfg.Port
+}
+
+func (s *Server) infoClients(c *client, b *infoBuilder) {
+	b.field("connected_clients", s.CurrentConnectionCount())
+	b.field("cluster_connections", 0)
+	b.field("maxclients", s.cfg.maxClients())
+	b.field("client_recent_max_input_buffer", 0)
+	b.field("client_recent_max_output_buffer", 0)
+	b.field("blocked_clients", 0)
+	b.field("tracking_clients", 0)
+	b.field("clients_in_timeout_table", 0)
+}
+
+// goMemory is the Go runtime's view of the process's memory, read without
+// stopping the world.
+type goMemory struct {
+	heapObjects  int64 // bytes of live and not yet swept heap objects
+	heapUnused   int64 // bytes in heap spans not holding objects
+	total        int64 // bytes mapped by the runtime
+	heapReleased int64 // bytes returned to the OS
+}
+
+var goMemoryMetrics = []string{
+	"/memory/classes/heap/objects:bytes",
+	"/memory/classes/heap/unused:bytes",
+	"/memory/classes/total:bytes",
+	"/memory/classes/heap/released:bytes",
+}
+
+func readGoMemory() goMemory {
+	samples := make([]metrics.Sample, len(goMemoryMetrics))
+	for i, name := range goMemoryMetrics {
+		samples[i].Name = name
+	}
+	metrics.Read(samples)
+	v := func(i int) int64 {
+		if samples[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return int64(samples[i].Value.Uint64())
+	}
+	return goMemory{heapObjects: v(0), heapUnused: v(1), total: v(2), heapReleased: v(3)}
+}
+
+// usedMemory is INFO's used_memory: the bytes the Go heap holds in
+// objects, the counterpart of what Redis's allocator reports. It also
+// moves the peak.
+func (s *Server) usedMemory() int64 {
+	used := readGoMemory().heapObjects
+	for {
+		peak := s.stats.peakMemory.Load()
+		if used <= peak || s.stats.peakMemory.CompareAndSwap(peak, used) {
+			return used
+		}
+	}
+}
+
+// infoMemory: used_memory and the allocator_* figures come from the Go
+// runtime (heap objects, in-use spans, memory mapped and not released,
+// which also stands for used_memory_rss); used_memory_dataset is the
+// store's own estimate of its keys and values. Lua, scripts, replication
+// and client buffers do not exist in Ember and show 0.
+func (s *Server) infoMemory(c *client, b *infoBuilder) {
+	m := readGoMemory()
+	used := s.usedMemory()
+	peak := s.stats.peakMemory.Load()
+	rss := m.total - m.heapReleased
+	active := m.heapObjects + m.heapUnused
+	var dataset int64
+	for i := 0; i < s.store.Databases(); i++ {
+		dataset += c.dbAt(i).UsedBytes()
+	}
+	startup := s.stats.startupMemory
+	overhead := max(used-dataset, 0)
+	maxmem, policy := s.cfg.maxmemory()
+	b.field("used_memory", used)
+	b.field("used_memory_human", bytesToHuman(used))
+	b.field("used_memory_rss", rss)
+	b.field("used_memory_rss_human", bytesToHuman(rss))
+	b.field("used_memory_peak", peak)
+	b.field("used_memory_peak_human", bytesToHuman(peak))
+	b.field("used_memory_peak_perc", percent(used, peak))
+	b.field("used_memory_overhead", overhead)
+	b.field("used_memory_startup", startup)
+	b.field("used_memory_dataset", dataset)
+	b.field("used_memory_dataset_perc", percent(dataset, used-startup))
+	b.field("allocator_allocated", m.heapObjects)
+	b.field("allocator_active", active)
+	b.field("allocator_resident", rss)
+	b.field("total_system_memory", totalSystemMemory())
+	b.field("total_system_memory_human", bytesToHuman(totalSystemMemory()))
+	b.field("used_memory_lua", 0)
+	b.field("used_memory_vm_eval", 0)
+	b.field("used_memory_lua_human", "0B")
+	b.field("used_memory_scripts_eval", 0)
+	b.field("number_of_cached_scripts", 0)
+	b.field("number_of_functions", 0)
+	b.field("number_of_libraries", 0)
+	b.field("used_memory_vm_functions", 0)
+	b.field("used_memory_vm_total", 0)
+	b.field("used_memory_vm_total_human", "0B")
+	b.field("used_memory_functions", 0)
+	b.field("used_memory_scripts", 0)
+	b.field("used_memory_scripts_human", "0B")
+	b.field("maxmemory", maxmem)
+	b.field("maxmemory_human", bytesToHuman(maxmem))
+	b.field("maxmemory_policy", policy)
+	b.field("allocator_frag_ratio", ratio(active, m.heapObjects))
+	b.field("allocator_frag_bytes", active-m.heapObjects)
+	b.field("allocator_rss_ratio", ratio(rss, active))
+	b.field("allocator_rss_bytes", rss-active)
+	b.field("rss_overhead_ratio", ratio(rss, rss))
+	b.field("rss_overhead_bytes", 0)
+	b.field("mem_fragmentation_ratio", ratio(rss, used))
+	b.field("mem_fragmentation_bytes", rss-used)
+	b.field("mem_not_counted_for_evict", 0)
+	b.field("mem_replication_backlog", 0)
+	b.field("mem_total_replication_buffers", 0)
+	b.field("mem_clients_slaves", 0)
+	b.field("mem_clients_normal", 0)
+	b.field("mem_cluster_links", 0)
+	b.field("mem_aof_buffer", 0)
+	b.field("mem_allocator", runtime.Version())
+	b.field("active_defrag_running", 0)
+	b.field("lazyfree_pending_objects", 0)
+	b.field("lazyfreed_objects", 0)
+}
+
+// bytesToHuman formats a byte count as Redis does (B, K, M, G, T, P).
+func bytesToHuman(n int64) string {
+	d := float64(n)
+	switch {
+	case n < 1024:
+		return strconv.FormatInt(n, 10) + "B"
+	case n < 1<<20:
+		return fmt.Sprintf("%.2fK", d/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.2fM", d/(1<<20))
+	case n < 1<<40:
+		return fmt.Sprintf("%.2fG", d/(1<<30))
+	case n < 1<<50:
+		return fmt.Sprintf("%.2fT", d/(1<<40))
+	case n < 1<<60:
+		return fmt.Sprintf("%.2fP", d/(1<<50))
+	}
+	return strconv.FormatInt(n, 10) + "B"
+}
+
+func percent(part, whole int64) string {
+	if whole <= 0 {
+		return "0.00%"
+	}
+	return fmt.Sprintf("%.2f%%", float64(part)*100/float64(whole))
+}
+
+func ratio(a, b int64) string {
+	if b <= 0 {
+		return "0.00"
+	}
+	return fmt.Sprintf("%.2f", float64(a)/float64(b))
+}
+
+// totalSystemMemory reads MemTotal from /proc/meminfo; 0 where there is
+// none, as Redis reports when it cannot tell.
+func totalSystemMemory() int64 {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 2 && f[1] == "kB" {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}
+
+// maxmemory reads the maxmemory directives from the configuration, with
+// redis.conf's units and defaults (0, noeviction).
+func (lc *liveConfig) maxmemory() (int64, string) {
+	lc.mu.RLock()
+	defer lc.mu.RUnlock()
+	policy := lc.cfg.params["maxmemory-policy"]
+	if policy == "" {
+		policy = "noeviction"
+	}
+	n, _ := parseMemory(lc.cfg.params["maxmemory"])
+	return n, strings.ToLower(policy)
+}
+
+// parseMemory reads a redis.conf memory amount: a number with an optional
+// unit, k/m/g in powers of 1000, kb/mb/gb in powers of 1024.
+func parseMemory(s string) (int64, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return 0, false
+	}
+	units := []struct {
+		suffix string
+		mul    int64
+	}{{"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10}, {"g", 1e9}, {"m", 1e6}, {"k", 1e3}, {"b", 1}}
+	mul := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mul = strings.TrimSuffix(s, u.suffix), u.mul
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n * mul, true
+}
+
+// infoPersistence: Ember has no RDB or AOF yet. The figures are those of a
+// Redis that has never saved (rdb_last_save_time is the start time, as
+// LASTSAVE answers) and has AOF off; nothing is ever loading.
+func (s *Server) infoPersistence(c *client, b *infoBuilder) {
+	b.field("loading", 0)
+	b.field("async_loading", 0)
+	b.field("current_cow_peak", 0)
+	b.field("current_cow_size", 0)
+	b.field("current_cow_size_age", 0)
+	b.field("current_fork_perc", "0.00")
+	b.field("current_save_keys_processed", 0)
+	b.field("current_save_keys_total", 0)
+	b.field("rdb_changes_since_last_save", 0)
+	b.field("rdb_bgsave_in_progress", 0)
+	b.field("rdb_last_save_time", s.lastSaveUnix())
+	b.field("rdb_last_bgsave_status", "ok")
+	b.field("rdb_last_bgsave_time_sec", -1)
+	b.field("rdb_current_bgsave_time_sec", -1)
+	b.field("rdb_saves", 0)
+	b.field("rdb_last_cow_size", 0)
+	b.field("rdb_last_load_keys_expired", 0)
+	b.field("rdb_last_load_keys_loaded", 0)
+	b.field("aof_enabled", 0)
+	b.field("aof_rewrite_in_progress", 0)
+	b.field("aof_rewrite_scheduled", 0)
+	b.field("aof_last_rewrite_time_sec", -1)
+	b.field("aof_current_rewrite_time_sec", -1)
+	b.field("aof_last_bgrewrite_status", "ok")
+	b.field("aof_rewrites", 0)
+	b.field("aof_rewrites_consecutive_failures", 0)
+	b.field("aof_last_write_status", "ok")
+	b.field("aof_last_cow_size", 0)
+	b.field("module_fork_in_progress", 0)
+	b.field("module_fork_last_cow_size", 0)
+}
+
+// infoStats: connections, commands, errors and the store's counters
+// (hits, misses, expired keys) are counted; network byte counts, eviction,
+// pub/sub, forks, defragmentation and tracking are not kept and show 0.
+func (s *Server) infoStats(c *client, b *infoBuilder) {
+	st := &s.stats
+	kc := s.store.Counters()
+	b.field("total_connections_received", st.connectionsReceived.Load())
+	b.field("total_commands_processed", st.commandsProcessed.Load())
+	b.field("instantaneous_ops_per_sec", st.instantaneousOps())
+	b.field("total_net_input_bytes", 0)
+	b.field("total_net_output_bytes", 0)
+	b.field("total_net_repl_input_bytes", 0)
+	b.field("total_net_repl_output_bytes", 0)
+	b.field("instantaneous_input_kbps", "0.00")
+	b.field("instantaneous_output_kbps", "0.00")
+	b.field("instantaneous_input_repl_kbps", "0.00")
+	b.field("instantaneous_output_repl_kbps", "0.00")
+	b.field("rejected_connections", st.rejectedConnections.Load())
+	b.field("sync_full", 0)
+	b.field("sync_partial_ok", 0)
+	b.field("sync_partial_err", 0)
+	b.field("expired_keys", kc.Expired)
+	b.field("expired_stale_perc", "0.00")
+	b.field("expired_time_cap_reached_count", 0)
+	b.field("expire_cycle_cpu_milliseconds", 0)
+	b.field("evicted_keys", 0)
+	b.field("evicted_clients", 0)
+	b.field("total_eviction_exceeded_time", 0)
+	b.field("current_eviction_exceeded_time", 0)
+	b.field("keyspace_hits", kc.Hits)
+	b.field("keyspace_misses", kc.Misses)
+	b.field("pubsub_channels", 0)
+	b.field("pubsub_patterns", 0)
+	b.field("pubsubshard_channels", 0)
+	b.field("latest_fork_usec", 0)
+	b.field("total_forks", 0)
+	b.field("migrate_cached_sockets", 0)
+	b.field("slave_expires_tracked_keys", 0)
+	b.field("active_defrag_hits", 0)
+	b.field("active_defrag_misses", 0)
+	b.field("active_defrag_key_hits", 0)
+	b.field("active_defrag_key_misses", 0)
+	b.field("total_active_defrag_time", 0)
+	b.field("current_active_defrag_time", 0)
+	b.field("tracking_total_keys", 0)
+	b.field("tracking_total_items", 0)
+	b.field("tracking_total_prefixes", 0)
+	b.field("unexpected_error_replies", 0)
+	b.field("total_error_replies", st.totalErrors())
+	b.field("dump_payload_sanitizations", 0)
+	b.field("total_reads_processed", 0)
+	b.field("total_writes_processed", 0)
+	b.field("io_threaded_reads_processed", 0)
+	b.field("io_threaded_writes_processed", 0)
+	b.field("reply_buffer_shrinks", 0)
+	b.field("reply_buffer_expands", 0)
+}
+
+// infoReplication: a master without replicas, its replication ID fixed at
+// start.
+func (s *Server) infoReplication(c *client, b *infoBuilder) {
+	b.field("role", "master")
+	b.field("connected_slaves", 0)
+	b.field("master_failover_state", "no-failover")
+	b.field("master_replid", s.stats.replID)
+	b.field("master_replid2", strings.Repeat("0", 40))
+	b.field("master_repl_offset", 0)
+	b.field("second_repl_offset", -1)
+	b.field("repl_backlog_active", 0)
+	b.field("repl_backlog_size", 1048576)
+	b.field("repl_backlog_first_byte_offset", 0)
+	b.field("repl_backlog_histlen", 0)
+}
+
+// infoCPU: the process's and its children's CPU time from getrusage. Go
+// spreads work over threads, so there is no main thread to report: its
+// fields show 0.
+func (s *Server) infoCPU(c *client, b *infoBuilder) {
+	self, children := cpuTimes()
+	b.field("used_cpu_sys", seconds(self.sys))
+	b.field("used_cpu_user", seconds(self.user))
+	b.field("used_cpu_sys_children", seconds(children.sys))
+	b.field("used_cpu_user_children", seconds(children.user))
+	b.field("used_cpu_sys_main_thread", "0.000000")
+	b.field("used_cpu_user_main_thread", "0.000000")
+}
+
+// cpuTime is CPU time spent in the kernel and in user space.
+type cpuTime struct{ sys, user time.Duration }
+
+// seconds formats a duration as Redis prints rusage: seconds.microseconds.
+func seconds(d time.Duration) string {
+	us := d.Microseconds()
+	return fmt.Sprintf("%d.%06d", us/1e6, us%1e6)
+}
+
+// infoCommandStats: one line per command or subcommand that was called,
+// rejected or failed, by name.
+func (s *Server) infoCommandStats(c *client, b *infoBuilder) {
+	cmds := append([]*command(nil), s.all...)
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	for _, cmd := range cmds {
+		st := &s.stats.commands[cmd.id]
+		calls, usec := st.calls.Load(), st.usec.Load()
+		rejected, failed := st.rejected.Load(), st.failed.Load()
+		if calls == 0 && rejected == 0 && failed == 0 {
+			continue
+		}
+		perCall := 0.0
+		if calls > 0 {
+			perCall = float64(usec) / float64(calls)
+		}
+		fmt.Fprintf(b, "cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
+			cmd.name, calls, usec, perCall, rejected, failed)
+	}
+}
+
+// infoErrorStats: how many error replies of each code, by code.
+func (s *Server) infoErrorStats(c *client, b *infoBuilder) {
+	s.stats.errMu.Lock()
+	codes := make([]string, 0, len(s.stats.errors))
+	for code := range s.stats.errors {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		fmt.Fprintf(b, "errorstat_%s:count=%d\r\n", code, s.stats.errors[code])
+	}
+	s.stats.errMu.Unlock()
+}
+
+func (s *Server) infoCluster(c *client, b *infoBuilder) { b.field("cluster_enabled", 0) }
+
+// infoKeyspace: a line for each database that has keys. Keys whose TTL
+// passed but that were not reclaimed yet still count, as in Redis; the
+// average TTL is not tracked and shows 0.
+func (s *Server) infoKeyspace(c *client, b *infoBuilder) {
+	for i := 0; i < s.store.Databases(); i++ {
+		st := c.dbAt(i).Stats()
+		if st.Keys == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", i, st.Keys, st.Expires, st.AvgTTL)
+	}
+}

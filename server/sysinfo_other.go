@@ -1,0 +1,6 @@
+//go:build !unix
+
+package server
+
+// cpuTimes reports nothing where getrusage does not exist.
+func cpuTimes() (self, children cpuTime) { return cpuTime{}, cpuTime{} }
