@@ -41,25 +41,37 @@ func TestRedisCLIInteractive(t *testing.T) {
 	const wait = 10 * time.Second
 	prompt := "127.0.0.1:" + strconv.Itoa(s.port) + "> "
 	steps := []struct {
-		typed string // "" types nothing: wait for the first prompt
-		want  string
+		typed  string
+		want   string
+		prompt string // the prompt that follows; typing before it shows is lost
 	}{
-		{"", prompt},
-		{"PING", "PONG"},
-		{"SET greeting hello", "OK"},
-		{"GET greeting", `"hello"`},
-		{"GET nosuchkey", "(nil)"},
-		{"NOSUCHCMD", "(error) ERR unknown command 'NOSUCHCMD'"},
-		{"SELECT 2", "127.0.0.1:" + strconv.Itoa(s.port) + "[2]> "},
+		{"PING", "PONG", prompt},
+		{"SET greeting hello", "OK", prompt},
+		{"GET greeting", `"hello"`, prompt},
+		{"GET nosuchkey", "(nil)", prompt},
+		{"NOSUCHCMD", "(error) ERR unknown command 'NOSUCHCMD'", prompt},
+		{"SELECT 2", "OK", "127.0.0.1:" + strconv.Itoa(s.port) + "[2]> "},
+		{"GET greeting", "(nil)", "127.0.0.1:" + strconv.Itoa(s.port) + "[2]> "},
 	}
-	at := 0
+	// linenoise switches the terminal to raw mode with TCSAFLUSH, which
+	// drops input typed before it: type only once the prompt is there.
+	at, err := p.waitFor(prompt, 0, wait)
+	if err != nil {
+		t.Fatalf("no first prompt: %v", err)
+	}
 	for _, st := range steps {
-		if st.typed != "" {
-			if err := p.typeLine(st.typed); err != nil {
-				t.Fatalf("type %q: %v", st.typed, err)
-			}
+		if err := p.typeLine(st.typed); err != nil {
+			t.Fatalf("type %q: %v", st.typed, err)
 		}
-		if at, err = p.waitFor(st.want, at, wait); err != nil {
+		// The answer comes after the line ends; before that the line
+		// editor redraws the typed text and its hints.
+		if at, err = p.waitFor("\r\n", at, wait); err == nil {
+			at, err = p.waitFor(st.want, at, wait)
+		}
+		if err == nil {
+			at, err = p.waitFor(st.prompt, at, wait)
+		}
+		if err != nil {
 			t.Fatalf("after typing %q: %v", st.typed, err)
 		}
 	}

@@ -65,8 +65,19 @@ func openPTY() (*pty, *os.File, error) {
 	return p, term, nil
 }
 
+// ioctl goes through SyscallConn rather than Fd, which would switch the
+// file to blocking mode and keep Close from interrupting a Read.
 func ioctl(f *os.File, req uintptr, arg unsafe.Pointer) error {
-	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), req, uintptr(arg))
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var errno syscall.Errno
+	if err := rc.Control(func(fd uintptr) {
+		_, _, errno = syscall.Syscall(syscall.SYS_IOCTL, fd, req, uintptr(arg))
+	}); err != nil {
+		return err
+	}
 	if errno != 0 {
 		return errno
 	}
