@@ -1,0 +1,46 @@
+# Ember's everyday commands. `make run` starts a server; `make test` is
+# what CI runs (.ci/run) and installs what the tests need on a fresh
+# Debian machine first.
+
+GO        ?= go
+BIN       := bin/ember-server
+HOST      ?= 127.0.0.1
+PORT      ?= 6379
+FUZZ      ?= FuzzRequestConn
+FUZZPKG   ?= ./server
+FUZZTIME  ?= 30s
+
+.PHONY: all build run test deps bench lint fuzz clean
+
+all: build
+
+# Always hands the build to go, which knows what is stale.
+build:
+	$(GO) build -o $(BIN) ./cmd/ember-server
+
+run: build
+	./$(BIN) --bind $(HOST) --port $(PORT)
+
+deps:
+	scripts/install-deps.sh
+
+# Everything: unit, integration, differential and end-to-end tests, all
+# under the race detector (internal/e2e builds the server with -race too,
+# and runs the Flask demo's test). EMBER_REQUIRE_TOOLS=1 turns a missing
+# redis-server, redis-cli or Flask into a failure instead of a skip.
+test: deps
+	EMBER_REQUIRE_TOOLS=1 $(GO) test -race ./...
+
+bench:
+	$(GO) test -bench . -benchmem -run '^$$' ./store/...
+
+lint:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# make fuzz FUZZ=FuzzOther FUZZPKG=./store FUZZTIME=5m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^$(FUZZ)$$' -fuzztime $(FUZZTIME) $(FUZZPKG)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,323 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	startTimeout = 15 * time.Second // from exec to the first PING answered
+	stopTimeout  = 10 * time.Second // from SIGTERM to exit
+	toolTimeout  = 60 * time.Second // any one run of redis-cli, redis-benchmark, python
+)
+
+var (
+	repoRoot     string // the module's root directory
+	serverBinary string // the ember-server under test
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err == nil {
+		_, err = os.Stat(filepath.Join(root, "go.mod"))
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: cannot find the module root: %v\n", err)
+		return 1
+	}
+	repoRoot = root
+
+	if bin := os.Getenv("EMBER_SERVER_BIN"); bin != "" {
+		serverBinary = bin
+		return m.Run()
+	}
+	tmp, err := os.MkdirTemp("", "ember-e2e-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	serverBinary = filepath.Join(tmp, "ember-server")
+	args := []string{"build", "-o", serverBinary}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	args = append(args, "./cmd/ember-server")
+	build := exec.Command("go", args...)
+	build.Dir = repoRoot
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: go %s: %v\n", strings.Join(args, " "), err)
+		return 1
+	}
+	if err := statSources(repoRoot); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// statSources stats every Go source file and the demo's files. go test
+// caches a passing result keyed on the files the test process touched; the
+// binary is built by a child process, so without this an edit to the
+// server would not rerun these tests.
+func statSources(root string) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "bin", "node_modules", "testdata":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch filepath.Ext(path) {
+		case ".go", ".py", ".mod", ".sum":
+			_, err := os.Stat(path)
+			return err
+		}
+		return nil
+	})
+}
+
+// serverEnv is the environment for a server process. A -race binary
+// sleeps a second at exit by default, waiting for late race reports; the
+// tests wait for the exit, so skip that (a race found still makes the exit
+// status 66, which stop reports).
+func serverEnv() []string {
+	env := os.Environ()
+	if os.Getenv("GORACE") == "" {
+		env = append(env, "GORACE=atexit_sleep_ms=0")
+	}
+	return env
+}
+
+// needTool returns the path of an external program, or skips the test
+// when it is missing (fails under EMBER_REQUIRE_TOOLS=1).
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		missingTool(t, name)
+	}
+	return path
+}
+
+func missingTool(t *testing.T, what string) {
+	t.Helper()
+	msg := fmt.Sprintf("%s is not installed (scripts/install-deps.sh installs it)", what)
+	if os.Getenv("EMBER_REQUIRE_TOOLS") == "1" {
+		t.Fatal(msg + "; EMBER_REQUIRE_TOOLS=1")
+	}
+	t.Skip(msg)
+}
+
+// serverProc is a running server process on a loopback port.
+type serverProc struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	port int
+	addr string
+	log  *lockedBuffer
+	done chan struct{} // closed when the process has exited
+	err  error         // the exit status, valid after done
+}
+
+// startServer starts the server under test on a free loopback port with
+// the extra arguments, waits until it answers, and stops it when the test
+// ends.
+func startServer(t *testing.T, extra ...string) *serverProc {
+	t.Helper()
+	var lastErr error
+	// The free port is found by binding and closing, so another process
+	// can take it in between: try a few ports before giving up.
+	for range 3 {
+		s, err := tryStartServer(t, extra)
+		if err == nil {
+			return s
+		}
+		lastErr = err
+		if !strings.Contains(err.Error(), "address already in use") {
+			break
+		}
+	}
+	t.Fatal(lastErr)
+	return nil
+}
+
+func tryStartServer(t *testing.T, extra []string) (*serverProc, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"--bind", "127.0.0.1", "--port", strconv.Itoa(port)}
+	if filepath.Base(serverBinary) == "redis-server" {
+		// The reference Redis: keep it from writing files.
+		args = append(args, "--save", "", "--appendonly", "no")
+	}
+	args = append(args, extra...)
+	s := &serverProc{
+		t:    t,
+		port: port,
+		addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		log:  &lockedBuffer{},
+		done: make(chan struct{}),
+	}
+	s.cmd = exec.Command(serverBinary, args...)
+	s.cmd.Dir = t.TempDir()
+	s.cmd.Env = serverEnv()
+	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() {
+		s.err = s.cmd.Wait()
+		close(s.done)
+	}()
+	if err := s.waitReady(); err != nil {
+		s.kill()
+		return nil, fmt.Errorf("%s %s: %v\n%s", serverBinary, strings.Join(args, " "), err, s.log.String())
+	}
+	t.Cleanup(func() {
+		select {
+		case <-s.done:
+			return
+		default:
+		}
+		if err := s.stop(); err != nil {
+			t.Errorf("server did not stop cleanly: %v\n%s", err, s.log.String())
+		} else if strings.Contains(s.log.String(), "DATA RACE") {
+			t.Errorf("the race detector reported a data race in the server:\n%s", s.log.String())
+		}
+	})
+	return s, nil
+}
+
+// waitReady polls until the server answers PING (+PONG, or -NOAUTH when
+// it wants a password), the process exits, or startTimeout passes.
+func (s *serverProc) waitReady() error {
+	deadline := time.Now().Add(startTimeout)
+	for {
+		select {
+		case <-s.done:
+			return fmt.Errorf("exited during start-up: %v", s.err)
+		default:
+		}
+		if line, err := s.rawLine("PING\r\n"); err == nil &&
+			(line == "+PONG" || strings.HasPrefix(line, "-NOAUTH")) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no answer to PING within %v", startTimeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// rawLine sends req on a fresh connection and reads one reply line.
+func (s *serverProc) rawLine(req string) (string, error) {
+	conn, err := net.DialTimeout("tcp", s.addr, time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := conn.Write([]byte(req)); err != nil {
+		return "", err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	return strings.TrimRight(line, "\r\n"), err
+}
+
+// stop sends SIGTERM and waits for the exit; it returns the exit error
+// (nil for status 0).
+func (s *serverProc) stop() error {
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return err
+	}
+	select {
+	case <-s.done:
+		return s.err
+	case <-time.After(stopTimeout):
+		s.kill()
+		return fmt.Errorf("still running %v after SIGTERM; killed", stopTimeout)
+	}
+}
+
+func (s *serverProc) kill() {
+	s.cmd.Process.Kill()
+	<-s.done
+}
+
+// cli runs redis-cli against the server with a bounded time and returns
+// its standard output, and its standard error.
+func (s *serverProc) cli(t *testing.T, args ...string) (stdout, stderr string) {
+	t.Helper()
+	return s.cliInput(t, "", args...)
+}
+
+func (s *serverProc) cliInput(t *testing.T, input string, args ...string) (stdout, stderr string) {
+	t.Helper()
+	cli := needTool(t, "redis-cli")
+	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
+	defer cancel()
+	all := append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(s.port)}, args...)
+	cmd := exec.CommandContext(ctx, cli, all...)
+	cmd.Env = append(os.Environ(), "REDISCLI_HISTFILE=/dev/null")
+	if input != "" {
+		cmd.Stdin = strings.NewReader(input)
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("redis-cli %s: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out.String(), errOut.String())
+	}
+	return out.String(), errOut.String()
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
