@@ -97,7 +97,21 @@ func (s *Server) SetError(msg string) {
 		s.errOverride.Store(nil)
 		return
 	}
+	if !startsWithErrorCode(msg) {
+		msg = "ERR " + msg
+	}
 	s.errOverride.Store(&msg)
+}
+
+// startsWithErrorCode reports whether msg opens with an error code: a
+// word of upper-case letters (ERR, LOADING, READONLY, ...) ending the
+// message or followed by a space. Every error Redis sends starts so.
+func startsWithErrorCode(msg string) bool {
+	i := 0
+	for i < len(msg) && msg[i] >= 'A' && msg[i] <= 'Z' {
+		i++
+	}
+	return i > 0 && (i == len(msg) || msg[i] == ' ')
 }
 
 func (s *Server) errorOverride() string {
