@@ -1974,7 +1974,9 @@ func (lc *liveConfig) rewrite() error {
 	for _, p := range paramTable {
 		v := cfg.value(p)
 		at := slots[p]
-		if len(at) == 0 && v == p.defaultValue() {
+		// As Redis: a parameter at its default is only written where the
+		// file already sets it, except dir, which is always written.
+		if len(at) == 0 && v == p.defaultValue() && p.name != "dir" {
 			continue
 		}
 		for k, nl := range p.confLines(v) {
