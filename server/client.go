@@ -250,7 +250,7 @@ func (c *client) reset() {
 	c.mu.Lock()
 	c.name = ""
 	c.mu.Unlock()
-	c.setAuthed(false)
+	c.setAuthed(c.srv.password() == "")
 }
 
 func (c *client) selectDB(i int) {

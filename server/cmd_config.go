@@ -1,3 +1,90 @@
 package server
 
-var configCommands = []*command{}
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+)
+
+// CONFIG: a container command, its subcommands as Redis 7.0.15's COMMAND
+// INFO lists them. The parameters themselves are the table in config.go.
+var configCommands = []*command{
+	{name: "config", arity: -2, acl: acl("slow"), group: "server", since: "2.0.0",
+		summary: "A container for server configuration commands",
+		subs: subs(
+			&command{name: "config|get", arity: -3, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous"),
+				group: "server", since: "2.0.0", summary: "Get the values of configuration parameters", handler: cmdConfigGet},
+			&command{name: "config|set", arity: -4, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous"),
+				group: "server", since: "2.0.0", summary: "Set configuration parameters to the given values", handler: cmdConfigSet},
+			&command{name: "config|resetstat", arity: 2, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous"),
+				group: "server", since: "2.0.0", summary: "Reset the stats returned by INFO", handler: cmdConfigResetStat},
+			&command{name: "config|rewrite", arity: 2, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous"),
+				group: "server", since: "2.8.0", summary: "Rewrite the configuration file with the in memory configuration", handler: cmdConfigRewrite},
+			&command{name: "config|help", arity: 2, flags: parseFlags("loading stale"), acl: acl("slow"),
+				group: "server", since: "5.0.0", summary: "Show helpful text about the different subcommands", handler: cmdConfigHelp},
+		)},
+}
+
+// cmdConfigGet answers a map of every parameter matching the patterns:
+// a RESP3 map, a flat array in RESP2.
+func cmdConfigGet(c *client, args [][]byte) {
+	entries := c.srv.cfg.match(args[2:])
+	c.w.mapHeader(len(entries))
+	for _, e := range entries {
+		c.w.bulkString(e.name)
+		c.w.bulkString(e.value)
+	}
+}
+
+// cmdConfigSet sets one or more parameters, all or none.
+func cmdConfigSet(c *client, args [][]byte) {
+	if len(args)%2 != 0 {
+		c.w.error(errSyntax)
+		return
+	}
+	if msg := c.srv.cfg.set(c, args[2:]); msg != "" {
+		c.w.error(msg)
+		return
+	}
+	c.w.ok()
+}
+
+func cmdConfigResetStat(c *client, args [][]byte) {
+	c.srv.stats.reset()
+	c.w.ok()
+}
+
+func cmdConfigRewrite(c *client, args [][]byte) {
+	err := c.srv.cfg.rewrite()
+	switch {
+	case errors.Is(err, errNoConfigFile):
+		c.w.error(errConfigNoFile)
+	case err != nil:
+		c.srv.log.Warn("CONFIG REWRITE failed", slog.Any("err", err))
+		c.w.error(fmt.Sprintf(errConfigRewrite, errnoText(err)))
+	default:
+		c.srv.log.Info("CONFIG REWRITE executed with success.")
+		c.w.ok()
+	}
+}
+
+var configHelp = []string{
+	"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	"GET <pattern>",
+	"    Return parameters matching the glob-like <pattern> and their values.",
+	"SET <directive> <value>",
+	"    Set the configuration <directive> to <value>.",
+	"RESETSTAT",
+	"    Reset statistics reported by the INFO command.",
+	"REWRITE",
+	"    Rewrite the configuration file.",
+	"HELP",
+	"    Prints this help.",
+}
+
+func cmdConfigHelp(c *client, args [][]byte) {
+	c.w.array(len(configHelp))
+	for _, line := range configHelp {
+		c.w.simple(line)
+	}
+}

@@ -66,3 +66,56 @@ const (
 	errClientKillID          = "ERR client-id should be greater than 0"
 	errClientNoSuchUser      = "ERR No such user '%s'"
 )
+
+// Configuration: CONFIG replies, and the reasons config files, flags and
+// CONFIG SET give for refusing a value (Redis's texts, except the ones
+// marked as Ember's own).
+const (
+	errConfigSetUnknown = "ERR Unknown option or number of arguments for CONFIG SET - '%s'"
+	errConfigSetFailed  = "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
+	errConfigNoFile     = "ERR The server is running without a config file"
+	errConfigRewrite    = "ERR Rewriting config file: %s"
+	errProtectedMode    = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+
+	reasonBadDirective     = "Bad directive or wrong number of arguments"
+	reasonArgCount         = "wrong number of arguments"
+	reasonUnbalanced       = "Unbalanced quotes in configuration line"
+	reasonBool             = "argument must be 'yes' or 'no'"
+	reasonInt              = "argument couldn't be parsed into an integer"
+	reasonMemory           = "argument must be a memory value"
+	reasonMemPercent       = "argument must be a memory or percent value"
+	reasonRange            = "argument must be between %d and %d inclusive"
+	reasonPercentRange     = "percentage argument must be less or equal to %d"
+	reasonEnum             = "argument(s) must be one of the following: %s"
+	reasonImmutable        = "can't set immutable config"
+	reasonProtected        = "can't set protected config"
+	reasonDuplicate        = "duplicate parameter"
+	reasonSave             = "Invalid save parameters"
+	reasonBufLimitArgs     = "Wrong number of arguments in buffer limit configuration."
+	reasonBufLimitClass    = "Invalid client class specified in buffer limit configuration."
+	reasonBufLimitValue    = "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+	reasonOOMValues        = "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+	reasonPercentiles      = "Invalid latency-tracking-info-percentiles parameters"
+	reasonPercentilesRange = "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+	reasonKeyspaceEvents   = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+	reasonProcTitle        = "template format is invalid or contains unknown variables"
+	reasonShutdownSave     = "shutdown options SAVE and NOSAVE can't be used simultaneously"
+	reasonTooManyBind      = "Too many bind addresses specified."
+	reasonBindFailed       = "Failed to bind to specified addresses."
+	reasonPortFailed       = "Unable to listen on this port. Check server logs."
+	reasonMasterPort       = "Invalid master port"
+	reasonNotFileName      = "%s can't be a path, just a filename"
+	reasonNotDirName       = "appenddirname can't be a path, just a dirname"
+	reasonEmptyDirName     = "appenddirname can't be empty"
+
+	// Ember's own: what it cannot do (yet).
+	reasonNoBind        = "Ember needs at least one address to bind"
+	reasonNoSnapshots   = "persistence is not implemented in Ember yet: only save \"\" is accepted"
+	reasonNoAOF         = "persistence is not implemented in Ember yet: appendonly must be no"
+	reasonNoDaemonize   = "Ember does not daemonize: run it in the foreground under a supervisor (systemd, Docker)"
+	reasonNoReplication = "replication is not implemented in Ember"
+	reasonNoCluster     = "cluster mode is not implemented in Ember"
+	reasonNoTLS         = "TLS is not implemented in Ember: tls-port must be 0"
+	reasonNoUnixSocket  = "Unix sockets are not supported by Ember: use bind and port"
+	reasonNoACLFile     = "ACL files are not supported by Ember: use requirepass"
+)

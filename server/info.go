@@ -156,9 +156,7 @@ func (s *Server) tcpPort() int {
 			return a.Port
 		}
 	}
-	s.cfg.mu.RLock()
-	defer s.cfg.mu.RUnlock()
-	return s.cfg.cfg.Port
+	return s.cfg.load().Port
 }
 
 func (s *Server) infoClients(c *client, b *infoBuilder) {
@@ -340,42 +338,10 @@ func totalSystemMemory() int64 {
 	return 0
 }
 
-// maxmemory reads the maxmemory directives from the configuration, with
-// redis.conf's units and defaults (0, noeviction).
+// maxmemory reads the maxmemory directives from the configuration.
 func (lc *liveConfig) maxmemory() (int64, string) {
-	lc.mu.RLock()
-	defer lc.mu.RUnlock()
-	policy := lc.cfg.params["maxmemory-policy"]
-	if policy == "" {
-		policy = "noeviction"
-	}
-	n, _ := parseMemory(lc.cfg.params["maxmemory"])
-	return n, strings.ToLower(policy)
-}
-
-// parseMemory reads a redis.conf memory amount: a number with an optional
-// unit, k/m/g in powers of 1000, kb/mb/gb in powers of 1024.
-func parseMemory(s string) (int64, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "" {
-		return 0, false
-	}
-	units := []struct {
-		suffix string
-		mul    int64
-	}{{"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10}, {"g", 1e9}, {"m", 1e6}, {"k", 1e3}, {"b", 1}}
-	mul := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mul = strings.TrimSuffix(s, u.suffix), u.mul
-			break
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return 0, false
-	}
-	return n * mul, true
+	n, _ := parseMemory(lc.get("maxmemory"))
+	return int64(n), strings.ToLower(lc.get("maxmemory-policy"))
 }
 
 // infoPersistence: Ember has no RDB or AOF yet. The figures are those of a

@@ -358,24 +358,6 @@ func TestBytesToHuman(t *testing.T) {
 	}
 }
 
-func TestParseMemory(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-		ok   bool
-	}{
-		{"0", 0, true}, {"100", 100, true}, {"1k", 1000, true}, {"1kb", 1024, true}, {"100mb", 100 << 20, true},
-		{"2GB", 2 << 30, true}, {"3m", 3_000_000, true}, {"1g", 1_000_000_000, true}, {"7b", 7, true},
-		{"", 0, false}, {"x", 0, false}, {"-1", 0, false}, {"1tb", 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := parseMemory(tt.in)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("parseMemory(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestOpsMeter(t *testing.T) {
 	var m opsMeter
 	start := time.Unix(100, 0)

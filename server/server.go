@@ -70,7 +70,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store != nil {
 		s.store = cfg.Store
 	} else {
-		s.store = store.New(store.Options{Databases: cfg.Databases, Clock: cfg.Clock})
+		s.store = store.New(store.Options{Databases: cfg.Databases, Clock: cfg.Clock, SweepInterval: cfg.sweepInterval()})
 		s.ownsStore = true
 	}
 	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
@@ -229,9 +229,16 @@ func (s *Server) accept(conn redcon.Conn) bool {
 		c.req = rc
 		c.laddr = rc.LocalAddr().String()
 	}
+	if msg := s.cfg.admit(c); msg != "" {
+		s.stats.rejectedConnections.Add(1)
+		conn.WriteError(msg)
+		return false
+	}
 	c.lastInteraction.Store(c.created.UnixMilli())
 	c.selectDB(0)
-	c.setAuthed(false)
+	// As Redis: a client is authenticated from the start while there is
+	// no password, and stays so if one is set later.
+	c.setAuthed(s.password() == "")
 	c.publish()
 	conn.SetContext(c)
 	s.clients[c.id] = c

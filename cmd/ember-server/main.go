@@ -4,7 +4,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -14,30 +16,70 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
-	for _, a := range args {
-		if a == "--version" || a == "-v" {
-			fmt.Printf("ember-server v=%s (Redis %s compatible)\n", server.Version, server.RedisVersion)
+const usage = `Usage: ember-server [/path/to/redis.conf] [options] [-]
+       ember-server - (read config from stdin)
+       ember-server -v or --version
+       ember-server -h or --help
+
+Options are redis.conf directives written as flags; a flag's values run
+until the next argument starting with --, and flags override the file.
+
+Examples:
+       ember-server (run the server with the default config)
+       echo 'maxmemory 128mb' | ember-server -
+       ember-server /etc/ember/redis.conf
+       ember-server --port 7777
+       ember-server --bind 127.0.0.1 ::1 --requirepass secret
+       ember-server /etc/ember/redis.conf --loglevel verbose
+`
+
+// run is the whole program; it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "-v", "--version":
+			fmt.Fprintf(stdout, "ember-server v=%s (Redis %s compatible)\n", server.Version, server.RedisVersion)
+			return 0
+		case "-h", "--help":
+			fmt.Fprint(stdout, usage)
 			return 0
 		}
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	cfg, err := server.LoadConfig(args, log)
+	cfg, err := server.LoadConfig(args, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ember-server: %v\n", err)
+		var ce *server.ConfigError
+		if errors.As(err, &ce) {
+			ce.Report(stderr)
+		} else {
+			fmt.Fprintf(stderr, "ember-server: %v\n", err)
+		}
 		return 1
 	}
+	out := stderr
+	if name, _ := cfg.Get("logfile"); name != "" {
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "ember-server: can't open the log file: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		out = f
+	}
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	cfg.Logger = log
 	srv, err := server.New(cfg)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ember-server: %v\n", err)
+		log.Error("Cannot start", slog.Any("err", err))
+		fmt.Fprintf(stderr, "ember-server: %v\n", err)
 		return 1
 	}
+	defer srv.Close()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
 	go func() {
 		select {
 		case s := <-sig:
@@ -46,8 +88,10 @@ func run(args []string) int {
 		case <-srv.Done():
 		}
 	}()
+	log.Info("Ember is starting", slog.String("version", server.Version), slog.Int("pid", os.Getpid()))
 	if err := srv.ListenAndServe(); err != nil {
-		fmt.Fprintf(os.Stderr, "ember-server: %v\n", err)
+		log.Error("Cannot serve", slog.Any("err", err))
+		fmt.Fprintf(stderr, "ember-server: %v\n", err)
 		return 1
 	}
 	log.Info("Ember is now ready to exit, bye bye...")
