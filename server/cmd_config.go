@@ -10,18 +10,18 @@ import (
 // INFO lists them. The parameters themselves are the table in config.go.
 var configCommands = []*command{
 	{name: "config", arity: -2, acl: acl("slow"), group: "server", since: "2.0.0",
-		summary: "A container for server configuration commands",
+		summary: "Groups the commands that read and change the configuration.",
 		subs: subs(
 			&command{name: "config|get", arity: -3, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous"),
-				group: "server", since: "2.0.0", summary: "Get the values of configuration parameters", handler: cmdConfigGet},
+				group: "server", since: "2.0.0", summary: "Reads configuration parameters matching glob patterns.", handler: cmdConfigGet},
 			&command{name: "config|set", arity: -4, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous"),
-				group: "server", since: "2.0.0", summary: "Set configuration parameters to the given values", handler: cmdConfigSet},
+				group: "server", since: "2.0.0", summary: "Changes configuration parameters, all or none.", handler: cmdConfigSet},
 			&command{name: "config|resetstat", arity: 2, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous"),
-				group: "server", since: "2.0.0", summary: "Reset the stats returned by INFO", handler: cmdConfigResetStat},
+				group: "server", since: "2.0.0", summary: "Zeroes the counters INFO reports.", handler: cmdConfigResetStat},
 			&command{name: "config|rewrite", arity: 2, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous"),
-				group: "server", since: "2.8.0", summary: "Rewrite the configuration file with the in memory configuration", handler: cmdConfigRewrite},
+				group: "server", since: "2.8.0", summary: "Writes the running configuration back to the config file.", handler: cmdConfigRewrite},
 			&command{name: "config|help", arity: 2, flags: parseFlags("loading stale"), acl: acl("slow"),
-				group: "server", since: "5.0.0", summary: "Show helpful text about the different subcommands", handler: cmdConfigHelp},
+				group: "server", since: "5.0.0", summary: "Lists CONFIG's subcommands.", handler: cmdConfigHelp},
 		)},
 }
 

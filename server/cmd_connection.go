@@ -10,19 +10,19 @@ import (
 
 var connectionCommands = []*command{
 	{name: "ping", arity: -1, flags: parseFlags("fast"), acl: acl("fast connection"), group: "connection", since: "1.0.0",
-		summary: "Returns the server's liveliness response.", handler: cmdPing},
+		summary: "Answers PONG, or echoes its argument: a liveness check.", handler: cmdPing},
 	{name: "echo", arity: 2, flags: parseFlags("loading stale fast"), acl: acl("fast connection"), group: "connection", since: "1.0.0",
-		summary: "Returns the given string.", handler: cmdEcho},
+		summary: "Answers with its argument.", handler: cmdEcho},
 	{name: "quit", arity: -1, flags: parseFlags("noscript loading stale fast no_auth allow_busy"), acl: acl("fast connection"), group: "connection", since: "1.0.0",
-		summary: "Closes the connection.", handler: cmdQuit},
+		summary: "Answers OK and closes the connection.", handler: cmdQuit},
 	{name: "reset", arity: 1, flags: parseFlags("noscript loading stale fast no_auth allow_busy"), acl: acl("fast connection"), group: "connection", since: "6.2.0",
-		summary: "Resets the connection.", handler: cmdReset},
+		summary: "Returns the connection to its just-connected state.", handler: cmdReset},
 	// scopeAll: after SELECT inside MULTI, later commands reach another
 	// database, so EXEC must hold them all.
 	{name: "select", arity: 2, flags: parseFlags("loading stale fast"), acl: acl("fast connection"), scope: scopeAll, group: "connection", since: "1.0.0",
-		summary: "Changes the selected database.", handler: cmdSelect},
+		summary: "Switches the connection to another numbered database.", handler: cmdSelect},
 	{name: "auth", arity: -2, flags: parseFlags("noscript loading stale fast no_auth allow_busy"), acl: acl("fast connection"), group: "connection", since: "1.0.0",
-		summary: "Authenticates the connection.", handler: cmdAuth},
+		summary: "Logs the connection in with a password.", handler: cmdAuth},
 	{name: "hello", arity: -1, flags: parseFlags("noscript loading stale fast no_auth allow_busy"), acl: acl("fast connection"), group: "connection", since: "6.0.0",
 		summary: "Handshakes with the server, choosing the protocol version.", handler: cmdHello},
 }
