@@ -68,18 +68,19 @@ func cmdConfigRewrite(c *client, args [][]byte) {
 	}
 }
 
+// configHelp is CONFIG HELP's text, in Ember's words.
 var configHelp = []string{
 	"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-	"GET <pattern>",
-	"    Return parameters matching the glob-like <pattern> and their values.",
-	"SET <directive> <value>",
-	"    Set the configuration <directive> to <value>.",
+	"GET <pattern> [<pattern> ...]",
+	"    Show the parameters matching any glob <pattern>, with their values.",
+	"SET <parameter> <value> [<parameter> <value> ...]",
+	"    Change parameters; if one value is refused, none changes.",
 	"RESETSTAT",
-	"    Reset statistics reported by the INFO command.",
+	"    Zero the counters INFO reports.",
 	"REWRITE",
-	"    Rewrite the configuration file.",
+	"    Write the running configuration back to the config file.",
 	"HELP",
-	"    Prints this help.",
+	"    Print this help.",
 }
 
 func cmdConfigHelp(c *client, args [][]byte) {

@@ -388,23 +388,20 @@ func cmdMove(c *client, args [][]byte) {
 	c.w.int(boolInt(c.db.Move(keyOf(args[1]), c.dbAt(dst))))
 }
 
-// objectHelp is OBJECT HELP's text, line for line as Redis 7.0 gives it.
+// objectHelp is OBJECT HELP's text, in Ember's words; the layout (a
+// usage line, then each subcommand with indented lines) is Redis's.
 var objectHelp = []string{
 	"OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
 	"ENCODING <key>",
-	"    Return the kind of internal representation used in order to store the value",
-	"    associated with a <key>.",
+	"    Name the encoding Redis would use for the value at <key>.",
 	"FREQ <key>",
-	"    Return the access frequency index of the <key>. The returned integer is",
-	"    proportional to the logarithm of the recent access frequency of the key.",
+	"    The access frequency of <key>; needs an LFU maxmemory-policy.",
 	"IDLETIME <key>",
-	"    Return the idle time of the <key>, that is the approximated number of",
-	"    seconds elapsed since the last access to the key.",
+	"    Seconds since <key> was last read or written.",
 	"REFCOUNT <key>",
-	"    Return the number of references of the value associated with the specified",
-	"    <key>.",
+	"    How many references Redis would hold to the value at <key>.",
 	"HELP",
-	"    Prints this help.",
+	"    Print this help.",
 }
 
 func cmdObjectHelp(c *client, args [][]byte) {
