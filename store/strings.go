@@ -1,6 +1,7 @@
 package store
 
 import (
+	"math/big"
 	"strconv"
 
 	"github.com/emberkv/ember/internal/redisnum"
@@ -21,8 +22,13 @@ func (db *DB) Get(key string) (val []byte, ok bool, err error) {
 	if e.kind != KindString {
 		return nil, false, ErrWrongType
 	}
-	return e.str, true, nil
+	return capped(e.str), true, nil
 }
+
+// capped limits a value handed out to its length: a value built by APPEND
+// has spare capacity that a later APPEND fills in place, and a caller who
+// appended to the slice it was given would otherwise write into it.
+func capped(b []byte) []byte { return b[:len(b):len(b)] }
 
 // SetMode is the condition of a SET.
 type SetMode uint8
@@ -64,20 +70,24 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 		if cur.kind != KindString {
 			return res, ErrWrongType
 		}
-		res.Old, res.HadOld = cur.str, true
+		res.Old, res.HadOld = capped(cur.str), true
 	}
 	if (opt.Mode == SetNX && exists) || (opt.Mode == SetXX && !exists) {
 		return res, nil
 	}
-	e := entry{str: val[:len(val):len(val)], kind: KindString, atime: now, expireAt: opt.ExpireAt}
+	// The value is capped at its length so that an APPEND to this key
+	// reallocates instead of writing over whatever follows val in its
+	// buffer: MSET's values are neighbours in one request buffer.
+	e := entry{str: capped(val), kind: KindString, atime: now, expireAt: opt.ExpireAt}
 	if opt.KeepTTL && exists {
 		e.expireAt = cur.expireAt
 	}
 	res.Written = true
 	if e.expireAt != 0 && e.expireAt <= now {
-		// A time already past: the key is set and gone at once.
-		if exists {
-			sh.remove(key, h)
+		// A time already past (SET ... PXAT in the past): the key is set
+		// and gone at once. Watchers see a change either way.
+		if !sh.remove(key, h) {
+			sh.touch(key)
 		}
 		return res, nil
 	}
@@ -89,7 +99,8 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 	return res, nil
 }
 
-// MSet sets every pair atomically. pairs alternates keys and values.
+// MSet sets keys[i] to vals[i] for every i, atomically, as MSET does; a key
+// named twice gets its last value.
 func (db *DB) MSet(keys []string, vals [][]byte) {
 	hashes, order := db.lockKeys(keys)
 	defer db.unlockShards(order)
@@ -124,7 +135,7 @@ func (db *DB) MGet(keys []string) [][]byte {
 	for i, k := range keys {
 		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], now)
 		if ok && e.kind == KindString {
-			out[i] = e.str
+			out[i] = capped(e.str)
 		}
 	}
 	return out
@@ -142,7 +153,7 @@ func (db *DB) GetDel(key string) ([]byte, bool, error) {
 		return nil, false, ErrWrongType
 	}
 	sh.remove(key, h)
-	return e.str, true, nil
+	return capped(e.str), true, nil
 }
 
 // GetExOptions say what GETEX does to the TTL: Persist removes it, a
@@ -176,7 +187,28 @@ func (db *DB) GetEx(key string, opt GetExOptions) ([]byte, bool, error) {
 		ne.expireAt = 0
 		sh.put(key, h, ne, &e)
 	}
-	return e.str, true, nil
+	return capped(e.str), true, nil
+}
+
+// GetStrings returns the strings at keys, nil for a missing key, reading
+// them all atomically. It fails with ErrWrongType if any key holds another
+// kind of value. LCS reads its two keys with it.
+func (db *DB) GetStrings(keys ...string) ([][]byte, error) {
+	hashes, order := db.lockKeys(keys)
+	defer db.unlockShards(order)
+	now := db.store.nowMs()
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], now)
+		if !ok {
+			continue
+		}
+		if e.kind != KindString {
+			return nil, ErrWrongType
+		}
+		out[i] = capped(e.str)
+	}
+	return out, nil
 }
 
 // stringFor returns the string at key for a read-modify-write, with
@@ -192,7 +224,7 @@ func (db *DB) stringFor(sh *shard, h uint64, key string, now int64) (entry, bool
 	return e, true, nil
 }
 
-// replace stores a new string value under key, keeping its TTL.
+// replaceString stores a new string value under key, keeping its TTL.
 func (sh *shard) replaceString(key string, h uint64, now int64, cur entry, exists bool, val []byte, raw bool) {
 	e := entry{str: val, kind: KindString, atime: now, expireAt: cur.expireAt, raw: raw}
 	if exists {
@@ -233,11 +265,8 @@ const (
 
 // IncrByFloat adds incr (a decimal string) to the number at key with
 // Redis's long double arithmetic, and returns the new value as stored.
+// As Redis, it checks the key's type, then its value, then incr.
 func (db *DB) IncrByFloat(key string, incr []byte) ([]byte, error) {
-	by, ok := redisnum.ParseLongDouble(incr)
-	if !ok {
-		return nil, ErrNotFloat
-	}
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
 	now := db.store.nowMs()
@@ -245,11 +274,21 @@ func (db *DB) IncrByFloat(key string, incr []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, _ := redisnum.ParseLongDouble([]byte("0"))
+	base := new(big.Float)
 	if exists {
+		var ok bool
 		if base, ok = redisnum.ParseLongDouble(cur.str); !ok {
 			return nil, ErrNotFloat
 		}
+	}
+	by, ok := redisnum.ParseLongDouble(incr)
+	if !ok {
+		return nil, ErrNotFloat
+	}
+	// An infinite operand makes the sum infinite or NaN (inf + -inf, which
+	// big.Float refuses with a panic): Redis rejects both.
+	if base.IsInf() || by.IsInf() {
+		return nil, ErrNaNOrInf
 	}
 	sum := redisnum.AddLongDouble(base, by)
 	if redisnum.LongDoubleOverflows(sum) {
@@ -337,7 +376,8 @@ func (db *DB) SetRange(key string, offset int64, val []byte) (int, error) {
 	if len(val) == 0 {
 		return len(cur.str), nil
 	}
-	if offset+int64(len(val)) > MaxStringSize {
+	// Written so that a huge offset cannot overflow the sum.
+	if offset > MaxStringSize-int64(len(val)) {
 		return 0, ErrTooLarge
 	}
 	size := len(cur.str)
