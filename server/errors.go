@@ -45,3 +45,9 @@ const (
 	errTimeout           = "ERR timeout is not an integer or out of range"
 	errProtocolPrefix    = "ERR Protocol error: "
 )
+
+// String commands.
+const (
+	errDecrementOverflow = "ERR decrement would overflow"
+	errLCSTooMuchMemory  = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+)
