@@ -336,39 +336,43 @@ func cmdGetEx(c *client, args [][]byte) {
 	c.replyString(v, ok, err)
 }
 
-// keyScratch lends MGET and MSET a slice for their keys, so that a
-// multi-key command allocates no key list of its own.
-var keyScratch = sync.Pool{New: func() any { return new([]string) }}
-
-// keysOf views args[from], args[from+step], ... as keys in a pooled slice;
-// give it back with putKeys.
-func keysOf(args [][]byte, from, step int) *[]string {
-	p := keyScratch.Get().(*[]string)
-	keys := (*p)[:0]
-	for i := from; i < len(args); i += step {
-		keys = append(keys, keyOf(args[i]))
-	}
-	*p = keys
-	return p
+// multiScratch is room for the keys and values of one MGET, MSET or
+// MSETNX, lent by a pool so that those commands allocate no lists.
+type multiScratch struct {
+	keys []string
+	vals [][]byte
 }
 
-// putKeys returns a key slice to the pool, clearing it so that the pool
-// does not keep request buffers alive.
-func putKeys(p *[]string) {
-	if cap(*p) > 1024 {
-		return // an unusually long command: let it go
+var multiPool = sync.Pool{New: func() any { return new(multiScratch) }}
+
+// getScratch takes room from the pool, with args[from], args[from+step],
+// ... as its keys.
+func getScratch(args [][]byte, from, step int) *multiScratch {
+	sc := multiPool.Get().(*multiScratch)
+	for i := from; i < len(args); i += step {
+		sc.keys = append(sc.keys, keyOf(args[i]))
 	}
-	clear(*p)
-	*p = (*p)[:0]
-	keyScratch.Put(p)
+	return sc
+}
+
+// putScratch returns room to the pool, cleared so that the pool keeps no
+// request buffer or value alive.
+func putScratch(sc *multiScratch) {
+	if cap(sc.keys) > 1024 || cap(sc.vals) > 1024 {
+		return // an unusually long command: let its room go
+	}
+	clear(sc.keys)
+	clear(sc.vals)
+	sc.keys, sc.vals = sc.keys[:0], sc.vals[:0]
+	multiPool.Put(sc)
 }
 
 func cmdMGet(c *client, args [][]byte) {
-	keys := keysOf(args, 1, 1)
-	vals := c.db.MGet(*keys)
-	putKeys(keys)
-	c.w.array(len(vals))
-	for _, v := range vals {
+	sc := getScratch(args, 1, 1)
+	defer putScratch(sc)
+	sc.vals = c.db.AppendMGet(sc.vals, sc.keys)
+	c.w.array(len(sc.vals))
+	for _, v := range sc.vals {
 		if v == nil {
 			c.w.null()
 		} else {
@@ -377,39 +381,37 @@ func cmdMGet(c *client, args [][]byte) {
 	}
 }
 
-// msetArgs splits MSET's and MSETNX's arguments into keys and values, or
-// answers Redis's arity error when a key has no value.
-func msetArgs(c *client, args [][]byte, name string) (keys *[]string, vals [][]byte, ok bool) {
+// msetScratch splits MSET's and MSETNX's arguments into keys and values,
+// or answers Redis's arity error when a key has no value.
+func msetScratch(c *client, args [][]byte, name string) (*multiScratch, bool) {
 	if len(args)%2 == 0 {
 		c.w.error(fmt.Sprintf(errWrongArity, name))
-		return nil, nil, false
+		return nil, false
 	}
-	keys = keysOf(args, 1, 2)
-	vals = make([][]byte, 0, len(*keys))
+	sc := getScratch(args, 1, 2)
 	for i := 2; i < len(args); i += 2 {
-		vals = append(vals, args[i])
+		sc.vals = append(sc.vals, args[i])
 	}
-	return keys, vals, true
+	return sc, true
 }
 
 func cmdMSet(c *client, args [][]byte) {
-	keys, vals, ok := msetArgs(c, args, "mset")
+	sc, ok := msetScratch(c, args, "mset")
 	if !ok {
 		return
 	}
-	c.db.MSet(*keys, vals)
-	putKeys(keys)
+	defer putScratch(sc)
+	c.db.MSet(sc.keys, sc.vals)
 	c.w.ok()
 }
 
 func cmdMSetNX(c *client, args [][]byte) {
-	keys, vals, ok := msetArgs(c, args, "msetnx")
+	sc, ok := msetScratch(c, args, "msetnx")
 	if !ok {
 		return
 	}
-	set := c.db.MSetNX(*keys, vals)
-	putKeys(keys)
-	if set {
+	defer putScratch(sc)
+	if c.db.MSetNX(sc.keys, sc.vals) {
 		c.w.int(1)
 	} else {
 		c.w.int(0)

@@ -99,10 +99,20 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 	return res, nil
 }
 
+// multiKeyRoom is how many keys MGET, MSET and MSETNX lock with arrays on
+// the stack; more keys cost two allocations.
+const multiKeyRoom = 16
+
 // MSet sets keys[i] to vals[i] for every i, atomically, as MSET does; a key
 // named twice gets its last value.
 func (db *DB) MSet(keys []string, vals [][]byte) {
-	hashes, order := db.lockKeys(keys)
+	var hbuf [multiKeyRoom]uint64
+	var obuf [multiKeyRoom]int
+	hashes, order := hbuf[:], obuf[:]
+	if len(keys) > multiKeyRoom {
+		hashes, order = make([]uint64, len(keys)), make([]int, len(keys))
+	}
+	order = db.lockKeysInto(keys, hashes, order)
 	defer db.unlockShards(order)
 	for i, k := range keys {
 		db.setLocked(db.shardOf(hashes[i]), hashes[i], k, vals[i], SetOptions{})
@@ -111,7 +121,13 @@ func (db *DB) MSet(keys []string, vals [][]byte) {
 
 // MSetNX sets every pair only if none of the keys exists, atomically.
 func (db *DB) MSetNX(keys []string, vals [][]byte) bool {
-	hashes, order := db.lockKeys(keys)
+	var hbuf [multiKeyRoom]uint64
+	var obuf [multiKeyRoom]int
+	hashes, order := hbuf[:], obuf[:]
+	if len(keys) > multiKeyRoom {
+		hashes, order = make([]uint64, len(keys)), make([]int, len(keys))
+	}
+	order = db.lockKeysInto(keys, hashes, order)
 	defer db.unlockShards(order)
 	now := db.store.nowMs()
 	for i, k := range keys {
@@ -128,17 +144,42 @@ func (db *DB) MSetNX(keys []string, vals [][]byte) bool {
 // MGet returns the values of keys atomically; a missing key, or one that is
 // not a string, gives nil.
 func (db *DB) MGet(keys []string) [][]byte {
-	hashes, order := db.lockKeys(keys)
+	return db.AppendMGet(make([][]byte, 0, len(keys)), keys)
+}
+
+// AppendMGet is MGet appending the values to dst, for a caller that reuses
+// one slice across calls. An empty value is non-nil, so nil always means
+// missing.
+func (db *DB) AppendMGet(dst [][]byte, keys []string) [][]byte {
+	var hbuf [multiKeyRoom]uint64
+	var obuf [multiKeyRoom]int
+	hashes, order := hbuf[:], obuf[:]
+	if len(keys) > multiKeyRoom {
+		hashes, order = make([]uint64, len(keys)), make([]int, len(keys))
+	}
+	order = db.lockKeysInto(keys, hashes, order)
 	defer db.unlockShards(order)
 	now := db.store.nowMs()
-	out := make([][]byte, len(keys))
 	for i, k := range keys {
 		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], now)
 		if ok && e.kind == KindString {
-			out[i] = capped(e.str)
+			dst = append(dst, nonNil(e.str))
+		} else {
+			dst = append(dst, nil)
 		}
 	}
-	return out
+	return dst
+}
+
+// emptyValue stands for an empty string where nil would mean "missing".
+var emptyValue = []byte{}
+
+// nonNil is capped(b), with an empty value as a non-nil empty slice.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return emptyValue[:0:0]
+	}
+	return capped(b)
 }
 
 // GetDel returns the string at key and deletes it.
@@ -254,8 +295,37 @@ func (db *DB) IncrBy(key string, delta int64) (int64, error) {
 		return 0, ErrOverflow
 	}
 	v += delta
-	sh.replaceString(key, h, now, cur, exists, strconv.AppendInt(make([]byte, 0, 20), v, 10), false)
+	sh.replaceString(key, h, now, cur, exists, formatInt(v), false)
 	return v, nil
+}
+
+// smallInts holds the decimal forms of 0..sharedIntegers-1 back to back,
+// and smallIntEnd[i] where the form of i ends: INCR on a counter below
+// sharedIntegers then allocates nothing, as Redis shares those integers.
+// Values are never changed in place, so sharing them is safe.
+var smallInts, smallIntEnd = func() ([]byte, []uint32) {
+	var digits []byte
+	ends := make([]uint32, sharedIntegers)
+	for i := range ends {
+		digits = strconv.AppendInt(digits, int64(i), 10)
+		ends[i] = uint32(len(digits))
+	}
+	return digits, ends
+}()
+
+// formatInt returns the decimal form of v as a value the store may keep.
+func formatInt(v int64) []byte {
+	if v >= 0 && v < sharedIntegers {
+		start := uint32(0)
+		if v > 0 {
+			start = smallIntEnd[v-1]
+		}
+		// Capped, so that an APPEND copies instead of writing over the
+		// next number.
+		return smallInts[start:smallIntEnd[v]:smallIntEnd[v]]
+	}
+	var tmp [20]byte
+	return append([]byte(nil), strconv.AppendInt(tmp[:0], v, 10)...)
 }
 
 const (
@@ -315,7 +385,8 @@ func (db *DB) Append(key string, val []byte) (int, error) {
 	// value, so growing in place is safe; the visible bytes never change.
 	nv := append(cur.str, val...)
 	if !exists {
-		nv = append([]byte(nil), val...)
+		// Never nil, even when empty: nil would read as a missing value.
+		nv = append(make([]byte, 0, len(val)), val...)
 	}
 	sh.replaceString(key, h, now, cur, exists, nv, true)
 	return len(nv), nil
