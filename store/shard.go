@@ -178,6 +178,9 @@ func (sh *shard) put(key string, h uint64, e entry, old *entry) {
 		}
 	}
 	if e.expireAt != 0 && (old == nil || old.expireAt == 0) {
+		if old != nil {
+			key = clone(key) // the volatile set keeps it
+		}
 		d.volatile[key] = struct{}{}
 	}
 	d.usedBytes += e.size(key)
