@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/emberkv/ember/store"
 )
@@ -510,5 +511,23 @@ func TestGetStrings(t *testing.T) {
 	vals, err := db.GetStrings("a", "missing")
 	if err != nil || string(vals[0]) != "x" || vals[1] != nil {
 		t.Errorf("GetStrings = %q, %v", vals, err)
+	}
+}
+
+// The server hands the store keys that view its request buffers; the store
+// must copy whatever it keeps, including the name it files a new TTL under.
+func TestTransientKeys(t *testing.T) {
+	clock := newManualClock()
+	s := store.New(store.Options{Clock: clock, SweepInterval: -1})
+	defer s.Close()
+	db := s.DB(0)
+	buf := []byte("key1")
+	key := unsafe.String(&buf[0], len(buf))
+	db.Set(key, []byte("v"), store.SetOptions{})
+	db.Set(key, []byte("v"), store.SetOptions{ExpireAt: clock.Now().UnixMilli() + 1000})
+	copy(buf, "zzzz") // the buffer is reused for the next request
+	clock.Advance(time.Second)
+	if n := s.Sweep(); n != 1 {
+		t.Errorf("Sweep removed %d keys, want the expired key1", n)
 	}
 }
