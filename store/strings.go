@@ -428,7 +428,7 @@ func (db *DB) GetRange(key string, start, end int64) ([]byte, error) {
 	if n == 0 || start > end {
 		return nil, nil
 	}
-	return v[start : end+1], nil
+	return capped(v[start : end+1]), nil
 }
 
 // SetRange overwrites the string at key from offset with val, padding with

@@ -3,6 +3,8 @@ package store_test
 import (
 	"bytes"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -529,5 +531,38 @@ func TestTransientKeys(t *testing.T) {
 	clock.Advance(time.Second)
 	if n := s.Sweep(); n != 1 {
 		t.Errorf("Sweep removed %d keys, want the expired key1", n)
+	}
+}
+
+// Readers hold values while writers APPEND in place and count: run under
+// the race detector, this checks that no byte a reader was given changes.
+func TestConcurrentStringOps(t *testing.T) {
+	db, _ := newTestDB(t)
+	const workers, rounds = 8, 500
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < rounds; i++ {
+				db.IncrBy("counter", 1)
+				db.Append("log", []byte("x"))
+				v, _, _ := db.Get("log")
+				snapshot := string(v)
+				db.MSet([]string{"a", "b"}, [][]byte{[]byte("1"), []byte("2")})
+				db.MGet([]string{"a", "b", "log"})
+				if string(v) != snapshot || strings.Trim(snapshot, "x") != "" {
+					t.Errorf("a value changed after it was read: %q", v)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := mustGet(t, db, "counter"); got != strconv.Itoa(workers*rounds) {
+		t.Errorf("counter = %s, want %d", got, workers*rounds)
+	}
+	if n, _ := db.StrLen("log"); n != workers*rounds {
+		t.Errorf("log length = %d, want %d", n, workers*rounds)
 	}
 }
