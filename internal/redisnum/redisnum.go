@@ -109,10 +109,11 @@ func ParseLongDouble(b []byte) (*big.Float, bool) {
 }
 
 // The x87 long double range as big.Float.MantExp reports it: the largest
-// finite value is below 2^16384, the smallest subnormal is 2^-16445.
+// finite value is below 2^16384; the smallest subnormal is 2^-16445, and
+// strtold rounds to zero only what is below half of it.
 const (
 	maxLongDoubleExp = 16384
-	minLongDoubleExp = -16444
+	minLongDoubleExp = -16445
 )
 
 // strtoldSyntax reports whether s (without its sign) is a whole decimal or

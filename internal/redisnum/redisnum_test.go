@@ -56,7 +56,7 @@ func TestLongDouble(t *testing.T) {
 		// strtold stops at these; big.ParseFloat would take them.
 		"0b1", "0o7", "1p3", "0x", "1e", "1e+", ".", "--inf", "+-1", "0x1p",
 		// ERANGE: beyond the long double range, or underflowing to zero.
-		"1e5000", "-1e5000", "1e-5000"} {
+		"1e5000", "-1e5000", "1e-5000", "1e-4952", "1.19e4932"} {
 		if _, ok := ParseLongDouble([]byte(bad)); ok {
 			t.Errorf("ParseLongDouble(%q) accepted", bad)
 		}
@@ -79,6 +79,8 @@ func TestParseLongDoubleAccepts(t *testing.T) {
 		{"-Infinity", "-inf"},
 		{"inf", "inf"},
 		{"1e4000", ""}, // within range; its digits are not the subject
+		{"1.189e4932", ""},
+		{"3.6e-4951", "0"}, // rounds to the smallest subnormal, not to zero
 	}
 	for _, tt := range tests {
 		f, ok := ParseLongDouble([]byte(tt.in))
