@@ -130,7 +130,7 @@ func parseStringOptions(args [][]byte, from int, forSet bool) (flags int, expire
 		matched := false
 		for i := range stringOptions {
 			o := &stringOptions[i]
-			if !equalFoldASCII(word, o.word) || flags&o.excludes != 0 ||
+			if !optionIs(word, o.word) || flags&o.excludes != 0 ||
 				(forSet && !o.forSet) || (!forSet && !o.forGetEx) || (o.takesArg && !hasNext) {
 				continue
 			}
@@ -159,8 +159,9 @@ func cString(b []byte) []byte {
 	return b
 }
 
-// equalFoldASCII compares b with a lower-case ASCII word, ignoring case.
-func equalFoldASCII(b []byte, lower string) bool {
+// optionIs compares an option argument with a lower-case ASCII word,
+// ignoring case.
+func optionIs(b []byte, lower string) bool {
 	if len(b) != len(lower) {
 		return false
 	}
@@ -176,17 +177,12 @@ func equalFoldASCII(b []byte, lower string) bool {
 	return true
 }
 
-// nowMs is the current time in Unix milliseconds by the store's clock, the
-// one that decides expiry.
-func (c *client) nowMs() int64 {
-	return c.srv.store.Clock().Now().UnixMilli()
-}
-
-// expireAt turns an expire argument into an absolute Unix time in ms, as
-// Redis's getExpireMillisecondsOrReply: the time must be positive, and
-// neither the conversion to ms nor adding the current time may overflow.
-// On failure it returns the error text to answer, naming cmd.
-func (c *client) expireAt(arg []byte, flags int, cmd string) (int64, string) {
+// stringExpireAt turns the time of SET, SETEX, PSETEX or GETEX into an
+// absolute Unix time in ms, as Redis's getExpireMillisecondsOrReply: the
+// time must be positive, and neither the conversion to ms nor adding the
+// current time (by the store's clock, the one that decides expiry) may
+// overflow. On failure it returns the error text to answer, naming cmd.
+func stringExpireAt(c *client, arg []byte, flags int, cmd string) (int64, string) {
 	ms, ok := redisnum.ParseInt(arg)
 	if !ok {
 		return 0, errNotInteger
@@ -199,7 +195,7 @@ func (c *client) expireAt(arg []byte, flags int, cmd string) (int64, string) {
 		ms *= 1000
 	}
 	if flags&(optEX|optPX) != 0 {
-		now := c.nowMs()
+		now := c.srv.store.Clock().Now().UnixMilli()
 		if ms > math.MaxInt64-now {
 			return 0, fmt.Sprintf(errInvalidExpire, cmd)
 		}
@@ -228,7 +224,7 @@ func cmdSet(c *client, args [][]byte) {
 		opt.Mode = store.SetXX
 	}
 	if expire != nil {
-		at, msg := c.expireAt(expire, flags, "set")
+		at, msg := stringExpireAt(c, expire, flags, "set")
 		if msg != "" {
 			c.w.error(msg)
 			return
@@ -267,7 +263,7 @@ func cmdPSetEX(c *client, args [][]byte) { setWithTTL(c, args, optPX, "psetex") 
 
 // setWithTTL is SETEX and PSETEX: key, time, value.
 func setWithTTL(c *client, args [][]byte, unit int, name string) {
-	at, msg := c.expireAt(args[2], unit, name)
+	at, msg := stringExpireAt(c, args[2], unit, name)
 	if msg != "" {
 		c.w.error(msg)
 		return
@@ -294,11 +290,11 @@ func cmdGetSet(c *client, args [][]byte) {
 
 func cmdGetDel(c *client, args [][]byte) {
 	v, ok, err := c.db.GetDel(keyOf(args[1]))
-	c.replyString(v, ok, err)
+	answerString(c, v, ok, err)
 }
 
-// replyString answers a string that may be missing.
-func (c *client) replyString(v []byte, ok bool, err error) {
+// answerString answers a string that may be missing.
+func answerString(c *client, v []byte, ok bool, err error) {
 	switch {
 	case err != nil:
 		c.storeError(err)
@@ -318,13 +314,13 @@ func cmdGetEx(c *client, args [][]byte) {
 	}
 	opt := store.GetExOptions{Persist: flags&optPersist != 0}
 	if expire != nil {
-		at, msg := c.expireAt(expire, flags, "getex")
+		at, msg := stringExpireAt(c, expire, flags, "getex")
 		if msg != "" {
 			// Redis looks the key up before it checks the time: a missing
 			// key is answered nil and another type WRONGTYPE, whatever
 			// the time says.
 			if _, ok, err := c.db.Get(key); err != nil || !ok {
-				c.replyString(nil, ok, err)
+				answerString(c, nil, ok, err)
 				return
 			}
 			c.w.error(msg)
@@ -333,7 +329,7 @@ func cmdGetEx(c *client, args [][]byte) {
 		opt.ExpireAt = at
 	}
 	v, ok, err := c.db.GetEx(key, opt)
-	c.replyString(v, ok, err)
+	answerString(c, v, ok, err)
 }
 
 // multiScratch is room for the keys and values of one MGET, MSET or
@@ -420,15 +416,16 @@ func cmdMSetNX(c *client, args [][]byte) {
 
 func cmdAppend(c *client, args [][]byte) {
 	n, err := c.db.Append(keyOf(args[1]), args[2])
-	c.replyInt(int64(n), err)
+	answerInt(c, int64(n), err)
 }
 
 func cmdStrLen(c *client, args [][]byte) {
 	n, err := c.db.StrLen(keyOf(args[1]))
-	c.replyInt(int64(n), err)
+	answerInt(c, int64(n), err)
 }
 
-func (c *client) replyInt(n int64, err error) {
+// answerInt answers an integer, or the store's error.
+func answerInt(c *client, n int64, err error) {
 	if err != nil {
 		c.storeError(err)
 		return
@@ -464,7 +461,7 @@ func cmdDecrBy(c *client, args [][]byte) {
 
 func incrBy(c *client, key []byte, by int64) {
 	v, err := c.db.IncrBy(keyOf(key), by)
-	c.replyInt(v, err)
+	answerInt(c, v, err)
 }
 
 func cmdIncrByFloat(c *client, args [][]byte) {
@@ -500,7 +497,7 @@ func cmdSetRange(c *client, args [][]byte) {
 		return
 	}
 	n, err := c.db.SetRange(keyOf(args[1]), offset, args[3])
-	c.replyInt(int64(n), err)
+	answerInt(c, int64(n), err)
 }
 
 // cmdLCS is LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]. As in
@@ -522,13 +519,13 @@ func cmdLCS(c *client, args [][]byte) {
 	for j := 3; j < len(args); j++ {
 		opt := cString(args[j])
 		switch {
-		case equalFoldASCII(opt, "idx"):
+		case optionIs(opt, "idx"):
 			getIdx = true
-		case equalFoldASCII(opt, "len"):
+		case optionIs(opt, "len"):
 			getLen = true
-		case equalFoldASCII(opt, "withmatchlen"):
+		case optionIs(opt, "withmatchlen"):
 			withMatchLen = true
-		case equalFoldASCII(opt, "minmatchlen") && j+1 < len(args):
+		case optionIs(opt, "minmatchlen") && j+1 < len(args):
 			n, ok := redisnum.ParseInt(args[j+1])
 			if !ok {
 				c.w.error(errNotInteger)
