@@ -119,3 +119,9 @@ const (
 	reasonNoUnixSocket  = "Unix sockets are not supported by Ember: use bind and port"
 	reasonNoACLFile     = "ACL files are not supported by Ember: use requirepass"
 )
+
+// String commands.
+const (
+	errDecrementOverflow = "ERR decrement would overflow"
+	errLCSTooMuchMemory  = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+)

@@ -1,5 +1,7 @@
 package store
 
+import "slices"
+
 // DB is one numbered database. Its methods lock the shards they touch,
 // except on a view obtained from Locked.DB, whose shards are already held.
 type DB struct {
@@ -64,6 +66,28 @@ func (db *DB) lockKeys(keys []string) ([]uint64, []int) {
 		}
 	}
 	return hashes, order
+}
+
+// lockKeysInto is lockKeys for a caller that provides room for the hashes
+// and the shard order (each at least len(keys) long), so that MGET or MSET
+// of a few keys can use arrays on its stack and allocate nothing. It
+// returns the locked shard indexes for unlockShards.
+func (db *DB) lockKeysInto(keys []string, hashes []uint64, order []int) []int {
+	order = order[:len(keys)]
+	for i, k := range keys {
+		hashes[i] = db.store.hash(k)
+		order[i] = int(hashes[i] >> db.store.shift)
+	}
+	slices.Sort(order)
+	order = slices.Compact(order)
+	for _, i := range order {
+		if db.held {
+			mustBeHeld(db.shards[i])
+		} else {
+			db.shards[i].mu.Lock()
+		}
+	}
+	return order
 }
 
 func (db *DB) unlockShards(order []int) {

@@ -3,6 +3,7 @@ package store
 import (
 	"hash/maphash"
 	"math/bits"
+	"slices"
 	"sync"
 	"time"
 )
@@ -310,19 +311,9 @@ func (l *Locked) Unlock() {
 	}
 }
 
-// sortUnique sorts small int slices in place and drops duplicates.
+// sortUnique sorts an int slice in place and drops duplicates. It must not
+// be quadratic: DEL or MGET may name a hundred thousand keys.
 func sortUnique(p *[]int) {
-	a := *p
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
-	}
-	out := a[:0]
-	for i, v := range a {
-		if i == 0 || v != a[i-1] {
-			out = append(out, v)
-		}
-	}
-	*p = out
+	slices.Sort(*p)
+	*p = slices.Compact(*p)
 }

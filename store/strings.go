@@ -1,6 +1,7 @@
 package store
 
 import (
+	"math/big"
 	"strconv"
 
 	"github.com/emberkv/ember/internal/redisnum"
@@ -21,8 +22,13 @@ func (db *DB) Get(key string) (val []byte, ok bool, err error) {
 	if e.kind != KindString {
 		return nil, false, ErrWrongType
 	}
-	return e.str, true, nil
+	return capped(e.str), true, nil
 }
+
+// capped limits a value handed out to its length: a value built by APPEND
+// has spare capacity that a later APPEND fills in place, and a caller who
+// appended to the slice it was given would otherwise write into it.
+func capped(b []byte) []byte { return b[:len(b):len(b)] }
 
 // SetMode is the condition of a SET.
 type SetMode uint8
@@ -64,20 +70,24 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 		if cur.kind != KindString {
 			return res, ErrWrongType
 		}
-		res.Old, res.HadOld = cur.str, true
+		res.Old, res.HadOld = capped(cur.str), true
 	}
 	if (opt.Mode == SetNX && exists) || (opt.Mode == SetXX && !exists) {
 		return res, nil
 	}
-	e := entry{str: val[:len(val):len(val)], kind: KindString, atime: now, expireAt: opt.ExpireAt}
+	// The value is capped at its length so that an APPEND to this key
+	// reallocates instead of writing over whatever follows val in its
+	// buffer: MSET's values are neighbours in one request buffer.
+	e := entry{str: capped(val), kind: KindString, atime: now, expireAt: opt.ExpireAt}
 	if opt.KeepTTL && exists {
 		e.expireAt = cur.expireAt
 	}
 	res.Written = true
 	if e.expireAt != 0 && e.expireAt <= now {
-		// A time already past: the key is set and gone at once.
-		if exists {
-			sh.remove(key, h)
+		// A time already past (SET ... PXAT in the past): the key is set
+		// and gone at once. Watchers see a change either way.
+		if !sh.remove(key, h) {
+			sh.touch(key)
 		}
 		return res, nil
 	}
@@ -89,9 +99,20 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 	return res, nil
 }
 
-// MSet sets every pair atomically. pairs alternates keys and values.
+// multiKeyRoom is how many keys MGET, MSET and MSETNX lock with arrays on
+// the stack; more keys cost two allocations.
+const multiKeyRoom = 16
+
+// MSet sets keys[i] to vals[i] for every i, atomically, as MSET does; a key
+// named twice gets its last value.
 func (db *DB) MSet(keys []string, vals [][]byte) {
-	hashes, order := db.lockKeys(keys)
+	var hbuf [multiKeyRoom]uint64
+	var obuf [multiKeyRoom]int
+	hashes, order := hbuf[:], obuf[:]
+	if len(keys) > multiKeyRoom {
+		hashes, order = make([]uint64, len(keys)), make([]int, len(keys))
+	}
+	order = db.lockKeysInto(keys, hashes, order)
 	defer db.unlockShards(order)
 	for i, k := range keys {
 		db.setLocked(db.shardOf(hashes[i]), hashes[i], k, vals[i], SetOptions{})
@@ -100,7 +121,13 @@ func (db *DB) MSet(keys []string, vals [][]byte) {
 
 // MSetNX sets every pair only if none of the keys exists, atomically.
 func (db *DB) MSetNX(keys []string, vals [][]byte) bool {
-	hashes, order := db.lockKeys(keys)
+	var hbuf [multiKeyRoom]uint64
+	var obuf [multiKeyRoom]int
+	hashes, order := hbuf[:], obuf[:]
+	if len(keys) > multiKeyRoom {
+		hashes, order = make([]uint64, len(keys)), make([]int, len(keys))
+	}
+	order = db.lockKeysInto(keys, hashes, order)
 	defer db.unlockShards(order)
 	now := db.store.nowMs()
 	for i, k := range keys {
@@ -117,17 +144,42 @@ func (db *DB) MSetNX(keys []string, vals [][]byte) bool {
 // MGet returns the values of keys atomically; a missing key, or one that is
 // not a string, gives nil.
 func (db *DB) MGet(keys []string) [][]byte {
-	hashes, order := db.lockKeys(keys)
+	return db.AppendMGet(make([][]byte, 0, len(keys)), keys)
+}
+
+// AppendMGet is MGet appending the values to dst, for a caller that reuses
+// one slice across calls. An empty value is non-nil, so nil always means
+// missing.
+func (db *DB) AppendMGet(dst [][]byte, keys []string) [][]byte {
+	var hbuf [multiKeyRoom]uint64
+	var obuf [multiKeyRoom]int
+	hashes, order := hbuf[:], obuf[:]
+	if len(keys) > multiKeyRoom {
+		hashes, order = make([]uint64, len(keys)), make([]int, len(keys))
+	}
+	order = db.lockKeysInto(keys, hashes, order)
 	defer db.unlockShards(order)
 	now := db.store.nowMs()
-	out := make([][]byte, len(keys))
 	for i, k := range keys {
 		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], now)
 		if ok && e.kind == KindString {
-			out[i] = e.str
+			dst = append(dst, nonNil(e.str))
+		} else {
+			dst = append(dst, nil)
 		}
 	}
-	return out
+	return dst
+}
+
+// emptyValue stands for an empty string where nil would mean "missing".
+var emptyValue = []byte{}
+
+// nonNil is capped(b), with an empty value as a non-nil empty slice.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return emptyValue[:0:0]
+	}
+	return capped(b)
 }
 
 // GetDel returns the string at key and deletes it.
@@ -142,7 +194,7 @@ func (db *DB) GetDel(key string) ([]byte, bool, error) {
 		return nil, false, ErrWrongType
 	}
 	sh.remove(key, h)
-	return e.str, true, nil
+	return capped(e.str), true, nil
 }
 
 // GetExOptions say what GETEX does to the TTL: Persist removes it, a
@@ -176,7 +228,28 @@ func (db *DB) GetEx(key string, opt GetExOptions) ([]byte, bool, error) {
 		ne.expireAt = 0
 		sh.put(key, h, ne, &e)
 	}
-	return e.str, true, nil
+	return capped(e.str), true, nil
+}
+
+// GetStrings returns the strings at keys, nil for a missing key, reading
+// them all atomically. It fails with ErrWrongType if any key holds another
+// kind of value. LCS reads its two keys with it.
+func (db *DB) GetStrings(keys ...string) ([][]byte, error) {
+	hashes, order := db.lockKeys(keys)
+	defer db.unlockShards(order)
+	now := db.store.nowMs()
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], now)
+		if !ok {
+			continue
+		}
+		if e.kind != KindString {
+			return nil, ErrWrongType
+		}
+		out[i] = capped(e.str)
+	}
+	return out, nil
 }
 
 // stringFor returns the string at key for a read-modify-write, with
@@ -192,7 +265,7 @@ func (db *DB) stringFor(sh *shard, h uint64, key string, now int64) (entry, bool
 	return e, true, nil
 }
 
-// replace stores a new string value under key, keeping its TTL.
+// replaceString stores a new string value under key, keeping its TTL.
 func (sh *shard) replaceString(key string, h uint64, now int64, cur entry, exists bool, val []byte, raw bool) {
 	e := entry{str: val, kind: KindString, atime: now, expireAt: cur.expireAt, raw: raw}
 	if exists {
@@ -222,8 +295,37 @@ func (db *DB) IncrBy(key string, delta int64) (int64, error) {
 		return 0, ErrOverflow
 	}
 	v += delta
-	sh.replaceString(key, h, now, cur, exists, strconv.AppendInt(make([]byte, 0, 20), v, 10), false)
+	sh.replaceString(key, h, now, cur, exists, formatInt(v), false)
 	return v, nil
+}
+
+// smallInts holds the decimal forms of 0..sharedIntegers-1 back to back,
+// and smallIntEnd[i] where the form of i ends: INCR on a counter below
+// sharedIntegers then allocates nothing, as Redis shares those integers.
+// Values are never changed in place, so sharing them is safe.
+var smallInts, smallIntEnd = func() ([]byte, []uint32) {
+	var digits []byte
+	ends := make([]uint32, sharedIntegers)
+	for i := range ends {
+		digits = strconv.AppendInt(digits, int64(i), 10)
+		ends[i] = uint32(len(digits))
+	}
+	return digits, ends
+}()
+
+// formatInt returns the decimal form of v as a value the store may keep.
+func formatInt(v int64) []byte {
+	if v >= 0 && v < sharedIntegers {
+		start := uint32(0)
+		if v > 0 {
+			start = smallIntEnd[v-1]
+		}
+		// Capped, so that an APPEND copies instead of writing over the
+		// next number.
+		return smallInts[start:smallIntEnd[v]:smallIntEnd[v]]
+	}
+	var tmp [20]byte
+	return append([]byte(nil), strconv.AppendInt(tmp[:0], v, 10)...)
 }
 
 const (
@@ -233,11 +335,8 @@ const (
 
 // IncrByFloat adds incr (a decimal string) to the number at key with
 // Redis's long double arithmetic, and returns the new value as stored.
+// As Redis, it checks the key's type, then its value, then incr.
 func (db *DB) IncrByFloat(key string, incr []byte) ([]byte, error) {
-	by, ok := redisnum.ParseLongDouble(incr)
-	if !ok {
-		return nil, ErrNotFloat
-	}
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
 	now := db.store.nowMs()
@@ -245,11 +344,21 @@ func (db *DB) IncrByFloat(key string, incr []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, _ := redisnum.ParseLongDouble([]byte("0"))
+	base := new(big.Float)
 	if exists {
+		var ok bool
 		if base, ok = redisnum.ParseLongDouble(cur.str); !ok {
 			return nil, ErrNotFloat
 		}
+	}
+	by, ok := redisnum.ParseLongDouble(incr)
+	if !ok {
+		return nil, ErrNotFloat
+	}
+	// An infinite operand makes the sum infinite or NaN (inf + -inf, which
+	// big.Float refuses with a panic): Redis rejects both.
+	if base.IsInf() || by.IsInf() {
+		return nil, ErrNaNOrInf
 	}
 	sum := redisnum.AddLongDouble(base, by)
 	if redisnum.LongDoubleOverflows(sum) {
@@ -276,7 +385,8 @@ func (db *DB) Append(key string, val []byte) (int, error) {
 	// value, so growing in place is safe; the visible bytes never change.
 	nv := append(cur.str, val...)
 	if !exists {
-		nv = append([]byte(nil), val...)
+		// Never nil, even when empty: nil would read as a missing value.
+		nv = append(make([]byte, 0, len(val)), val...)
 	}
 	sh.replaceString(key, h, now, cur, exists, nv, true)
 	return len(nv), nil
@@ -318,7 +428,7 @@ func (db *DB) GetRange(key string, start, end int64) ([]byte, error) {
 	if n == 0 || start > end {
 		return nil, nil
 	}
-	return v[start : end+1], nil
+	return capped(v[start : end+1]), nil
 }
 
 // SetRange overwrites the string at key from offset with val, padding with
@@ -337,7 +447,8 @@ func (db *DB) SetRange(key string, offset int64, val []byte) (int, error) {
 	if len(val) == 0 {
 		return len(cur.str), nil
 	}
-	if offset+int64(len(val)) > MaxStringSize {
+	// Written so that a huge offset cannot overflow the sum.
+	if offset > MaxStringSize-int64(len(val)) {
 		return 0, ErrTooLarge
 	}
 	size := len(cur.str)

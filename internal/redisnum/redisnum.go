@@ -81,21 +81,87 @@ func ParseLongDouble(b []byte) (*big.Float, bool) {
 		return nil, false
 	}
 	s := string(b)
-	low := strings.ToLower(strings.TrimLeft(s, "+-"))
-	switch low {
+	unsigned := s
+	if s[0] == '+' || s[0] == '-' {
+		unsigned = s[1:]
+	}
+	switch strings.ToLower(unsigned) {
 	case "inf", "infinity":
 		return new(big.Float).SetInf(s[0] == '-'), true
-	case "nan":
-		return nil, false
 	}
-	if strings.ContainsRune(s, '_') {
+	// big.ParseFloat also takes 0b and 0o prefixes, underscores and a
+	// binary exponent after decimal digits, which strtold stops at.
+	if !strtoldSyntax(unsigned) {
 		return nil, false
 	}
 	f, _, err := big.ParseFloat(s, 0, extendedPrec, big.ToNearestEven)
 	if err != nil {
 		return nil, false
 	}
+	// As string2ld: strtold's ERANGE, a value beyond the long double range
+	// or one that underflows to zero, is not a number.
+	if f.Sign() != 0 {
+		if exp := f.MantExp(nil); exp > maxLongDoubleExp || exp < minLongDoubleExp {
+			return nil, false
+		}
+	}
 	return f, true
+}
+
+// The x87 long double range as big.Float.MantExp reports it: the largest
+// finite value is below 2^16384; the smallest subnormal is 2^-16445, and
+// strtold rounds to zero only what is below half of it.
+const (
+	maxLongDoubleExp = 16384
+	minLongDoubleExp = -16445
+)
+
+// strtoldSyntax reports whether s (without its sign) is a whole decimal or
+// hexadecimal floating-point number as strtold reads one: digits with an
+// optional point, at least one digit, then an optional exponent ("e" for
+// decimal, "p" for hexadecimal) with an optional sign and at least one digit.
+func strtoldSyntax(s string) bool {
+	isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
+	digit, expMark := isDigit, byte('e')
+	if len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		s = s[2:]
+		digit = func(c byte) bool {
+			return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f')
+		}
+		expMark = 'p'
+	}
+	i, n := 0, 0
+	for i < len(s) && digit(s[i]) {
+		i, n = i+1, n+1
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && digit(s[i]) {
+			i, n = i+1, n+1
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	if i == len(s) {
+		return true
+	}
+	if s[i]|0x20 != expMark {
+		return false
+	}
+	i++
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	if i == len(s) {
+		return false
+	}
+	for ; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func isSpace(c byte) bool {

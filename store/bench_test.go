@@ -1,0 +1,133 @@
+package store_test
+
+import (
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	"github.com/emberkv/ember/store"
+)
+
+// benchKeys is how many distinct keys the benchmarks spread over: enough
+// to touch every shard, few enough to stay in cache.
+const benchKeys = 1 << 12
+
+func newBenchStore(b *testing.B) (*store.DB, []string) {
+	b.Helper()
+	s := store.New(store.Options{SweepInterval: -1})
+	b.Cleanup(s.Close)
+	keys := make([]string, benchKeys)
+	for i := range keys {
+		keys[i] = "key:" + strconv.Itoa(i)
+	}
+	return s.DB(0), keys
+}
+
+func BenchmarkGet(b *testing.B) {
+	db, keys := newBenchStore(b)
+	val := []byte("value")
+	for _, k := range keys {
+		db.Set(k, val, store.SetOptions{})
+	}
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if _, ok, _ := db.Get(keys[i%benchKeys]); !ok {
+				b.Fatal("missing key")
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		var seed atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			i := int(seed.Add(7919))
+			for pb.Next() {
+				db.Get(keys[i%benchKeys])
+				i++
+			}
+		})
+	})
+}
+
+func BenchmarkSet(b *testing.B) {
+	db, keys := newBenchStore(b)
+	val := []byte("value")
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			db.Set(keys[i%benchKeys], val, store.SetOptions{})
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		var seed atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			i := int(seed.Add(7919))
+			for pb.Next() {
+				db.Set(keys[i%benchKeys], val, store.SetOptions{})
+				i++
+			}
+		})
+	})
+}
+
+func BenchmarkIncr(b *testing.B) {
+	db, keys := newBenchStore(b)
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if _, err := db.IncrBy(keys[i%benchKeys], 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		var seed atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			i := int(seed.Add(7919))
+			for pb.Next() {
+				db.IncrBy(keys[i%benchKeys], 1)
+				i++
+			}
+		})
+	})
+}
+
+func BenchmarkMGet(b *testing.B) {
+	db, keys := newBenchStore(b)
+	val := []byte("value")
+	for _, k := range keys {
+		db.Set(k, val, store.SetOptions{})
+	}
+	b.Run("MGet", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			j := (i * 10) % (benchKeys - 10)
+			db.MGet(keys[j : j+10])
+		}
+	})
+	// The server's way: one slice reused across calls.
+	b.Run("AppendMGet", func(b *testing.B) {
+		b.ReportAllocs()
+		var vals [][]byte
+		for i := 0; b.Loop(); i++ {
+			j := (i * 10) % (benchKeys - 10)
+			vals = db.AppendMGet(vals[:0], keys[j:j+10])
+		}
+	})
+}
+
+func BenchmarkMSet(b *testing.B) {
+	db, keys := newBenchStore(b)
+	vals := make([][]byte, 10)
+	for i := range vals {
+		vals[i] = []byte("value")
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		j := (i * 10) % (benchKeys - 10)
+		db.MSet(keys[j:j+10], vals)
+	}
+}
