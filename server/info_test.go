@@ -204,7 +204,7 @@ func TestInfoValues(t *testing.T) {
 
 	// Command and error statistics.
 	rc.do("FLUSHALL")
-	rc.do("CONFIG", "RESETSTAT") // may not exist yet; its reply is not checked
+	rc.do("CONFIG", "RESETSTAT")
 	before := info("commandstats")["Commandstats"].values["cmdstat_get"]
 	for i := 0; i < 3; i++ {
 		rc.do("GET", "nope")
@@ -238,8 +238,11 @@ func TestInfoValues(t *testing.T) {
 	if n, _ := strconv.Atoi(st["total_error_replies"]); n < 3 {
 		t.Errorf("total_error_replies = %q", st["total_error_replies"])
 	}
-	if n, _ := strconv.Atoi(st["total_commands_processed"]); n < 10 {
-		t.Errorf("total_commands_processed = %q", st["total_commands_processed"])
+	// As Redis 7.0.15 counts this same sequence: RESETSTAT itself, INFO
+	// three times, GET three times, SWAPDB and CLIENT SETNAME; the rejected
+	// and unknown commands do not count, nor does this INFO.
+	if st["total_commands_processed"] != "9" {
+		t.Errorf("total_commands_processed = %q, want 9", st["total_commands_processed"])
 	}
 }
 
