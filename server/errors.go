@@ -45,3 +45,9 @@ const (
 	errTimeout           = "ERR timeout is not an integer or out of range"
 	errProtocolPrefix    = "ERR Protocol error: "
 )
+
+// Added with the differential tests of connections and transactions.
+const (
+	errExecAbortBecause = "EXECABORT Transaction discarded because of: %s"
+	errIntRange         = "ERR value is out of range, value must between -2147483648 and 2147483647"
+)
