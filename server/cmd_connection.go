@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/subtle"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/emberkv/ember/internal/redisnum"
@@ -52,6 +53,11 @@ func cmdSelect(c *client, args [][]byte) {
 	i, ok := redisnum.ParseInt(args[1])
 	if !ok {
 		c.w.error(errNotInteger)
+		return
+	}
+	// As Redis's getIntFromObjectOrReply: the index must fit a C int.
+	if i < math.MinInt32 || i > math.MaxInt32 {
+		c.w.error(errIntRange)
 		return
 	}
 	if i < 0 || i >= int64(c.srv.store.Databases()) {
