@@ -39,8 +39,12 @@ type requestConn struct {
 	maxQuery *atomic.Int64 // client-query-buffer-limit
 
 	// needAuth is set while the client must still authenticate; Redis then
-	// allows only small requests.
+	// allows only small requests. While it is set, parsing stops after each
+	// complete command until redcon asks for more, which it does only once
+	// that command has run: Redis checks a request against the auth state
+	// left by the commands before it (AUTH pw, then a big request).
 	needAuth atomic.Bool
+	paused   bool
 
 	in     []byte // bytes read from the socket; in[inPos:] not yet parsed
 	inPos  int
@@ -82,6 +86,11 @@ func (rc *requestConn) Read(p []byte) (int, error) {
 			}
 			return n, nil
 		}
+		if rc.paused {
+			rc.paused = false
+			rc.parseAndTrim()
+			continue
+		}
 		if rc.failed {
 			if rc.failure != "" {
 				rc.Conn.Write([]byte("-" + errProtocolPrefix + rc.failure + "\r\n"))
@@ -100,16 +109,29 @@ func (rc *requestConn) Read(p []byte) (int, error) {
 		n, err := rc.Conn.Read(rc.in[len(rc.in):cap(rc.in)])
 		rc.in = rc.in[:len(rc.in)+n]
 		if n > 0 {
-			rc.parse()
-			if rc.failed {
-				// Commands before the bad one still run and get replies;
-				// cut the partial one so redcon never sees it.
-				rc.out = rc.out[:max(rc.ready, rc.outPos)]
-			}
+			rc.parseAndTrim()
 		}
 		if err != nil && n == 0 {
 			return 0, err
 		}
+	}
+}
+
+// parseAndTrim parses what has arrived. After a protocol error, the
+// commands before the bad one still run and get replies; the partial one
+// is cut so that redcon never sees it.
+func (rc *requestConn) parseAndTrim() {
+	rc.parse()
+	if rc.failed {
+		rc.out = rc.out[:max(rc.ready, rc.outPos)]
+	}
+}
+
+// commandDone marks the end of a complete command in out.
+func (rc *requestConn) commandDone() {
+	rc.ready = len(rc.out)
+	if rc.needAuth.Load() {
+		rc.paused = true
 	}
 }
 
@@ -121,7 +143,7 @@ func (rc *requestConn) fail(msg string) {
 
 // parse consumes what it can of in, appending checked RESP to out.
 func (rc *requestConn) parse() {
-	for !rc.failed && rc.inPos < len(rc.in) {
+	for !rc.failed && !rc.paused && rc.inPos < len(rc.in) {
 		buf := rc.in[rc.inPos:]
 		switch rc.state {
 		case expectRequest:
@@ -131,7 +153,7 @@ func (rc *requestConn) parse() {
 				}
 				continue
 			}
-			cr := bytes.IndexByte(buf, '\r')
+			cr := cIndexByte(buf, '\r')
 			if cr < 0 || cr+1 >= len(buf) {
 				if len(buf) > inlineMaxSize {
 					rc.fail("too big mbulk count string")
@@ -158,7 +180,7 @@ func (rc *requestConn) parse() {
 			rc.argsLeft = int(n)
 			rc.state = expectBulkHeader
 		case expectBulkHeader:
-			cr := bytes.IndexByte(buf, '\r')
+			cr := cIndexByte(buf, '\r')
 			if cr < 0 || cr+1 >= len(buf) {
 				if len(buf) > inlineMaxSize {
 					rc.fail("too big bulk count string")
@@ -207,7 +229,7 @@ func (rc *requestConn) parse() {
 			rc.argsLeft--
 			if rc.argsLeft == 0 {
 				rc.state = expectRequest
-				rc.ready = len(rc.out)
+				rc.commandDone()
 			} else {
 				rc.state = expectBulkHeader
 			}
@@ -219,7 +241,7 @@ func (rc *requestConn) parse() {
 // space-separated, optionally quoted arguments. It reports whether it
 // consumed a line.
 func (rc *requestConn) parseInline(buf []byte) bool {
-	nl := bytes.IndexByte(buf, '\n')
+	nl := cIndexByte(buf, '\n')
 	if nl < 0 {
 		if len(buf) > inlineMaxSize {
 			rc.fail("too big inline request")
@@ -239,10 +261,6 @@ func (rc *requestConn) parseInline(buf []byte) bool {
 	if len(args) == 0 {
 		return true
 	}
-	if len(args) > unauthMaxArgs && rc.needAuth.Load() {
-		rc.fail("unauthenticated multibulk length")
-		return false
-	}
 	rc.out = append(rc.out, '*')
 	rc.out = strconv.AppendInt(rc.out, int64(len(args)), 10)
 	rc.out = append(rc.out, '\r', '\n')
@@ -253,8 +271,24 @@ func (rc *requestConn) parseInline(buf []byte) bool {
 		rc.out = append(rc.out, a...)
 		rc.out = append(rc.out, '\r', '\n')
 	}
-	rc.ready = len(rc.out)
+	rc.commandDone()
 	return true
+}
+
+// cIndexByte finds c in buf the way Redis's strchr on its query buffer
+// does: a NUL byte ends the search. So a request line with a NUL before
+// its end is never complete, and Redis waits for more until the buffer
+// passes the inline limit; Ember does the same.
+func cIndexByte(buf []byte, c byte) int {
+	for i, b := range buf {
+		switch b {
+		case c:
+			return i
+		case 0:
+			return -1
+		}
+	}
+	return -1
 }
 
 func isSpaceByte(c byte) bool {
