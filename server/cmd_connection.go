@@ -144,7 +144,7 @@ func cmdHello(c *client, args [][]byte) {
 		c.setAuthed(true)
 	}
 	if c.needsAuth() {
-		c.w.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		c.w.error(errHelloNoAuth)
 		return
 	}
 	if name != nil {

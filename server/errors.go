@@ -50,4 +50,6 @@ const (
 const (
 	errExecAbortBecause = "EXECABORT Transaction discarded because of: %s"
 	errIntRange         = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	// Redis 7.0's text, without the "<proto>" its source comment suggests.
+	errHelloNoAuth = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 )
