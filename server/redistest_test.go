@@ -100,7 +100,7 @@ func waitForRedis(addr string, exited <-chan struct{}) error {
 			rc := newRESPConn(c)
 			reply, err := rc.do("PING")
 			rc.Close()
-			if err == nil && string(reply) == "+PONG\r\n" {
+			if err == nil && len(reply) > 0 { // PONG, or NOAUTH with requirepass
 				return nil
 			}
 		}
