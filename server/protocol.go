@@ -55,7 +55,12 @@ type requestConn struct {
 	state    int   // what the parser expects next
 	argsLeft int   // bulks still to come in the current multibulk
 	bulkLeft int64 // payload bytes still to copy in the current bulk
-	cmdBytes int64 // size of the request in progress
+	// bulkGot counts the bytes of the current bulk received so far, with
+	// its CRLF: what Redis's query buffer holds while a big argument
+	// arrives, and what client-query-buffer-limit is checked against.
+	// Arguments already complete do not count, as in Redis, and neither
+	// does a length declared but not yet sent.
+	bulkGot int64
 
 	failure string // protocol error to answer once earlier replies are out
 	failed  bool
@@ -173,7 +178,6 @@ func (rc *requestConn) parse() {
 			if n <= 0 {
 				continue // *0 and *-1 are ignored, as in Redis
 			}
-			rc.cmdBytes = int64(cr + 2)
 			rc.out = append(rc.out, '*')
 			rc.out = strconv.AppendInt(rc.out, n, 10)
 			rc.out = append(rc.out, '\r', '\n')
@@ -201,11 +205,7 @@ func (rc *requestConn) parse() {
 				return
 			}
 			rc.inPos += cr + 2
-			rc.cmdBytes += int64(cr+2) + n + 2
-			if rc.cmdBytes > rc.maxQuery.Load() {
-				rc.fail("") // as Redis: closed without a reply
-				return
-			}
+			rc.bulkGot = 0
 			rc.out = append(rc.out, '$')
 			rc.out = strconv.AppendInt(rc.out, n, 10)
 			rc.out = append(rc.out, '\r', '\n')
@@ -216,12 +216,20 @@ func (rc *requestConn) parse() {
 			rc.out = append(rc.out, buf[:n]...)
 			rc.inPos += int(n)
 			rc.bulkLeft -= n
+			if rc.bulkGot += n; rc.bulkGot > rc.maxQuery.Load() {
+				rc.fail("") // as Redis: closed without a reply
+				return
+			}
 			if rc.bulkLeft == 0 {
 				rc.state = expectBulkEnd
 			}
 		case expectBulkEnd:
 			// Redis skips the two bytes after a bulk without looking at them.
 			if len(buf) < 2 {
+				return
+			}
+			if rc.bulkGot+2 > rc.maxQuery.Load() {
+				rc.fail("")
 				return
 			}
 			rc.inPos += 2
