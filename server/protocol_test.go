@@ -422,3 +422,23 @@ func TestProtocolManyPartialClients(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// client-query-buffer-limit: a client whose request outgrows it is closed
+// without a reply.
+func TestProtocolQueryBufferLimitDifferential(t *testing.T) {
+	redisAddr := startRedis(t, "--client-query-buffer-limit", "1mb")
+	cfg := DefaultConfig()
+	cfg.ClientQueryBufferLimit = 1 << 20
+	_, emberAddr := startServer(t, cfg)
+	mb := strings.Repeat("x", 1<<20)
+	tests := []rawCase{
+		{"declared over, little sent", []string{"PING\r\n*2\r\n$4\r\nECHO\r\n$2000000\r\n" + mb[:1000]}},
+		{"declared over, all sent", []string{"PING\r\n*2\r\n$4\r\nECHO\r\n$2000000\r\n" + mb + mb[:2000000-len(mb)] + "\r\n"}},
+		{"well under", []string{"*2\r\n$4\r\nECHO\r\n$1000000\r\n" + mb[:1000000] + "\r\n"}},
+		{"bulk and CRLF at the limit", []string{"*2\r\n$4\r\nECHO\r\n$1048574\r\n" + mb[:1048574] + "\r\n"}},
+		{"bulk and CRLF one over", []string{"*2\r\n$4\r\nECHO\r\n$1048575\r\n" + mb[:1048575] + "\r\n"}},
+		{"many args over", []string{"*3\r\n$4\r\nECHO\r\n$600000\r\n" + mb[:600000] + "\r\n$600000\r\n" + mb[:600000] + "\r\n"}},
+		{"inline under", []string{"ECHO " + mb[:60000] + "\r\n"}},
+	}
+	runRawDiffs(t, redisAddr, emberAddr, tests)
+}
