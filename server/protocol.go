@@ -18,6 +18,8 @@ const (
 	unauthMaxBulk       = 16384     // bulk length before AUTH, as Redis 7
 	readChunk           = 16 * 1024 // bytes asked of the socket per read
 	deliverChunk        = 64 * 1024 // least handed to redcon mid-command
+	partialArgsLeft     = 64        // most arguments still to come in a command handed on partly
+	partialBytesPerArg  = 64        // per argument already in, least handed on mid-command
 	defaultMaxBulkLen   = 512 * 1024 * 1024
 	defaultQueryBufSize = 1024 * 1024 * 1024
 )
@@ -53,6 +55,7 @@ type requestConn struct {
 	ready  int // out[:ready] ends on a command boundary
 
 	state    int   // what the parser expects next
+	cmdArgs  int   // bulks declared by the current multibulk
 	argsLeft int   // bulks still to come in the current multibulk
 	bulkLeft int64 // payload bytes still to copy in the current bulk
 	// bulkGot counts the bytes of the current bulk received so far, with
@@ -82,9 +85,12 @@ func newRequestConn(c net.Conn, maxBulk, maxQuery *atomic.Int64) *requestConn {
 // once per short read) stays shallow however slowly a client writes.
 func (rc *requestConn) Read(p []byte) (int, error) {
 	for {
-		if avail := len(rc.out) - rc.outPos; avail > 0 &&
-			(rc.ready > rc.outPos || avail >= len(p) || avail >= deliverChunk || rc.failed) {
-			n := copy(p, rc.out[rc.outPos:])
+		end := len(rc.out)
+		if !rc.failed && !rc.partialOK(end-rc.outPos, len(p)) {
+			end = rc.ready // whole commands only
+		}
+		if end > rc.outPos {
+			n := copy(p, rc.out[rc.outPos:end])
 			rc.outPos += n
 			if rc.outPos == len(rc.out) {
 				rc.out, rc.outPos, rc.ready = rc.out[:0], 0, 0
@@ -120,6 +126,23 @@ func (rc *requestConn) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
+}
+
+// partialOK reports whether redcon may be handed the command in progress
+// before it is complete: avail bytes are waiting, and redcon has room for
+// room. redcon re-parses a partial command from its start each time it
+// gets more, and walks its declared argument count when the bytes end
+// between arguments. So a command is handed on partly only once few of
+// its arguments are still to come (a client cannot declare 2^31 of them,
+// send a little, and make each read cost 2^31 steps), and in pieces that
+// grow with the arguments already in (the re-parsing costs time in
+// proportion to the bytes received, not more).
+func (rc *requestConn) partialOK(avail, room int) bool {
+	if rc.argsLeft > partialArgsLeft {
+		return false
+	}
+	done := rc.cmdArgs - rc.argsLeft
+	return avail >= room || avail >= max(deliverChunk, partialBytesPerArg*done)
 }
 
 // parseAndTrim parses what has arrived. After a protocol error, the
@@ -181,7 +204,7 @@ func (rc *requestConn) parse() {
 			rc.out = append(rc.out, '*')
 			rc.out = strconv.AppendInt(rc.out, n, 10)
 			rc.out = append(rc.out, '\r', '\n')
-			rc.argsLeft = int(n)
+			rc.cmdArgs, rc.argsLeft = int(n), int(n)
 			rc.state = expectBulkHeader
 		case expectBulkHeader:
 			cr := cIndexByte(buf, '\r')
@@ -288,15 +311,10 @@ func (rc *requestConn) parseInline(buf []byte) bool {
 // its end is never complete, and Redis waits for more until the buffer
 // passes the inline limit; Ember does the same.
 func cIndexByte(buf []byte, c byte) int {
-	for i, b := range buf {
-		switch b {
-		case c:
-			return i
-		case 0:
-			return -1
-		}
+	if nul := bytes.IndexByte(buf, 0); nul >= 0 {
+		buf = buf[:nul]
 	}
-	return -1
+	return bytes.IndexByte(buf, c)
 }
 
 func isSpaceByte(c byte) bool {
