@@ -442,3 +442,44 @@ func TestProtocolQueryBufferLimitDifferential(t *testing.T) {
 	}
 	runRawDiffs(t, redisAddr, emberAddr, tests)
 }
+
+// A client that declares a huge multibulk count and then sends small
+// arguments must cost the server time in proportion to what it sends, not
+// to what it declared. (redcon's parser walks the declared count each time
+// it looks at a partial command that ends between arguments.)
+func TestProtocolHugeDeclaredCount(t *testing.T) {
+	srv, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := &countingListener{Listener: inner}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	addr := inner.Addr().String()
+
+	hog := dialRESP(t, addr)
+	header := "*2147483647\r\n"
+	arg := "$1\r\na\r\n"
+	chunk := strings.Repeat(arg, 64*1024/len(arg)+1)
+	const chunks = 16
+	hog.send([]byte(header))
+	start := time.Now()
+	for i := 0; i < chunks; i++ {
+		if err := hog.send([]byte(chunk)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := int64(len(header) + chunks*len(chunk))
+	waitUntil(t, 10*time.Second, func() bool { return ln.read.Load() >= total })
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the server took %v to take in %d KB of a command declaring 2^31 arguments", d, total>>10)
+	}
+	other := dialRESP(t, addr)
+	if got := other.mustDo(t, "PING"); got != "+PONG\r\n" {
+		t.Fatalf("PING = %q", got)
+	}
+}
