@@ -25,6 +25,7 @@ package server
 // Run one file with: go test ./server -run 'TestDifferential/connection'
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -269,4 +270,52 @@ func sortedReply(raw string) string {
 	}
 	slices.SortFunc(elems, bytes.Compare)
 	return string(header) + string(bytes.Join(elems, nil))
+}
+
+// The runner's own pieces: the raw reply reader and the sorted compare.
+func TestRawReplyReader(t *testing.T) {
+	tests := []string{
+		"+OK\r\n", "-ERR x\r\n", ":12\r\n", "$3\r\na\r\n\r\n", "$-1\r\n", "$0\r\n\r\n",
+		"*-1\r\n", "*0\r\n", "*2\r\n$1\r\na\r\n*1\r\n:1\r\n", "_\r\n", ",1.5\r\n", "#t\r\n",
+		"(123\r\n", "=8\r\ntxt:abcd\r\n", "!3\r\nerr\r\n", "%1\r\n+k\r\n*1\r\n+v\r\n",
+		"~2\r\n+a\r\n+b\r\n", ">2\r\n+message\r\n+x\r\n", "|1\r\n+a\r\n+b\r\n:1\r\n",
+	}
+	for _, raw := range tests {
+		stream := bufio.NewReader(strings.NewReader(raw + "+NEXT\r\n"))
+		var got []byte
+		if err := readRESP(stream, &got, 0); err != nil || string(got) != raw {
+			t.Errorf("readRESP(%q) = %q, %v", raw, got, err)
+		}
+	}
+	for _, bad := range []string{"?x\r\n", "$5\r\nab\r\n", "*x\r\n", "+no crlf\n"} {
+		var got []byte
+		if err := readRESP(bufio.NewReader(strings.NewReader(bad)), &got, 0); err == nil {
+			t.Errorf("readRESP(%q) accepted %q", bad, got)
+		}
+	}
+}
+
+func TestSortedReplyCompare(t *testing.T) {
+	tests := []struct {
+		mode      diffMode
+		want, got string
+		same      bool
+	}{
+		{diffSort, "*2\r\n$1\r\nb\r\n$1\r\na\r\n", "*2\r\n$1\r\na\r\n$1\r\nb\r\n", true},
+		{diffSort, "*2\r\n$1\r\na\r\n$1\r\na\r\n", "*2\r\n$1\r\na\r\n$1\r\nb\r\n", false},
+		{diffSort, "%2\r\n+k2\r\n:2\r\n+k1\r\n:1\r\n", "%2\r\n+k1\r\n:1\r\n+k2\r\n:2\r\n", true},
+		{diffSort, "%2\r\n+k2\r\n:1\r\n+k1\r\n:2\r\n", "%2\r\n+k1\r\n:1\r\n+k2\r\n:2\r\n", false},
+		{diffSort, "~2\r\n+b\r\n+a\r\n", "*2\r\n+a\r\n+b\r\n", false},
+		{diffSort, "-ERR x\r\n", "-ERR x\r\n", true},
+		{diffType, ":1\r\n", ":2\r\n", true},
+		{diffType, ":1\r\n", "$1\r\n1\r\n", false},
+		{diffIgnore, ":1\r\n", "$1\r\n1\r\n", true},
+		{diffIgnore, ":1\r\n", replyClosed, false},
+		{diffExact, replyNothing, replyNothing, true},
+	}
+	for _, tc := range tests {
+		if got := sameReply(tc.mode, tc.want, tc.got); got != tc.same {
+			t.Errorf("sameReply(%d, %q, %q) = %v", tc.mode, tc.want, tc.got, got)
+		}
+	}
 }
