@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -108,7 +109,7 @@ func (c *client) dispatch(args [][]byte) {
 		sub := cmd.subs[strings.ToLower(string(args[1]))]
 		if sub == nil {
 			c.shown.cmd.Store(nil)
-			c.reject(cmd, fmt.Sprintf(errUnknownSubcommand, args[1], strings.ToUpper(cmd.name)))
+			c.reject(cmd, fmt.Sprintf(errUnknownSubcommand, cString(args[1], 128), strings.ToUpper(cmd.name)))
 			return
 		}
 		cmd = sub
@@ -163,16 +164,35 @@ func (c *client) call(cmd *command, args [][]byte, start time.Time) {
 }
 
 // reject answers a command that cannot run; inside MULTI it also dooms
-// the transaction, as Redis's rejectCommand does.
+// the transaction, as Redis's rejectCommand does. A rejected EXEC (wrong
+// arity, NOAUTH) ends the transaction whether or not one was open, and
+// its error is wrapped in EXECABORT, as Redis's execCommandAbort does.
 func (c *client) reject(cmd *command, msg string) {
 	if cmd != nil {
 		c.srv.stats.commands[cmd.id].rejected.Add(1)
 	}
-	c.srv.stats.countError(msg)
-	if c.multi != nil {
+	if cmd != nil && cmd.name == "exec" {
+		c.discardMulti()
+		c.unwatchAll()
+		msg = fmt.Sprintf(errExecAbortBecause, strings.TrimPrefix(msg, "ERR "))
+	} else if c.multi != nil {
 		c.multi.failed = true
 	}
+	c.srv.stats.countError(msg)
 	c.w.error(msg)
+}
+
+// cString is b as C's "%.*s" prints it: up to the first NUL byte, and at
+// most n bytes. Redis formats names and arguments in its error replies
+// that way.
+func cString(b []byte, n int) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	if len(b) > n {
+		b = b[:n]
+	}
+	return b
 }
 
 // unknownCommandError formats Redis's reply for an unknown command: the
@@ -183,15 +203,12 @@ func unknownCommandError(args [][]byte) string {
 		if b.Len() >= 128 {
 			break
 		}
-		room := 128 - b.Len()
-		if len(a) > room {
-			a = a[:room]
-		}
+		room := 128 - b.Len() // counted before the quote, as Redis does
 		b.WriteByte('\'')
-		b.Write(a)
+		b.Write(cString(a, room))
 		b.WriteString("' ")
 	}
-	return fmt.Sprintf(errUnknownCommand, args[0], b.String())
+	return fmt.Sprintf(errUnknownCommand, cString(args[0], 128), b.String())
 }
 
 // serveRESP is redcon's handler: run the command and, once the pipelined

@@ -63,7 +63,7 @@ func TestClientCommandReplies(t *testing.T) {
 			rc := dialRESP(t, addr)
 			var got string
 			for _, cmd := range tt.cmds {
-				got = rc.do(cmd...)
+				got = rc.cmd(cmd...)
 			}
 			if got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
@@ -115,14 +115,14 @@ func clientLines(t *testing.T, raw string) []map[string]string {
 func TestClientListAndInfo(t *testing.T) {
 	_, addr := startServer(t, DefaultConfig())
 	a, b := dialRESP(t, addr), dialRESP(t, addr)
-	a.do("CLIENT", "SETNAME", "alpha")
-	a.do("SELECT", "3")
-	b.do("HELLO", "3")
-	b.do("MULTI")
-	b.do("SET", "k", "v")
-	idA := strings.Trim(a.do("CLIENT", "ID"), ":\r\n")
+	a.cmd("CLIENT", "SETNAME", "alpha")
+	a.cmd("SELECT", "3")
+	b.cmd("HELLO", "3")
+	b.cmd("MULTI")
+	b.cmd("SET", "k", "v")
+	idA := strings.Trim(a.cmd("CLIENT", "ID"), ":\r\n")
 
-	lines := clientLines(t, a.do("CLIENT", "LIST"))
+	lines := clientLines(t, a.cmd("CLIENT", "LIST"))
 	if len(lines) != 2 {
 		t.Fatalf("CLIENT LIST has %d lines, want 2", len(lines))
 	}
@@ -148,8 +148,8 @@ func TestClientListAndInfo(t *testing.T) {
 	}
 
 	// CLIENT INFO is this connection's line; in RESP3 a verbatim string.
-	b.do("DISCARD")
-	raw := b.do("CLIENT", "INFO")
+	b.cmd("DISCARD")
+	raw := b.cmd("CLIENT", "INFO")
 	if !strings.HasPrefix(raw, "=") {
 		t.Errorf("CLIENT INFO in RESP3 = %q, want a verbatim string", raw)
 	}
@@ -159,14 +159,14 @@ func TestClientListAndInfo(t *testing.T) {
 	}
 
 	// Filters.
-	if got := clientLines(t, a.do("CLIENT", "LIST", "ID", lb["id"], "99999", idA)); len(got) != 2 || got[0]["id"] != lb["id"] || got[1]["id"] != idA {
+	if got := clientLines(t, a.cmd("CLIENT", "LIST", "ID", lb["id"], "99999", idA)); len(got) != 2 || got[0]["id"] != lb["id"] || got[1]["id"] != idA {
 		t.Errorf("CLIENT LIST ID = %v", got)
 	}
-	if got := clientLines(t, a.do("CLIENT", "LIST", "TYPE", "NORMAL")); len(got) != 2 {
+	if got := clientLines(t, a.cmd("CLIENT", "LIST", "TYPE", "NORMAL")); len(got) != 2 {
 		t.Errorf("CLIENT LIST TYPE normal has %d lines", len(got))
 	}
-	a.do("CLIENT", "NO-EVICT", "ON")
-	if got := clientLines(t, b.do("CLIENT", "LIST", "ID", idA)); got[0]["flags"] != "e" {
+	a.cmd("CLIENT", "NO-EVICT", "ON")
+	if got := clientLines(t, b.cmd("CLIENT", "LIST", "ID", idA)); got[0]["flags"] != "e" {
 		t.Errorf("flags after NO-EVICT ON = %q", got[0]["flags"])
 	}
 }
@@ -174,27 +174,27 @@ func TestClientListAndInfo(t *testing.T) {
 func TestClientKill(t *testing.T) {
 	_, addr := startServer(t, DefaultConfig())
 	closed := func(rc *respConn) bool {
-		rc.send("PING")
-		_, err := rc.read()
+		rc.sendCmd("PING")
+		_, err := rc.readReply()
 		return err != nil
 	}
 	t.Run("by id", func(t *testing.T) {
 		a, b := dialRESP(t, addr), dialRESP(t, addr)
-		id := strings.Trim(b.do("CLIENT", "ID"), ":\r\n")
-		if got := a.do("CLIENT", "KILL", "ID", id); got != ":1\r\n" {
+		id := strings.Trim(b.cmd("CLIENT", "ID"), ":\r\n")
+		if got := a.cmd("CLIENT", "KILL", "ID", id); got != ":1\r\n" {
 			t.Fatalf("CLIENT KILL ID = %q", got)
 		}
 		if !closed(b) {
 			t.Error("killed connection still answers")
 		}
-		if got := a.do("PING"); got != "+PONG\r\n" {
+		if got := a.cmd("PING"); got != "+PONG\r\n" {
 			t.Errorf("killer's PING = %q", got)
 		}
 	})
 	t.Run("old form by addr", func(t *testing.T) {
 		a, b := dialRESP(t, addr), dialRESP(t, addr)
-		line := clientLines(t, b.do("CLIENT", "INFO"))[0]
-		if got := a.do("CLIENT", "KILL", line["addr"]); got != "+OK\r\n" {
+		line := clientLines(t, b.cmd("CLIENT", "INFO"))[0]
+		if got := a.cmd("CLIENT", "KILL", line["addr"]); got != "+OK\r\n" {
 			t.Fatalf("CLIENT KILL addr = %q", got)
 		}
 		if !closed(b) {
@@ -203,15 +203,15 @@ func TestClientKill(t *testing.T) {
 	})
 	t.Run("laddr and skipme", func(t *testing.T) {
 		a, b := dialRESP(t, addr), dialRESP(t, addr)
-		laddr := clientLines(t, a.do("CLIENT", "INFO"))[0]["laddr"]
-		if got := a.do("CLIENT", "KILL", "LADDR", laddr, "SKIPME", "yes"); got == ":0\r\n" || !strings.HasPrefix(got, ":") {
+		laddr := clientLines(t, a.cmd("CLIENT", "INFO"))[0]["laddr"]
+		if got := a.cmd("CLIENT", "KILL", "LADDR", laddr, "SKIPME", "yes"); got == ":0\r\n" || !strings.HasPrefix(got, ":") {
 			t.Fatalf("CLIENT KILL LADDR = %q", got)
 		}
 		if !closed(b) {
 			t.Error("connection to laddr still answers")
 		}
 		// SKIPME no: the caller gets its reply, then its connection closes.
-		if got := a.do("CLIENT", "KILL", "LADDR", laddr, "SKIPME", "no"); got != ":1\r\n" {
+		if got := a.cmd("CLIENT", "KILL", "LADDR", laddr, "SKIPME", "no"); got != ":1\r\n" {
 			t.Fatalf("CLIENT KILL SKIPME no = %q", got)
 		}
 		if !closed(a) {
@@ -220,8 +220,8 @@ func TestClientKill(t *testing.T) {
 	})
 	t.Run("old form kills self", func(t *testing.T) {
 		a := dialRESP(t, addr)
-		self := clientLines(t, a.do("CLIENT", "INFO"))[0]["addr"]
-		if got := a.do("CLIENT", "KILL", self); got != "+OK\r\n" {
+		self := clientLines(t, a.cmd("CLIENT", "INFO"))[0]["addr"]
+		if got := a.cmd("CLIENT", "KILL", self); got != "+OK\r\n" {
 			t.Fatalf("CLIENT KILL own addr = %q", got)
 		}
 		if !closed(a) {
@@ -295,13 +295,13 @@ func TestClientListWhileOthersRun(t *testing.T) {
 			cmds := [][]string{{"SELECT", strconv.Itoa(i % 4)}, {"CLIENT", "SETNAME", "n" + strconv.Itoa(i)},
 				{"MULTI"}, {"SET", "k", "v"}, {"EXEC"}, {"HELLO", strconv.Itoa(2 + i%2)}}
 			for _, cmd := range cmds {
-				if err := busy.write(cmd...); err != nil {
+				if err := busy.writeCmd(cmd...); err != nil {
 					t.Error(err)
 					return
 				}
 			}
 			for range cmds {
-				if _, err := busy.read(); err != nil {
+				if _, err := busy.readReply(); err != nil {
 					t.Error(err)
 					return
 				}
@@ -309,11 +309,11 @@ func TestClientListWhileOthersRun(t *testing.T) {
 		}
 	}()
 	for i := 0; i < 200; i++ {
-		lines := clientLines(t, watcher.do("CLIENT", "LIST"))
+		lines := clientLines(t, watcher.cmd("CLIENT", "LIST"))
 		if len(lines) != 2 {
 			t.Fatalf("CLIENT LIST has %d lines", len(lines))
 		}
-		watcher.do("CLIENT", "KILL", "ID", "99999")
+		watcher.cmd("CLIENT", "KILL", "ID", "99999")
 	}
 	<-done
 }

@@ -51,7 +51,7 @@ func TestCommandRowsMatchRedis(t *testing.T) {
 func TestCommandCount(t *testing.T) {
 	srv, addr := startServer(t, DefaultConfig())
 	rc := dialRESP(t, addr)
-	if got, want := rc.do("COMMAND", "COUNT"), ":"+strconv.Itoa(len(srv.table))+"\r\n"; got != want {
+	if got, want := rc.cmd("COMMAND", "COUNT"), ":"+strconv.Itoa(len(srv.table))+"\r\n"; got != want {
 		t.Errorf("COMMAND COUNT = %q, want %q", got, want)
 	}
 	// COMMAND lists every top-level command once.
@@ -95,9 +95,9 @@ func TestCommandInfoReplies(t *testing.T) {
 		t.Run(fmt.Sprintf("RESP3=%v %v", tt.resp3, tt.args), func(t *testing.T) {
 			rc := dialRESP(t, addr)
 			if tt.resp3 {
-				rc.do("HELLO", "3")
+				rc.cmd("HELLO", "3")
 			}
-			if got := rc.do(append([]string{"COMMAND", "INFO"}, tt.args...)...); got != tt.want {
+			if got := rc.cmd(append([]string{"COMMAND", "INFO"}, tt.args...)...); got != tt.want {
 				t.Errorf("got  %q\nwant %q", got, tt.want)
 			}
 		})
@@ -171,7 +171,7 @@ func TestCommandGetKeys(t *testing.T) {
 		{[]string{"GETKEYSANDFLAGS", "get", "a"}, "*1\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n"},
 	}
 	for _, tt := range tests {
-		if got := rc.do(append([]string{"COMMAND"}, tt.args...)...); got != tt.want {
+		if got := rc.cmd(append([]string{"COMMAND"}, tt.args...)...); got != tt.want {
 			t.Errorf("COMMAND %v = %q, want %q", tt.args, got, tt.want)
 		}
 	}
@@ -226,7 +226,7 @@ func TestKeysFromSpecs(t *testing.T) {
 func TestCommandDocsAndList(t *testing.T) {
 	_, addr := startServer(t, DefaultConfig())
 	rc := dialRESP(t, addr)
-	rc.do("HELLO", "3")
+	rc.cmd("HELLO", "3")
 	tests := []struct {
 		args []string
 		want string
@@ -247,23 +247,23 @@ func TestCommandDocsAndList(t *testing.T) {
 		{[]string{"foo"}, "-ERR unknown subcommand 'foo'. Try COMMAND HELP.\r\n"},
 	}
 	for _, tt := range tests {
-		if got := rc.do(append([]string{"COMMAND"}, tt.args...)...); got != tt.want {
+		if got := rc.cmd(append([]string{"COMMAND"}, tt.args...)...); got != tt.want {
 			t.Errorf("COMMAND %v = %q, want %q", tt.args, got, tt.want)
 		}
 	}
 	// A container's docs nest its subcommands'.
-	got := rc.do("COMMAND", "DOCS", "client")
+	got := rc.cmd("COMMAND", "DOCS", "client")
 	if !strings.Contains(got, "$11\r\nsubcommands\r\n%") || !strings.Contains(got, "$14\r\nclient|setname\r\n%3\r\n") {
 		t.Errorf("COMMAND DOCS client = %q", got)
 	}
 	// Every command and subcommand has a summary, a version and a group.
-	all := rc.do("COMMAND", "DOCS")
+	all := rc.cmd("COMMAND", "DOCS")
 	n, _ := strconv.Atoi(strings.SplitN(all[1:], "\r\n", 2)[0])
 	if n == 0 || strings.Count(all, "$7\r\nsummary\r\n") < n || strings.Count(all, "$5\r\ngroup\r\n") < n {
 		t.Errorf("COMMAND DOCS: %d commands, %d summaries, %d groups", n, strings.Count(all, "$7\r\nsummary\r\n"), strings.Count(all, "$5\r\ngroup\r\n"))
 	}
 	for _, help := range []string{"COMMAND", "CLIENT"} {
-		got := rc.do(help, "HELP")
+		got := rc.cmd(help, "HELP")
 		if !strings.HasPrefix(got, "*") || !strings.Contains(got, "\r\n+"+help+" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n") {
 			t.Errorf("%s HELP = %q", help, got)
 		}

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/subtle"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/emberkv/ember/internal/redisnum"
@@ -54,6 +55,11 @@ func cmdSelect(c *client, args [][]byte) {
 	i, ok := redisnum.ParseInt(args[1])
 	if !ok {
 		c.w.error(errNotInteger)
+		return
+	}
+	// As Redis's getIntFromObjectOrReply: the index must fit a C int.
+	if i < math.MinInt32 || i > math.MaxInt32 {
+		c.w.error(errIntRange)
 		return
 	}
 	if i < 0 || i >= int64(c.srv.store.Databases()) {
@@ -140,7 +146,7 @@ func cmdHello(c *client, args [][]byte) {
 		c.setAuthed(true)
 	}
 	if c.needsAuth() {
-		c.w.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		c.w.error(errHelloNoAuth)
 		return
 	}
 	if name != nil {

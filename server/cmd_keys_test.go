@@ -10,32 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emberkv/ember/store"
 	"github.com/redis/go-redis/v9"
 )
 
-// keysTestClock is a store.Clock that moves only when a test says so.
-type keysTestClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *keysTestClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *keysTestClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // startKeysServer runs a server on a manual clock and returns a go-redis
 // client for each protocol, both connected to it.
-func startKeysServer(t *testing.T) (*Server, *keysTestClock, map[int]*redis.Client) {
+func startKeysServer(t *testing.T) (*Server, *store.ManualClock, map[int]*redis.Client) {
 	t.Helper()
-	clk := &keysTestClock{now: time.UnixMilli(1_700_000_000_000)}
+	clk := store.NewManualClock(time.UnixMilli(1_700_000_000_000))
 	cfg := DefaultConfig()
 	cfg.Clock = clk
 	srv, addr := startServer(t, cfg)
@@ -49,7 +32,7 @@ func startKeysServer(t *testing.T) (*Server, *keysTestClock, map[int]*redis.Clie
 }
 
 // keysEachProtocol runs f once per protocol on a flushed store.
-func keysEachProtocol(t *testing.T, f func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock)) {
+func keysEachProtocol(t *testing.T, f func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *store.ManualClock)) {
 	srv, clk, clients := startKeysServer(t)
 	for _, proto := range []int{2, 3} {
 		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
@@ -83,7 +66,7 @@ func expectError(t *testing.T, what string, err error, want string) {
 }
 
 func TestKeysDelExistsTypeTouch(t *testing.T) {
-	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
+	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *store.ManualClock) {
 		for _, k := range []string{"a", "b", "c"} {
 			mustResult(t, "SET", rdb.Set(ctx, k, "v", 0))
 		}
@@ -98,7 +81,7 @@ func TestKeysDelExistsTypeTouch(t *testing.T) {
 }
 
 func TestKeysExpireAndTTL(t *testing.T) {
-	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
+	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *store.ManualClock) {
 		mustResult(t, "SET", rdb.Set(ctx, "k", "v", 0))
 		expectResult(t, "TTL no TTL", rdb.TTL(ctx, "k"), time.Duration(-1))
 		expectResult(t, "TTL missing", rdb.TTL(ctx, "nokey"), time.Duration(-2))
@@ -168,7 +151,7 @@ func TestKeysExpireAndTTL(t *testing.T) {
 }
 
 func TestKeysKeysScanRandomKey(t *testing.T) {
-	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
+	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *store.ManualClock) {
 		if _, err := rdb.RandomKey(ctx).Result(); err != redis.Nil {
 			t.Fatalf("RANDOMKEY on an empty database: %v, want nil", err)
 		}
@@ -247,7 +230,7 @@ func mustScan(t *testing.T, what string, cmd *redis.ScanCmd) ([]string, uint64) 
 }
 
 func TestKeysRenameCopyMove(t *testing.T) {
-	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
+	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *store.ManualClock) {
 		expectError(t, "RENAME missing", rdb.Rename(ctx, "nokey", "x").Err(), "ERR no such key")
 		expectError(t, "RENAMENX missing", rdb.RenameNX(ctx, "nokey", "x").Err(), "ERR no such key")
 		mustResult(t, "SET", rdb.Set(ctx, "src", "v1", 0))
@@ -295,7 +278,7 @@ func TestKeysRenameCopyMove(t *testing.T) {
 }
 
 func TestKeysObject(t *testing.T) {
-	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
+	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *store.ManualClock) {
 		mustResult(t, "SET", rdb.Set(ctx, "small", "42", 0))
 		mustResult(t, "SET", rdb.Set(ctx, "big", "123456", 0))
 		mustResult(t, "SET", rdb.Set(ctx, "text", "hello", 0))
@@ -329,7 +312,7 @@ func TestKeysObject(t *testing.T) {
 // TestKeysInTransaction: KEYS, SCAN, MOVE and COPY inside MULTI make EXEC
 // hold the whole store; a WATCHed key whose TTL passes fails the EXEC.
 func TestKeysInTransaction(t *testing.T) {
-	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *keysTestClock) {
+	keysEachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client, clk *store.ManualClock) {
 		mustResult(t, "SET", rdb.Set(ctx, "a", "1", 0))
 		mustResult(t, "SET", rdb.Set(ctx, "b", "2", 0))
 		var keys *redis.StringSliceCmd

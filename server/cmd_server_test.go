@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -13,88 +12,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 )
-
-// respConn speaks raw RESP to a server, for tests that check replies byte
-// for byte.
-type respConn struct {
-	t    testing.TB
-	conn net.Conn
-	r    *bufio.Reader
-}
-
-func dialRESP(t testing.TB, addr string) *respConn {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &respConn{t: t, conn: conn, r: bufio.NewReader(conn)}
-}
-
-// do sends one command and returns its raw reply.
-func (rc *respConn) do(args ...string) string {
-	rc.t.Helper()
-	rc.send(args...)
-	reply, err := rc.read()
-	if err != nil {
-		rc.t.Fatalf("%q: %v", args, err)
-	}
-	return reply
-}
-
-func (rc *respConn) send(args ...string) {
-	rc.t.Helper()
-	if err := rc.write(args...); err != nil {
-		rc.t.Fatal(err)
-	}
-}
-
-// write sends one command; unlike send it may be used off the test's
-// goroutine.
-func (rc *respConn) write(args ...string) error {
-	var b strings.Builder
-	b.WriteString("*" + strconv.Itoa(len(args)) + "\r\n")
-	for _, a := range args {
-		b.WriteString("$" + strconv.Itoa(len(a)) + "\r\n" + a + "\r\n")
-	}
-	rc.conn.SetDeadline(time.Now().Add(5 * time.Second))
-	_, err := io.WriteString(rc.conn, b.String())
-	return err
-}
-
-// read reads one whole reply, of any RESP2 or RESP3 type.
-func (rc *respConn) read() (string, error) {
-	rc.conn.SetDeadline(time.Now().Add(5 * time.Second))
-	line, err := rc.r.ReadString('\n')
-	if err != nil {
-		return line, err
-	}
-	out := line
-	n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
-	switch line[0] {
-	case '$', '=', '!':
-		if n >= 0 {
-			buf := make([]byte, n+2)
-			if _, err := io.ReadFull(rc.r, buf); err != nil {
-				return out, err
-			}
-			out += string(buf)
-		}
-	case '*', '~', '>', '%', '|':
-		if line[0] == '%' || line[0] == '|' {
-			n *= 2
-		}
-		for i := 0; i < n; i++ {
-			elem, err := rc.read()
-			out += elem
-			if err != nil {
-				return out, err
-			}
-		}
-	}
-	return out, nil
-}
 
 // bulkText unwraps a bulk or verbatim string reply.
 func bulkText(t testing.TB, raw string) string {
@@ -158,10 +75,10 @@ func TestServerCommandReplies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rc := dialRESP(t, addr)
-			rc.do("FLUSHALL")
+			rc.cmd("FLUSHALL")
 			var got string
 			for _, cmd := range tt.cmds {
-				got = rc.do(cmd...)
+				got = rc.cmd(cmd...)
 			}
 			if got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
@@ -174,7 +91,7 @@ func TestTimeAndLastSave(t *testing.T) {
 	_, addr := startServer(t, DefaultConfig())
 	rc := dialRESP(t, addr)
 	before := time.Now()
-	got := rc.do("TIME")
+	got := rc.cmd("TIME")
 	f := strings.Split(got, "\r\n")
 	if len(f) != 6 || f[0] != "*2" {
 		t.Fatalf("TIME = %q", got)
@@ -187,7 +104,7 @@ func TestTimeAndLastSave(t *testing.T) {
 	if d := time.Unix(sec, usec*1000).Sub(before); d < -time.Second || d > 5*time.Second {
 		t.Errorf("TIME is %v away from the clock", d)
 	}
-	got = rc.do("LASTSAVE")
+	got = rc.cmd("LASTSAVE")
 	n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(got, ":"), "\r\n"), 10, 64)
 	if err != nil || n > time.Now().Unix() || n < before.Unix()-60 {
 		t.Errorf("LASTSAVE = %q", got)
@@ -242,15 +159,15 @@ func TestSwapDBAndFlushAllTouchWatchedKeys(t *testing.T) {
 	for _, change := range [][]string{{"SWAPDB", "0", "1"}, {"FLUSHALL"}, {"FLUSHDB"}} {
 		t.Run(change[0], func(t *testing.T) {
 			a, b := dialRESP(t, addr), dialRESP(t, addr)
-			a.do("SET", "w", "1")
-			a.do("WATCH", "w")
-			b.do(change...)
-			a.do("MULTI")
-			a.do("SET", "w", "2")
-			if got := a.do("EXEC"); got != "*-1\r\n" {
+			a.cmd("SET", "w", "1")
+			a.cmd("WATCH", "w")
+			b.cmd(change...)
+			a.cmd("MULTI")
+			a.cmd("SET", "w", "2")
+			if got := a.cmd("EXEC"); got != "*-1\r\n" {
 				t.Errorf("EXEC after %s = %q, want a null array", change[0], got)
 			}
-			a.do("FLUSHALL")
+			a.cmd("FLUSHALL")
 		})
 	}
 }
@@ -258,8 +175,8 @@ func TestSwapDBAndFlushAllTouchWatchedKeys(t *testing.T) {
 func TestShutdownStopsTheServer(t *testing.T) {
 	srv, addr := startServer(t, DefaultConfig())
 	rc := dialRESP(t, addr)
-	rc.send("SHUTDOWN", "NOSAVE", "NOW")
-	if got, err := rc.read(); !errors.Is(err, io.EOF) && !isConnReset(err) {
+	rc.sendCmd("SHUTDOWN", "NOSAVE", "NOW")
+	if got, err := rc.readReply(); !errors.Is(err, io.EOF) && !isConnReset(err) {
 		t.Errorf("SHUTDOWN answered %q, %v; want the connection closed", got, err)
 	}
 	select {

@@ -125,7 +125,7 @@ var stringOptions = []stringOption{
 func parseStringOptions(args [][]byte, from int, forSet bool) (flags int, expire []byte, ok bool) {
 	for j := from; j < len(args); j++ {
 		// Redis compares options as C strings: "NX\x00junk" reads as NX.
-		word := cString(args[j])
+		word := cString(args[j], len(args[j]))
 		hasNext := j+1 < len(args)
 		matched := false
 		for i := range stringOptions {
@@ -147,16 +147,6 @@ func parseStringOptions(args [][]byte, from int, forSet bool) (flags int, expire
 		}
 	}
 	return flags, expire, true
-}
-
-// cString is b up to its first zero byte, as C code reading it would see it.
-func cString(b []byte) []byte {
-	for i, ch := range b {
-		if ch == 0 {
-			return b[:i]
-		}
-	}
-	return b
 }
 
 // optionIs compares an option argument with a lower-case ASCII word,
@@ -517,7 +507,7 @@ func cmdLCS(c *client, args [][]byte) {
 	var getLen, getIdx, withMatchLen bool
 	var minMatchLen int64
 	for j := 3; j < len(args); j++ {
-		opt := cString(args[j])
+		opt := cString(args[j], len(args[j]))
 		switch {
 		case optionIs(opt, "idx"):
 			getIdx = true

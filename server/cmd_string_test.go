@@ -71,28 +71,10 @@ func TestStringCommandRows(t *testing.T) {
 	}
 }
 
-// serverClock is a store.Clock the test moves by hand.
-type serverClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *serverClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *serverClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // TestStringsGoRedis drives the string commands through go-redis v9, in
 // RESP2 and RESP3, as an application would.
 func TestStringsGoRedis(t *testing.T) {
-	clock := &serverClock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := store.NewManualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
 	cfg := DefaultConfig()
 	cfg.Clock = clock
 	srv, addr := startServer(t, cfg)
@@ -127,10 +109,10 @@ func TestStringsGoRedis(t *testing.T) {
 			check("PTTL after KEEPTTL", db.PTTL("ttl"), int64(100_000), nil)
 			old, err := rdb.SetArgs(ctx, "ttl", "x", redis.SetArgs{Get: true, TTL: 1500 * time.Millisecond}).Result()
 			check("SET GET PX", old, "w", err)
-			clock.advance(1499 * time.Millisecond)
+			clock.Advance(1499 * time.Millisecond)
 			v, err := rdb.Get(ctx, "ttl").Result()
 			check("GET before expiry", v, "x", err)
-			clock.advance(time.Millisecond)
+			clock.Advance(time.Millisecond)
 			if err := rdb.Get(ctx, "ttl").Err(); err != redis.Nil {
 				t.Fatalf("GET after expiry: %v, want redis.Nil", err)
 			}

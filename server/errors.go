@@ -125,3 +125,10 @@ const (
 	errDecrementOverflow = "ERR decrement would overflow"
 	errLCSTooMuchMemory  = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 )
+
+// Added with the differential tests of connections and transactions.
+const (
+	errExecAbortBecause = "EXECABORT Transaction discarded because of: %s"
+	// Redis 7.0's text, without the "<proto>" its source comment suggests.
+	errHelloNoAuth = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+)

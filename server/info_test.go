@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -135,7 +134,7 @@ func TestInfoSectionSelection(t *testing.T) {
 	rc := dialRESP(t, addr)
 	for _, tt := range tests {
 		t.Run(strings.Join(append([]string{"INFO"}, tt.args...), " "), func(t *testing.T) {
-			order, secs := parseInfo(t, bulkText(t, rc.do(append([]string{"INFO"}, tt.args...)...)))
+			order, secs := parseInfo(t, bulkText(t, rc.cmd(append([]string{"INFO"}, tt.args...)...)))
 			if !reflect.DeepEqual(order, tt.want) {
 				t.Fatalf("sections %v, want %v", order, tt.want)
 			}
@@ -153,7 +152,7 @@ func TestInfoValues(t *testing.T) {
 	srv, addr := startServer(t, DefaultConfig())
 	rc := dialRESP(t, addr)
 	info := func(args ...string) map[string]*infoSection {
-		_, secs := parseInfo(t, bulkText(t, rc.do(append([]string{"INFO"}, args...)...)))
+		_, secs := parseInfo(t, bulkText(t, rc.cmd(append([]string{"INFO"}, args...)...)))
 		return secs
 	}
 	secs := info("everything")
@@ -191,28 +190,28 @@ func TestInfoValues(t *testing.T) {
 	}
 
 	// Keyspace lines appear for non-empty databases only.
-	rc.do("SET", "a", "1")
-	rc.do("SET", "b", "2")
-	rc.do("SELECT", "4")
-	rc.do("SET", "c", "3")
+	rc.cmd("SET", "a", "1")
+	rc.cmd("SET", "b", "2")
+	rc.cmd("SELECT", "4")
+	rc.cmd("SET", "c", "3")
 	srv.Store().DB(4).Set("d", []byte("4"), store.SetOptions{ExpireAt: time.Now().Add(time.Hour).UnixMilli()})
-	rc.do("SELECT", "0")
+	rc.cmd("SELECT", "0")
 	ks := info("keyspace")["Keyspace"]
 	if !reflect.DeepEqual(ks.names, []string{"db0", "db4"}) || ks.values["db0"] != "keys=2,expires=0,avg_ttl=0" || ks.values["db4"] != "keys=2,expires=1,avg_ttl=0" {
 		t.Errorf("keyspace = %v %v", ks.names, ks.values)
 	}
 
 	// Command and error statistics.
-	rc.do("FLUSHALL")
-	rc.do("CONFIG", "RESETSTAT")
+	rc.cmd("FLUSHALL")
+	rc.cmd("CONFIG", "RESETSTAT")
 	before := info("commandstats")["Commandstats"].values["cmdstat_get"]
 	for i := 0; i < 3; i++ {
-		rc.do("GET", "nope")
+		rc.cmd("GET", "nope")
 	}
-	rc.do("GET")                         // rejected: arity
-	rc.do("SWAPDB", "0", "99")           // failed
-	rc.do("CLIENT", "SETNAME", "statsy") // a subcommand
-	rc.do("NOSUCHCOMMAND")               // counted in errorstats only
+	rc.cmd("GET")                         // rejected: arity
+	rc.cmd("SWAPDB", "0", "99")           // failed
+	rc.cmd("CLIENT", "SETNAME", "statsy") // a subcommand
+	rc.cmd("NOSUCHCOMMAND")               // counted in errorstats only
 	cs := info("commandstats")["Commandstats"].values
 	calls := func(stat string) int64 {
 		v, _ := strconv.ParseInt(strings.TrimPrefix(strings.Split(stat, ",")[0], "calls="), 10, 64)
@@ -256,26 +255,8 @@ func addrPort(t *testing.T, addr string) int {
 	return n
 }
 
-// manualClock is a store.Clock that moves only when told.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 func TestInfoKeyspaceCounters(t *testing.T) {
-	clock := &manualClock{now: time.Unix(1_700_000_000, 0)}
+	clock := store.NewManualClock(time.Unix(1_700_000_000, 0))
 	st := store.New(store.Options{Clock: clock, SweepInterval: -1})
 	defer st.Close()
 	cfg := DefaultConfig()
@@ -283,18 +264,18 @@ func TestInfoKeyspaceCounters(t *testing.T) {
 	srv, addr := startServer(t, cfg)
 	rc := dialRESP(t, addr)
 	stats := func() map[string]string {
-		_, secs := parseInfo(t, bulkText(t, rc.do("INFO", "stats")))
+		_, secs := parseInfo(t, bulkText(t, rc.cmd("INFO", "stats")))
 		return secs["Stats"].values
 	}
-	rc.do("SET", "k", "v")
-	rc.do("GET", "k")
-	rc.do("GET", "k")
-	rc.do("GET", "missing")
+	rc.cmd("SET", "k", "v")
+	rc.cmd("GET", "k")
+	rc.cmd("GET", "k")
+	rc.cmd("GET", "missing")
 	srv.Store().DB(0).Set("soon", []byte("x"), store.SetOptions{ExpireAt: clock.Now().Add(time.Second).UnixMilli()})
 	srv.Store().DB(0).Set("later", []byte("x"), store.SetOptions{ExpireAt: clock.Now().Add(time.Second).UnixMilli()})
-	clock.advance(2 * time.Second)
-	rc.do("GET", "soon") // expired on access: a miss
-	srv.Store().Sweep()  // and the sweeper takes the other
+	clock.Advance(2 * time.Second)
+	rc.cmd("GET", "soon") // expired on access: a miss
+	srv.Store().Sweep()   // and the sweeper takes the other
 	got := stats()
 	want := map[string]string{"keyspace_hits": "2", "keyspace_misses": "2", "expired_keys": "2"}
 	for k, v := range want {
@@ -316,21 +297,21 @@ func TestInfoKeyspaceCounters(t *testing.T) {
 func TestInfoProtocolsAndTransactions(t *testing.T) {
 	_, addr := startServer(t, DefaultConfig())
 	rc := dialRESP(t, addr)
-	if got := rc.do("INFO", "cluster"); got != "$30\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n" {
+	if got := rc.cmd("INFO", "cluster"); got != "$30\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n" {
 		t.Errorf("RESP2 INFO cluster = %q", got)
 	}
-	if got := rc.do("INFO", "bogus"); got != "$0\r\n\r\n" {
+	if got := rc.cmd("INFO", "bogus"); got != "$0\r\n\r\n" {
 		t.Errorf("RESP2 INFO bogus = %q", got)
 	}
-	rc.do("HELLO", "3")
-	if got := rc.do("INFO", "cluster"); got != "=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n" {
+	rc.cmd("HELLO", "3")
+	if got := rc.cmd("INFO", "cluster"); got != "=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n" {
 		t.Errorf("RESP3 INFO cluster = %q", got)
 	}
-	rc.do("MULTI")
-	rc.do("SET", "k", "v")
-	rc.do("INFO", "keyspace")
-	rc.do("SWAPDB", "0", "1")
-	got := rc.do("EXEC")
+	rc.cmd("MULTI")
+	rc.cmd("SET", "k", "v")
+	rc.cmd("INFO", "keyspace")
+	rc.cmd("SWAPDB", "0", "1")
+	got := rc.cmd("EXEC")
 	if !strings.Contains(got, "db0:keys=1,expires=0,avg_ttl=0\r\n") {
 		t.Errorf("EXEC with INFO = %q", got)
 	}

@@ -18,6 +18,8 @@ const (
 	unauthMaxBulk       = 16384     // bulk length before AUTH, as Redis 7
 	readChunk           = 16 * 1024 // bytes asked of the socket per read
 	deliverChunk        = 64 * 1024 // least handed to redcon mid-command
+	partialArgsLeft     = 64        // most arguments still to come in a command handed on partly
+	partialBytesPerArg  = 64        // per argument already in, least handed on mid-command
 	defaultMaxBulkLen   = 512 * 1024 * 1024
 	defaultQueryBufSize = 1024 * 1024 * 1024
 )
@@ -39,8 +41,12 @@ type requestConn struct {
 	maxQuery *atomic.Int64 // client-query-buffer-limit
 
 	// needAuth is set while the client must still authenticate; Redis then
-	// allows only small requests.
+	// allows only small requests. While it is set, parsing stops after each
+	// complete command until redcon asks for more, which it does only once
+	// that command has run: Redis checks a request against the auth state
+	// left by the commands before it (AUTH pw, then a big request).
 	needAuth atomic.Bool
+	paused   bool
 
 	in     []byte // bytes read from the socket; in[inPos:] not yet parsed
 	inPos  int
@@ -49,9 +55,15 @@ type requestConn struct {
 	ready  int // out[:ready] ends on a command boundary
 
 	state    int   // what the parser expects next
+	cmdArgs  int   // bulks declared by the current multibulk
 	argsLeft int   // bulks still to come in the current multibulk
 	bulkLeft int64 // payload bytes still to copy in the current bulk
-	cmdBytes int64 // size of the request in progress
+	// bulkGot counts the bytes of the current bulk received so far, with
+	// its CRLF: what Redis's query buffer holds while a big argument
+	// arrives, and what client-query-buffer-limit is checked against.
+	// Arguments already complete do not count, as in Redis, and neither
+	// does a length declared but not yet sent.
+	bulkGot int64
 
 	failure string // protocol error to answer once earlier replies are out
 	failed  bool
@@ -73,14 +85,22 @@ func newRequestConn(c net.Conn, maxBulk, maxQuery *atomic.Int64) *requestConn {
 // once per short read) stays shallow however slowly a client writes.
 func (rc *requestConn) Read(p []byte) (int, error) {
 	for {
-		if avail := len(rc.out) - rc.outPos; avail > 0 &&
-			(rc.ready > rc.outPos || avail >= len(p) || avail >= deliverChunk || rc.failed) {
-			n := copy(p, rc.out[rc.outPos:])
+		end := len(rc.out)
+		if !rc.failed && !rc.partialOK(end-rc.outPos, len(p)) {
+			end = rc.ready // whole commands only
+		}
+		if end > rc.outPos {
+			n := copy(p, rc.out[rc.outPos:end])
 			rc.outPos += n
 			if rc.outPos == len(rc.out) {
 				rc.out, rc.outPos, rc.ready = rc.out[:0], 0, 0
 			}
 			return n, nil
+		}
+		if rc.paused {
+			rc.paused = false
+			rc.parseAndTrim()
+			continue
 		}
 		if rc.failed {
 			if rc.failure != "" {
@@ -100,16 +120,46 @@ func (rc *requestConn) Read(p []byte) (int, error) {
 		n, err := rc.Conn.Read(rc.in[len(rc.in):cap(rc.in)])
 		rc.in = rc.in[:len(rc.in)+n]
 		if n > 0 {
-			rc.parse()
-			if rc.failed {
-				// Commands before the bad one still run and get replies;
-				// cut the partial one so redcon never sees it.
-				rc.out = rc.out[:max(rc.ready, rc.outPos)]
-			}
+			rc.parseAndTrim()
 		}
 		if err != nil && n == 0 {
 			return 0, err
 		}
+	}
+}
+
+// partialOK reports whether redcon may be handed the command in progress
+// before it is complete: avail bytes are waiting, and redcon has room for
+// room. redcon re-parses a partial command from its start each time it
+// gets more, and walks its declared argument count when the bytes end
+// between arguments. So a command is handed on partly only once few of
+// its arguments are still to come (a client cannot declare 2^31 of them,
+// send a little, and make each read cost 2^31 steps), and in pieces that
+// grow with the arguments already in (the re-parsing costs time in
+// proportion to the bytes received, not more).
+func (rc *requestConn) partialOK(avail, room int) bool {
+	if rc.argsLeft > partialArgsLeft {
+		return false
+	}
+	done := rc.cmdArgs - rc.argsLeft
+	return avail >= room || avail >= max(deliverChunk, partialBytesPerArg*done)
+}
+
+// parseAndTrim parses what has arrived. After a protocol error, the
+// commands before the bad one still run and get replies; the partial one
+// is cut so that redcon never sees it.
+func (rc *requestConn) parseAndTrim() {
+	rc.parse()
+	if rc.failed {
+		rc.out = rc.out[:max(rc.ready, rc.outPos)]
+	}
+}
+
+// commandDone marks the end of a complete command in out.
+func (rc *requestConn) commandDone() {
+	rc.ready = len(rc.out)
+	if rc.needAuth.Load() {
+		rc.paused = true
 	}
 }
 
@@ -121,7 +171,7 @@ func (rc *requestConn) fail(msg string) {
 
 // parse consumes what it can of in, appending checked RESP to out.
 func (rc *requestConn) parse() {
-	for !rc.failed && rc.inPos < len(rc.in) {
+	for !rc.failed && !rc.paused && rc.inPos < len(rc.in) {
 		buf := rc.in[rc.inPos:]
 		switch rc.state {
 		case expectRequest:
@@ -131,7 +181,7 @@ func (rc *requestConn) parse() {
 				}
 				continue
 			}
-			cr := bytes.IndexByte(buf, '\r')
+			cr := cIndexByte(buf, '\r')
 			if cr < 0 || cr+1 >= len(buf) {
 				if len(buf) > inlineMaxSize {
 					rc.fail("too big mbulk count string")
@@ -151,14 +201,13 @@ func (rc *requestConn) parse() {
 			if n <= 0 {
 				continue // *0 and *-1 are ignored, as in Redis
 			}
-			rc.cmdBytes = int64(cr + 2)
 			rc.out = append(rc.out, '*')
 			rc.out = strconv.AppendInt(rc.out, n, 10)
 			rc.out = append(rc.out, '\r', '\n')
-			rc.argsLeft = int(n)
+			rc.cmdArgs, rc.argsLeft = int(n), int(n)
 			rc.state = expectBulkHeader
 		case expectBulkHeader:
-			cr := bytes.IndexByte(buf, '\r')
+			cr := cIndexByte(buf, '\r')
 			if cr < 0 || cr+1 >= len(buf) {
 				if len(buf) > inlineMaxSize {
 					rc.fail("too big bulk count string")
@@ -179,11 +228,7 @@ func (rc *requestConn) parse() {
 				return
 			}
 			rc.inPos += cr + 2
-			rc.cmdBytes += int64(cr+2) + n + 2
-			if rc.cmdBytes > rc.maxQuery.Load() {
-				rc.fail("") // as Redis: closed without a reply
-				return
-			}
+			rc.bulkGot = 0
 			rc.out = append(rc.out, '$')
 			rc.out = strconv.AppendInt(rc.out, n, 10)
 			rc.out = append(rc.out, '\r', '\n')
@@ -194,6 +239,10 @@ func (rc *requestConn) parse() {
 			rc.out = append(rc.out, buf[:n]...)
 			rc.inPos += int(n)
 			rc.bulkLeft -= n
+			if rc.bulkGot += n; rc.bulkGot > rc.maxQuery.Load() {
+				rc.fail("") // as Redis: closed without a reply
+				return
+			}
 			if rc.bulkLeft == 0 {
 				rc.state = expectBulkEnd
 			}
@@ -202,12 +251,16 @@ func (rc *requestConn) parse() {
 			if len(buf) < 2 {
 				return
 			}
+			if rc.bulkGot+2 > rc.maxQuery.Load() {
+				rc.fail("")
+				return
+			}
 			rc.inPos += 2
 			rc.out = append(rc.out, '\r', '\n')
 			rc.argsLeft--
 			if rc.argsLeft == 0 {
 				rc.state = expectRequest
-				rc.ready = len(rc.out)
+				rc.commandDone()
 			} else {
 				rc.state = expectBulkHeader
 			}
@@ -219,7 +272,7 @@ func (rc *requestConn) parse() {
 // space-separated, optionally quoted arguments. It reports whether it
 // consumed a line.
 func (rc *requestConn) parseInline(buf []byte) bool {
-	nl := bytes.IndexByte(buf, '\n')
+	nl := cIndexByte(buf, '\n')
 	if nl < 0 {
 		if len(buf) > inlineMaxSize {
 			rc.fail("too big inline request")
@@ -239,10 +292,6 @@ func (rc *requestConn) parseInline(buf []byte) bool {
 	if len(args) == 0 {
 		return true
 	}
-	if len(args) > unauthMaxArgs && rc.needAuth.Load() {
-		rc.fail("unauthenticated multibulk length")
-		return false
-	}
 	rc.out = append(rc.out, '*')
 	rc.out = strconv.AppendInt(rc.out, int64(len(args)), 10)
 	rc.out = append(rc.out, '\r', '\n')
@@ -253,8 +302,19 @@ func (rc *requestConn) parseInline(buf []byte) bool {
 		rc.out = append(rc.out, a...)
 		rc.out = append(rc.out, '\r', '\n')
 	}
-	rc.ready = len(rc.out)
+	rc.commandDone()
 	return true
+}
+
+// cIndexByte finds c in buf the way Redis's strchr on its query buffer
+// does: a NUL byte ends the search. So a request line with a NUL before
+// its end is never complete, and Redis waits for more until the buffer
+// passes the inline limit; Ember does the same.
+func cIndexByte(buf []byte, c byte) int {
+	if nul := bytes.IndexByte(buf, 0); nul >= 0 {
+		buf = buf[:nul]
+	}
+	return bytes.IndexByte(buf, c)
 }
 
 func isSpaceByte(c byte) bool {

@@ -2,35 +2,10 @@ package store_test
 
 import (
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/emberkv/ember/store"
 )
-
-// manualClock is a store.Clock that moves only when told to: tests and
-// examples use it instead of sleeping.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newManualClock() *manualClock {
-	return &manualClock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func ExampleNew() {
 	s := store.New(store.Options{})
@@ -68,7 +43,7 @@ func ExampleDB_IncrBy() {
 }
 
 func ExampleDB_ExpireAt() {
-	clock := newManualClock()
+	clock := store.NewManualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := store.New(store.Options{Clock: clock})
 	defer s.Close()
 	db := s.DB(0)

@@ -2,42 +2,19 @@ package store
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 	"unsafe"
 )
 
-// manualClock is a Clock that moves only when a test says so. It is safe
-// for concurrent use: the sweeper reads it from its own goroutine.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newManualClock() *manualClock {
-	return &manualClock{now: time.UnixMilli(1_700_000_000_000)}
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func (c *manualClock) Ms() int64 { return c.Now().UnixMilli() }
+// newTestClock returns a manual clock at a fixed, arbitrary time.
+func newTestClock() *ManualClock { return NewManualClock(time.UnixMilli(1_700_000_000_000)) }
 
 // newTestStore returns a store on a manual clock with the sweeper off, so
 // that only the test reclaims expired keys.
-func newTestStore(t *testing.T, shards int) (*Store, *manualClock) {
+func newTestStore(t *testing.T, shards int) (*Store, *ManualClock) {
 	t.Helper()
-	clk := newManualClock()
+	clk := newTestClock()
 	s := New(Options{Databases: 4, Shards: shards, Clock: clk, SweepInterval: -1})
 	t.Cleanup(s.Close)
 	return s, clk
@@ -91,7 +68,7 @@ func TestLazyExpiry(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			s, clk := newTestStore(t, 4)
 			db := s.DB(0)
-			mustSet(t, db, "k", "v", clk.Ms()+1000)
+			mustSet(t, db, "k", "v", clk.Now().UnixMilli()+1000)
 			clk.Advance(999 * time.Millisecond)
 			if got := db.PTTL("k"); got != 1 {
 				t.Fatalf("PTTL 1ms before expiry = %d, want 1", got)
@@ -116,7 +93,7 @@ func TestLazyExpiry(t *testing.T) {
 func TestExpiredKeyIsAbsentEverywhere(t *testing.T) {
 	s, clk := newTestStore(t, 4)
 	db := s.DB(0)
-	mustSet(t, db, "gone", "v", clk.Ms()+10)
+	mustSet(t, db, "gone", "v", clk.Now().UnixMilli()+10)
 	mustSet(t, db, "stays", "v", 0)
 	clk.Advance(10 * time.Millisecond)
 	if got := db.Keys("*"); len(got) != 1 || got[0] != "stays" {
@@ -140,7 +117,7 @@ func TestExpiredKeyIsAbsentEverywhere(t *testing.T) {
 
 func TestSweep(t *testing.T) {
 	s, clk := newTestStore(t, 8)
-	now := clk.Ms()
+	now := clk.Now().UnixMilli()
 	for i := range 100 {
 		mustSet(t, s.DB(0), fmt.Sprintf("short%d", i), "v", now+1000)
 		mustSet(t, s.DB(1), fmt.Sprintf("long%d", i), "v", now+5000)
@@ -174,11 +151,11 @@ func TestSweep(t *testing.T) {
 // TestActiveSweeper lets the real sweeper run (every millisecond) on a
 // manual clock and waits, bounded, until it has reclaimed what expired.
 func TestActiveSweeper(t *testing.T) {
-	clk := newManualClock()
+	clk := newTestClock()
 	s := New(Options{Databases: 2, Shards: 4, Clock: clk, SweepInterval: time.Millisecond})
 	defer s.Close()
 	db := s.DB(1)
-	now := clk.Ms()
+	now := clk.Now().UnixMilli()
 	const n = 500 // more than one sample per shard: the sweeper must repeat
 	for i := range n {
 		mustSet(t, db, fmt.Sprintf("v%d", i), "x", now+100)
@@ -212,9 +189,9 @@ func waitFor(t *testing.T, limit time.Duration, cond func() bool) bool {
 }
 
 func TestSweeperStopsOnClose(t *testing.T) {
-	clk := newManualClock()
+	clk := newTestClock()
 	s := New(Options{Shards: 2, Clock: clk, SweepInterval: time.Millisecond})
-	mustSet(t, s.DB(0), "k", "v", clk.Ms()+1)
+	mustSet(t, s.DB(0), "k", "v", clk.Now().UnixMilli()+1)
 	s.Close() // returns once the sweeper's goroutine has ended
 	s.Close() // idempotent
 	clk.Advance(time.Second)
@@ -228,35 +205,35 @@ func TestSweeperStopsOnClose(t *testing.T) {
 func TestExpiryTouchesWatchers(t *testing.T) {
 	tests := []struct {
 		name   string
-		expire func(s *Store, db *DB, clk *manualClock)
+		expire func(s *Store, db *DB, clk *ManualClock)
 	}{
-		{"lazy on Get", func(s *Store, db *DB, clk *manualClock) {
+		{"lazy on Get", func(s *Store, db *DB, clk *ManualClock) {
 			clk.Advance(time.Second)
 			db.Get("k")
 		}},
-		{"lazy on Exists", func(s *Store, db *DB, clk *manualClock) {
+		{"lazy on Exists", func(s *Store, db *DB, clk *ManualClock) {
 			clk.Advance(time.Second)
 			db.Exists("k")
 		}},
-		{"lazy on PTTL", func(s *Store, db *DB, clk *manualClock) {
+		{"lazy on PTTL", func(s *Store, db *DB, clk *ManualClock) {
 			clk.Advance(time.Second)
 			db.PTTL("k")
 		}},
-		{"Sweep", func(s *Store, db *DB, clk *manualClock) {
+		{"Sweep", func(s *Store, db *DB, clk *ManualClock) {
 			clk.Advance(time.Second)
 			s.Sweep()
 		}},
-		{"ExpireWatched", func(s *Store, db *DB, clk *manualClock) {
+		{"ExpireWatched", func(s *Store, db *DB, clk *ManualClock) {
 			clk.Advance(time.Second)
 			db.ExpireWatched("k")
 		}},
-		{"ExpireAt in the past", func(s *Store, db *DB, clk *manualClock) {
-			db.ExpireAt("k", clk.Ms()-1, ExpireAlways)
+		{"ExpireAt in the past", func(s *Store, db *DB, clk *ManualClock) {
+			db.ExpireAt("k", clk.Now().UnixMilli()-1, ExpireAlways)
 		}},
-		{"ExpireAt in the future", func(s *Store, db *DB, clk *manualClock) {
-			db.ExpireAt("k", clk.Ms()+5000, ExpireAlways)
+		{"ExpireAt in the future", func(s *Store, db *DB, clk *ManualClock) {
+			db.ExpireAt("k", clk.Now().UnixMilli()+5000, ExpireAlways)
 		}},
-		{"Persist", func(s *Store, db *DB, clk *manualClock) {
+		{"Persist", func(s *Store, db *DB, clk *ManualClock) {
 			db.Persist("k")
 		}},
 	}
@@ -264,7 +241,7 @@ func TestExpiryTouchesWatchers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, clk := newTestStore(t, 4)
 			db := s.DB(0)
-			mustSet(t, db, "k", "v", clk.Ms()+1000)
+			mustSet(t, db, "k", "v", clk.Now().UnixMilli()+1000)
 			var w Watch
 			db.Watch("k", &w)
 			if w.Dirty() {
@@ -280,7 +257,7 @@ func TestExpiryTouchesWatchers(t *testing.T) {
 	t.Run("not before the TTL passes", func(t *testing.T) {
 		s, clk := newTestStore(t, 4)
 		db := s.DB(0)
-		mustSet(t, db, "k", "v", clk.Ms()+1000)
+		mustSet(t, db, "k", "v", clk.Now().UnixMilli()+1000)
 		var w Watch
 		db.Watch("k", &w)
 		clk.Advance(999 * time.Millisecond)
@@ -297,7 +274,7 @@ func TestExpiryTouchesWatchers(t *testing.T) {
 	t.Run("a key already expired at WATCH", func(t *testing.T) {
 		s, clk := newTestStore(t, 4)
 		db := s.DB(0)
-		mustSet(t, db, "k", "v", clk.Ms()+10)
+		mustSet(t, db, "k", "v", clk.Now().UnixMilli()+10)
 		clk.Advance(time.Second)
 		var w Watch
 		db.Watch("k", &w) // reclaims it first: that is no change to report
@@ -314,8 +291,8 @@ func TestExpiryTouchesWatchers(t *testing.T) {
 		mustSet(t, db, "k", "v", 0)
 		var w Watch
 		db.Watch("k", &w)
-		db.ExpireAt("k", clk.Ms()-1, ExpireXX) // no TTL: XX fails, key stays
-		db.Persist("k")                        // no TTL to remove
+		db.ExpireAt("k", clk.Now().UnixMilli()-1, ExpireXX) // no TTL: XX fails, key stays
+		db.Persist("k")                                     // no TTL to remove
 		if w.Dirty() || db.Exists("k") != 1 {
 			t.Fatalf("dirty=%v exists=%d; want a clean watch and the key", w.Dirty(), db.Exists("k"))
 		}
@@ -358,8 +335,8 @@ func TestExpireAtConditions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, clk := newTestStore(t, 2)
-			if clk.Ms() != base {
-				t.Fatalf("clock starts at %d", clk.Ms())
+			if clk.Now().UnixMilli() != base {
+				t.Fatalf("clock starts at %d", clk.Now().UnixMilli())
 			}
 			db := s.DB(0)
 			mustSet(t, db, "k", "v", tt.ttl)
@@ -393,7 +370,7 @@ func TestTTLReadsAndPersist(t *testing.T) {
 	if db.PTTL("k") != NoTTL || db.ExpireTime("k") != NoTTL {
 		t.Error("a key without TTL has no NoTTL state")
 	}
-	at := clk.Ms() + 2500
+	at := clk.Now().UnixMilli() + 2500
 	db.ExpireAt("k", at, ExpireAlways)
 	clk.Advance(1000 * time.Millisecond)
 	if got := db.PTTL("k"); got != 1500 {
@@ -425,9 +402,9 @@ func TestVolatileKeyIsOwned(t *testing.T) {
 	mustSet(t, db, "abc", "v", 0)
 	buf := []byte("abc")
 	view := unsafeString(buf)
-	db.ExpireAt(view, clk.Ms()+2000, ExpireAlways)
+	db.ExpireAt(view, clk.Now().UnixMilli()+2000, ExpireAlways)
 	db.Persist(view)
-	db.ExpireAt(view, clk.Ms()+1000, ExpireAlways)
+	db.ExpireAt(view, clk.Now().UnixMilli()+1000, ExpireAlways)
 	copy(buf, "xyz")
 	sh := db.shards[0]
 	for k := range sh.data.volatile {

@@ -171,7 +171,7 @@ func TestScanFilters(t *testing.T) {
 		mustSet(t, db, fmt.Sprintf("item:%d", i), "v", 0)
 	}
 	mustSet(t, db, "", "v", 0)
-	mustSet(t, db, "user:gone", "v", clk.Ms()+1)
+	mustSet(t, db, "user:gone", "v", clk.Now().UnixMilli()+1)
 	clk.Advance(time.Millisecond)
 	tests := []struct {
 		name string
@@ -224,7 +224,7 @@ func TestScanGuarantee(t *testing.T) {
 					k := fmt.Sprintf("churn:%d", i%5000)
 					if i%3 == 0 {
 						db.Del(k)
-					} else if _, err := db.Set(k, []byte("v"), SetOptions{ExpireAt: clk.Ms() + int64(i%7)}); err != nil {
+					} else if _, err := db.Set(k, []byte("v"), SetOptions{ExpireAt: clk.Now().UnixMilli() + int64(i%7)}); err != nil {
 						t.Error(err)
 						return
 					}
@@ -282,7 +282,7 @@ func TestRandomKey(t *testing.T) {
 	}
 	db.Del("only")
 	for i := range 20 {
-		db.ExpireAt(fmt.Sprintf("k%d", i), clk.Ms()+1, ExpireAlways)
+		db.ExpireAt(fmt.Sprintf("k%d", i), clk.Now().UnixMilli()+1, ExpireAlways)
 	}
 	clk.Advance(time.Millisecond)
 	if k, ok := db.RandomKey(); ok {
@@ -299,7 +299,7 @@ func TestRename(t *testing.T) {
 	if _, err := db.Rename("nokey", "nokey", true); err != ErrNoSuchKey {
 		t.Fatalf("Rename of a missing key to itself: %v, want ErrNoSuchKey", err)
 	}
-	at := clk.Ms() + 5000
+	at := clk.Now().UnixMilli() + 5000
 	mustSet(t, db, "src", "v1", at)
 	if ok, err := db.Rename("src", "src", false); !ok || err != nil {
 		t.Errorf("Rename to itself = %v, %v; want true", ok, err)
@@ -334,7 +334,7 @@ func TestRename(t *testing.T) {
 func TestCopy(t *testing.T) {
 	s, clk := newTestStore(t, 8)
 	src, other := s.DB(0), s.DB(1)
-	at := clk.Ms() + 5000
+	at := clk.Now().UnixMilli() + 5000
 	mustSet(t, src, "k", "5", at)
 	if src.Copy("nokey", src, "x", true) {
 		t.Error("Copy of a missing key succeeded")
@@ -379,7 +379,7 @@ func TestCopy(t *testing.T) {
 func TestMove(t *testing.T) {
 	s, clk := newTestStore(t, 8)
 	a, b := s.DB(0), s.DB(3)
-	at := clk.Ms() + 5000
+	at := clk.Now().UnixMilli() + 5000
 	mustSet(t, a, "k", "v", at)
 	if a.Move("nokey", b) {
 		t.Error("Move of a missing key succeeded")
@@ -434,7 +434,7 @@ func TestObjectIdleTime(t *testing.T) {
 		t.Fatalf("IdleMs after Touch = %d, want 0", got)
 	}
 	clk.Advance(3 * time.Second)
-	db.ExpireAt("k", clk.Ms()+10_000, ExpireAlways)
+	db.ExpireAt("k", clk.Now().UnixMilli()+10_000, ExpireAlways)
 	if got := idle(); got != 0 {
 		t.Fatalf("IdleMs after EXPIRE = %d, want 0", got)
 	}

@@ -14,9 +14,9 @@ import (
 
 // newTestDB returns database 0 of a store driven by a manual clock, with
 // the active sweeper off so that only the test decides when keys go.
-func newTestDB(t *testing.T) (*store.DB, *manualClock) {
+func newTestDB(t *testing.T) (*store.DB, *store.ManualClock) {
 	t.Helper()
-	clock := newManualClock()
+	clock := store.NewManualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := store.New(store.Options{Clock: clock, SweepInterval: -1})
 	t.Cleanup(s.Close)
 	return s.DB(0), clock
@@ -519,7 +519,7 @@ func TestGetStrings(t *testing.T) {
 // The server hands the store keys that view its request buffers; the store
 // must copy whatever it keeps, including the name it files a new TTL under.
 func TestTransientKeys(t *testing.T) {
-	clock := newManualClock()
+	clock := store.NewManualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := store.New(store.Options{Clock: clock, SweepInterval: -1})
 	defer s.Close()
 	db := s.DB(0)

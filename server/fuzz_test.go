@@ -1,0 +1,226 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tidwall/redcon"
+)
+
+// memConn is a net.Conn that reads from fixed chunks and records writes:
+// a client that sends its bytes in pieces and then hangs up.
+type memConn struct {
+	chunks  [][]byte
+	written bytes.Buffer
+}
+
+func (c *memConn) Read(p []byte) (int, error) {
+	for len(c.chunks) > 0 && len(c.chunks[0]) == 0 {
+		c.chunks = c.chunks[1:]
+	}
+	if len(c.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.chunks[0])
+	c.chunks[0] = c.chunks[0][n:]
+	return n, nil
+}
+
+func (c *memConn) Write(p []byte) (int, error)        { return c.written.Write(p) }
+func (c *memConn) Close() error                       { return nil }
+func (c *memConn) LocalAddr() net.Addr                { return &net.TCPAddr{} }
+func (c *memConn) RemoteAddr() net.Addr               { return &net.TCPAddr{} }
+func (c *memConn) SetDeadline(t time.Time) error      { return nil }
+func (c *memConn) SetReadDeadline(t time.Time) error  { return nil }
+func (c *memConn) SetWriteDeadline(t time.Time) error { return nil }
+
+// chunked splits data into pieces of size n (at least 1).
+func chunked(data []byte, n int) [][]byte {
+	n = max(n, 1)
+	var out [][]byte
+	for len(data) > n {
+		out = append(out, data[:n])
+		data = data[n:]
+	}
+	return append(out, data)
+}
+
+// requestConnRun is what a requestConn made of some input: the bytes it
+// handed on, and what it wrote back itself (a protocol error).
+type requestConnRun struct {
+	out     []byte
+	written string
+	err     error
+}
+
+// runRequestConn feeds input to a requestConn in chunks of inChunk bytes
+// and reads it with a buffer of outBuf bytes, as redcon would, until it
+// returns an error. It checks the Read contract on the way.
+func runRequestConn(t *testing.T, input []byte, inChunk, outBuf int, needAuth bool) requestConnRun {
+	t.Helper()
+	var maxBulk, maxQuery atomic.Int64
+	maxBulk.Store(defaultMaxBulkLen)
+	maxQuery.Store(defaultQueryBufSize)
+	mc := &memConn{chunks: chunked(bytes.Clone(input), inChunk)}
+	rc := newRequestConn(mc, &maxBulk, &maxQuery)
+	rc.needAuth.Store(needAuth)
+	p := make([]byte, max(outBuf, 1))
+	var run requestConnRun
+	// Every call either returns bytes (at most 6 per byte of input, as
+	// inline commands grow) or consumes input, so this bounds the loop; a
+	// hang would be a bug.
+	limit := 8*len(input) + 64
+	for i := 0; ; i++ {
+		if i > limit {
+			t.Fatalf("Read did not finish after %d calls", i)
+		}
+		n, err := rc.Read(p)
+		if n < 0 || n > len(p) {
+			t.Fatalf("Read returned n=%d for a %d-byte buffer", n, len(p))
+		}
+		if n > 0 && err != nil {
+			t.Fatalf("Read returned n=%d with error %v", n, err)
+		}
+		run.out = append(run.out, p[:n]...)
+		if err != nil {
+			run.err = err
+			break
+		}
+	}
+	run.written = mc.written.String()
+	return run
+}
+
+// parseCommands reads the complete commands in out with redcon's reader,
+// the one Ember's server uses. A partial command at the end is allowed
+// (a client may hang up in the middle); anything redcon rejects is not.
+func parseCommands(out []byte) ([][][]byte, error) {
+	rd := redcon.NewReader(bytes.NewReader(out))
+	var cmds [][][]byte
+	for {
+		batch, err := rd.ReadCommands()
+		if err == io.EOF {
+			return cmds, nil
+		}
+		if err != nil {
+			return cmds, err
+		}
+		for _, c := range batch {
+			cmds = append(cmds, c.Args)
+		}
+	}
+}
+
+func fuzzSeeds() [][]byte {
+	seeds := [][]byte{
+		[]byte("PING\r\n"),
+		[]byte("*1\r\n$4\r\nPING\r\n"),
+		[]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n"),
+		[]byte("SET k \"a\\x00b\" 'c\\'d'\r\nGET k\n"),
+		[]byte("*2\r\n$4\r\nECHO\r\n$500000000\r\nxxxx"),
+		[]byte("*1\r\n$4\r\nPING\r\n*1\r\nX\r\n"),
+		[]byte(strings.Repeat("*1\r\n$4\r\nPING\r\n", 20)),
+	}
+	for _, tc := range protocolCases() {
+		seeds = append(seeds, []byte(strings.Join(tc.chunks, "")))
+	}
+	return seeds
+}
+
+// FuzzRequestConn feeds arbitrary bytes through requestConn. It must not
+// panic or hang, must honour Read's contract, must hand on only what
+// redcon parses, must not depend on how the input was split, and must
+// answer at most one protocol error, well formed.
+func FuzzRequestConn(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add(s, uint8(0), uint8(0), false)
+		f.Add(s, uint8(1), uint8(3), true)
+	}
+	f.Fuzz(func(t *testing.T, input []byte, inChunk, outBuf uint8, needAuth bool) {
+		whole := runRequestConn(t, input, len(input), 64*1024, needAuth)
+		split := runRequestConn(t, input, int(inChunk)+1, int(outBuf)+1, needAuth)
+
+		// Inline commands grow when turned into RESP, by a bounded factor.
+		if len(whole.out) > 6*len(input)+16 { // "0\n" becomes 11 bytes
+			t.Fatalf("%d bytes out for %d bytes in", len(whole.out), len(input))
+		}
+		cmds, err := parseCommands(whole.out)
+		if err != nil {
+			t.Fatalf("redcon rejects requestConn's output %q: %v", whole.out, err)
+		}
+		// The output is canonical RESP: the commands re-encoded, then at
+		// most the start of one more that never completed.
+		var rebuilt []byte
+		for _, c := range cmds {
+			rebuilt = append(rebuilt, encodeCommand(c...)...)
+		}
+		if !bytes.HasPrefix(whole.out, rebuilt) {
+			t.Fatalf("output %q is not its commands %q in canonical form", whole.out, cmds)
+		}
+		splitCmds, err := parseCommands(split.out)
+		if err != nil {
+			t.Fatalf("redcon rejects split output %q: %v", split.out, err)
+		}
+		if !sameCommands(cmds, splitCmds) {
+			t.Fatalf("commands depend on how the input was split:\n whole: %q\n split: %q", cmds, splitCmds)
+		}
+		if whole.written != split.written {
+			t.Fatalf("error reply depends on how the input was split: %q vs %q", whole.written, split.written)
+		}
+		if w := whole.written; w != "" {
+			if !strings.HasPrefix(w, "-"+errProtocolPrefix) || !strings.HasSuffix(w, "\r\n") ||
+				strings.Count(w, "\r\n") != 1 {
+				t.Fatalf("bad protocol error reply %q", w)
+			}
+			if !errors.Is(whole.err, errConnClosing) {
+				t.Fatalf("error %v after a protocol error, want errConnClosing", whole.err)
+			}
+		}
+	})
+}
+
+func sameCommands(a, b [][][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if len(a[i]) != len(b[i]) {
+			return false
+		}
+		for j := range a[i] {
+			if !bytes.Equal(a[i][j], b[i][j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// FuzzRequestConnRoundTrip: any well-formed multibulk request comes out
+// of requestConn with the same arguments, however it is split.
+func FuzzRequestConnRoundTrip(f *testing.F) {
+	f.Add([]byte("SET\x00k\x00v"), uint8(0))
+	f.Add([]byte("ECHO\x00\r\n\x00"), uint8(2))
+	f.Add([]byte("\x00\x00"), uint8(1))
+	f.Fuzz(func(t *testing.T, packed []byte, inChunk uint8) {
+		args := bytes.Split(packed, []byte{0})
+		if len(args) > 1000 {
+			return
+		}
+		req := encodeCommand(args...)
+		run := runRequestConn(t, req, int(inChunk)+1, 4096, false)
+		cmds, err := parseCommands(run.out)
+		if err != nil || run.written != "" {
+			t.Fatalf("valid request %q: err %v, reply %q", req, err, run.written)
+		}
+		if len(cmds) != 1 || !sameCommands(cmds, [][][]byte{args}) {
+			t.Fatalf("request %q came out as %q", req, cmds)
+		}
+	})
+}
