@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -211,51 +212,72 @@ func unknownCommandError(args [][]byte) string {
 	return fmt.Sprintf(errUnknownCommand, cString(args[0], 128), b.String())
 }
 
-// serveRESP is redcon's handler: run the command and, once the pipelined
-// batch is done, hand all its replies to redcon in one piece.
-func (s *Server) serveRESP(conn redcon.Conn, rc redcon.Command) {
-	c, _ := conn.Context().(*client)
-	if c == nil {
-		return
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("panic while serving a client; closing its connection",
-				slog.Int64("id", c.id), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
-			c.w.buf = c.w.buf[:0]
-			c.w.error("ERR internal error")
-			c.flush()
-			conn.Close()
+// serveRESP is redcon's command handler. redcon never calls it: it hands
+// each connection to Ember (requestConn.Read) before reading any request.
+func (s *Server) serveRESP(conn redcon.Conn, cmd redcon.Command) {
+	conn.WriteError("ERR internal error: request read outside Ember's reader")
+}
+
+// serve is the connection's loop: read a request, run it, and write the
+// replies of each pipelined batch in one piece once no complete request
+// is left to run. It returns io.EOF when the client or the server ends the
+// connection normally.
+func (c *client) serve() error {
+	for {
+		args, err := c.req.next(c.flush)
+		if err != nil {
+			if c.req.failed {
+				c.flush()
+				if c.req.failure != "" {
+					c.req.Conn.Write([]byte("-" + errProtocolPrefix + c.req.failure + "\r\n"))
+				}
+			}
+			return err
 		}
-	}()
-	if c.killed.Load() {
-		conn.Close()
-		return
-	}
-	c.dispatch(rc.Args)
-	c.publish()
-	if c.closing {
-		c.flush()
-		conn.Close()
-		return
-	}
-	if len(conn.PeekPipeline()) == 0 || len(c.w.buf) > 64*1024 {
-		c.flush()
+		if c.killed.Load() {
+			return io.EOF
+		}
+		if !c.run(args) || c.closing {
+			c.flush()
+			return io.EOF
+		}
+		if len(c.w.buf) > 64*1024 {
+			if err := c.flush(); err != nil {
+				return err
+			}
+		}
 	}
 }
 
-// flush hands buffered replies to redcon, which writes them at the end of
-// the batch.
-func (c *client) flush() {
+// run dispatches one request. A panic is logged and ends this connection
+// alone, after an error reply; every other client goes on.
+func (c *client) run(args [][]byte) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.srv.log.Error("panic while serving a client; closing its connection",
+				slog.Int64("id", c.id), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+			c.w.buf = c.w.buf[:0]
+			c.w.error("ERR internal error")
+			ok = false
+		}
+	}()
+	c.dispatch(args)
+	c.publish()
+	return true
+}
+
+// flush writes the buffered replies to the socket.
+func (c *client) flush() error {
 	if len(c.w.buf) == 0 {
-		return
+		return nil
 	}
-	c.conn.WriteRaw(c.w.buf)
+	_, err := c.req.Conn.Write(c.w.buf)
 	if cap(c.w.buf) > 1<<20 {
 		c.w.buf = nil
 	} else {
 		c.w.buf = c.w.buf[:0]
 	}
+	return err
 }
 
 // reset is RESET: the connection returns to its state right after connect.

@@ -218,7 +218,8 @@ func errText(err error) string {
 }
 
 // TestStringHotPathsDoNotAllocate runs the commands a cache lives on
-// straight through their handlers and counts allocations.
+// straight through their handlers and counts allocations: none, but for
+// the store's own copy of each value it keeps.
 func TestStringHotPathsDoNotAllocate(t *testing.T) {
 	srv, err := New(DefaultConfig())
 	if err != nil {
@@ -240,14 +241,15 @@ func TestStringHotPathsDoNotAllocate(t *testing.T) {
 		handler func(*client, [][]byte)
 		args    [][]byte
 		pooled  bool // uses the scratch pool, which the race detector's build may empty at random
+		want    float64
 	}{
-		{"GET hit", cmdGet, argv("GET", "k0"), false},
-		{"GET miss", cmdGet, argv("GET", "missing"), false},
-		{"SET existing", cmdSet, argv("SET", "k1", "w"), false},
-		{"INCR", cmdIncr, argv("INCR", "counter"), false},
-		{"INCRBY", cmdIncrBy, argv("INCRBY", "counter2", "3"), false},
-		{"MGET", cmdMGet, argv("MGET", "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "missing"), true},
-		{"MSET", cmdMSet, mset, true},
+		{"GET hit", cmdGet, argv("GET", "k0"), false, 0},
+		{"GET miss", cmdGet, argv("GET", "missing"), false, 0},
+		{"SET existing", cmdSet, argv("SET", "k1", "w"), false, 1},
+		{"INCR", cmdIncr, argv("INCR", "counter"), false, 0},
+		{"INCRBY", cmdIncrBy, argv("INCRBY", "counter2", "3"), false, 0},
+		{"MGET", cmdMGet, argv("MGET", "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "missing"), true, 0},
+		{"MSET", cmdMSet, mset, true, 10},
 	}
 	lossy := poolIsLossy()
 	for _, tt := range tests {
@@ -259,8 +261,8 @@ func TestStringHotPathsDoNotAllocate(t *testing.T) {
 				c.w.buf = c.w.buf[:0]
 				tt.handler(c, tt.args)
 			})
-			if allocs != 0 {
-				t.Errorf("%s: %v allocations per call, want 0 (reply %q)", tt.name, allocs, c.w.buf)
+			if allocs != tt.want {
+				t.Errorf("%s: %v allocations per call, want %v (reply %q)", tt.name, allocs, tt.want, c.w.buf)
 			}
 		})
 	}

@@ -194,16 +194,19 @@ func (r *diffRun) exchange(s *diffSide, req []byte, silence time.Duration, l scr
 	if err := s.conn.send(req); err != nil {
 		return replyClosed
 	}
-	reply, err := s.conn.readWithin(silence)
-	if err == nil {
-		return string(reply)
-	}
+	// silence bounds the wait for the first byte only: once a reply has
+	// begun, a loaded machine may take a while to deliver the rest.
 	var ne net.Error
-	if len(reply) == 0 {
+	s.conn.SetReadDeadline(time.Now().Add(silence))
+	if _, err := s.conn.r.Peek(1); err != nil {
 		if errors.As(err, &ne) && ne.Timeout() {
 			return replyNothing
 		}
 		return replyClosed
+	}
+	reply, err := s.conn.readWithin(replyTimeout)
+	if err == nil {
+		return string(reply)
 	}
 	r.t.Fatalf("%s:%d: %s\n  %s: reply cut short after %q: %v", r.script.name, l.num, l.text, s.name, reply, err)
 	return ""

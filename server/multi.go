@@ -17,9 +17,20 @@ type queuedCommand struct {
 	args [][]byte
 }
 
+// queue keeps a command for EXEC. Arguments alias the connection's read
+// buffer, so they are copied, into one allocation.
 func (m *multiState) queue(cmd *command, args [][]byte) {
-	// redcon's arguments alias a per-command buffer: safe to keep.
-	m.cmds = append(m.cmds, queuedCommand{cmd, args})
+	size := 0
+	for _, a := range args {
+		size += len(a)
+	}
+	buf := make([]byte, 0, size)
+	kept := make([][]byte, len(args))
+	for i, a := range args {
+		buf = append(buf, a...)
+		kept[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
+	}
+	m.cmds = append(m.cmds, queuedCommand{cmd, kept})
 }
 
 func (c *client) discardMulti() {

@@ -3,9 +3,9 @@ package server
 import (
 	"bytes"
 	"errors"
+	"io"
 	"math"
 	"net"
-	"strconv"
 	"sync/atomic"
 
 	"github.com/emberkv/ember/internal/redisnum"
@@ -16,151 +16,118 @@ const (
 	inlineMaxSize       = 64 * 1024 // PROTO_INLINE_MAX_SIZE
 	unauthMaxArgs       = 10        // arguments before AUTH, as Redis 7
 	unauthMaxBulk       = 16384     // bulk length before AUTH, as Redis 7
-	readChunk           = 16 * 1024 // bytes asked of the socket per read
-	deliverChunk        = 64 * 1024 // least handed to redcon mid-command
-	partialArgsLeft     = 64        // most arguments still to come in a command handed on partly
-	partialBytesPerArg  = 64        // per argument already in, least handed on mid-command
+	readChunk           = 16 * 1024 // least free room asked of the socket per read
 	defaultMaxBulkLen   = 512 * 1024 * 1024
 	defaultQueryBufSize = 1024 * 1024 * 1024
 )
 
-// errConnClosing ends redcon's read loop after a protocol error has been
+// errConnClosing ends a connection after a protocol error has been
 // answered, or when a client outgrew its query buffer.
 var errConnClosing = errors.New("connection closed by the server")
 
-// requestConn sits between a client's socket and redcon's reader. It
-// checks every request the way Redis's networking.c does, with Redis's
-// limits and error texts, turns inline commands into RESP with Redis's
-// quoting rules, drops empty multibulks (*0, *-1), and hands redcon only
-// well-formed RESP. redcon places no limits of its own on bulk sizes or
-// buffer growth, so this is where they are enforced; nothing is allocated
-// in proportion to a declared length before the bytes arrive.
+// requestConn is a client's socket, with Ember's own request reader on
+// top. redcon accepts the connection and tracks it until it closes; Ember
+// reads the requests itself (see Read), for three reasons redcon's reader
+// cannot meet: Redis's limits and error texts (redcon has no limit on bulk
+// sizes or buffer growth), no allocation per command (redcon copies every
+// command), and a read loop of Ember's own for what later needs one.
+//
+// next checks every request the way Redis's networking.c does, with its
+// limits and error texts; turns inline commands into arguments with
+// Redis's quoting rules; skips empty multibulks (*0, *-1); and allocates
+// nothing in proportion to a declared length before the bytes arrive.
 type requestConn struct {
 	net.Conn
 	maxBulk  *atomic.Int64 // proto-max-bulk-len
 	maxQuery *atomic.Int64 // client-query-buffer-limit
+	client   *client       // served by Read; set when redcon accepts
 
 	// needAuth is set while the client must still authenticate; Redis then
-	// allows only small requests. While it is set, parsing stops after each
-	// complete command until redcon asks for more, which it does only once
-	// that command has run: Redis checks a request against the auth state
-	// left by the commands before it (AUTH pw, then a big request).
+	// allows only small requests. Each request is checked against the auth
+	// state left by the commands before it (AUTH pw, then a big request),
+	// which holds because next parses one command at a time.
 	needAuth atomic.Bool
-	paused   bool
 
-	in     []byte // bytes read from the socket; in[inPos:] not yet parsed
-	inPos  int
-	out    []byte // checked RESP for redcon; out[outPos:] not yet handed over
-	outPos int
-	ready  int // out[:ready] ends on a command boundary
+	in    []byte // bytes read; in[start:] is the request being parsed
+	start int    // where the current request begins
+	pos   int    // how far it has been parsed
 
-	state    int   // what the parser expects next
-	cmdArgs  int   // bulks declared by the current multibulk
-	argsLeft int   // bulks still to come in the current multibulk
-	bulkLeft int64 // payload bytes still to copy in the current bulk
-	// bulkGot counts the bytes of the current bulk received so far, with
-	// its CRLF: what Redis's query buffer holds while a big argument
-	// arrives, and what client-query-buffer-limit is checked against.
-	// Arguments already complete do not count, as in Redis, and neither
-	// does a length declared but not yet sent.
-	bulkGot int64
+	argc    int   // arguments the current multibulk declared; 0 between requests
+	bulkLen int64 // length of the bulk being received; -1 before its header
+	marks   []int // start and end of each argument so far, relative to start
+	args    [][]byte
 
-	failure string // protocol error to answer once earlier replies are out
+	failure string // the protocol error that ended the connection
 	failed  bool
 }
 
-const (
-	expectRequest = iota
-	expectBulkHeader
-	expectBulkData
-	expectBulkEnd
-)
-
 func newRequestConn(c net.Conn, maxBulk, maxQuery *atomic.Int64) *requestConn {
-	return &requestConn{Conn: c, maxBulk: maxBulk, maxQuery: maxQuery, in: make([]byte, 0, readChunk)}
+	return &requestConn{Conn: c, maxBulk: maxBulk, maxQuery: maxQuery, in: make([]byte, 0, readChunk), bulkLen: -1}
 }
 
-// Read hands redcon checked bytes. It returns once a whole command is
-// available or a large chunk of one, so redcon's reader (which recurses
-// once per short read) stays shallow however slowly a client writes.
+// Read is where redcon hands the connection to Ember: redcon's goroutine
+// for the connection calls it once, and Ember serves the client from
+// there until it leaves. Read then reports why, and redcon closes the
+// socket and runs its closed hook as for any connection.
 func (rc *requestConn) Read(p []byte) (int, error) {
+	if rc.client == nil {
+		return 0, errConnClosing
+	}
+	return 0, rc.client.serve()
+}
+
+// next returns the next request's arguments. They alias the read buffer
+// and stay valid only until the following call: whatever keeps one must
+// copy it. Before it blocks on the socket, next calls flush, so that the
+// replies to a pipelined batch go out in one write.
+func (rc *requestConn) next(flush func() error) ([][]byte, error) {
 	for {
-		end := len(rc.out)
-		if !rc.failed && !rc.partialOK(end-rc.outPos, len(p)) {
-			end = rc.ready // whole commands only
-		}
-		if end > rc.outPos {
-			n := copy(p, rc.out[rc.outPos:end])
-			rc.outPos += n
-			if rc.outPos == len(rc.out) {
-				rc.out, rc.outPos, rc.ready = rc.out[:0], 0, 0
-			}
-			return n, nil
-		}
-		if rc.paused {
-			rc.paused = false
-			rc.parseAndTrim()
-			continue
+		args, want := rc.parse()
+		if args != nil {
+			return args, nil
 		}
 		if rc.failed {
-			if rc.failure != "" {
-				rc.Conn.Write([]byte("-" + errProtocolPrefix + rc.failure + "\r\n"))
-			}
-			return 0, errConnClosing
+			return nil, errConnClosing
 		}
-		if rc.inPos > 0 {
-			rc.in = append(rc.in[:0], rc.in[rc.inPos:]...)
-			rc.inPos = 0
+		if err := flush(); err != nil {
+			return nil, err
 		}
-		if cap(rc.in)-len(rc.in) < readChunk/2 {
-			grown := make([]byte, len(rc.in), len(rc.in)+readChunk)
-			copy(grown, rc.in)
-			rc.in = grown
-		}
-		n, err := rc.Conn.Read(rc.in[len(rc.in):cap(rc.in)])
-		rc.in = rc.in[:len(rc.in)+n]
-		if n > 0 {
-			rc.parseAndTrim()
-		}
-		if err != nil && n == 0 {
-			return 0, err
+		if err := rc.fill(want); err != nil {
+			return nil, err
 		}
 	}
 }
 
-// partialOK reports whether redcon may be handed the command in progress
-// before it is complete: avail bytes are waiting, and redcon has room for
-// room. redcon re-parses a partial command from its start each time it
-// gets more, and walks its declared argument count when the bytes end
-// between arguments. So a command is handed on partly only once few of
-// its arguments are still to come (a client cannot declare 2^31 of them,
-// send a little, and make each read cost 2^31 steps), and in pieces that
-// grow with the arguments already in (the re-parsing costs time in
-// proportion to the bytes received, not more).
-func (rc *requestConn) partialOK(avail, room int) bool {
-	if rc.argsLeft > partialArgsLeft {
-		return false
+// fill reads more of the request from the socket. Bytes of earlier
+// requests are dropped first; the buffer grows only as data arrives, by
+// doubling, up to what the request in progress is known to need (want).
+func (rc *requestConn) fill(want int) error {
+	if rc.start > 0 {
+		n := copy(rc.in, rc.in[rc.start:])
+		rc.in = rc.in[:n]
+		rc.pos -= rc.start
+		rc.start = 0
 	}
-	done := rc.cmdArgs - rc.argsLeft
-	return avail >= room || avail >= max(deliverChunk, partialBytesPerArg*done)
-}
-
-// parseAndTrim parses what has arrived. After a protocol error, the
-// commands before the bad one still run and get replies; the partial one
-// is cut so that redcon never sees it.
-func (rc *requestConn) parseAndTrim() {
-	rc.parse()
-	if rc.failed {
-		rc.out = rc.out[:max(rc.ready, rc.outPos)]
+	if free := cap(rc.in) - len(rc.in); free < readChunk/2 {
+		size := max(2*cap(rc.in), len(rc.in)+readChunk)
+		if want > len(rc.in) {
+			size = min(size, max(want, len(rc.in)+readChunk))
+		}
+		grown := make([]byte, len(rc.in), size)
+		copy(grown, rc.in)
+		rc.in = grown
+	} else if len(rc.in) == 0 && cap(rc.in) > 4*readChunk {
+		rc.in = make([]byte, 0, readChunk) // let a big request's buffer go
 	}
-}
-
-// commandDone marks the end of a complete command in out.
-func (rc *requestConn) commandDone() {
-	rc.ready = len(rc.out)
-	if rc.needAuth.Load() {
-		rc.paused = true
+	n, err := rc.Conn.Read(rc.in[len(rc.in):cap(rc.in)])
+	rc.in = rc.in[:len(rc.in)+n]
+	if n > 0 {
+		return nil
 	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
 }
 
 // fail records a protocol error; the text is empty when Redis closes the
@@ -169,115 +136,118 @@ func (rc *requestConn) fail(msg string) {
 	rc.failure, rc.failed = msg, true
 }
 
-// parse consumes what it can of in, appending checked RESP to out.
-func (rc *requestConn) parse() {
-	for !rc.failed && !rc.paused && rc.inPos < len(rc.in) {
-		buf := rc.in[rc.inPos:]
-		switch rc.state {
-		case expectRequest:
+// parse tries to complete one request from what has been read. It returns
+// the arguments, or nil and how many bytes the buffer should hold for the
+// request to go on.
+func (rc *requestConn) parse() ([][]byte, int) {
+	for !rc.failed {
+		buf := rc.in[rc.pos:]
+		if rc.argc == 0 {
+			rc.start = rc.pos
+			if len(buf) == 0 {
+				return nil, 0
+			}
 			if buf[0] != '*' {
-				if !rc.parseInline(buf) {
-					return
+				args, ok := rc.parseInline(buf)
+				if !ok {
+					return nil, 0
 				}
-				continue
+				if len(args) == 0 {
+					continue
+				}
+				return args, 0
 			}
 			cr := cIndexByte(buf, '\r')
 			if cr < 0 || cr+1 >= len(buf) {
 				if len(buf) > inlineMaxSize {
 					rc.fail("too big mbulk count string")
 				}
-				return
+				return nil, 0
 			}
 			n, ok := redisnum.ParseInt(buf[1:cr])
 			if !ok || n > math.MaxInt32 {
 				rc.fail("invalid multibulk length")
-				return
+				return nil, 0
 			}
 			if n > unauthMaxArgs && rc.needAuth.Load() {
 				rc.fail("unauthenticated multibulk length")
-				return
+				return nil, 0
 			}
-			rc.inPos += cr + 2
+			rc.pos += cr + 2
 			if n <= 0 {
 				continue // *0 and *-1 are ignored, as in Redis
 			}
-			rc.out = append(rc.out, '*')
-			rc.out = strconv.AppendInt(rc.out, n, 10)
-			rc.out = append(rc.out, '\r', '\n')
-			rc.cmdArgs, rc.argsLeft = int(n), int(n)
-			rc.state = expectBulkHeader
-		case expectBulkHeader:
+			rc.argc = int(n)
+			rc.marks = rc.marks[:0]
+			continue
+		}
+		if rc.bulkLen < 0 {
 			cr := cIndexByte(buf, '\r')
 			if cr < 0 || cr+1 >= len(buf) {
 				if len(buf) > inlineMaxSize {
 					rc.fail("too big bulk count string")
 				}
-				return
+				return nil, 0
 			}
 			if buf[0] != '$' {
 				rc.fail("expected '$', got '" + string(buf[0]) + "'")
-				return
+				return nil, 0
 			}
 			n, ok := redisnum.ParseInt(buf[1:cr])
 			if !ok || n < 0 || n > rc.maxBulk.Load() {
 				rc.fail("invalid bulk length")
-				return
+				return nil, 0
 			}
 			if n > unauthMaxBulk && rc.needAuth.Load() {
 				rc.fail("unauthenticated bulk length")
-				return
+				return nil, 0
 			}
-			rc.inPos += cr + 2
-			rc.bulkGot = 0
-			rc.out = append(rc.out, '$')
-			rc.out = strconv.AppendInt(rc.out, n, 10)
-			rc.out = append(rc.out, '\r', '\n')
-			rc.bulkLeft = n
-			rc.state = expectBulkData
-		case expectBulkData:
-			n := min(int64(len(buf)), rc.bulkLeft)
-			rc.out = append(rc.out, buf[:n]...)
-			rc.inPos += int(n)
-			rc.bulkLeft -= n
-			if rc.bulkGot += n; rc.bulkGot > rc.maxQuery.Load() {
-				rc.fail("") // as Redis: closed without a reply
-				return
-			}
-			if rc.bulkLeft == 0 {
-				rc.state = expectBulkEnd
-			}
-		case expectBulkEnd:
-			// Redis skips the two bytes after a bulk without looking at them.
-			if len(buf) < 2 {
-				return
-			}
-			if rc.bulkGot+2 > rc.maxQuery.Load() {
-				rc.fail("")
-				return
-			}
-			rc.inPos += 2
-			rc.out = append(rc.out, '\r', '\n')
-			rc.argsLeft--
-			if rc.argsLeft == 0 {
-				rc.state = expectRequest
-				rc.commandDone()
-			} else {
-				rc.state = expectBulkHeader
-			}
+			rc.pos += cr + 2
+			rc.bulkLen = n
+			buf = rc.in[rc.pos:]
 		}
+		// What Redis's query buffer holds while a big argument arrives, and
+		// what client-query-buffer-limit is checked against: the bytes of
+		// this argument received so far, with its CRLF. Arguments already
+		// complete do not count, nor does a length declared but not sent.
+		need := rc.bulkLen + 2
+		if got := min(int64(len(buf)), need); got > rc.maxQuery.Load() {
+			rc.fail("") // as Redis: closed without a reply
+			return nil, 0
+		}
+		if int64(len(buf)) < need {
+			return nil, rc.pos - rc.start + int(need)
+		}
+		// Redis skips the two bytes after a bulk without looking at them.
+		rel := rc.pos - rc.start
+		rc.marks = append(rc.marks, rel, rel+int(rc.bulkLen))
+		rc.pos += int(need)
+		rc.bulkLen = -1
+		if len(rc.marks)/2 < rc.argc {
+			continue
+		}
+		rc.argc = 0
+		rc.args = rc.args[:0]
+		for i := 0; i < len(rc.marks); i += 2 {
+			a, b := rc.start+rc.marks[i], rc.start+rc.marks[i+1]
+			rc.args = append(rc.args, rc.in[a:b:b])
+		}
+		rc.start = rc.pos
+		return rc.args, 0
 	}
+	return nil, 0
 }
 
 // parseInline handles a request that does not start with '*': one line of
-// space-separated, optionally quoted arguments. It reports whether it
-// consumed a line.
-func (rc *requestConn) parseInline(buf []byte) bool {
+// space-separated, optionally quoted arguments. ok is false when the line
+// is not complete, or on an error.
+func (rc *requestConn) parseInline(buf []byte) ([][]byte, bool) {
 	nl := cIndexByte(buf, '\n')
 	if nl < 0 {
 		if len(buf) > inlineMaxSize {
 			rc.fail("too big inline request")
 		}
-		return false
+		return nil, false
 	}
 	line := buf[:nl]
 	if len(line) > 0 && line[len(line)-1] == '\r' {
@@ -286,24 +256,11 @@ func (rc *requestConn) parseInline(buf []byte) bool {
 	args, ok := splitArgs(line)
 	if !ok {
 		rc.fail("unbalanced quotes in request")
-		return false
+		return nil, false
 	}
-	rc.inPos += nl + 1
-	if len(args) == 0 {
-		return true
-	}
-	rc.out = append(rc.out, '*')
-	rc.out = strconv.AppendInt(rc.out, int64(len(args)), 10)
-	rc.out = append(rc.out, '\r', '\n')
-	for _, a := range args {
-		rc.out = append(rc.out, '$')
-		rc.out = strconv.AppendInt(rc.out, int64(len(a)), 10)
-		rc.out = append(rc.out, '\r', '\n')
-		rc.out = append(rc.out, a...)
-		rc.out = append(rc.out, '\r', '\n')
-	}
-	rc.commandDone()
-	return true
+	rc.pos += nl + 1
+	rc.start = rc.pos
+	return args, true
 }
 
 // cIndexByte finds c in buf the way Redis's strchr on its query buffer
@@ -311,10 +268,11 @@ func (rc *requestConn) parseInline(buf []byte) bool {
 // its end is never complete, and Redis waits for more until the buffer
 // passes the inline limit; Ember does the same.
 func cIndexByte(buf []byte, c byte) int {
-	if nul := bytes.IndexByte(buf, 0); nul >= 0 {
-		buf = buf[:nul]
+	i := bytes.IndexByte(buf, c)
+	if i < 0 || bytes.IndexByte(buf[:i], 0) >= 0 {
+		return -1
 	}
-	return bytes.IndexByte(buf, c)
+	return i
 }
 
 func isSpaceByte(c byte) bool {

@@ -227,6 +227,7 @@ func (s *Server) accept(conn redcon.Conn) bool {
 	}
 	if rc, ok := conn.NetConn().(*requestConn); ok {
 		c.req = rc
+		rc.client = c
 		c.laddr = rc.LocalAddr().String()
 	}
 	if msg := s.cfg.admit(c); msg != "" {

@@ -11,6 +11,7 @@
 // sentinel errors to Redis's wire texts, and the persistence package writes
 // and reads it through the same API.
 //
-// Values handed to the store are kept, not copied: a caller must not modify a
-// []byte after passing it in, and must not modify one the store returns.
+// The store copies the keys and values handed to it, so callers may pass
+// views of buffers they reuse. The values it returns are its own: a caller
+// must not modify them.
 package store

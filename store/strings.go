@@ -55,7 +55,7 @@ type SetResult struct {
 	Written bool
 }
 
-// Set stores val at key, as SET does, keeping val (do not modify it after).
+// Set stores a copy of val at key, as SET does.
 func (db *DB) Set(key string, val []byte, opt SetOptions) (SetResult, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
@@ -75,10 +75,9 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 	if (opt.Mode == SetNX && exists) || (opt.Mode == SetXX && !exists) {
 		return res, nil
 	}
-	// The value is capped at its length so that an APPEND to this key
-	// reallocates instead of writing over whatever follows val in its
-	// buffer: MSET's values are neighbours in one request buffer.
-	e := entry{str: capped(val), kind: KindString, atime: now, expireAt: opt.ExpireAt}
+	// The store keeps its own copy: callers (the server among them) pass
+	// views of buffers they reuse.
+	e := entry{str: own(val), kind: KindString, atime: now, expireAt: opt.ExpireAt}
 	if opt.KeepTTL && exists {
 		e.expireAt = cur.expireAt
 	}
@@ -97,6 +96,14 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 		sh.put(key, h, e, nil)
 	}
 	return res, nil
+}
+
+// own copies a value the store is about to keep, exactly sized, and never
+// nil (an empty string is a value, not an absence).
+func own(val []byte) []byte {
+	b := make([]byte, len(val))
+	copy(b, val)
+	return b
 }
 
 // multiKeyRoom is how many keys MGET, MSET and MSETNX lock with arrays on
