@@ -18,7 +18,6 @@ import (
 // client is one connection's state.
 type client struct {
 	srv   *Server
-	conn  redcon.Conn
 	req   *requestConn // nil for connections not accepted by Serve (tests)
 	id    int64
 	addr  string
@@ -30,7 +29,6 @@ type client struct {
 	authed  bool
 	closing bool
 	created time.Time
-	lastCmd string
 
 	// info is what CLIENT LIST shows and other goroutines read.
 	mu      sync.Mutex
@@ -160,7 +158,6 @@ func (c *client) call(cmd *command, args [][]byte, start time.Time) {
 		st.failed.Add(1)
 		c.srv.stats.countError(c.w.lastErr)
 	}
-	c.lastCmd = cmd.name
 	c.srv.stats.commandsProcessed.Add(1)
 }
 

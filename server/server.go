@@ -220,7 +220,6 @@ func (s *Server) accept(conn redcon.Conn) bool {
 	}
 	c := &client{
 		srv:     s,
-		conn:    conn,
 		id:      s.nextID.Add(1),
 		addr:    conn.RemoteAddr(),
 		created: time.Now(),
