@@ -52,6 +52,12 @@ type requestConn struct {
 	start int    // where the current request begins
 	pos   int    // how far it has been parsed
 
+	// scanned is how much of in[pos:] is known to hold no line end, so
+	// that a line arriving in small pieces is searched once, not once per
+	// piece; nul is set when a NUL byte comes first (see find).
+	scanned int
+	nul     bool
+
 	argc    int   // arguments the current multibulk declared; 0 between requests
 	bulkLen int64 // length of the bulk being received; -1 before its header
 	marks   []int // start and end of each argument so far, relative to start
@@ -157,7 +163,7 @@ func (rc *requestConn) parse() ([][]byte, int) {
 				}
 				return args, 0
 			}
-			cr := cIndexByte(buf, '\r')
+			cr := rc.find(buf, '\r')
 			if cr < 0 || cr+1 >= len(buf) {
 				if len(buf) > inlineMaxSize {
 					rc.fail("too big mbulk count string")
@@ -182,7 +188,7 @@ func (rc *requestConn) parse() ([][]byte, int) {
 			continue
 		}
 		if rc.bulkLen < 0 {
-			cr := cIndexByte(buf, '\r')
+			cr := rc.find(buf, '\r')
 			if cr < 0 || cr+1 >= len(buf) {
 				if len(buf) > inlineMaxSize {
 					rc.fail("too big bulk count string")
@@ -242,7 +248,7 @@ func (rc *requestConn) parse() ([][]byte, int) {
 // space-separated, optionally quoted arguments. ok is false when the line
 // is not complete, or on an error.
 func (rc *requestConn) parseInline(buf []byte) ([][]byte, bool) {
-	nl := cIndexByte(buf, '\n')
+	nl := rc.find(buf, '\n')
 	if nl < 0 {
 		if len(buf) > inlineMaxSize {
 			rc.fail("too big inline request")
@@ -263,16 +269,32 @@ func (rc *requestConn) parseInline(buf []byte) ([][]byte, bool) {
 	return args, true
 }
 
-// cIndexByte finds c in buf the way Redis's strchr on its query buffer
-// does: a NUL byte ends the search. So a request line with a NUL before
-// its end is never complete, and Redis waits for more until the buffer
-// passes the inline limit; Ember does the same.
-func cIndexByte(buf []byte, c byte) int {
-	i := bytes.IndexByte(buf, c)
-	if i < 0 || bytes.IndexByte(buf[:i], 0) >= 0 {
+// find returns the index of c in buf (which is in[pos:]) the way Redis's
+// strchr on its query buffer finds it: a NUL byte ends the search, so a
+// request line with a NUL before its end is never complete, and Redis
+// waits for more until the buffer passes the inline limit; Ember does the
+// same. It resumes where the previous search of the same line stopped.
+func (rc *requestConn) find(buf []byte, c byte) int {
+	if rc.nul {
 		return -1
 	}
-	return i
+	from := min(rc.scanned, len(buf))
+	rest := buf[from:]
+	j := bytes.IndexByte(rest, c)
+	end := len(rest)
+	if j >= 0 {
+		end = j
+	}
+	if bytes.IndexByte(rest[:end], 0) >= 0 {
+		rc.nul = true
+		return -1
+	}
+	if j < 0 {
+		rc.scanned = len(buf)
+		return -1
+	}
+	rc.scanned = 0
+	return from + j
 }
 
 func isSpaceByte(c byte) bool {
