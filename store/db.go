@@ -34,46 +34,32 @@ func mustBeHeld(sh *shard) {
 		panic("store: a locked view reached a shard it does not hold")
 	}
 }
-
 func (db *DB) unlock(sh *shard) {
 	if !db.held {
 		sh.mu.Unlock()
 	}
 }
 
-// keyRefs hashes keys and returns each key's shard index.
-func (db *DB) shardIndexes(keys []string, hashes []uint64) []int {
-	idx := make([]int, len(keys))
-	for i, k := range keys {
-		hashes[i] = db.store.hash(k)
-		idx[i] = int(hashes[i] >> db.store.shift)
-	}
-	return idx
+// keyRoom is room on a caller's stack for the hashes and shard order of an
+// operation on a few keys, so that MGET or MSET of a few keys allocates
+// nothing.
+type keyRoom struct {
+	hashes [multiKeyRoom]uint64
+	order  [multiKeyRoom]int
 }
 
-// lockKeys locks the shards holding keys, in ascending order, and returns
-// the keys' hashes and the locked shard indexes for unlockShards.
-func (db *DB) lockKeys(keys []string) ([]uint64, []int) {
-	hashes := make([]uint64, len(keys))
-	idx := db.shardIndexes(keys, hashes)
-	order := append([]int(nil), idx...)
-	sortUnique(&order)
-	for _, i := range order {
-		if db.held {
-			mustBeHeld(db.shards[i])
-		} else {
-			db.shards[i].mu.Lock()
-		}
+// lockKeys locks the shards holding keys, in ascending order so that
+// concurrent callers cannot deadlock, and returns the keys' hashes and the
+// locked shard indexes for unlockShards. They live in room when it is not
+// nil and large enough.
+func (db *DB) lockKeys(keys []string, room *keyRoom) ([]uint64, []int) {
+	var hashes []uint64
+	var order []int
+	if room != nil && len(keys) <= multiKeyRoom {
+		hashes, order = room.hashes[:len(keys)], room.order[:len(keys)]
+	} else {
+		hashes, order = make([]uint64, len(keys)), make([]int, len(keys))
 	}
-	return hashes, order
-}
-
-// lockKeysInto is lockKeys for a caller that provides room for the hashes
-// and the shard order (each at least len(keys) long), so that MGET or MSET
-// of a few keys can use arrays on its stack and allocate nothing. It
-// returns the locked shard indexes for unlockShards.
-func (db *DB) lockKeysInto(keys []string, hashes []uint64, order []int) []int {
-	order = order[:len(keys)]
 	for i, k := range keys {
 		hashes[i] = db.store.hash(k)
 		order[i] = int(hashes[i] >> db.store.shift)
@@ -87,7 +73,7 @@ func (db *DB) lockKeysInto(keys []string, hashes []uint64, order []int) []int {
 			db.shards[i].mu.Lock()
 		}
 	}
-	return order
+	return hashes, order
 }
 
 func (db *DB) unlockShards(order []int) {

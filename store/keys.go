@@ -16,7 +16,8 @@ func (db *DB) Del(keys ...string) int {
 		}
 		return 0
 	}
-	hashes, order := db.lockKeys(keys)
+	var room keyRoom
+	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
 	now := db.store.nowMs()
 	n := 0
@@ -34,7 +35,8 @@ func (db *DB) Del(keys ...string) int {
 // As in Redis, a key found expired is reclaimed, but no key is marked as
 // used.
 func (db *DB) Exists(keys ...string) int {
-	hashes, order := db.lockKeys(keys)
+	var room keyRoom
+	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
 	now := db.store.nowMs()
 	n := 0
@@ -48,7 +50,8 @@ func (db *DB) Exists(keys ...string) int {
 
 // Touch marks keys as recently used and counts those that exist.
 func (db *DB) Touch(keys ...string) int {
-	hashes, order := db.lockKeys(keys)
+	var room keyRoom
+	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
 	now := db.store.nowMs()
 	n := 0

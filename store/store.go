@@ -243,7 +243,8 @@ func (s *Store) LockKeys(refs []KeyRef) *Locked {
 		idx := r.DB*nshards + int(s.hash(r.Key)>>s.shift)
 		order = append(order, idx)
 	}
-	sortUnique(&order)
+	slices.Sort(order)
+	order = slices.Compact(order)
 	for _, idx := range order {
 		sh := s.dbs[idx/nshards].shards[idx%nshards]
 		sh.mu.Lock()
@@ -309,11 +310,4 @@ func (l *Locked) Unlock() {
 	for i := len(l.held) - 1; i >= 0; i-- {
 		l.held[i].mu.Unlock()
 	}
-}
-
-// sortUnique sorts an int slice in place and drops duplicates. It must not
-// be quadratic: DEL or MGET may name a hundred thousand keys.
-func sortUnique(p *[]int) {
-	slices.Sort(*p)
-	*p = slices.Compact(*p)
 }

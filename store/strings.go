@@ -113,13 +113,8 @@ const multiKeyRoom = 16
 // MSet sets keys[i] to vals[i] for every i, atomically, as MSET does; a key
 // named twice gets its last value.
 func (db *DB) MSet(keys []string, vals [][]byte) {
-	var hbuf [multiKeyRoom]uint64
-	var obuf [multiKeyRoom]int
-	hashes, order := hbuf[:], obuf[:]
-	if len(keys) > multiKeyRoom {
-		hashes, order = make([]uint64, len(keys)), make([]int, len(keys))
-	}
-	order = db.lockKeysInto(keys, hashes, order)
+	var room keyRoom
+	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
 	for i, k := range keys {
 		db.setLocked(db.shardOf(hashes[i]), hashes[i], k, vals[i], SetOptions{})
@@ -128,13 +123,8 @@ func (db *DB) MSet(keys []string, vals [][]byte) {
 
 // MSetNX sets every pair only if none of the keys exists, atomically.
 func (db *DB) MSetNX(keys []string, vals [][]byte) bool {
-	var hbuf [multiKeyRoom]uint64
-	var obuf [multiKeyRoom]int
-	hashes, order := hbuf[:], obuf[:]
-	if len(keys) > multiKeyRoom {
-		hashes, order = make([]uint64, len(keys)), make([]int, len(keys))
-	}
-	order = db.lockKeysInto(keys, hashes, order)
+	var room keyRoom
+	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
 	now := db.store.nowMs()
 	for i, k := range keys {
@@ -158,13 +148,8 @@ func (db *DB) MGet(keys []string) [][]byte {
 // one slice across calls. An empty value is non-nil, so nil always means
 // missing.
 func (db *DB) AppendMGet(dst [][]byte, keys []string) [][]byte {
-	var hbuf [multiKeyRoom]uint64
-	var obuf [multiKeyRoom]int
-	hashes, order := hbuf[:], obuf[:]
-	if len(keys) > multiKeyRoom {
-		hashes, order = make([]uint64, len(keys)), make([]int, len(keys))
-	}
-	order = db.lockKeysInto(keys, hashes, order)
+	var room keyRoom
+	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
 	now := db.store.nowMs()
 	for i, k := range keys {
@@ -242,7 +227,8 @@ func (db *DB) GetEx(key string, opt GetExOptions) ([]byte, bool, error) {
 // them all atomically. It fails with ErrWrongType if any key holds another
 // kind of value. LCS reads its two keys with it.
 func (db *DB) GetStrings(keys ...string) ([][]byte, error) {
-	hashes, order := db.lockKeys(keys)
+	var room keyRoom
+	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
 	now := db.store.nowMs()
 	out := make([][]byte, len(keys))
