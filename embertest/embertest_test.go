@@ -22,6 +22,16 @@ import (
 // TTL and EXPIRETIME replies are exact.
 var start = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// bothClocks are the two ways a test server keeps time, for tests that
+// must hold on either.
+var bothClocks = []struct {
+	name string
+	opts []embertest.Option
+}{
+	{"manual clock", []embertest.Option{embertest.WithManualClock(start)}},
+	{"wall clock", nil},
+}
+
 // newClient returns a go-redis client for s, closed when t ends.
 func newClient(t testing.TB, s *embertest.Server, proto int) *redis.Client {
 	t.Helper()
@@ -476,14 +486,7 @@ func TestFastForwardRemovesExpiredKeepsOthers(t *testing.T) {
 		{7 * time.Hour, []string{"10h", "none"}},
 		{100 * time.Hour, []string{"none"}},
 	}
-	clocks := []struct {
-		name string
-		opts []embertest.Option
-	}{
-		{"manual clock", []embertest.Option{embertest.WithManualClock(start)}},
-		{"wall clock", nil},
-	}
-	for _, clk := range clocks {
+	for _, clk := range bothClocks {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%s/%v", clk.name, tt.ff), func(t *testing.T) {
 				s := embertest.Run(t, clk.opts...)
@@ -845,14 +848,7 @@ func TestCounts(t *testing.T) {
 // Many clients, over the wire and directly, while the test moves the clock:
 // run with -race. Every loop is bounded.
 func TestConcurrentUseWhileFastForwarding(t *testing.T) {
-	clocks := []struct {
-		name string
-		opts []embertest.Option
-	}{
-		{"manual clock", []embertest.Option{embertest.WithManualClock(start)}},
-		{"wall clock", nil},
-	}
-	for _, clk := range clocks {
+	for _, clk := range bothClocks {
 		t.Run(clk.name, func(t *testing.T) {
 			s := embertest.Run(t, clk.opts...)
 			const workers, rounds = 8, 150

@@ -109,36 +109,32 @@ func TestCommandInfoReplies(t *testing.T) {
 func TestCommandWithGoRedis(t *testing.T) {
 	_, addr := startServer(t, DefaultConfig())
 	ctx := context.Background()
-	for _, proto := range []int{2, 3} {
-		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
-			rdb := redis.NewClient(&redis.Options{Addr: addr, Protocol: proto})
-			defer rdb.Close()
-			infos, err := rdb.Command(ctx).Result()
-			if err != nil {
-				t.Fatal(err)
-			}
-			get := infos["get"]
-			if get == nil || get.Arity != 2 || get.FirstKeyPos != 1 || get.LastKeyPos != 1 || get.StepCount != 1 ||
-				!get.ReadOnly || !reflect.DeepEqual(get.ACLFlags, []string{"@read", "@string", "@fast"}) {
-				t.Errorf("get = %+v", get)
-			}
-			if infos["client"] == nil || infos["command"] == nil || infos["info"] == nil {
-				t.Errorf("COMMAND lacks client, command or info")
-			}
-			keys, err := rdb.CommandGetKeys(ctx, "set", "k1", "v").Result()
-			if err != nil || !reflect.DeepEqual(keys, []string{"k1"}) {
-				t.Errorf("COMMAND GETKEYS = %v, %v", keys, err)
-			}
-			kf, err := rdb.CommandGetKeysAndFlags(ctx, "set", "k1", "v").Result()
-			if err != nil || len(kf) != 1 || kf[0].Key != "k1" || !reflect.DeepEqual(kf[0].Flags, []string{"OW", "update"}) {
-				t.Errorf("COMMAND GETKEYSANDFLAGS = %+v, %v", kf, err)
-			}
-			names, err := rdb.CommandList(ctx, &redis.FilterBy{Pattern: "client|*"}).Result()
-			if err != nil || !contains(names, "client|list") || contains(names, "client") {
-				t.Errorf("COMMAND LIST FILTERBY PATTERN = %v, %v", names, err)
-			}
-		})
-	}
+	eachProtocol(t, addr, func(t *testing.T, rdb *redis.Client, proto int) {
+		infos, err := rdb.Command(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		get := infos["get"]
+		if get == nil || get.Arity != 2 || get.FirstKeyPos != 1 || get.LastKeyPos != 1 || get.StepCount != 1 ||
+			!get.ReadOnly || !reflect.DeepEqual(get.ACLFlags, []string{"@read", "@string", "@fast"}) {
+			t.Errorf("get = %+v", get)
+		}
+		if infos["client"] == nil || infos["command"] == nil || infos["info"] == nil {
+			t.Errorf("COMMAND lacks client, command or info")
+		}
+		keys, err := rdb.CommandGetKeys(ctx, "set", "k1", "v").Result()
+		if err != nil || !reflect.DeepEqual(keys, []string{"k1"}) {
+			t.Errorf("COMMAND GETKEYS = %v, %v", keys, err)
+		}
+		kf, err := rdb.CommandGetKeysAndFlags(ctx, "set", "k1", "v").Result()
+		if err != nil || len(kf) != 1 || kf[0].Key != "k1" || !reflect.DeepEqual(kf[0].Flags, []string{"OW", "update"}) {
+			t.Errorf("COMMAND GETKEYSANDFLAGS = %+v, %v", kf, err)
+		}
+		names, err := rdb.CommandList(ctx, &redis.FilterBy{Pattern: "client|*"}).Result()
+		if err != nil || !contains(names, "client|list") || contains(names, "client") {
+			t.Errorf("COMMAND LIST FILTERBY PATTERN = %v, %v", names, err)
+		}
+	})
 }
 
 func contains(ss []string, s string) bool {

@@ -79,130 +79,126 @@ func TestStringsGoRedis(t *testing.T) {
 	cfg.Clock = clock
 	srv, addr := startServer(t, cfg)
 	db := srv.Store().DB(0)
-	for _, proto := range []int{2, 3} {
-		t.Run(map[int]string{2: "RESP2", 3: "RESP3"}[proto], func(t *testing.T) {
-			ctx := context.Background()
-			rdb := redis.NewClient(&redis.Options{Addr: addr, Protocol: proto})
-			defer rdb.Close()
-			check := func(what string, got, want any, err error) {
-				t.Helper()
-				if err != nil {
-					t.Fatalf("%s: %v", what, err)
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Fatalf("%s = %#v, want %#v", what, got, want)
-				}
+	eachProtocol(t, addr, func(t *testing.T, rdb *redis.Client, proto int) {
+		ctx := context.Background()
+		check := func(what string, got, want any, err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
 			}
-			if err := rdb.FlushAll(ctx).Err(); err != nil && !strings.Contains(err.Error(), "unknown command") {
-				t.Fatal(err)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s = %#v, want %#v", what, got, want)
 			}
-			db.Flush()
+		}
+		if err := rdb.FlushAll(ctx).Err(); err != nil && !strings.Contains(err.Error(), "unknown command") {
+			t.Fatal(err)
+		}
+		db.Flush()
 
-			// SET with options; TTLs read straight from the store.
-			ok, err := rdb.SetNX(ctx, "nx", "a", 0).Result()
-			check("SETNX new", ok, true, err)
-			ok, err = rdb.SetNX(ctx, "nx", "b", 0).Result()
-			check("SETNX existing", ok, false, err)
-			check("SET EX", rdb.Set(ctx, "ttl", "v", 100*time.Second).Val(), "OK", nil)
-			check("PTTL", db.PTTL("ttl"), int64(100_000), nil)
-			check("SET KEEPTTL", rdb.SetArgs(ctx, "ttl", "w", redis.SetArgs{KeepTTL: true}).Val(), "OK", nil)
-			check("PTTL after KEEPTTL", db.PTTL("ttl"), int64(100_000), nil)
-			old, err := rdb.SetArgs(ctx, "ttl", "x", redis.SetArgs{Get: true, TTL: 1500 * time.Millisecond}).Result()
-			check("SET GET PX", old, "w", err)
-			clock.Advance(1499 * time.Millisecond)
-			v, err := rdb.Get(ctx, "ttl").Result()
-			check("GET before expiry", v, "x", err)
-			clock.Advance(time.Millisecond)
-			if err := rdb.Get(ctx, "ttl").Err(); err != redis.Nil {
-				t.Fatalf("GET after expiry: %v, want redis.Nil", err)
-			}
-			if err := rdb.SetArgs(ctx, "xx", "v", redis.SetArgs{Mode: "XX"}).Err(); err != redis.Nil {
-				t.Fatalf("SET XX on a missing key: %v, want redis.Nil", err)
-			}
-			at := clock.Now().Add(time.Hour).Truncate(time.Second)
-			check("SET EXAT", rdb.SetArgs(ctx, "at", "v", redis.SetArgs{ExpireAt: at}).Val(), "OK", nil)
-			check("expiry", db.ExpireTime("at"), at.UnixMilli(), nil)
-			check("SETEX", rdb.SetEx(ctx, "se", "v", 10*time.Second).Val(), "OK", nil)
-			check("PTTL after SETEX", db.PTTL("se"), int64(10_000), nil)
-			err = rdb.Do(ctx, "SET", "bad", "v", "EX", "0").Err()
-			check("SET EX 0", errText(err), "ERR invalid expire time in 'set' command", nil)
+		// SET with options; TTLs read straight from the store.
+		ok, err := rdb.SetNX(ctx, "nx", "a", 0).Result()
+		check("SETNX new", ok, true, err)
+		ok, err = rdb.SetNX(ctx, "nx", "b", 0).Result()
+		check("SETNX existing", ok, false, err)
+		check("SET EX", rdb.Set(ctx, "ttl", "v", 100*time.Second).Val(), "OK", nil)
+		check("PTTL", db.PTTL("ttl"), int64(100_000), nil)
+		check("SET KEEPTTL", rdb.SetArgs(ctx, "ttl", "w", redis.SetArgs{KeepTTL: true}).Val(), "OK", nil)
+		check("PTTL after KEEPTTL", db.PTTL("ttl"), int64(100_000), nil)
+		old, err := rdb.SetArgs(ctx, "ttl", "x", redis.SetArgs{Get: true, TTL: 1500 * time.Millisecond}).Result()
+		check("SET GET PX", old, "w", err)
+		clock.Advance(1499 * time.Millisecond)
+		v, err := rdb.Get(ctx, "ttl").Result()
+		check("GET before expiry", v, "x", err)
+		clock.Advance(time.Millisecond)
+		if err := rdb.Get(ctx, "ttl").Err(); err != redis.Nil {
+			t.Fatalf("GET after expiry: %v, want redis.Nil", err)
+		}
+		if err := rdb.SetArgs(ctx, "xx", "v", redis.SetArgs{Mode: "XX"}).Err(); err != redis.Nil {
+			t.Fatalf("SET XX on a missing key: %v, want redis.Nil", err)
+		}
+		at := clock.Now().Add(time.Hour).Truncate(time.Second)
+		check("SET EXAT", rdb.SetArgs(ctx, "at", "v", redis.SetArgs{ExpireAt: at}).Val(), "OK", nil)
+		check("expiry", db.ExpireTime("at"), at.UnixMilli(), nil)
+		check("SETEX", rdb.SetEx(ctx, "se", "v", 10*time.Second).Val(), "OK", nil)
+		check("PTTL after SETEX", db.PTTL("se"), int64(10_000), nil)
+		err = rdb.Do(ctx, "SET", "bad", "v", "EX", "0").Err()
+		check("SET EX 0", errText(err), "ERR invalid expire time in 'set' command", nil)
 
-			// GETSET, GETDEL, GETEX.
-			old, err = rdb.GetSet(ctx, "se", "w").Result()
-			check("GETSET", old, "v", err)
-			check("PTTL after GETSET", db.PTTL("se"), int64(store.NoTTL), nil)
-			v, err = rdb.GetEx(ctx, "se", 5*time.Second).Result()
-			check("GETEX EX", v, "w", err)
-			check("PTTL after GETEX", db.PTTL("se"), int64(5000), nil)
-			v, err = rdb.GetEx(ctx, "se", 0).Result() // go-redis sends PERSIST
-			check("GETEX PERSIST", v, "w", err)
-			check("PTTL after PERSIST", db.PTTL("se"), int64(store.NoTTL), nil)
-			v, err = rdb.GetDel(ctx, "se").Result()
-			check("GETDEL", v, "w", err)
-			if err := rdb.GetDel(ctx, "se").Err(); err != redis.Nil {
-				t.Fatalf("second GETDEL: %v", err)
-			}
+		// GETSET, GETDEL, GETEX.
+		old, err = rdb.GetSet(ctx, "se", "w").Result()
+		check("GETSET", old, "v", err)
+		check("PTTL after GETSET", db.PTTL("se"), int64(store.NoTTL), nil)
+		v, err = rdb.GetEx(ctx, "se", 5*time.Second).Result()
+		check("GETEX EX", v, "w", err)
+		check("PTTL after GETEX", db.PTTL("se"), int64(5000), nil)
+		v, err = rdb.GetEx(ctx, "se", 0).Result() // go-redis sends PERSIST
+		check("GETEX PERSIST", v, "w", err)
+		check("PTTL after PERSIST", db.PTTL("se"), int64(store.NoTTL), nil)
+		v, err = rdb.GetDel(ctx, "se").Result()
+		check("GETDEL", v, "w", err)
+		if err := rdb.GetDel(ctx, "se").Err(); err != redis.Nil {
+			t.Fatalf("second GETDEL: %v", err)
+		}
 
-			// MSET, MGET, MSETNX, with binary and empty values.
-			check("MSET", rdb.MSet(ctx, "m1", "a", "m2", "", "m3", "\x00\xff").Val(), "OK", nil)
-			vals, err := rdb.MGet(ctx, "m1", "m2", "missing", "m3").Result()
-			check("MGET", vals, []any{"a", "", nil, "\x00\xff"}, err)
-			ok, err = rdb.MSetNX(ctx, "m3", "x", "m4", "y").Result()
-			check("MSETNX with an existing key", ok, false, err)
-			ok, err = rdb.MSetNX(ctx, "m4", "x", "m5", "y").Result()
-			check("MSETNX new keys", ok, true, err)
+		// MSET, MGET, MSETNX, with binary and empty values.
+		check("MSET", rdb.MSet(ctx, "m1", "a", "m2", "", "m3", "\x00\xff").Val(), "OK", nil)
+		vals, err := rdb.MGet(ctx, "m1", "m2", "missing", "m3").Result()
+		check("MGET", vals, []any{"a", "", nil, "\x00\xff"}, err)
+		ok, err = rdb.MSetNX(ctx, "m3", "x", "m4", "y").Result()
+		check("MSETNX with an existing key", ok, false, err)
+		ok, err = rdb.MSetNX(ctx, "m4", "x", "m5", "y").Result()
+		check("MSETNX new keys", ok, true, err)
 
-			// Counters.
-			n, err := rdb.Incr(ctx, "n").Result()
-			check("INCR", n, int64(1), err)
-			n, err = rdb.IncrBy(ctx, "n", 41).Result()
-			check("INCRBY", n, int64(42), err)
-			n, err = rdb.DecrBy(ctx, "n", 50).Result()
-			check("DECRBY", n, int64(-8), err)
-			n, err = rdb.Decr(ctx, "n").Result()
-			check("DECR", n, int64(-9), err)
-			f, err := rdb.IncrByFloat(ctx, "f", 0.1).Result()
-			check("INCRBYFLOAT", f, 0.1, err)
-			f, err = rdb.IncrByFloat(ctx, "f", 0.2).Result()
-			check("INCRBYFLOAT again", f, 0.3, err)
-			v, err = rdb.Get(ctx, "f").Result()
-			check("stored float", v, "0.3", err)
-			err = rdb.Incr(ctx, "m1").Err()
-			check("INCR on text", errText(err), "ERR value is not an integer or out of range", nil)
-			rdb.Set(ctx, "max", "9223372036854775807", 0)
-			err = rdb.Incr(ctx, "max").Err()
-			check("INCR past max", errText(err), "ERR increment or decrement would overflow", nil)
-			err = rdb.Do(ctx, "DECRBY", "n", "-9223372036854775808").Err()
-			check("DECRBY min", errText(err), "ERR decrement would overflow", nil)
+		// Counters.
+		n, err := rdb.Incr(ctx, "n").Result()
+		check("INCR", n, int64(1), err)
+		n, err = rdb.IncrBy(ctx, "n", 41).Result()
+		check("INCRBY", n, int64(42), err)
+		n, err = rdb.DecrBy(ctx, "n", 50).Result()
+		check("DECRBY", n, int64(-8), err)
+		n, err = rdb.Decr(ctx, "n").Result()
+		check("DECR", n, int64(-9), err)
+		f, err := rdb.IncrByFloat(ctx, "f", 0.1).Result()
+		check("INCRBYFLOAT", f, 0.1, err)
+		f, err = rdb.IncrByFloat(ctx, "f", 0.2).Result()
+		check("INCRBYFLOAT again", f, 0.3, err)
+		v, err = rdb.Get(ctx, "f").Result()
+		check("stored float", v, "0.3", err)
+		err = rdb.Incr(ctx, "m1").Err()
+		check("INCR on text", errText(err), "ERR value is not an integer or out of range", nil)
+		rdb.Set(ctx, "max", "9223372036854775807", 0)
+		err = rdb.Incr(ctx, "max").Err()
+		check("INCR past max", errText(err), "ERR increment or decrement would overflow", nil)
+		err = rdb.Do(ctx, "DECRBY", "n", "-9223372036854775808").Err()
+		check("DECRBY min", errText(err), "ERR decrement would overflow", nil)
 
-			// APPEND, STRLEN, GETRANGE, SETRANGE.
-			l, err := rdb.Append(ctx, "s", "Hello").Result()
-			check("APPEND", l, int64(5), err)
-			l, err = rdb.Append(ctx, "s", ", World").Result()
-			check("APPEND again", l, int64(12), err)
-			l, err = rdb.StrLen(ctx, "s").Result()
-			check("STRLEN", l, int64(12), err)
-			v, err = rdb.GetRange(ctx, "s", -5, -1).Result()
-			check("GETRANGE", v, "World", err)
-			l, err = rdb.SetRange(ctx, "s", 7, "Ember").Result()
-			check("SETRANGE", l, int64(12), err)
-			v, err = rdb.Get(ctx, "s").Result()
-			check("after SETRANGE", v, "Hello, Ember", err)
-			err = rdb.SetRange(ctx, "s", -1, "x").Err()
-			check("SETRANGE negative", errText(err), "ERR offset is out of range", nil)
+		// APPEND, STRLEN, GETRANGE, SETRANGE.
+		l, err := rdb.Append(ctx, "s", "Hello").Result()
+		check("APPEND", l, int64(5), err)
+		l, err = rdb.Append(ctx, "s", ", World").Result()
+		check("APPEND again", l, int64(12), err)
+		l, err = rdb.StrLen(ctx, "s").Result()
+		check("STRLEN", l, int64(12), err)
+		v, err = rdb.GetRange(ctx, "s", -5, -1).Result()
+		check("GETRANGE", v, "World", err)
+		l, err = rdb.SetRange(ctx, "s", 7, "Ember").Result()
+		check("SETRANGE", l, int64(12), err)
+		v, err = rdb.Get(ctx, "s").Result()
+		check("after SETRANGE", v, "Hello, Ember", err)
+		err = rdb.SetRange(ctx, "s", -1, "x").Err()
+		check("SETRANGE negative", errText(err), "ERR offset is out of range", nil)
 
-			// LCS, whose IDX reply is a map in RESP3 and an array in RESP2.
-			rdb.MSet(ctx, "l1", "ohmytext", "l2", "mynewtext")
-			lcs, err := rdb.LCS(ctx, &redis.LCSQuery{Key1: "l1", Key2: "l2"}).Result()
-			check("LCS", lcs.MatchString, "mytext", err)
-			lcs, err = rdb.LCS(ctx, &redis.LCSQuery{Key1: "l1", Key2: "l2", Len: true}).Result()
-			check("LCS LEN", lcs.Len, int64(6), err)
-			lcs, err = rdb.LCS(ctx, &redis.LCSQuery{Key1: "l1", Key2: "l2", Idx: true, WithMatchLen: true, MinMatchLen: 3}).Result()
-			check("LCS IDX", lcs, &redis.LCSMatch{Len: 6, Matches: []redis.LCSMatchedPosition{
-				{Key1: redis.LCSPosition{Start: 4, End: 7}, Key2: redis.LCSPosition{Start: 5, End: 8}, MatchLen: 4},
-			}}, err)
-		})
-	}
+		// LCS, whose IDX reply is a map in RESP3 and an array in RESP2.
+		rdb.MSet(ctx, "l1", "ohmytext", "l2", "mynewtext")
+		lcs, err := rdb.LCS(ctx, &redis.LCSQuery{Key1: "l1", Key2: "l2"}).Result()
+		check("LCS", lcs.MatchString, "mytext", err)
+		lcs, err = rdb.LCS(ctx, &redis.LCSQuery{Key1: "l1", Key2: "l2", Len: true}).Result()
+		check("LCS LEN", lcs.Len, int64(6), err)
+		lcs, err = rdb.LCS(ctx, &redis.LCSQuery{Key1: "l1", Key2: "l2", Idx: true, WithMatchLen: true, MinMatchLen: 3}).Result()
+		check("LCS IDX", lcs, &redis.LCSMatch{Len: 6, Matches: []redis.LCSMatchedPosition{
+			{Key1: redis.LCSPosition{Start: 4, End: 7}, Key2: redis.LCSPosition{Start: 5, End: 8}, MatchLen: 4},
+		}}, err)
+	})
 }
 
 // errText is the text of a server error, or "" for none.

@@ -15,21 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emberkv/ember/internal/testenv"
 	"github.com/redis/go-redis/v9"
 )
 
 // quietLog discards what LoadConfig and the server log.
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// writeConf writes a config file into a temporary directory.
-func writeConf(t *testing.T, name, text string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 func TestParseMemory(t *testing.T) {
 	tests := []struct {
@@ -226,7 +217,7 @@ func TestLoadConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			args := tt.flags
 			if tt.file != "" {
-				args = append([]string{writeConf(t, "redis.conf", tt.file)}, tt.flags...)
+				args = append([]string{testenv.WriteFile(t, "redis.conf", tt.file)}, tt.flags...)
 			}
 			cfg, err := loadConfig(args, strings.NewReader(""), quietLog)
 			if err != nil {
@@ -290,7 +281,7 @@ func TestLoadConfigErrors(t *testing.T) {
 			var args []string
 			path := ""
 			if tt.file != "" {
-				path = writeConf(t, "bad.conf", tt.file)
+				path = testenv.WriteFile(t, "bad.conf", tt.file)
 				args = append(args, path)
 			}
 			args = append(args, tt.flags...)
@@ -373,7 +364,7 @@ func TestLoadConfigIncludeAndStdin(t *testing.T) {
 }
 
 func TestLoadConfigNoEffectAndLogFile(t *testing.T) {
-	path := writeConf(t, "redis.conf", "port 7000\nhash-max-listpack-entries 128\nactiverehashing yes\nhash-max-listpack-entries 64\nmaxmemory 1mb\ndbfilename x.rdb\n")
+	path := testenv.WriteFile(t, "redis.conf", "port 7000\nhash-max-listpack-entries 128\nactiverehashing yes\nhash-max-listpack-entries 64\nmaxmemory 1mb\ndbfilename x.rdb\n")
 	cfg, err := loadConfig([]string{path, "--slowlog-max-len", "10"}, nil, quietLog)
 	if err != nil {
 		t.Fatal(err)
@@ -485,70 +476,66 @@ func TestProtectedMode(t *testing.T) {
 func TestConfigGetSetGoRedis(t *testing.T) {
 	_, addr := startServer(t, DefaultConfig())
 	ctx := context.Background()
-	for _, proto := range []int{2, 3} {
-		t.Run("RESP"+strconv.Itoa(proto), func(t *testing.T) {
-			rdb := redis.NewClient(&redis.Options{Addr: addr, Protocol: proto})
-			defer rdb.Close()
-			got, err := rdb.ConfigGet(ctx, "max*").Result()
-			if err != nil {
-				t.Fatal(err)
+	eachProtocol(t, addr, func(t *testing.T, rdb *redis.Client, proto int) {
+		got, err := rdb.ConfigGet(ctx, "max*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"maxclients": "10000", "maxmemory": "0", "maxmemory-clients": "0",
+			"maxmemory-eviction-tenacity": "10", "maxmemory-policy": "noeviction", "maxmemory-samples": "5"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("CONFIG GET max* = %v, want %v", got, want)
+		}
+		raw, err := rdb.Do(ctx, "CONFIG", "GET", "databases", "DATABASES", "slave-read-only", "nosuch").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if proto == 3 {
+			if fmt.Sprint(raw) != "map[databases:16 slave-read-only:yes]" {
+				t.Errorf("RESP3 CONFIG GET = %v", raw)
 			}
-			want := map[string]string{"maxclients": "10000", "maxmemory": "0", "maxmemory-clients": "0",
-				"maxmemory-eviction-tenacity": "10", "maxmemory-policy": "noeviction", "maxmemory-samples": "5"}
-			if fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Errorf("CONFIG GET max* = %v, want %v", got, want)
-			}
-			raw, err := rdb.Do(ctx, "CONFIG", "GET", "databases", "DATABASES", "slave-read-only", "nosuch").Result()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if proto == 3 {
-				if fmt.Sprint(raw) != "map[databases:16 slave-read-only:yes]" {
-					t.Errorf("RESP3 CONFIG GET = %v", raw)
-				}
-			} else if fmt.Sprint(raw) != "[databases 16 slave-read-only yes]" {
-				t.Errorf("RESP2 CONFIG GET = %v", raw)
-			}
+		} else if fmt.Sprint(raw) != "[databases 16 slave-read-only yes]" {
+			t.Errorf("RESP2 CONFIG GET = %v", raw)
+		}
 
-			if err := rdb.ConfigSet(ctx, "maxmemory", "1gb").Err(); err != nil {
-				t.Fatal(err)
-			}
-			if err := rdb.Do(ctx, "CONFIG", "SET", "timeout", "30", "maxmemory-policy", "allkeys-lru", "hz", "20").Err(); err != nil {
-				t.Fatal(err)
-			}
-			got, _ = rdb.ConfigGet(ctx, "maxmemory").Result()
-			if fmt.Sprint(got) != "map[maxmemory:1073741824]" {
-				t.Errorf("maxmemory = %v", got)
-			}
-			// All or nothing: a bad pair leaves the good ones unset.
-			err = rdb.Do(ctx, "CONFIG", "SET", "timeout", "60", "maxclients", "abc").Err()
-			if err == nil || err.Error() != "ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer" {
-				t.Errorf("bad CONFIG SET: %v", err)
-			}
-			got, _ = rdb.ConfigGet(ctx, "timeout").Result()
-			if fmt.Sprint(got) != "map[timeout:30]" {
-				t.Errorf("timeout after a failed CONFIG SET = %v", got)
-			}
-			err = rdb.ConfigSet(ctx, "foo", "bar").Err()
-			if err == nil || err.Error() != "ERR Unknown option or number of arguments for CONFIG SET - 'foo'" {
-				t.Errorf("unknown parameter: %v", err)
-			}
-			err = rdb.ConfigSet(ctx, "save", "900 1").Err()
-			if err == nil || !strings.Contains(err.Error(), "persistence is not implemented") {
-				t.Errorf("save points: %v", err)
-			}
-			if err := rdb.Do(ctx, "CONFIG", "SET", "timeout", "0", "maxmemory", "0", "maxmemory-policy", "noeviction", "hz", "10").Err(); err != nil {
-				t.Fatal(err)
-			}
-			if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
-				t.Errorf("CONFIG RESETSTAT: %v", err)
-			}
-			err = rdb.ConfigRewrite(ctx).Err()
-			if err == nil || err.Error() != "ERR The server is running without a config file" {
-				t.Errorf("CONFIG REWRITE: %v", err)
-			}
-		})
-	}
+		if err := rdb.ConfigSet(ctx, "maxmemory", "1gb").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.Do(ctx, "CONFIG", "SET", "timeout", "30", "maxmemory-policy", "allkeys-lru", "hz", "20").Err(); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = rdb.ConfigGet(ctx, "maxmemory").Result()
+		if fmt.Sprint(got) != "map[maxmemory:1073741824]" {
+			t.Errorf("maxmemory = %v", got)
+		}
+		// All or nothing: a bad pair leaves the good ones unset.
+		err = rdb.Do(ctx, "CONFIG", "SET", "timeout", "60", "maxclients", "abc").Err()
+		if err == nil || err.Error() != "ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer" {
+			t.Errorf("bad CONFIG SET: %v", err)
+		}
+		got, _ = rdb.ConfigGet(ctx, "timeout").Result()
+		if fmt.Sprint(got) != "map[timeout:30]" {
+			t.Errorf("timeout after a failed CONFIG SET = %v", got)
+		}
+		err = rdb.ConfigSet(ctx, "foo", "bar").Err()
+		if err == nil || err.Error() != "ERR Unknown option or number of arguments for CONFIG SET - 'foo'" {
+			t.Errorf("unknown parameter: %v", err)
+		}
+		err = rdb.ConfigSet(ctx, "save", "900 1").Err()
+		if err == nil || !strings.Contains(err.Error(), "persistence is not implemented") {
+			t.Errorf("save points: %v", err)
+		}
+		if err := rdb.Do(ctx, "CONFIG", "SET", "timeout", "0", "maxmemory", "0", "maxmemory-policy", "noeviction", "hz", "10").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
+			t.Errorf("CONFIG RESETSTAT: %v", err)
+		}
+		err = rdb.ConfigRewrite(ctx).Err()
+		if err == nil || err.Error() != "ERR The server is running without a config file" {
+			t.Errorf("CONFIG REWRITE: %v", err)
+		}
+	})
 }
 
 func TestConfigResetStat(t *testing.T) {
@@ -691,19 +678,8 @@ func TestConfigSetTimeoutClosesIdleClients(t *testing.T) {
 	}
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freeLoopbackPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func TestConfigSetPortMovesListeners(t *testing.T) {
-	port := freeLoopbackPort(t)
+	port := testenv.FreePort(t)
 	cfg := DefaultConfig()
 	cfg.Bind = []string{"127.0.0.1"}
 	cfg.Port = port
@@ -752,7 +728,7 @@ func TestConfigSetPortMovesListeners(t *testing.T) {
 		t.Error("the old port stopped answering after a failed move")
 	}
 
-	newPort := freeLoopbackPort(t)
+	newPort := testenv.FreePort(t)
 	if got := c.cmd(t, "CONFIG", "SET", "port", strconv.Itoa(newPort)); got != "+OK" {
 		t.Fatalf("CONFIG SET port: %s", got)
 	}
@@ -778,7 +754,7 @@ func TestConfigSetPortMovesListeners(t *testing.T) {
 }
 
 func TestConfigRewrite(t *testing.T) {
-	path := writeConf(t, "redis.conf", "# my settings\nport 7000\nmaxmemory 1mb\n\n# keep this comment\nmaxmemory 2mb\nhash-max-ziplist-entries 64\n")
+	path := testenv.WriteFile(t, "redis.conf", "# my settings\nport 7000\nmaxmemory 1mb\n\n# keep this comment\nmaxmemory 2mb\nhash-max-ziplist-entries 64\n")
 	cfg, err := loadConfig([]string{path, "--timeout", "30"}, nil, quietLog)
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emberkv/ember/internal/testenv"
 )
 
 // How a script line compares the two replies.
@@ -118,7 +120,7 @@ func TestDifferential(t *testing.T) {
 		}
 		scripts = append(scripts, s)
 	}
-	redisAddr := startRedis(t)
+	redisAddr := testenv.StartRedis(t)
 	srv, emberAddr := startServer(t, DefaultConfig())
 	flush := func(t *testing.T) {
 		rc := dialRESP(t, redisAddr)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"testing"
 
@@ -11,17 +12,38 @@ import (
 // startServer runs an in-process server on a free loopback port.
 func startServer(t testing.TB, cfg Config) (*Server, string) {
 	t.Helper()
-	srv, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveOn(t, cfg, ln), ln.Addr().String()
+}
+
+// serveOn runs an in-process server on ln (a wrapped listener, say) and
+// closes it when the test ends.
+func serveOn(t testing.TB, cfg Config, ln net.Listener) *Server {
+	t.Helper()
+	srv, err := New(cfg)
+	if err != nil {
+		ln.Close()
+		t.Fatal(err)
+	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return srv, ln.Addr().String()
+	return srv
+}
+
+// eachProtocol runs f in a subtest per protocol, "RESP2" and "RESP3", each
+// with a go-redis client of that protocol connected to addr and closed
+// when the subtest ends.
+func eachProtocol(t *testing.T, addr string, f func(t *testing.T, rdb *redis.Client, proto int)) {
+	for _, proto := range []int{2, 3} {
+		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
+			rdb := redis.NewClient(&redis.Options{Addr: addr, Protocol: proto})
+			defer rdb.Close()
+			f(t, rdb, proto)
+		})
+	}
 }
 
 func TestGoRedisBothProtocols(t *testing.T) {

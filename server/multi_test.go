@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emberkv/ember/internal/testenv"
 	"github.com/emberkv/ember/store"
 	"github.com/redis/go-redis/v9"
 )
 
-// hasCommand reports whether Ember implements a command yet, so that a test
+// implemented reports whether Ember implements a command yet, so that a test
 // can use it over the wire once it exists and reach into the store until
 // then.
 func implemented(srv *Server, name string) bool {
@@ -23,59 +24,51 @@ func implemented(srv *Server, name string) bool {
 func TestTxPipelinedSetGet(t *testing.T) {
 	_, addr := startServer(t, DefaultConfig())
 	ctx := context.Background()
-	for _, proto := range []int{2, 3} {
-		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
-			rdb := redis.NewClient(&redis.Options{Addr: addr, Protocol: proto})
-			defer rdb.Close()
-			var set *redis.StatusCmd
-			var get, missing *redis.StringCmd
-			cmds, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				set = p.Set(ctx, "tx:k", "v"+strconv.Itoa(proto), 0)
-				get = p.Get(ctx, "tx:k")
-				missing = p.Get(ctx, "tx:missing")
-				return nil
-			})
-			if err != redis.Nil { // the last command's error is returned
-				t.Fatalf("TxPipelined: %v", err)
-			}
-			if len(cmds) != 3 {
-				t.Fatalf("got %d results, want 3", len(cmds))
-			}
-			if set.Val() != "OK" || get.Val() != "v"+strconv.Itoa(proto) || missing.Err() != redis.Nil {
-				t.Fatalf("SET=%q GET=%q, missing err=%v", set.Val(), get.Val(), missing.Err())
-			}
+	eachProtocol(t, addr, func(t *testing.T, rdb *redis.Client, proto int) {
+		var set *redis.StatusCmd
+		var get, missing *redis.StringCmd
+		cmds, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			set = p.Set(ctx, "tx:k", "v"+strconv.Itoa(proto), 0)
+			get = p.Get(ctx, "tx:k")
+			missing = p.Get(ctx, "tx:missing")
+			return nil
 		})
-	}
+		if err != redis.Nil { // the last command's error is returned
+			t.Fatalf("TxPipelined: %v", err)
+		}
+		if len(cmds) != 3 {
+			t.Fatalf("got %d results, want 3", len(cmds))
+		}
+		if set.Val() != "OK" || get.Val() != "v"+strconv.Itoa(proto) || missing.Err() != redis.Nil {
+			t.Fatalf("SET=%q GET=%q, missing err=%v", set.Val(), get.Val(), missing.Err())
+		}
+	})
 }
 
 // A runtime error inside EXEC stays in its slot; the other commands run.
 func TestTxErrorInSlot(t *testing.T) {
 	_, addr := startServer(t, DefaultConfig())
 	ctx := context.Background()
-	for _, proto := range []int{2, 3} {
-		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
-			rdb := redis.NewClient(&redis.Options{Addr: addr, Protocol: proto})
-			defer rdb.Close()
-			var bad *redis.StatusCmd
-			var get *redis.StringCmd
-			_, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				p.Set(ctx, "slot:k", "before", 0)
-				bad = p.Select(ctx, 99)
-				p.Set(ctx, "slot:k", "after", 0)
-				get = p.Get(ctx, "slot:k")
-				return nil
-			})
-			if err == nil || bad.Err() == nil || bad.Err().Error() != "ERR DB index is out of range" {
-				t.Fatalf("err=%v, SELECT 99 err=%v", err, bad.Err())
-			}
-			if get.Val() != "after" {
-				t.Fatalf("GET = %q, want after", get.Val())
-			}
+	eachProtocol(t, addr, func(t *testing.T, rdb *redis.Client, proto int) {
+		var bad *redis.StatusCmd
+		var get *redis.StringCmd
+		_, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, "slot:k", "before", 0)
+			bad = p.Select(ctx, 99)
+			p.Set(ctx, "slot:k", "after", 0)
+			get = p.Get(ctx, "slot:k")
+			return nil
 		})
-	}
+		if err == nil || bad.Err() == nil || bad.Err().Error() != "ERR DB index is out of range" {
+			t.Fatalf("err=%v, SELECT 99 err=%v", err, bad.Err())
+		}
+		if get.Val() != "after" {
+			t.Fatalf("GET = %q, want after", get.Val())
+		}
+	})
 }
 
-// watchEnv is one server under test, as the WATCH scenarios see it: two
+// watchEnv is one server under test, as the WATCH scenarios see it: three
 // clients, and the few things the scenarios need done. On Redis
 // everything goes over the wire and time really passes; on Ember the
 // clock is injected, and what the branch does not implement yet goes
@@ -89,13 +82,19 @@ type watchEnv struct {
 	del                    func(key string)
 }
 
-func redisWatchEnv(t *testing.T, addr string, proto int) *watchEnv {
-	ctx := context.Background()
-	e := &watchEnv{
+// newWatchEnv connects the three clients to addr; the caller fills in the
+// rest.
+func newWatchEnv(addr string, proto int) *watchEnv {
+	return &watchEnv{
 		watcher: redis.NewClient(&redis.Options{Addr: addr, Protocol: proto}),
 		other:   redis.NewClient(&redis.Options{Addr: addr, Protocol: proto}),
 		other1:  redis.NewClient(&redis.Options{Addr: addr, Protocol: proto, DB: 1}),
 	}
+}
+
+func redisWatchEnv(t *testing.T, addr string, proto int) *watchEnv {
+	ctx := context.Background()
+	e := newWatchEnv(addr, proto)
 	e.setPX = func(key, val string, ms int64) {
 		if err := e.other.Set(ctx, key, val, time.Duration(ms)*time.Millisecond).Err(); err != nil {
 			t.Fatal(err)
@@ -110,11 +109,7 @@ func redisWatchEnv(t *testing.T, addr string, proto int) *watchEnv {
 
 func emberWatchEnv(t *testing.T, srv *Server, clk *store.ManualClock, addr string, proto int) *watchEnv {
 	ctx := context.Background()
-	e := &watchEnv{
-		watcher: redis.NewClient(&redis.Options{Addr: addr, Protocol: proto}),
-		other:   redis.NewClient(&redis.Options{Addr: addr, Protocol: proto}),
-		other1:  redis.NewClient(&redis.Options{Addr: addr, Protocol: proto, DB: 1}),
-	}
+	e := newWatchEnv(addr, proto)
 	st := srv.Store()
 	e.setPX = func(key, val string, ms int64) {
 		at := clk.Now().UnixMilli() + ms
@@ -245,7 +240,7 @@ func TestWatchScenarios(t *testing.T) {
 	t.Run("redis", func(t *testing.T) {
 		// Confirms the expectations; one protocol is enough, as real time
 		// has to pass here.
-		addr := startRedis(t)
+		addr := testenv.StartRedis(t)
 		e := redisWatchEnv(t, addr, 3)
 		defer e.close()
 		runWatchScenarios(t, e)

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/emberkv/ember/internal/testenv"
 )
 
 // rawResult is everything a server sent back for some raw request bytes,
@@ -172,7 +174,7 @@ func protocolCases() []rawCase {
 }
 
 func TestProtocolDifferential(t *testing.T) {
-	redisAddr := startRedis(t)
+	redisAddr := testenv.StartRedis(t)
 	_, emberAddr := startServer(t, DefaultConfig())
 	runRawDiffs(t, redisAddr, emberAddr, protocolCases())
 }
@@ -216,7 +218,7 @@ func runRawDiffs(t *testing.T, redisAddr, emberAddr string, cases []rawCase) {
 
 // Before AUTH, Redis accepts only small multibulk requests.
 func TestProtocolUnauthenticatedDifferential(t *testing.T) {
-	redisAddr := startRedis(t, "--requirepass", "pw")
+	redisAddr := testenv.StartRedis(t, "--requirepass", "pw")
 	cfg := DefaultConfig()
 	cfg.RequirePass = "pw"
 	_, emberAddr := startServer(t, cfg)
@@ -296,18 +298,7 @@ func TestProtocolDrip(t *testing.T) {
 // A declared 500MB bulk that never arrives must not make the server
 // allocate anything like 500MB, and must not hold up other clients.
 func TestProtocolHugeDeclaredBulk(t *testing.T) {
-	srv, err := New(DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	inner, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln := &countingListener{Listener: inner}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	addr := inner.Addr().String()
+	ln, addr := startCountingServer(t)
 
 	const declared = 500 << 20
 	const sent = 1 << 20 // a real but partial payload
@@ -352,6 +343,19 @@ func TestProtocolHugeDeclaredBulk(t *testing.T) {
 	if got := other.mustDo(t, "GET", "big"); got != "$-1\r\n" {
 		t.Fatalf("GET big = %q", got)
 	}
+}
+
+// startCountingServer runs an in-process server whose listener counts the
+// bytes the server reads from its clients.
+func startCountingServer(t *testing.T) (*countingListener, string) {
+	t.Helper()
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := &countingListener{Listener: inner}
+	serveOn(t, DefaultConfig(), ln)
+	return ln, inner.Addr().String()
 }
 
 // countingListener counts the bytes the server reads from its clients.
@@ -426,7 +430,7 @@ func TestProtocolManyPartialClients(t *testing.T) {
 // client-query-buffer-limit: a client whose request outgrows it is closed
 // without a reply.
 func TestProtocolQueryBufferLimitDifferential(t *testing.T) {
-	redisAddr := startRedis(t, "--client-query-buffer-limit", "1mb")
+	redisAddr := testenv.StartRedis(t, "--client-query-buffer-limit", "1mb")
 	cfg := DefaultConfig()
 	cfg.ClientQueryBufferLimit = 1 << 20
 	_, emberAddr := startServer(t, cfg)
@@ -448,18 +452,7 @@ func TestProtocolQueryBufferLimitDifferential(t *testing.T) {
 // to what it declared. (redcon's parser walks the declared count each time
 // it looks at a partial command that ends between arguments.)
 func TestProtocolHugeDeclaredCount(t *testing.T) {
-	srv, err := New(DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	inner, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln := &countingListener{Listener: inner}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	addr := inner.Addr().String()
+	ln, addr := startCountingServer(t)
 
 	hog := dialRESP(t, addr)
 	header := "*2147483647\r\n"

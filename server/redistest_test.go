@@ -1,9 +1,9 @@
 package server
 
-// Test helpers shared by the differential tests: a real redis-server on a
-// free loopback port, and a raw RESP connection that sends a command and
-// reads back exactly one complete reply, unparsed, so that replies can be
-// compared byte for byte.
+// Test helpers shared by the differential tests: a raw RESP connection
+// that sends a command and reads back exactly one complete reply,
+// unparsed, so that replies can be compared byte for byte. The real
+// redis-server they compare against comes from testenv.StartRedis.
 
 import (
 	"bufio"
@@ -12,128 +12,14 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
 // replyTimeout bounds every wait for a reply.
 const replyTimeout = 5 * time.Second
-
-// needRedis returns the path of redis-server. When it is missing the test
-// is skipped, or fails if EMBER_REQUIRE_TOOLS=1 (as make test sets).
-func needRedis(t testing.TB) string {
-	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("EMBER_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("redis-server not found on PATH and EMBER_REQUIRE_TOOLS=1: %v", err)
-		}
-		t.Skip("redis-server not found on PATH: differential test skipped (set EMBER_REQUIRE_TOOLS=1 to make this a failure)")
-	}
-	return path
-}
-
-// startRedis runs a throwaway redis-server on a free loopback port, with
-// no persistence, plus any extra "--name value" arguments, and returns its
-// address. It is killed when the test ends.
-func startRedis(t testing.TB, extra ...string) string {
-	t.Helper()
-	path := needRedis(t)
-	var lastErr error
-	for attempt := 0; attempt < 5; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		args := append([]string{
-			"--port", strconv.Itoa(port),
-			"--bind", "127.0.0.1",
-			"--save", "",
-			"--appendonly", "no",
-			"--daemonize", "no",
-			"--dir", t.TempDir(),
-			"--logfile", "",
-		}, extra...)
-		cmd := exec.Command(path, args...)
-		var logBuf lockedBuffer
-		cmd.Stdout = &logBuf
-		cmd.Stderr = &logBuf
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start redis-server: %v", err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		if err := waitForRedis(addr, exited); err != nil {
-			cmd.Process.Kill()
-			<-exited
-			lastErr = fmt.Errorf("%v\nredis-server output:\n%s", err, logBuf.String())
-			continue // most likely the port was taken meanwhile
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			<-exited
-		})
-		return addr
-	}
-	t.Fatalf("redis-server did not start: %v", lastErr)
-	return ""
-}
-
-// waitForRedis polls addr until it answers PING, the process exits, or a
-// bounded time passes.
-func waitForRedis(addr string, exited <-chan struct{}) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			return errors.New("redis-server exited during start-up")
-		default:
-		}
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			rc := newRESPConn(c)
-			reply, err := rc.do("PING")
-			rc.Close()
-			if err == nil && len(reply) > 0 { // PONG, or NOAUTH with requirepass
-				return nil
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return errors.New("redis-server did not answer PING within 10s")
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // respConn is a raw RESP connection for tests.
 type respConn struct {

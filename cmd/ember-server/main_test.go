@@ -15,17 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emberkv/ember/internal/testenv"
 	"github.com/redis/go-redis/v9"
 )
-
-func writeFile(t *testing.T, name, text string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 func TestRunVersionAndHelp(t *testing.T) {
 	tests := []struct {
@@ -51,8 +43,8 @@ func TestRunVersionAndHelp(t *testing.T) {
 // Bad configurations stop start-up with Redis's style of report; none of
 // these gets as far as listening.
 func TestRunConfigErrors(t *testing.T) {
-	conf := writeFile(t, "redis.conf", "port 7000\nfoo bar\n")
-	persist := writeFile(t, "persist.conf", "appendonly yes\n")
+	conf := testenv.WriteFile(t, "redis.conf", "port 7000\nfoo bar\n")
+	persist := testenv.WriteFile(t, "persist.conf", "appendonly yes\n")
 	tests := []struct {
 		name string
 		args []string
@@ -104,36 +96,26 @@ func TestRunPortInUse(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // TestBinary builds ember-server, runs it with a config file and a flag
 // on a free loopback port, talks to it, and stops it with SIGTERM.
 func TestBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
+	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go tool to build with")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "ember-server")
-	build := exec.Command(goTool, "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	// Never with -race: this test is about flags, the config file, the log
+	// and SIGTERM; internal/e2e drives a -race build of the binary.
+	bin, err := testenv.BuildServer(dir, false)
+	if err != nil {
+		t.Fatal(err)
 	}
 
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	logPath := filepath.Join(dir, "ember.log")
-	conf := writeFile(t, "redis.conf", "bind 127.0.0.1\nport "+strconv.Itoa(port)+"\nmaxclients 50\nhash-max-listpack-entries 128\nlogfile "+logPath+"\n")
+	conf := testenv.WriteFile(t, "redis.conf", "bind 127.0.0.1\nport "+strconv.Itoa(port)+"\nmaxclients 50\nhash-max-listpack-entries 128\nlogfile "+logPath+"\n")
 	cmd := exec.Command(bin, conf, "--maxclients", "77", "--requirepass", "s3cret")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

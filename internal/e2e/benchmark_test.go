@@ -8,12 +8,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/emberkv/ember/internal/testenv"
 )
 
 // TestRedisBenchmark runs redis-benchmark's PING (inline and multibulk),
 // SET, GET, INCR and MSET tests: each must finish with no error reply.
 func TestRedisBenchmark(t *testing.T) {
-	bench := needTool(t, "redis-benchmark")
+	bench := testenv.RequireTool(t, "redis-benchmark")
 	s := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
 	defer cancel()

@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/emberkv/ember/internal/testenv"
 )
 
 // TestRedisCLIOneShot runs redis-cli with a command on its command line,
 // the way scripts use it. Its standard output is not a terminal, so it
 // prints raw values: no quotes, no "(error)" prefix.
 func TestRedisCLIOneShot(t *testing.T) {
-	needTool(t, "redis-cli")
+	testenv.RequireTool(t, "redis-cli")
 	s := startServer(t)
 	tests := []struct {
 		name string
@@ -40,7 +42,7 @@ func TestRedisCLIOneShot(t *testing.T) {
 
 // TestRedisCLIAuth checks -a against a server started with --requirepass.
 func TestRedisCLIAuth(t *testing.T) {
-	needTool(t, "redis-cli")
+	testenv.RequireTool(t, "redis-cli")
 	const pass = "s3cret pass"
 	s := startServer(t, "--requirepass", pass)
 	tests := []struct {
@@ -72,7 +74,7 @@ func TestRedisCLIAuth(t *testing.T) {
 // TestRedisCLIPipe sends a few thousand SETs through redis-cli --pipe (the
 // mass-insertion mode: raw RESP on stdin, ended by an ECHO marker).
 func TestRedisCLIPipe(t *testing.T) {
-	needTool(t, "redis-cli")
+	testenv.RequireTool(t, "redis-cli")
 	s := startServer(t)
 	const n = 5000
 	var in strings.Builder

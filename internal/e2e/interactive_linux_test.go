@@ -10,13 +10,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/emberkv/ember/internal/testenv"
 )
 
 // TestRedisCLIInteractive starts redis-cli with no command, on a terminal,
 // as a person would: the prompt shows, typed commands get answers (quoted,
 // as redis-cli prints them on a terminal), and quit ends the session.
 func TestRedisCLIInteractive(t *testing.T) {
-	cli := needTool(t, "redis-cli")
+	cli := testenv.RequireTool(t, "redis-cli")
 	s := startServer(t)
 
 	p, term, err := openPTY()

@@ -13,10 +13,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/emberkv/ember/internal/testenv"
 )
 
 const (
@@ -35,10 +36,7 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err == nil {
-		_, err = os.Stat(filepath.Join(root, "go.mod"))
-	}
+	root, err := testenv.ModuleRoot()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: cannot find the module root: %v\n", err)
 		return 1
@@ -55,17 +53,11 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	serverBinary = filepath.Join(tmp, "ember-server")
-	args := []string{"build", "-o", serverBinary}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	args = append(args, "./cmd/ember-server")
-	build := exec.Command("go", args...)
-	build.Dir = repoRoot
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: go %s: %v\n", strings.Join(args, " "), err)
+	// go test -race builds the server with -race too, so the end-to-end
+	// traffic also hunts for data races in the real binary.
+	serverBinary, err = testenv.BuildServer(tmp, testenv.RaceEnabled)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		return 1
 	}
 	if err := statSources(repoRoot); err != nil {
@@ -112,33 +104,13 @@ func serverEnv() []string {
 	return env
 }
 
-// needTool returns the path of an external program, or skips the test
-// when it is missing (fails under EMBER_REQUIRE_TOOLS=1).
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		missingTool(t, name)
-	}
-	return path
-}
-
-func missingTool(t *testing.T, what string) {
-	t.Helper()
-	msg := fmt.Sprintf("%s is not installed (scripts/install-deps.sh installs it)", what)
-	if os.Getenv("EMBER_REQUIRE_TOOLS") == "1" {
-		t.Fatal(msg + "; EMBER_REQUIRE_TOOLS=1")
-	}
-	t.Skip(msg)
-}
-
 // serverProc is a running server process on a loopback port.
 type serverProc struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	port int
 	addr string
-	log  *lockedBuffer
+	log  *testenv.LockedBuffer
 	done chan struct{} // closed when the process has exited
 	err  error         // the exit status, valid after done
 }
@@ -166,10 +138,7 @@ func startServer(t *testing.T, extra ...string) *serverProc {
 }
 
 func tryStartServer(t *testing.T, extra []string) (*serverProc, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
+	port := testenv.FreePort(t)
 	args := []string{"--bind", "127.0.0.1", "--port", strconv.Itoa(port)}
 	if filepath.Base(serverBinary) == "redis-server" {
 		// The reference Redis: keep it from writing files.
@@ -180,7 +149,7 @@ func tryStartServer(t *testing.T, extra []string) (*serverProc, error) {
 		t:    t,
 		port: port,
 		addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
-		log:  &lockedBuffer{},
+		log:  &testenv.LockedBuffer{},
 		done: make(chan struct{}),
 	}
 	s.cmd = exec.Command(serverBinary, args...)
@@ -213,25 +182,14 @@ func tryStartServer(t *testing.T, extra []string) (*serverProc, error) {
 	return s, nil
 }
 
-// waitReady polls until the server answers PING (+PONG, or -NOAUTH when
-// it wants a password), the process exits, or startTimeout passes.
+// waitReady waits until the server answers PING, the process exits, or
+// startTimeout passes.
 func (s *serverProc) waitReady() error {
-	deadline := time.Now().Add(startTimeout)
-	for {
-		select {
-		case <-s.done:
-			return fmt.Errorf("exited during start-up: %v", s.err)
-		default:
-		}
-		if line, err := s.rawLine("PING\r\n"); err == nil &&
-			(line == "+PONG" || strings.HasPrefix(line, "-NOAUTH")) {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no answer to PING within %v", startTimeout)
-		}
-		time.Sleep(20 * time.Millisecond)
+	err := testenv.WaitForPING(s.addr, s.done, startTimeout)
+	if errors.Is(err, testenv.ErrExited) {
+		return fmt.Errorf("%w: %v", err, s.err)
 	}
+	return err
 }
 
 // rawLine sends req on a fresh connection and reads one reply line.
@@ -278,7 +236,7 @@ func (s *serverProc) cli(t *testing.T, args ...string) (stdout, stderr string) {
 
 func (s *serverProc) cliInput(t *testing.T, input string, args ...string) (stdout, stderr string) {
 	t.Helper()
-	cli := needTool(t, "redis-cli")
+	cli := testenv.RequireTool(t, "redis-cli")
 	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
 	defer cancel()
 	all := append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(s.port)}, args...)
@@ -293,31 +251,4 @@ func (s *serverProc) cliInput(t *testing.T, input string, args ...string) (stdou
 		t.Fatalf("redis-cli %s: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out.String(), errOut.String())
 	}
 	return out.String(), errOut.String()
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// lockedBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/emberkv/ember/internal/testenv"
 )
 
 // pty is the controlling side of a Linux pseudo-terminal, with what the
@@ -16,7 +18,7 @@ import (
 // keeps the tests free of a module dependency and of an external tool.
 type pty struct {
 	master *os.File
-	out    lockedBuffer
+	out    testenv.LockedBuffer
 	closed chan struct{} // closed when reading the master fails (the program is gone)
 }
 
