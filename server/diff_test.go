@@ -284,12 +284,19 @@ func TestRawReplyReader(t *testing.T) {
 		"*-1\r\n", "*0\r\n", "*2\r\n$1\r\na\r\n*1\r\n:1\r\n", "_\r\n", ",1.5\r\n", "#t\r\n",
 		"(123\r\n", "=8\r\ntxt:abcd\r\n", "!3\r\nerr\r\n", "%1\r\n+k\r\n*1\r\n+v\r\n",
 		"~2\r\n+a\r\n+b\r\n", ">2\r\n+message\r\n+x\r\n", "|1\r\n+a\r\n+b\r\n:1\r\n",
+		// Longer than the smallest buffer below: the line comes in pieces.
+		"+" + strings.Repeat("long line ", 5) + "\r\n",
+		// Elements that put a '|' where the header was in the reader's
+		// buffer: the header's type must not be read again from there.
+		"*1\r\n$20\r\n" + strings.Repeat("|", 20) + "\r\n",
 	}
 	for _, raw := range tests {
-		stream := bufio.NewReader(strings.NewReader(raw + "+NEXT\r\n"))
-		var got []byte
-		if err := readRESP(stream, &got, 0); err != nil || string(got) != raw {
-			t.Errorf("readRESP(%q) = %q, %v", raw, got, err)
+		for _, size := range []int{16, 4096} { // 16: bufio's smallest
+			stream := bufio.NewReaderSize(strings.NewReader(raw+"+NEXT\r\n"), size)
+			var got []byte
+			if err := readRESP(stream, &got, 0); err != nil || string(got) != raw {
+				t.Errorf("readRESP(%q) with a %d-byte buffer = %q, %v", raw, size, got, err)
+			}
 		}
 	}
 	for _, bad := range []string{"?x\r\n", "$5\r\nab\r\n", "*x\r\n", "+no crlf\n"} {

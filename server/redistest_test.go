@@ -157,20 +157,21 @@ func readRESP(r *bufio.Reader, out *[]byte, depth int) error {
 	if depth > maxReplyDepth {
 		return errors.New("reply nested too deeply")
 	}
-	line, err := r.ReadSlice('\n')
-	*out = append(*out, line...)
-	if err != nil {
-		if err == bufio.ErrBufferFull {
-			// A long simple line (a big INFO-free error, say): keep going.
-			for err == bufio.ErrBufferFull {
-				line, err = r.ReadSlice('\n')
-				*out = append(*out, line...)
-			}
-		}
-		if err != nil {
-			return err
-		}
+	lineStart := len(*out)
+	piece, err := r.ReadSlice('\n')
+	*out = append(*out, piece...)
+	// A long simple line (a big INFO-free error, say) comes in pieces.
+	for err == bufio.ErrBufferFull {
+		piece, err = r.ReadSlice('\n')
+		*out = append(*out, piece...)
 	}
+	if err != nil {
+		return err
+	}
+	// The whole line, from out: ReadSlice's slice points into r's buffer,
+	// which the reads for an aggregate's elements overwrite, so it must
+	// not be looked at again after them.
+	line := (*out)[lineStart:]
 	if len(line) < 3 || line[len(line)-2] != '\r' {
 		return fmt.Errorf("malformed reply line %q", line)
 	}
