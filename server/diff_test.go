@@ -2,7 +2,7 @@ package server
 
 // TestDifferential runs every script in testdata/diff against a real
 // redis-server and an in-process Ember and compares the raw replies, line
-// by line. The script format is described in HELPERS.md:
+// by line. The script format:
 //
 //	# a comment; blank lines are ignored too
 //	SET k "a value"          replies must match byte for byte
