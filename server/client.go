@@ -212,7 +212,7 @@ func unknownCommandError(args [][]byte) string {
 // serveRESP is redcon's command handler. redcon never calls it: it hands
 // each connection to Ember (requestConn.Read) before reading any request.
 func (s *Server) serveRESP(conn redcon.Conn, cmd redcon.Command) {
-	conn.WriteError("ERR internal error: request read outside Ember's reader")
+	conn.WriteError(errInternalReader)
 }
 
 // serve is the connection's loop: read a request, run it, and write the
@@ -254,7 +254,7 @@ func (c *client) run(args [][]byte) (ok bool) {
 			c.srv.log.Error("panic while serving a client; closing its connection",
 				slog.Int64("id", c.id), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
 			c.w.buf = c.w.buf[:0]
-			c.w.error("ERR internal error")
+			c.w.error(errInternal)
 			ok = false
 		}
 	}()

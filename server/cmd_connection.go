@@ -108,7 +108,7 @@ func cmdHello(c *client, args [][]byte) {
 	if len(args) >= 2 {
 		v, ok := redisnum.ParseInt(args[1])
 		if !ok {
-			c.w.error("ERR Protocol version is not an integer or out of range")
+			c.w.error(errHelloProtocolVersion)
 			return
 		}
 		if v < 2 || v > 3 {
@@ -134,7 +134,7 @@ func cmdHello(c *client, args [][]byte) {
 			}
 			j++
 		default:
-			c.w.error(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[j]))
+			c.w.error(fmt.Sprintf(errHelloOption, args[j]))
 			return
 		}
 	}

@@ -132,3 +132,12 @@ const (
 	// Redis 7.0's text, without the "<proto>" its source comment suggests.
 	errHelloNoAuth = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 )
+
+// Connections and the server itself.
+const (
+	errInternal             = "ERR internal error"
+	errInternalReader       = "ERR internal error: request read outside Ember's reader"
+	errMaxClients           = "ERR max number of clients reached"
+	errHelloProtocolVersion = "ERR Protocol version is not an integer or out of range"
+	errHelloOption          = "ERR Syntax error in HELLO option '%s'"
+)

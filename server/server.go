@@ -214,7 +214,7 @@ func (s *Server) accept(conn redcon.Conn) bool {
 		return false
 	}
 	if max := s.cfg.maxClients(); max > 0 && len(s.clients) >= max {
-		conn.WriteError("ERR max number of clients reached")
+		conn.WriteError(errMaxClients)
 		s.stats.rejectedConnections.Add(1)
 		return false
 	}
