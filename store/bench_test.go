@@ -14,7 +14,7 @@ const benchKeys = 1 << 12
 
 func newBenchStore(b *testing.B) (*store.DB, []string) {
 	b.Helper()
-	s := store.New(store.Options{SweepInterval: -1})
+	s := store.New(store.Options{}) // as a server runs it: wall clock, sweeper on
 	b.Cleanup(s.Close)
 	keys := make([]string, benchKeys)
 	for i := range keys {

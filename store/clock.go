@@ -38,3 +38,33 @@ func (c *ManualClock) Set(t time.Time) {
 	c.now = t.Round(0)
 	c.mu.Unlock()
 }
+
+// opTime reads the store's clock at most once per operation, and only when
+// the operation needs the exact time: an entry with a TTL, or a TTL to
+// set. Reads and writes of keys without a TTL need none, which matters on
+// the hot path (a clock read costs about as much as a map lookup).
+type opTime struct {
+	s  *Store
+	ms int64 // 0 until read
+}
+
+func (s *Store) newOpTime() opTime { return opTime{s: s} }
+
+// now is the current time in Unix milliseconds, read once.
+func (t *opTime) now() int64 {
+	if t.ms == 0 {
+		t.ms = t.s.nowMs()
+	}
+	return t.ms
+}
+
+// lru is the time to stamp an access with (OBJECT IDLETIME, and the
+// recency eviction will use). On the wall clock it is a coarse clock the
+// sweeper advances every tick, as Redis's LRU clock advances in its cron;
+// on any other clock it is exact, so tests see exact idle times.
+func (t *opTime) lru() int64 {
+	if t.s.coarseLRU.Load() {
+		return t.s.lruClock.Load()
+	}
+	return t.now()
+}

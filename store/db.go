@@ -206,7 +206,8 @@ func (s *Store) UsedBytes() int64 {
 func (db *DB) Watch(key string, w *Watch) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	sh.current(key, h, db.store.nowMs())
+	t := db.store.newOpTime()
+	sh.current(key, h, &t)
 	if sh.watched == nil {
 		sh.watched = make(map[string][]*Watch)
 	}
@@ -237,5 +238,6 @@ func (db *DB) Unwatch(key string, w *Watch) {
 func (db *DB) ExpireWatched(key string) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	sh.current(key, h, db.store.nowMs())
+	t := db.store.newOpTime()
+	sh.current(key, h, &t)
 }

@@ -21,6 +21,9 @@ func (s *Store) sweepLoop(every time.Duration) {
 		case <-s.stop:
 			return
 		case <-t.C:
+			if s.coarseLRU.Load() {
+				s.lruClock.Store(s.nowMs())
+			}
 			s.sweep(false)
 		}
 	}

@@ -10,7 +10,8 @@ func (db *DB) Del(keys ...string) int {
 	if len(keys) == 1 {
 		sh, h := db.lockKey(keys[0])
 		defer db.unlock(sh)
-		if _, ok := sh.current(keys[0], h, db.store.nowMs()); ok {
+		t := db.store.newOpTime()
+		if _, ok := sh.current(keys[0], h, &t); ok {
 			sh.remove(keys[0], h)
 			return 1
 		}
@@ -19,11 +20,11 @@ func (db *DB) Del(keys ...string) int {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	now := db.store.nowMs()
+	t := db.store.newOpTime()
 	n := 0
 	for i, k := range keys {
 		sh := db.shardOf(hashes[i])
-		if _, ok := sh.current(k, hashes[i], now); ok {
+		if _, ok := sh.current(k, hashes[i], &t); ok {
 			sh.remove(k, hashes[i])
 			n++
 		}
@@ -38,10 +39,10 @@ func (db *DB) Exists(keys ...string) int {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	now := db.store.nowMs()
+	t := db.store.newOpTime()
 	n := 0
 	for i, k := range keys {
-		if _, ok := db.shardOf(hashes[i]).current(k, hashes[i], now); ok {
+		if _, ok := db.shardOf(hashes[i]).current(k, hashes[i], &t); ok {
 			n++
 		}
 	}
@@ -53,10 +54,10 @@ func (db *DB) Touch(keys ...string) int {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	now := db.store.nowMs()
+	t := db.store.newOpTime()
 	n := 0
 	for i, k := range keys {
-		if _, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], now); ok {
+		if _, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], &t); ok {
 			n++
 		}
 	}
@@ -67,7 +68,8 @@ func (db *DB) Touch(keys ...string) int {
 func (db *DB) Type(key string) Kind {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	e, ok := sh.current(key, h, db.store.nowMs())
+	t := db.store.newOpTime()
+	e, ok := sh.current(key, h, &t)
 	if !ok {
 		return KindNone
 	}
@@ -111,18 +113,18 @@ func (cond ExpireCond) allows(cur, at int64) bool {
 func (db *DB) ExpireAt(key string, at int64, cond ExpireCond) bool {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	now := db.store.nowMs()
-	e, ok := sh.current(key, h, now)
+	t := db.store.newOpTime()
+	e, ok := sh.current(key, h, &t)
 	if !ok || !cond.allows(e.expireAt, at) {
 		return false
 	}
-	if at <= now {
+	if at <= t.now() {
 		sh.remove(key, h)
 		return true
 	}
 	ne := e
 	ne.expireAt = at
-	ne.atime = now // a write access, as Redis's lookupKeyWrite
+	ne.atime = t.lru() // a write access, as Redis's lookupKeyWrite
 	sh.put(key, h, ne, &e)
 	return true
 }
@@ -138,22 +140,23 @@ const (
 func (db *DB) PTTL(key string) int64 {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	now := db.store.nowMs()
-	e, ok := sh.current(key, h, now)
+	t := db.store.newOpTime()
+	e, ok := sh.current(key, h, &t)
 	switch {
 	case !ok:
 		return NoKey
 	case e.expireAt == 0:
 		return NoTTL
 	}
-	return max(e.expireAt-now, 0)
+	return max(e.expireAt-t.now(), 0)
 }
 
 // ExpireTime returns the absolute expiry of key in Unix ms, or NoKey / NoTTL.
 func (db *DB) ExpireTime(key string) int64 {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	e, ok := sh.current(key, h, db.store.nowMs())
+	t := db.store.newOpTime()
+	e, ok := sh.current(key, h, &t)
 	switch {
 	case !ok:
 		return NoKey
@@ -167,13 +170,14 @@ func (db *DB) ExpireTime(key string) int64 {
 func (db *DB) Persist(key string) bool {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	e, ok := sh.current(key, h, db.store.nowMs())
+	t := db.store.newOpTime()
+	e, ok := sh.current(key, h, &t)
 	if !ok || e.expireAt == 0 {
 		return false
 	}
 	ne := e
 	ne.expireAt = 0
-	ne.atime = db.store.nowMs()
+	ne.atime = t.lru()
 	sh.put(key, h, ne, &e)
 	return true
 }
@@ -182,12 +186,12 @@ func (db *DB) Persist(key string) bool {
 func (db *DB) Keys(pattern string) []string {
 	db.lockAllShards()
 	defer db.unlockAllShards()
-	now := db.store.nowMs()
+	t := db.store.newOpTime()
 	all := pattern == "*"
 	var out []string
 	for _, sh := range db.shards {
 		sh.data.order.Scan(func(it scanItem) bool {
-			if _, ok := sh.peek(it.key, now); ok && (all || Match(pattern, it.key, false)) {
+			if _, ok := sh.peek(it.key, &t); ok && (all || Match(pattern, it.key, false)) {
 				out = append(out, it.key)
 			}
 			return true
@@ -231,7 +235,7 @@ func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 	if opt.Count <= 0 {
 		opt.Count = 10
 	}
-	now := db.store.nowMs()
+	t := db.store.newOpTime()
 	shift := db.store.shift
 	from := cursor << 1 // the first hash to visit
 	filter := opt.Match != "" && opt.Match != "*"
@@ -266,7 +270,7 @@ func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 			}
 			last = it.hash >> 1
 			visited++
-			e, ok := sh.peek(it.key, now)
+			e, ok := sh.peek(it.key, &t)
 			switch {
 			case !ok:
 			case opt.Type != KindNone && e.kind != opt.Type:
@@ -286,7 +290,7 @@ func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 
 // RandomKey returns a random live key, as RANDOMKEY does.
 func (db *DB) RandomKey() (string, bool) {
-	now := db.store.nowMs()
+	t := db.store.newOpTime()
 	start := rand.IntN(len(db.shards))
 	for i := range db.shards {
 		sh := db.shards[(start+i)%len(db.shards)]
@@ -296,7 +300,7 @@ func (db *DB) RandomKey() (string, bool) {
 		// A few tries skip keys that expired and wait for the sweeper.
 		for try := 0; try < 16 && sh.data.order.Len() > 0; try++ {
 			it, _ := sh.data.order.GetAt(rand.IntN(sh.data.order.Len()))
-			if _, ok := sh.current(it.key, it.hash, now); ok {
+			if _, ok := sh.current(it.key, it.hash, &t); ok {
 				db.unlock(sh)
 				return it.key, true
 			}
@@ -312,12 +316,12 @@ func (db *DB) RandomKey() (string, bool) {
 func (db *DB) Rename(src, dst string, nx bool) (bool, error) {
 	ss, hs, ds, hd, unlock := lockPair(db, src, db, dst)
 	defer unlock()
-	now := db.store.nowMs()
-	e, ok := ss.current(src, hs, now)
+	t := db.store.newOpTime()
+	e, ok := ss.current(src, hs, &t)
 	if !ok {
 		return false, ErrNoSuchKey
 	}
-	old, dstExists := ds.current(dst, hd, now)
+	old, dstExists := ds.current(dst, hd, &t)
 	if nx && dstExists {
 		return false, nil
 	}
@@ -339,12 +343,12 @@ func (db *DB) Rename(src, dst string, nx bool) (bool, error) {
 func (db *DB) Copy(src string, dst *DB, dstKey string, replace bool) bool {
 	ss, hs, ds, hd, unlock := lockPair(db, src, dst, dstKey)
 	defer unlock()
-	now := db.store.nowMs()
-	e, ok := ss.current(src, hs, now)
+	t := db.store.newOpTime()
+	e, ok := ss.current(src, hs, &t)
 	if !ok {
 		return false
 	}
-	old, exists := ds.current(dstKey, hd, now)
+	old, exists := ds.current(dstKey, hd, &t)
 	if exists && !replace {
 		return false
 	}
@@ -352,7 +356,7 @@ func (db *DB) Copy(src string, dst *DB, dstKey string, replace bool) bool {
 		return false
 	}
 	e.str = append([]byte(nil), e.str...)
-	e.atime = now // a new object, as Redis's copy, never a shared one
+	e.atime = t.lru() // a new object, as Redis's copy, never a shared one
 	e.unshared = true
 	if exists {
 		ds.put(dstKey, hd, e, &old)
@@ -366,12 +370,12 @@ func (db *DB) Copy(src string, dst *DB, dstKey string, replace bool) bool {
 func (db *DB) Move(key string, dst *DB) bool {
 	ss, hs, ds, hd, unlock := lockPair(db, key, dst, key)
 	defer unlock()
-	now := db.store.nowMs()
-	e, ok := ss.current(key, hs, now)
+	t := db.store.newOpTime()
+	e, ok := ss.current(key, hs, &t)
 	if !ok {
 		return false
 	}
-	if _, exists := ds.current(key, hd, now); exists {
+	if _, exists := ds.current(key, hd, &t); exists {
 		return false
 	}
 	ss.remove(key, hs)
@@ -391,12 +395,12 @@ type ObjectInfo struct {
 func (db *DB) Object(key string) (ObjectInfo, bool) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	now := db.store.nowMs()
-	e, ok := sh.current(key, h, now)
+	t := db.store.newOpTime()
+	e, ok := sh.current(key, h, &t)
 	if !ok {
 		return ObjectInfo{}, false
 	}
-	info := ObjectInfo{Kind: e.kind, IdleMs: max(now-e.atime, 0)}
+	info := ObjectInfo{Kind: e.kind, IdleMs: max(t.lru()-e.atime, 0)}
 	if e.kind == KindString {
 		info.Encoding, info.Shared = stringEncoding(e)
 	}

@@ -123,9 +123,9 @@ func (sh *shard) touchWatchedIfExists(d *shardData) {
 
 // peek returns a live entry without changing its recency. Expired entries
 // count as absent, but are left for the caller to remove.
-func (sh *shard) peek(key string, now int64) (entry, bool) {
+func (sh *shard) peek(key string, t *opTime) (entry, bool) {
 	e, ok := sh.data.items.Peek(key)
-	if !ok || (e.expireAt != 0 && e.expireAt <= now) {
+	if !ok || (e.expireAt != 0 && e.expireAt <= t.now()) {
 		return entry{}, false
 	}
 	return e, true
@@ -133,14 +133,14 @@ func (sh *shard) peek(key string, now int64) (entry, bool) {
 
 // lookup returns a live entry and marks it recently used; an expired entry
 // is removed on the way (lazy expiry).
-func (sh *shard) lookup(key string, h uint64, now int64) (entry, bool) {
+func (sh *shard) lookup(key string, h uint64, t *opTime) (entry, bool) {
 	d := sh.data
 	e, ok := d.items.Get(key)
 	if !ok {
 		sh.misses.Add(1)
 		return entry{}, false
 	}
-	if e.expireAt != 0 && e.expireAt <= now {
+	if e.expireAt != 0 && e.expireAt <= t.now() {
 		sh.remove(key, h)
 		sh.expired.Add(1)
 		sh.misses.Add(1)
@@ -149,8 +149,8 @@ func (sh *shard) lookup(key string, h uint64, now int64) (entry, bool) {
 	sh.hits.Add(1)
 	// Like Redis's LRU clock, access time has a resolution of a second; a
 	// finer one would cost a second index update on every read.
-	if now-e.atime >= 1000 {
-		e.atime = now
+	if lru := t.lru(); lru-e.atime >= 1000 {
+		e.atime = lru
 		d.items.Add(key, e)
 	}
 	return e, true
@@ -159,12 +159,12 @@ func (sh *shard) lookup(key string, h uint64, now int64) (entry, bool) {
 // current returns a live entry for a caller about to overwrite it: no
 // recency update (put does that), but an expired entry is removed first so
 // that the write sees the key as absent.
-func (sh *shard) current(key string, h uint64, now int64) (entry, bool) {
+func (sh *shard) current(key string, h uint64, t *opTime) (entry, bool) {
 	e, ok := sh.data.items.Peek(key)
 	if !ok {
 		return entry{}, false
 	}
-	if e.expireAt != 0 && e.expireAt <= now {
+	if e.expireAt != 0 && e.expireAt <= t.now() {
 		sh.remove(key, h)
 		sh.expired.Add(1)
 		return entry{}, false

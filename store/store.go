@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,6 +44,11 @@ type Store struct {
 	seed  maphash.Seed
 	shift uint // 64 - log2(shards): the top bits of a key's hash pick its shard
 	start time.Time
+
+	// lruClock is the coarse access-time clock (Unix ms) the sweeper
+	// advances; coarseLRU says it is in use (wall clock, sweeper on).
+	lruClock  atomic.Int64
+	coarseLRU atomic.Bool
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -83,6 +89,12 @@ func New(opts Options) *Store {
 		s.dbs[i] = db
 	}
 	if opts.SweepInterval > 0 {
+		// Only the wall clock, with a sweeper ticking at least every
+		// second, gets the coarse access-time clock.
+		if opts.Clock == SystemClock && opts.SweepInterval <= time.Second {
+			s.lruClock.Store(s.nowMs())
+			s.coarseLRU.Store(true)
+		}
 		go s.sweepLoop(opts.SweepInterval)
 	} else {
 		close(s.done)
@@ -93,6 +105,7 @@ func New(opts Options) *Store {
 // Close stops the active sweeper. The data stays readable.
 func (s *Store) Close() {
 	s.stopOnce.Do(func() {
+		s.coarseLRU.Store(false) // nothing advances it any more
 		close(s.stop)
 		<-s.done
 	})

@@ -15,7 +15,8 @@ const MaxStringSize = 512 * 1024 * 1024
 func (db *DB) Get(key string) (val []byte, ok bool, err error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	e, ok := sh.lookup(key, h, db.store.nowMs())
+	t := db.store.newOpTime()
+	e, ok := sh.lookup(key, h, &t)
 	if !ok {
 		return nil, false, nil
 	}
@@ -63,9 +64,9 @@ func (db *DB) Set(key string, val []byte, opt SetOptions) (SetResult, error) {
 }
 
 func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOptions) (SetResult, error) {
-	now := db.store.nowMs()
+	t := db.store.newOpTime()
 	var res SetResult
-	cur, exists := sh.current(key, h, now)
+	cur, exists := sh.current(key, h, &t)
 	if opt.Get && exists {
 		if cur.kind != KindString {
 			return res, ErrWrongType
@@ -77,12 +78,12 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 	}
 	// The store keeps its own copy: callers (the server among them) pass
 	// views of buffers they reuse.
-	e := entry{str: own(val), kind: KindString, atime: now, expireAt: opt.ExpireAt}
+	e := entry{str: own(val), kind: KindString, atime: t.lru(), expireAt: opt.ExpireAt}
 	if opt.KeepTTL && exists {
 		e.expireAt = cur.expireAt
 	}
 	res.Written = true
-	if e.expireAt != 0 && e.expireAt <= now {
+	if e.expireAt != 0 && e.expireAt <= t.now() {
 		// A time already past (SET ... PXAT in the past): the key is set
 		// and gone at once. Watchers see a change either way.
 		if !sh.remove(key, h) {
@@ -126,9 +127,9 @@ func (db *DB) MSetNX(keys []string, vals [][]byte) bool {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	now := db.store.nowMs()
+	t := db.store.newOpTime()
 	for i, k := range keys {
-		if _, ok := db.shardOf(hashes[i]).current(k, hashes[i], now); ok {
+		if _, ok := db.shardOf(hashes[i]).current(k, hashes[i], &t); ok {
 			return false
 		}
 	}
@@ -151,9 +152,9 @@ func (db *DB) AppendMGet(dst [][]byte, keys []string) [][]byte {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	now := db.store.nowMs()
+	t := db.store.newOpTime()
 	for i, k := range keys {
-		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], now)
+		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], &t)
 		if ok && e.kind == KindString {
 			dst = append(dst, nonNil(e.str))
 		} else {
@@ -178,7 +179,8 @@ func nonNil(b []byte) []byte {
 func (db *DB) GetDel(key string) ([]byte, bool, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	e, ok := sh.current(key, h, db.store.nowMs())
+	t := db.store.newOpTime()
+	e, ok := sh.current(key, h, &t)
 	if !ok {
 		return nil, false, nil
 	}
@@ -200,8 +202,8 @@ type GetExOptions struct {
 func (db *DB) GetEx(key string, opt GetExOptions) ([]byte, bool, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	now := db.store.nowMs()
-	e, ok := sh.lookup(key, h, now)
+	t := db.store.newOpTime()
+	e, ok := sh.lookup(key, h, &t)
 	if !ok {
 		return nil, false, nil
 	}
@@ -209,7 +211,7 @@ func (db *DB) GetEx(key string, opt GetExOptions) ([]byte, bool, error) {
 		return nil, false, ErrWrongType
 	}
 	switch {
-	case opt.ExpireAt != 0 && opt.ExpireAt <= now:
+	case opt.ExpireAt != 0 && opt.ExpireAt <= t.now():
 		sh.remove(key, h)
 	case opt.ExpireAt != 0:
 		ne := e
@@ -230,10 +232,10 @@ func (db *DB) GetStrings(keys ...string) ([][]byte, error) {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	now := db.store.nowMs()
+	t := db.store.newOpTime()
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
-		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], now)
+		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], &t)
 		if !ok {
 			continue
 		}
@@ -247,8 +249,8 @@ func (db *DB) GetStrings(keys ...string) ([][]byte, error) {
 
 // stringFor returns the string at key for a read-modify-write, with
 // exists false when there is none.
-func (db *DB) stringFor(sh *shard, h uint64, key string, now int64) (entry, bool, error) {
-	e, ok := sh.current(key, h, now)
+func (db *DB) stringFor(sh *shard, h uint64, key string, t *opTime) (entry, bool, error) {
+	e, ok := sh.current(key, h, t)
 	if !ok {
 		return entry{}, false, nil
 	}
@@ -259,8 +261,8 @@ func (db *DB) stringFor(sh *shard, h uint64, key string, now int64) (entry, bool
 }
 
 // replaceString stores a new string value under key, keeping its TTL.
-func (sh *shard) replaceString(key string, h uint64, now int64, cur entry, exists bool, val []byte, raw bool) {
-	e := entry{str: val, kind: KindString, atime: now, expireAt: cur.expireAt, raw: raw}
+func (sh *shard) replaceString(key string, h uint64, t *opTime, cur entry, exists bool, val []byte, raw bool) {
+	e := entry{str: val, kind: KindString, atime: t.lru(), expireAt: cur.expireAt, raw: raw}
 	if exists {
 		sh.put(key, h, e, &cur)
 	} else {
@@ -272,8 +274,8 @@ func (sh *shard) replaceString(key string, h uint64, now int64, cur entry, exist
 func (db *DB) IncrBy(key string, delta int64) (int64, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	now := db.store.nowMs()
-	cur, exists, err := db.stringFor(sh, h, key, now)
+	t := db.store.newOpTime()
+	cur, exists, err := db.stringFor(sh, h, key, &t)
 	if err != nil {
 		return 0, err
 	}
@@ -288,7 +290,7 @@ func (db *DB) IncrBy(key string, delta int64) (int64, error) {
 		return 0, ErrOverflow
 	}
 	v += delta
-	sh.replaceString(key, h, now, cur, exists, formatInt(v), false)
+	sh.replaceString(key, h, &t, cur, exists, formatInt(v), false)
 	return v, nil
 }
 
@@ -332,8 +334,8 @@ const (
 func (db *DB) IncrByFloat(key string, incr []byte) ([]byte, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	now := db.store.nowMs()
-	cur, exists, err := db.stringFor(sh, h, key, now)
+	t := db.store.newOpTime()
+	cur, exists, err := db.stringFor(sh, h, key, &t)
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +360,7 @@ func (db *DB) IncrByFloat(key string, incr []byte) ([]byte, error) {
 		return nil, ErrNaNOrInf
 	}
 	out := []byte(redisnum.FormatLongDouble(sum))
-	sh.replaceString(key, h, now, cur, exists, out, false)
+	sh.replaceString(key, h, &t, cur, exists, out, false)
 	return out, nil
 }
 
@@ -366,8 +368,8 @@ func (db *DB) IncrByFloat(key string, incr []byte) ([]byte, error) {
 func (db *DB) Append(key string, val []byte) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	now := db.store.nowMs()
-	cur, exists, err := db.stringFor(sh, h, key, now)
+	t := db.store.newOpTime()
+	cur, exists, err := db.stringFor(sh, h, key, &t)
 	if err != nil {
 		return 0, err
 	}
@@ -381,7 +383,7 @@ func (db *DB) Append(key string, val []byte) (int, error) {
 		// Never nil, even when empty: nil would read as a missing value.
 		nv = append(make([]byte, 0, len(val)), val...)
 	}
-	sh.replaceString(key, h, now, cur, exists, nv, true)
+	sh.replaceString(key, h, &t, cur, exists, nv, true)
 	return len(nv), nil
 }
 
@@ -432,8 +434,8 @@ func (db *DB) SetRange(key string, offset int64, val []byte) (int, error) {
 	}
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	now := db.store.nowMs()
-	cur, exists, err := db.stringFor(sh, h, key, now)
+	t := db.store.newOpTime()
+	cur, exists, err := db.stringFor(sh, h, key, &t)
 	if err != nil {
 		return 0, err
 	}
@@ -452,6 +454,6 @@ func (db *DB) SetRange(key string, offset int64, val []byte) (int, error) {
 	nv := make([]byte, size)
 	copy(nv, cur.str)
 	copy(nv[offset:], val)
-	sh.replaceString(key, h, now, cur, exists, nv, true)
+	sh.replaceString(key, h, &t, cur, exists, nv, true)
 	return len(nv), nil
 }
