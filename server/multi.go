@@ -1,8 +1,6 @@
 package server
 
 import (
-	"time"
-
 	"github.com/emberkv/ember/store"
 )
 
@@ -122,7 +120,7 @@ func cmdExec(c *client, args [][]byte) {
 	c.inExec = locked
 	c.db = locked.DB(c.dbIndex)
 	for _, q := range m.cmds {
-		c.call(q.cmd, q.args, time.Now())
+		c.call(q.cmd, q.args, monoNow())
 	}
 	c.inExec = nil
 	locked.Unlock()
