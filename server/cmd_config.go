@@ -68,24 +68,15 @@ func cmdConfigRewrite(c *client, args [][]byte) {
 	}
 }
 
-// configHelp is CONFIG HELP's text, in Ember's words.
-var configHelp = []string{
-	"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-	"GET <pattern> [<pattern> ...]",
-	"    Show the parameters matching any glob <pattern>, with their values.",
-	"SET <parameter> <value> [<parameter> <value> ...]",
-	"    Change parameters; if one value is refused, none changes.",
-	"RESETSTAT",
-	"    Zero the counters INFO reports.",
-	"REWRITE",
-	"    Write the running configuration back to the config file.",
-	"HELP",
-	"    Print this help.",
-}
-
 func cmdConfigHelp(c *client, args [][]byte) {
-	c.w.array(len(configHelp))
-	for _, line := range configHelp {
-		c.w.simple(line)
-	}
+	c.writeHelp("CONFIG",
+		"GET <pattern> [<pattern> ...]",
+		"    Show the parameters matching any glob <pattern>, with their values.",
+		"SET <parameter> <value> [<parameter> <value> ...]",
+		"    Change parameters; if one value is refused, none changes.",
+		"RESETSTAT",
+		"    Zero the counters INFO reports.",
+		"REWRITE",
+		"    Write the running configuration back to the config file.",
+	)
 }

@@ -388,27 +388,17 @@ func cmdMove(c *client, args [][]byte) {
 	c.w.int(boolInt(c.db.Move(keyOf(args[1]), c.dbAt(dst))))
 }
 
-// objectHelp is OBJECT HELP's text, in Ember's words; the layout (a
-// usage line, then each subcommand with indented lines) is Redis's.
-var objectHelp = []string{
-	"OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-	"ENCODING <key>",
-	"    Name the encoding Redis would use for the value at <key>.",
-	"FREQ <key>",
-	"    The access frequency of <key>; needs an LFU maxmemory-policy.",
-	"IDLETIME <key>",
-	"    Seconds since <key> was last read or written.",
-	"REFCOUNT <key>",
-	"    How many references Redis would hold to the value at <key>.",
-	"HELP",
-	"    Print this help.",
-}
-
 func cmdObjectHelp(c *client, args [][]byte) {
-	c.w.array(len(objectHelp))
-	for _, line := range objectHelp {
-		c.w.simple(line)
-	}
+	c.writeHelp("OBJECT",
+		"ENCODING <key>",
+		"    Name the encoding Redis would use for the value at <key>.",
+		"FREQ <key>",
+		"    The access frequency of <key>; needs an LFU maxmemory-policy.",
+		"IDLETIME <key>",
+		"    Seconds since <key> was last read or written.",
+		"REFCOUNT <key>",
+		"    How many references Redis would hold to the value at <key>.",
+	)
 }
 
 // objectLookup answers null for a missing key, as every OBJECT
