@@ -119,7 +119,9 @@ func (c *client) dispatch(args [][]byte) {
 		}
 		cmd = sub
 	}
-	c.shown.cmd.Store(cmd)
+	if c.shown.cmd.Load() != cmd { // a pointer store costs a write barrier
+		c.shown.cmd.Store(cmd)
+	}
 	if !cmd.arityOK(len(args)) {
 		c.reject(cmd, fmt.Sprintf(errWrongArity, cmd.name))
 		return
