@@ -162,7 +162,11 @@ func (s *Server) clientsByID() []*client {
 	s.mu.Lock()
 	out := make([]*client, 0, len(s.clients))
 	for _, cl := range s.clients {
-		out = append(out, cl)
+		// A killed client is gone for everyone else at once, as in Redis,
+		// though its goroutine may take a moment to finish.
+		if !cl.killed.Load() {
+			out = append(out, cl)
+		}
 	}
 	s.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
@@ -172,7 +176,10 @@ func (s *Server) clientsByID() []*client {
 func (s *Server) clientByID(id int64) *client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.clients[id]
+	if cl := s.clients[id]; cl != nil && !cl.killed.Load() {
+		return cl
+	}
+	return nil
 }
 
 // writeClientLine writes other's CLIENT LIST line, with Redis 7.0.15's
