@@ -1,5 +1,14 @@
 package server
 
+import "sync"
+
+// builtinCommands is the command table, built once: its rows are shared
+// by every server in the process (each keeps its own statistics, indexed
+// by the rows' ids).
+var builtinCommands = sync.OnceValues(func() (commandTable, []*command) {
+	return newCommandTable(commandRows())
+})
+
 // commandRows is Ember's command table: every command group contributes its
 // rows, and newCommandTable checks and indexes them.
 func commandRows() []*command {

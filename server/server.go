@@ -65,7 +65,7 @@ func New(cfg Config) (*Server, error) {
 		s.log = slog.Default()
 	}
 	s.cfg = newLiveConfig(cfg, s)
-	s.table, s.all = newCommandTable(commandRows())
+	s.table, s.all = builtinCommands()
 	s.stats.commands = make([]commandStats, len(s.all))
 	if cfg.Store != nil {
 		s.store = cfg.Store
