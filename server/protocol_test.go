@@ -7,6 +7,7 @@ import (
 	"net"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -358,10 +359,13 @@ func startCountingServer(t *testing.T) (*countingListener, string) {
 	return ln, inner.Addr().String()
 }
 
-// countingListener counts the bytes the server reads from its clients.
+// countingListener counts the bytes the server reads from its clients,
+// the reads that returned data, and the writes.
 type countingListener struct {
 	net.Listener
-	read atomic.Int64
+	read   atomic.Int64
+	reads  atomic.Int64
+	writes atomic.Int64
 }
 
 func (l *countingListener) Accept() (net.Conn, error) {
@@ -369,18 +373,52 @@ func (l *countingListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &countingConn{Conn: c, n: &l.read}, nil
+	return &countingConn{Conn: c, l: l}, nil
 }
 
 type countingConn struct {
 	net.Conn
-	n *atomic.Int64
+	l *countingListener
 }
 
 func (c *countingConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	c.n.Add(int64(n))
+	c.l.read.Add(int64(n))
+	if n > 0 {
+		c.l.reads.Add(1)
+	}
 	return n, err
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.l.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// The replies to a pipelined batch go out in one write: never more writes
+// than reads that brought requests, however many commands a read held.
+func TestPipelinedRepliesOneWritePerBatch(t *testing.T) {
+	ln, addr := startCountingServer(t)
+	rc := dialRESP(t, addr)
+	const n = 200
+	var batch []byte
+	for i := 0; i < n; i++ {
+		batch = append(batch, encodeCommand([]byte("ECHO"), []byte(strconv.Itoa(i)))...)
+	}
+	if err := rc.send(batch); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		want := "$" + strconv.Itoa(len(strconv.Itoa(i))) + "\r\n" + strconv.Itoa(i) + "\r\n"
+		if got, err := rc.readReply(); err != nil || got != want {
+			t.Fatalf("reply %d = %q, %v; want %q", i, got, err, want)
+		}
+	}
+	reads, writes := ln.reads.Load(), ln.writes.Load()
+	if writes < 1 || writes > reads {
+		t.Errorf("%d replies took %d writes for %d reads; want at most one write per read", n, writes, reads)
+	}
+	t.Logf("%d pipelined commands: %d reads, %d writes", n, reads, writes)
 }
 
 func waitUntil(t *testing.T, limit time.Duration, cond func() bool) {
