@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"math"
 	"net"
+	"runtime/debug"
 	"sync/atomic"
 
 	"github.com/emberkv/ember/internal/redisnum"
@@ -75,11 +77,21 @@ func newRequestConn(c net.Conn, maxBulk, maxQuery *atomic.Int64) *requestConn {
 // for the connection calls it once, and Ember serves the client from
 // there until it leaves. Read then reports why, and redcon closes the
 // socket and runs its closed hook as for any connection.
-func (rc *requestConn) Read(p []byte) (int, error) {
-	if rc.client == nil {
+func (rc *requestConn) Read(p []byte) (n int, err error) {
+	c := rc.client
+	if c == nil {
 		return 0, errConnClosing
 	}
-	return 0, rc.client.serve()
+	// Commands recover on their own (client.run); this catches the rest of
+	// the loop, so that no input can take the process down with it.
+	defer func() {
+		if r := recover(); r != nil {
+			c.srv.log.Error("panic while reading from a client; closing its connection",
+				slog.Int64("id", c.id), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+			n, err = 0, errConnClosing
+		}
+	}()
+	return 0, c.serve()
 }
 
 // next returns the next request's arguments. They alias the read buffer
