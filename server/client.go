@@ -318,9 +318,3 @@ func (c *client) dbAt(i int) *store.DB {
 	}
 	return c.srv.store.DB(i)
 }
-
-// storeLocked tells whether EXEC holds every shard, so that whole-store
-// operations (FLUSHALL, SWAPDB) must not lock again.
-func (c *client) storeLocked() bool {
-	return c.inExec != nil
-}

@@ -735,10 +735,6 @@ func parseSave(args []string, _ string) (string, string) {
 	return strings.Join(out, " "), ""
 }
 
-// clientOutputBufferClasses are the classes of client-output-buffer-limit,
-// in the order CONFIG GET shows them.
-var clientOutputBufferClasses = []string{"normal", "slave", "pubsub"}
-
 // parseClientOutputBufferLimit merges "class hard soft seconds" groups
 // into the current limits: classes not named keep theirs, as in Redis.
 func parseClientOutputBufferLimit(args []string, cur string) (string, string) {
@@ -1525,12 +1521,6 @@ func (lc *liveConfig) get(name string) string { return lc.load().value(paramInde
 func (lc *liveConfig) timeout() time.Duration {
 	n, _ := strconv.Atoi(lc.get("timeout"))
 	return time.Duration(n) * time.Second
-}
-
-// hz is how many times a second background tasks run.
-func (lc *liveConfig) hz() int {
-	n, _ := strconv.Atoi(lc.get("hz"))
-	return max(n, 1)
 }
 
 // sweepInterval is the store's expiry sweep period for hz (hz 10: 100ms).

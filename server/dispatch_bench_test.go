@@ -3,6 +3,8 @@ package server
 import (
 	"strconv"
 	"testing"
+
+	"github.com/emberkv/ember/store"
 )
 
 // BenchmarkDispatch runs requests through the whole command path (lookup,
@@ -21,7 +23,7 @@ func BenchmarkDispatch(b *testing.B) {
 	names := make([][]byte, keys)
 	for i := range names {
 		names[i] = []byte("key:" + strconv.Itoa(i))
-		srv.store.DB(0).Set(string(names[i]), []byte("value-of-sixty-four-bytes-value-of-sixty-four-bytes-0123456789ab"), storeSetAlways)
+		srv.store.DB(0).Set(string(names[i]), []byte("value-of-sixty-four-bytes-value-of-sixty-four-bytes-0123456789ab"), store.SetOptions{})
 	}
 	value := []byte("value-of-sixty-four-bytes-value-of-sixty-four-bytes-0123456789ab")
 	for _, tc := range []struct {

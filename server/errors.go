@@ -35,14 +35,10 @@ const (
 	errInvalidCursor     = "ERR invalid cursor"
 	errClientName        = "ERR Client names cannot contain spaces, newlines or special characters."
 	errNoSuchClient      = "ERR No such client"
-	errCountPositive     = "ERR COUNT must be > 0"
 	errLCSKeysTypes      = "ERR The specified keys must contain string values"
 	errLCSOptions        = "ERR If you want both the length and indexes, please just use IDX."
 	errFreqNoLFU         = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
-	errConfigUnknownGet  = "ERR Unknown option or number of arguments for CONFIG SET - '%s'"
-	errSelectInvalid     = "ERR value is not an integer or out of range"
 	errShutdownFailed    = "ERR Errors trying to SHUTDOWN. Check logs."
-	errTimeout           = "ERR timeout is not an integer or out of range"
 	errProtocolPrefix    = "ERR Protocol error: "
 )
 

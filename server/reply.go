@@ -65,11 +65,6 @@ func (w *replyWriter) bulkString(s string) {
 	w.buf = append(w.buf, '\r', '\n')
 }
 
-func (w *replyWriter) bulkInt(n int64) {
-	var tmp [20]byte
-	w.bulk(strconv.AppendInt(tmp[:0], n, 10))
-}
-
 // null is a missing value: $-1 in RESP2, _ in RESP3.
 func (w *replyWriter) null() {
 	if w.resp3 {

@@ -4,8 +4,6 @@ import (
 	"github.com/emberkv/ember/store"
 )
 
-var storeSetAlways = store.SetOptions{}
-
 // storeError answers a store error with Redis's text: the one place where
 // the store's sentinels meet the wire.
 func (c *client) storeError(err error) {
