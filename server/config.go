@@ -356,8 +356,8 @@ var paramTable = []*param{
 	{name: "enable-debug-command", kind: kindEnum, def: "no", enum: enumOf("no yes local"), flags: pImmutable, effect: effNone},
 	{name: "enable-module-command", kind: kindEnum, def: "no", enum: enumOf("no yes local"), flags: pImmutable, effect: effNone},
 	{name: "enable-protected-configs", kind: kindEnum, def: "no", enum: enumOf("no yes local"), flags: pImmutable, effect: effApplied},
-	{name: "hash-max-listpack-entries", alias: "hash-max-ziplist-entries", kind: kindInt, def: "512", min: 0, max: maxInt64, effect: effNone},
-	{name: "hash-max-listpack-value", alias: "hash-max-ziplist-value", kind: kindMemory, def: "64", min: 0, max: maxInt64, effect: effNone},
+	{name: "hash-max-listpack-entries", alias: "hash-max-ziplist-entries", kind: kindInt, def: "512", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
+	{name: "hash-max-listpack-value", alias: "hash-max-ziplist-value", kind: kindMemory, def: "64", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
 	{name: "hll-sparse-max-bytes", kind: kindMemory, def: "3000", min: 0, max: maxInt64, effect: effNone},
 	{name: "hz", kind: kindInt, def: "10", min: 0, max: maxInt32, flags: pRestart, effect: effApplied, check: clampHz},
 	{name: "ignore-warnings", kind: kindString, def: "", effect: effNone},
@@ -375,7 +375,7 @@ var paramTable = []*param{
 	{name: "lfu-decay-time", kind: kindInt, def: "1", min: 0, max: maxInt32, effect: effNone},
 	{name: "lfu-log-factor", kind: kindInt, def: "10", min: 0, max: maxInt32, effect: effNone},
 	{name: "list-compress-depth", kind: kindInt, def: "0", min: 0, max: maxInt32, effect: effNone},
-	{name: "list-max-listpack-size", alias: "list-max-ziplist-size", kind: kindInt, def: "-2", min: minInt32, max: maxInt32, effect: effNone},
+	{name: "list-max-listpack-size", alias: "list-max-ziplist-size", kind: kindInt, def: "-2", min: minInt32, max: maxInt32, effect: effApplied, apply: applyEncodingLimits},
 	{name: "logfile", kind: kindString, def: "", flags: pImmutable, effect: effApplied},
 	{name: "loglevel", kind: kindEnum, def: "notice", enum: enumOf("debug verbose notice warning"), effect: effApplied, apply: applyLogLevel},
 	{name: "lua-time-limit", kind: kindInt, def: "5000", min: 0, max: maxInt64, effect: effNone},
@@ -426,7 +426,7 @@ var paramTable = []*param{
 	{name: "sanitize-dump-payload", kind: kindEnum, def: "no", enum: enumOf("no yes clients"), effect: effNone},
 	{name: "save", kind: kindSpecial, def: "", flags: pMulti, effect: effPersistence, parse: parseSave, refuse: refuseSave},
 	{name: "server_cpulist", kind: kindString, def: "", flags: pImmutable, effect: effNone},
-	{name: "set-max-intset-entries", kind: kindInt, def: "512", min: 0, max: maxInt64, effect: effNone},
+	{name: "set-max-intset-entries", kind: kindInt, def: "512", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
 	{name: "set-proc-title", kind: kindBool, def: "yes", flags: pImmutable, effect: effNone},
 	{name: "shutdown-on-sigint", kind: kindSpecial, def: "default", flags: pMulti, effect: effNone, parse: parseShutdownFlags},
 	{name: "shutdown-on-sigterm", kind: kindSpecial, def: "default", flags: pMulti, effect: effNone, parse: parseShutdownFlags},
@@ -467,8 +467,8 @@ var paramTable = []*param{
 	{name: "tracking-table-max-keys", kind: kindInt, def: "1000000", min: 0, max: maxInt64, effect: effNone},
 	{name: "unixsocket", kind: kindString, def: "", flags: pImmutable, effect: effNone, refuse: refuseUnixSocket},
 	{name: "unixsocketperm", kind: kindSpecial, def: "0", flags: pImmutable, effect: effNone, parse: parseUnixSocketPerm},
-	{name: "zset-max-listpack-entries", alias: "zset-max-ziplist-entries", kind: kindInt, def: "128", min: 0, max: maxInt64, effect: effNone},
-	{name: "zset-max-listpack-value", alias: "zset-max-ziplist-value", kind: kindMemory, def: "64", min: 0, max: maxInt64, effect: effNone},
+	{name: "zset-max-listpack-entries", alias: "zset-max-ziplist-entries", kind: kindInt, def: "128", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
+	{name: "zset-max-listpack-value", alias: "zset-max-ziplist-value", kind: kindMemory, def: "64", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
 }
 
 // paramEntry is a name CONFIG GET can show: a parameter's name or alias.
@@ -1109,6 +1109,26 @@ func refuseACLFile(v string) string {
 // What CONFIG SET changes in the running server.
 
 func applyMaxBulk(s *Server, cfg *Config)  { s.maxBulk.Store(cfg.ProtoMaxBulkLen) }
+
+// applyEncodingLimits hands the store the thresholds of the compact
+// encodings (hash-max-listpack-entries and the like).
+func applyEncodingLimits(s *Server, cfg *Config) { s.store.SetEncodingLimits(cfg.encodingLimits()) }
+
+// encodingLimits reads the compact encodings' thresholds from cfg.
+func (cfg *Config) encodingLimits() store.EncodingLimits {
+	num := func(name string) int {
+		n, _ := strconv.ParseInt(cfg.value(paramIndex[name]), 10, 64)
+		return int(min(max(n, math.MinInt32), math.MaxInt32))
+	}
+	return store.EncodingLimits{
+		HashMaxListpackEntries: num("hash-max-listpack-entries"),
+		HashMaxListpackValue:   num("hash-max-listpack-value"),
+		SetMaxIntsetEntries:    num("set-max-intset-entries"),
+		ZSetMaxListpackEntries: num("zset-max-listpack-entries"),
+		ZSetMaxListpackValue:   num("zset-max-listpack-value"),
+		ListMaxListpackSize:    num("list-max-listpack-size"),
+	}
+}
 func applyMaxQuery(s *Server, cfg *Config) { s.maxQuery.Store(cfg.ClientQueryBufferLimit) }
 
 func applyLogLevel(_ *Server, cfg *Config) {

@@ -73,6 +73,7 @@ func New(cfg Config) (*Server, error) {
 		s.store = store.New(store.Options{Databases: cfg.Databases, Clock: cfg.Clock, SweepInterval: cfg.sweepInterval()})
 		s.ownsStore = true
 	}
+	applyEncodingLimits(s, &cfg)
 	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
 	s.maxQuery.Store(cfg.ClientQueryBufferLimit)
 	s.stats.store = s.store

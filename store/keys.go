@@ -355,7 +355,11 @@ func (db *DB) Copy(src string, dst *DB, dstKey string, replace bool) bool {
 	if db.index == dst.index && src == dstKey {
 		return false
 	}
-	e.str = append([]byte(nil), e.str...)
+	if e.agg != nil {
+		e.agg = e.agg.clone()
+	} else {
+		e.str = append([]byte(nil), e.str...)
+	}
 	e.atime = t.lru() // a new object, as Redis's copy, never a shared one
 	e.unshared = true
 	if exists {
@@ -403,6 +407,8 @@ func (db *DB) Object(key string) (ObjectInfo, bool) {
 	info := ObjectInfo{Kind: e.kind, IdleMs: max(t.lru()-e.atime, 0)}
 	if e.kind == KindString {
 		info.Encoding, info.Shared = stringEncoding(e)
+	} else {
+		info.Encoding = e.agg.encoding()
 	}
 	return info, true
 }

@@ -16,6 +16,10 @@ type Kind uint8
 const (
 	KindNone Kind = iota
 	KindString
+	KindList
+	KindSet
+	KindZSet
+	KindHash
 )
 
 // String is the name TYPE replies with.
@@ -23,13 +27,22 @@ func (k Kind) String() string {
 	switch k {
 	case KindString:
 		return "string"
+	case KindList:
+		return "list"
+	case KindSet:
+		return "set"
+	case KindZSet:
+		return "zset"
+	case KindHash:
+		return "hash"
 	}
 	return "none"
 }
 
 // entry is one key's value, stored inline in the shard's LRU.
 type entry struct {
-	str      []byte // the value of a string
+	str      []byte    // the value of a string
+	agg      aggregate // the value of a list, set, sorted set or hash
 	expireAt int64  // absolute Unix ms; 0 means no expiry
 	atime    int64  // last access, Unix ms, for OBJECT IDLETIME
 	kind     Kind
@@ -42,7 +55,11 @@ type entry struct {
 const entryOverhead = 160
 
 func (e *entry) size(key string) int64 {
-	return int64(len(key) + len(e.str) + entryOverhead)
+	n := int64(len(key) + len(e.str) + entryOverhead)
+	if e.agg != nil {
+		n += e.agg.memSize()
+	}
+	return n
 }
 
 // scanItem orders a shard's keys by hash, so a SCAN cursor (the next hash to

@@ -34,7 +34,47 @@ type Options struct {
 	// does. Default 100ms. A negative value disables the sweeper; expired
 	// keys are then reclaimed only when touched or by Sweep.
 	SweepInterval time.Duration
+	// EncodingLimits are the thresholds of the compact encodings. Default
+	// DefaultEncodingLimits(), Redis's.
+	EncodingLimits *EncodingLimits
 }
+
+// EncodingLimits are the sizes up to which aggregates keep a compact
+// encoding, Redis's directives of the same names. An aggregate that
+// outgrows one is converted once and stays converted, as in Redis.
+type EncodingLimits struct {
+	HashMaxListpackEntries int // hash-max-listpack-entries
+	HashMaxListpackValue   int // hash-max-listpack-value (bytes)
+	SetMaxIntsetEntries    int // set-max-intset-entries
+	ZSetMaxListpackEntries int // zset-max-listpack-entries
+	ZSetMaxListpackValue   int // zset-max-listpack-value (bytes)
+	// ListMaxListpackSize is list-max-listpack-size: a positive value is
+	// the most entries a list node holds; -1 to -5 limit a node to 4, 8,
+	// 16, 32 or 64 KB.
+	ListMaxListpackSize int
+}
+
+// DefaultEncodingLimits are Redis 7.0's defaults.
+func DefaultEncodingLimits() EncodingLimits {
+	return EncodingLimits{
+		HashMaxListpackEntries: 512,
+		HashMaxListpackValue:   64,
+		SetMaxIntsetEntries:    512,
+		ZSetMaxListpackEntries: 128,
+		ZSetMaxListpackValue:   64,
+		ListMaxListpackSize:    -2,
+	}
+}
+
+// SetEncodingLimits changes the thresholds, as CONFIG SET does; values
+// already stored keep their encoding until they next grow.
+func (s *Store) SetEncodingLimits(l EncodingLimits) { s.encLimits.Store(&l) }
+
+// EncodingLimits returns the thresholds in force.
+func (s *Store) EncodingLimits() EncodingLimits { return *s.encLimits.Load() }
+
+// limits is EncodingLimits for the store's own use, without a copy.
+func (s *Store) limits() *EncodingLimits { return s.encLimits.Load() }
 
 // Store is a set of numbered databases. All its methods are safe for
 // concurrent use.
@@ -49,6 +89,8 @@ type Store struct {
 	// advances; coarseLRU says it is in use (wall clock, sweeper on).
 	lruClock  atomic.Int64
 	coarseLRU atomic.Bool
+
+	encLimits atomic.Pointer[EncodingLimits]
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -79,6 +121,11 @@ func New(opts Options) *Store {
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
+	limits := DefaultEncodingLimits()
+	if opts.EncodingLimits != nil {
+		limits = *opts.EncodingLimits
+	}
+	s.encLimits.Store(&limits)
 	nshards := 1 << logShards
 	s.dbs = make([]*DB, opts.Databases)
 	for i := range s.dbs {
