@@ -1108,7 +1108,7 @@ func refuseACLFile(v string) string {
 
 // What CONFIG SET changes in the running server.
 
-func applyMaxBulk(s *Server, cfg *Config)  { s.maxBulk.Store(cfg.ProtoMaxBulkLen) }
+func applyMaxBulk(s *Server, cfg *Config) { s.maxBulk.Store(cfg.ProtoMaxBulkLen) }
 
 // applyEncodingLimits hands the store the thresholds of the compact
 // encodings (hash-max-listpack-entries and the like).

@@ -43,8 +43,8 @@ func (k Kind) String() string {
 type entry struct {
 	str      []byte    // the value of a string
 	agg      aggregate // the value of a list, set, sorted set or hash
-	expireAt int64  // absolute Unix ms; 0 means no expiry
-	atime    int64  // last access, Unix ms, for OBJECT IDLETIME
+	expireAt int64     // absolute Unix ms; 0 means no expiry
+	atime    int64     // last access, Unix ms, for OBJECT IDLETIME
 	kind     Kind
 	raw      bool // a string built in place (APPEND, SETRANGE): encoding "raw"
 	unshared bool // a COPY of a small integer: Redis gives it its own object
