@@ -137,3 +137,12 @@ const (
 	errHelloProtocolVersion = "ERR Protocol version is not an integer or out of range"
 	errHelloOption          = "ERR Syntax error in HELLO option '%s'"
 )
+
+// Blocking commands (blocking.go).
+const (
+	errTimeoutNotFloat  = "ERR timeout is not a float or out of range"
+	errTimeoutNegative  = "ERR timeout is negative"
+	errUnblocked        = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+	errUnblockReason    = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+	errSubcommandSyntax = "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
+)
