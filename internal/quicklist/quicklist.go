@@ -40,7 +40,7 @@ const (
 	fillMax = 1<<15 - 1
 	fillMin = -5
 	// DefaultFill is list-max-listpack-size's default, 8 KB nodes.
-	DefaultFill = -2
+	DefaultFill  = -2
 	lpHeaderSize = 6 // a listpack's total-bytes and count
 	lpCountMax   = 65535
 )
