@@ -137,3 +137,14 @@ const (
 	errHelloProtocolVersion = "ERR Protocol version is not an integer or out of range"
 	errHelloOption          = "ERR Syntax error in HELLO option '%s'"
 )
+
+// List commands.
+const (
+	errNotPositive        = "ERR value is out of range, must be positive"
+	errIndexOutOfRange    = "ERR index out of range"
+	errLPosRankZero       = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+	errLPosCountNegative  = "ERR COUNT can't be negative"
+	errLPosMaxLenNegative = "ERR MAXLEN can't be negative"
+	errNumKeysPositive    = "ERR numkeys should be greater than 0"
+	errCountPositive      = "ERR count should be greater than 0"
+)
