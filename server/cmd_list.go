@@ -112,14 +112,10 @@ func popCommand(c *client, args [][]byte, end store.ListEnd) {
 }
 
 // positiveLong parses a count as Redis's getPositiveLongFromObjectOrReply:
-// msg (or Redis's default) both for a non-integer and for a negative one.
+// msg (or Redis's default) answers both a non-integer and a negative one.
 func positiveLong(c *client, arg []byte, msg string) (int64, bool) {
 	n, ok := redisnum.ParseInt(arg)
-	switch {
-	case !ok && msg == "":
-		c.w.error(errNotInteger)
-		return 0, false
-	case !ok || n < 0:
+	if !ok || n < 0 {
 		if msg == "" {
 			msg = errNotPositive
 		}
