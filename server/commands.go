@@ -17,6 +17,7 @@ func commandRows() []*command {
 		connectionCommands,
 		transactionCommands,
 		stringCommands,
+		listCommands,
 		keyCommands,
 		serverCommands,
 		clientCommands,

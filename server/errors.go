@@ -146,3 +146,14 @@ const (
 	errUnblockReason    = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
 	errSubcommandSyntax = "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
 )
+
+// List commands.
+const (
+	errNotPositive        = "ERR value is out of range, must be positive"
+	errIndexOutOfRange    = "ERR index out of range"
+	errLPosRankZero       = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+	errLPosCountNegative  = "ERR COUNT can't be negative"
+	errLPosMaxLenNegative = "ERR MAXLEN can't be negative"
+	errNumKeysPositive    = "ERR numkeys should be greater than 0"
+	errCountPositive      = "ERR count should be greater than 0"
+)

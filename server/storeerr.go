@@ -30,6 +30,8 @@ func storeErrorText(err error) string {
 		return errOffsetRange
 	case store.ErrDBIndex:
 		return errDBIndex
+	case store.ErrIndexOutOfRange:
+		return errIndexOutOfRange
 	}
 	return "ERR " + err.Error()
 }

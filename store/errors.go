@@ -23,3 +23,9 @@ var (
 	// ErrDBIndex: the database number is out of range.
 	ErrDBIndex = errors.New("store: DB index is out of range")
 )
+
+// The list errors.
+var (
+	// ErrIndexOutOfRange: LSET of an element the list does not have.
+	ErrIndexOutOfRange = errors.New("store: index out of range")
+)
