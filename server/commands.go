@@ -18,6 +18,7 @@ func commandRows() []*command {
 		transactionCommands,
 		stringCommands,
 		keyCommands,
+		setCommands,
 		serverCommands,
 		clientCommands,
 		commandCommands,

@@ -137,3 +137,12 @@ const (
 	errHelloProtocolVersion = "ERR Protocol version is not an integer or out of range"
 	errHelloOption          = "ERR Syntax error in HELLO option '%s'"
 )
+
+// The set commands (t_set.c).
+const (
+	errMustBePositive   = "ERR value is out of range, must be positive"
+	errSRandMemberRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errNumKeysPositive  = "ERR numkeys should be greater than 0"
+	errNumKeysTooMany   = "ERR Number of keys can't be greater than number of args"
+	errLimitNegative    = "ERR LIMIT can't be negative"
+)
