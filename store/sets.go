@@ -264,7 +264,9 @@ func (db *DB) SRandMember(key string, count int) ([]string, error) {
 		if n < 0 {
 			n = -n
 		}
-		out := make([]string, 0, n)
+		// Room for a reasonable count only: a huge one grows as it goes,
+		// as Redis's reply does.
+		out := make([]string, 0, min(n, 1<<16))
 		for range n {
 			out = append(out, s.random().String())
 		}
