@@ -19,6 +19,7 @@ func commandRows() []*command {
 		stringCommands,
 		listCommands,
 		keyCommands,
+		setCommands,
 		serverCommands,
 		clientCommands,
 		commandCommands,

@@ -157,3 +157,10 @@ const (
 	errNumKeysPositive    = "ERR numkeys should be greater than 0"
 	errCountPositive      = "ERR count should be greater than 0"
 )
+
+// The set commands (t_set.c).
+const (
+	errSRandMemberRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errNumKeysTooMany   = "ERR Number of keys can't be greater than number of args"
+	errLimitNegative    = "ERR LIMIT can't be negative"
+)
