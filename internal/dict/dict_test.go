@@ -295,7 +295,7 @@ func TestAllVisitsEachOnceAndStops(t *testing.T) {
 
 func TestAllDeleteCurrent(t *testing.T) {
 	d := New[int](0)
-	for i := range 1000 {
+	for i := range 3000 { // three chunks of items
 		d.Set(strconv.Itoa(i), i)
 	}
 	seen := map[string]bool{}
@@ -308,11 +308,11 @@ func TestAllDeleteCurrent(t *testing.T) {
 			d.Delete(k)
 		}
 	}
-	if len(seen) != 1000 {
-		t.Fatalf("All yielded %d keys, want 1000", len(seen))
+	if len(seen) != 3000 {
+		t.Fatalf("All yielded %d keys, want 3000", len(seen))
 	}
-	if d.Len() != 334 {
-		t.Fatalf("Len = %d after deleting, want 334", d.Len())
+	if d.Len() != 1000 {
+		t.Fatalf("Len = %d after deleting, want 1000", d.Len())
 	}
 	checkInvariants(t, d)
 }
