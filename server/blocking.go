@@ -37,6 +37,9 @@ import (
 type blockKey struct {
 	db  int
 	key string
+	// whole stands for every key of the database (SWAPDB), in the lists
+	// of keys to serve; the registry never holds one.
+	whole bool
 }
 
 // blockedClient is one client parked in a blocking command.
@@ -245,6 +248,14 @@ func (s *Server) serveReady(keys []blockKey) {
 	for len(keys) > 0 {
 		bk := keys[0]
 		keys = keys[1:]
+		if bk.whole {
+			for k := range reg.waiting {
+				if k.db == bk.db {
+					keys = append(keys, k)
+				}
+			}
+			continue
+		}
 		q := reg.waiting[bk]
 		if len(q) == 0 {
 			continue
@@ -365,20 +376,14 @@ func (c *client) signalKey(db int, key string) {
 	}
 }
 
-// signalDatabases serves the waiters of every key of databases whose
-// contents were swapped (SWAPDB), as Redis's scanDatabaseForReadyKeys.
+// signalDatabases notes that databases swapped contents (SWAPDB): the
+// waiters of their keys are served once the command is done, as Redis's
+// scanDatabaseForReadyKeys.
 func (c *client) signalDatabases(dbs ...int) {
-	reg := &c.srv.blocking
-	if reg.count.Load() == 0 {
+	if c.srv.blocking.count.Load() == 0 {
 		return
 	}
-	reg.mu.Lock()
-	for bk := range reg.waiting {
-		for _, db := range dbs {
-			if bk.db == db {
-				c.readied = append(c.readied, bk)
-			}
-		}
+	for _, db := range dbs {
+		c.readied = append(c.readied, blockKey{db: db, whole: true})
 	}
-	reg.mu.Unlock()
 }

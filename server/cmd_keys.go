@@ -373,7 +373,11 @@ func cmdCopy(c *client, args [][]byte) {
 		c.w.error(errSameObject)
 		return
 	}
-	c.w.int(boolInt(c.db.Copy(src, c.dbAt(dst), dstKey, replace)))
+	copied := c.db.Copy(src, c.dbAt(dst), dstKey, replace)
+	if copied && dst != c.dbIndex {
+		c.signalKey(dst, dstKey)
+	}
+	c.w.int(boolInt(copied))
 }
 
 func cmdMove(c *client, args [][]byte) {
@@ -385,7 +389,11 @@ func cmdMove(c *client, args [][]byte) {
 		c.w.error(errSameObject)
 		return
 	}
-	c.w.int(boolInt(c.db.Move(keyOf(args[1]), c.dbAt(dst))))
+	moved := c.db.Move(keyOf(args[1]), c.dbAt(dst))
+	if moved {
+		c.signalKey(dst, string(args[1]))
+	}
+	c.w.int(boolInt(moved))
 }
 
 func cmdObjectHelp(c *client, args [][]byte) {

@@ -341,50 +341,66 @@ func lmove(c *client, src, dst []byte, from, to store.ListEnd) {
 // cmdLMPop is LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], parsed
 // as Redis's lmpopGenericCommand.
 func cmdLMPop(c *client, args [][]byte) {
-	numkeys, ok := redisnum.ParseInt(args[1])
-	if !ok || numkeys <= 0 {
-		c.w.error(errNumKeysPositive)
-		return
-	}
-	if numkeys >= int64(len(args)) { // also keeps whereIdx from overflowing
-		c.w.error(errSyntax)
-		return
-	}
-	whereIdx := 2 + numkeys
-	if whereIdx >= int64(len(args)) {
-		c.w.error(errSyntax)
-		return
-	}
-	end, ok := listEnd(args[whereIdx])
+	keys, end, count, ok := parseListMPop(c, args, 1)
 	if !ok {
-		c.w.error(errSyntax)
 		return
 	}
-	count := int64(-1)
-	for j := int(whereIdx) + 1; j < len(args); j++ {
-		if count == -1 && j+1 < len(args) && strings.EqualFold(string(args[j]), "count") {
-			j++
-			n, ok := redisnum.ParseInt(args[j])
-			if !ok || n <= 0 {
-				c.w.error(errCountPositive)
-				return
-			}
-			count = n
-			continue
-		}
-		c.w.error(errSyntax)
-		return
-	}
-	count = max(count, 1)
-	key, vals, err := c.db.LMPop(keysOf(args[2:whereIdx]), end, int(min(count, 1<<31)))
+	key, vals, err := c.db.LMPop(keysOf(keys), end, count)
 	switch {
 	case err != nil:
 		c.storeError(err)
 	case vals == nil:
 		c.w.nullArray()
 	default:
-		c.w.array(2)
-		c.w.bulkString(key)
-		writeBulks(c, vals)
+		writeKeyAndBulks(c, key, vals)
 	}
+}
+
+// writeKeyAndBulks is the reply of LMPOP and BLMPOP: the key, then the
+// elements popped from it.
+func writeKeyAndBulks(c *client, key string, vals [][]byte) {
+	c.w.array(2)
+	c.w.bulkString(key)
+	writeBulks(c, vals)
+}
+
+// parseListMPop reads "numkeys key [key ...] LEFT|RIGHT [COUNT count]"
+// from args[numkeysIdx:], as Redis's lmpopGenericCommand, for LMPOP and
+// BLMPOP. It answers the error itself when ok is false.
+func parseListMPop(c *client, args [][]byte, numkeysIdx int) (keys [][]byte, end store.ListEnd, count int, ok bool) {
+	numkeys, isInt := redisnum.ParseInt(args[numkeysIdx])
+	if !isInt || numkeys <= 0 {
+		c.w.error(errNumKeysPositive)
+		return nil, 0, 0, false
+	}
+	if numkeys >= int64(len(args)) { // also keeps whereIdx from overflowing
+		c.w.error(errSyntax)
+		return nil, 0, 0, false
+	}
+	whereIdx := numkeysIdx + 1 + int(numkeys)
+	if whereIdx >= len(args) {
+		c.w.error(errSyntax)
+		return nil, 0, 0, false
+	}
+	end, ok = listEnd(args[whereIdx])
+	if !ok {
+		c.w.error(errSyntax)
+		return nil, 0, 0, false
+	}
+	n := int64(-1)
+	for j := whereIdx + 1; j < len(args); j++ {
+		if n == -1 && j+1 < len(args) && strings.EqualFold(string(args[j]), "count") {
+			j++
+			v, isInt := redisnum.ParseInt(args[j])
+			if !isInt || v <= 0 {
+				c.w.error(errCountPositive)
+				return nil, 0, 0, false
+			}
+			n = v
+			continue
+		}
+		c.w.error(errSyntax)
+		return nil, 0, 0, false
+	}
+	return args[numkeysIdx+1 : whereIdx], end, int(min(max(n, 1), 1<<31)), true
 }

@@ -95,6 +95,7 @@ func cmdSwapDB(c *client, args [][]byte) {
 		c.w.error(errDBIndex)
 		return
 	}
+	c.signalDatabases(a, b)
 	c.w.ok()
 }
 

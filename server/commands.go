@@ -18,6 +18,7 @@ func commandRows() []*command {
 		transactionCommands,
 		stringCommands,
 		listCommands,
+		blockingListCommands,
 		keyCommands,
 		setCommands,
 		serverCommands,

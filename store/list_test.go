@@ -14,14 +14,6 @@ import (
 	"github.com/emberkv/ember/store"
 )
 
-func bs(ss ...string) [][]byte {
-	out := make([][]byte, len(ss))
-	for i, s := range ss {
-		out[i] = []byte(s)
-	}
-	return out
-}
-
 func strs(vals [][]byte) []string {
 	out := make([]string, len(vals))
 	for i, v := range vals {

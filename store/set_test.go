@@ -12,14 +12,6 @@ import (
 	"github.com/emberkv/ember/store"
 )
 
-func bs(ss ...string) [][]byte {
-	out := make([][]byte, len(ss))
-	for i, s := range ss {
-		out[i] = []byte(s)
-	}
-	return out
-}
-
 func encodingOf(t testing.TB, db *store.DB, key string) string {
 	t.Helper()
 	info, ok := db.Object(key)

@@ -1,0 +1,172 @@
+package server
+
+import (
+	"github.com/emberkv/ember/store"
+)
+
+// The blocking list commands. Each first runs as its non-blocking form;
+// only when every key is empty does the client wait (blocking.go), unless
+// it runs inside MULTI/EXEC, where it answers at once as on timeout, as
+// Redis's CLIENT_DENY_BLOCKING does. Their arity, flags, ACL categories
+// and key positions are Redis 7.0.15's.
+var blockingListCommands = []*command{
+	{name: "blpop", arity: -3, flags: parseFlags("write noscript blocking"), acl: acl("write list slow blocking"), firstKey: 1, lastKey: -2, step: 1, group: "list", since: "2.0.0",
+		summary: "Pops the first element of the first non-empty list, waiting for one if all are empty.", handler: cmdBLPop},
+	{name: "brpop", arity: -3, flags: parseFlags("write noscript blocking"), acl: acl("write list slow blocking"), firstKey: 1, lastKey: -2, step: 1, group: "list", since: "2.0.0",
+		summary: "Pops the last element of the first non-empty list, waiting for one if all are empty.", handler: cmdBRPop},
+	{name: "blmove", arity: 6, flags: parseFlags("write denyoom noscript blocking"), acl: acl("write list slow blocking"), firstKey: 1, lastKey: 2, step: 1, group: "list", since: "6.2.0",
+		summary: "Moves an element from one list to another, waiting for one if the source is empty.", handler: cmdBLMove},
+	{name: "brpoplpush", arity: 4, flags: parseFlags("write denyoom noscript blocking"), acl: acl("write list slow blocking"), firstKey: 1, lastKey: 2, step: 1, group: "list", since: "2.2.0",
+		summary: "Moves the last element of a list to the head of another, waiting for one if the source is empty.", handler: cmdBRPopLPush},
+	{name: "blmpop", arity: -5, flags: parseFlags("write blocking movablekeys"), acl: acl("write list slow blocking"), group: "list", since: "7.0.0",
+		summary: "Pops elements from the first non-empty list, waiting for one if all are empty.", handler: cmdBLMPop},
+}
+
+func cmdBLPop(c *client, args [][]byte) { blockingListPop(c, args, store.ListLeft) }
+func cmdBRPop(c *client, args [][]byte) { blockingListPop(c, args, store.ListRight) }
+
+// blockingListPop is BLPOP and BRPOP: the timeout is read first, then the
+// keys in order, as Redis's blockingPopGenericCommand.
+func blockingListPop(c *client, args [][]byte, end store.ListEnd) {
+	deadline, ok := c.parseBlockTimeout(args[len(args)-1])
+	if !ok {
+		return
+	}
+	keys := args[1 : len(args)-1]
+	key, vals, err := c.db.LMPop(keysOf(keys), end, 1)
+	switch {
+	case err != nil:
+		c.storeError(err)
+		return
+	case vals != nil:
+		writeKeyAndValue(c, key, vals[0])
+		return
+	}
+	if c.inExec != nil {
+		c.w.nullArray()
+		return
+	}
+	c.blockOrClose(keys, store.KindList, deadline, func(db *store.DB, key string, _ *[]blockKey) bool {
+		vals, err := listPop(db, key, end, 1)
+		if err != nil || len(vals) == 0 {
+			return false
+		}
+		writeKeyAndValue(c, key, vals[0])
+		return true
+	})
+}
+
+func writeKeyAndValue(c *client, key string, v []byte) {
+	c.w.array(2)
+	c.w.bulkString(key)
+	c.w.bulk(v)
+}
+
+// listPop pops count elements from one end of the list at key.
+func listPop(db *store.DB, key string, end store.ListEnd, count int) ([][]byte, error) {
+	if end == store.ListLeft {
+		return db.LPop(key, count)
+	}
+	return db.RPop(key, count)
+}
+
+func cmdBLMove(c *client, args [][]byte) {
+	from, ok1 := listEnd(args[3])
+	to, ok2 := listEnd(args[4])
+	if !ok1 || !ok2 {
+		c.w.error(errSyntax)
+		return
+	}
+	deadline, ok := c.parseBlockTimeout(args[5])
+	if !ok {
+		return
+	}
+	blockingMove(c, args[1], args[2], from, to, deadline)
+}
+
+func cmdBRPopLPush(c *client, args [][]byte) {
+	deadline, ok := c.parseBlockTimeout(args[3])
+	if !ok {
+		return
+	}
+	blockingMove(c, args[1], args[2], store.ListRight, store.ListLeft, deadline)
+}
+
+// blockingMove is BLMOVE and BRPOPLPUSH, as Redis's blmoveGenericCommand:
+// a source that holds a list moves at once; a missing one blocks (inside
+// MULTI it answers a null bulk, though a timeout answers a null array).
+func blockingMove(c *client, src, dst []byte, from, to store.ListEnd, deadline int64) {
+	v, ok, err := c.db.LMove(keyOf(src), keyOf(dst), from, to)
+	switch {
+	case err != nil:
+		c.storeError(err)
+		return
+	case ok:
+		c.w.bulk(v)
+		return
+	}
+	if c.inExec != nil {
+		c.w.null()
+		return
+	}
+	dstKey := string(dst)
+	c.blockOrClose([][]byte{src}, store.KindList, deadline, func(db *store.DB, key string, ready *[]blockKey) bool {
+		v, ok, err := db.LMove(key, dstKey, from, to)
+		switch {
+		case err != nil:
+			// As Redis: a destination of another type ends the wait with
+			// WRONGTYPE, and nothing moves.
+			c.storeError(err)
+			return true
+		case !ok:
+			return false
+		}
+		c.w.bulk(v)
+		*ready = append(*ready, blockKey{db: db.Index(), key: dstKey})
+		return true
+	})
+}
+
+// cmdBLMPop is BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT
+// count]: the arguments after the timeout are read first, as Redis's
+// lmpopGenericCommand, then the timeout.
+func cmdBLMPop(c *client, args [][]byte) {
+	keys, end, count, ok := parseListMPop(c, args, 2)
+	if !ok {
+		return
+	}
+	deadline, ok := c.parseBlockTimeout(args[1])
+	if !ok {
+		return
+	}
+	key, vals, err := c.db.LMPop(keysOf(keys), end, count)
+	switch {
+	case err != nil:
+		c.storeError(err)
+		return
+	case vals != nil:
+		writeKeyAndBulks(c, key, vals)
+		return
+	}
+	if c.inExec != nil {
+		c.w.nullArray()
+		return
+	}
+	c.blockOrClose(keys, store.KindList, deadline, func(db *store.DB, key string, _ *[]blockKey) bool {
+		vals, err := listPop(db, key, end, count)
+		if err != nil || len(vals) == 0 {
+			return false
+		}
+		writeKeyAndBulks(c, key, vals)
+		return true
+	})
+}
+
+// blockOrClose blocks the client and, when its connection went away
+// meanwhile, marks it to close once the command returns.
+func (c *client) blockOrClose(keys [][]byte, kind store.Kind, deadline int64,
+	serve func(db *store.DB, key string, ready *[]blockKey) bool) {
+	if !c.block(keys, kind, deadline, serve) {
+		c.closing = true
+	}
+}
