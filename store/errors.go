@@ -23,3 +23,9 @@ var (
 	// ErrDBIndex: the database number is out of range.
 	ErrDBIndex = errors.New("store: DB index is out of range")
 )
+
+// The sorted sets' errors.
+var (
+	// ErrNaNScore: ZADD INCR or ZINCRBY would make a score NaN (inf + -inf).
+	ErrNaNScore = errors.New("store: resulting score is not a number (NaN)")
+)

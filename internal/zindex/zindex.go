@@ -144,8 +144,20 @@ func (n *node) split() (Item, *node) {
 
 // Delete removes (score, member) and reports whether it was there.
 func (t *Tree) Delete(score float64, member string) bool {
-	if t.root == nil || !t.root.delete(Item{score, member}) {
-		return false
+	_, ok := t.Remove(score, member)
+	return ok
+}
+
+// Remove is Delete that also returns the item as the tree held it, so that
+// a caller can re-insert the same member string under a new score
+// (ZINCRBY) without copying it.
+func (t *Tree) Remove(score float64, member string) (Item, bool) {
+	if t.root == nil {
+		return Item{}, false
+	}
+	old, ok := t.root.delete(Item{score, member})
+	if !ok {
+		return Item{}, false
 	}
 	if len(t.root.items) == 0 {
 		if t.root.kids != nil {
@@ -154,31 +166,37 @@ func (t *Tree) Delete(score float64, member string) bool {
 			t.root = nil
 		}
 	}
-	return true
+	return old, true
 }
 
-func (n *node) delete(it Item) bool {
+func (n *node) delete(it Item) (Item, bool) {
 	i, found := n.find(it)
 	if n.kids == nil {
 		if !found {
-			return false
+			return Item{}, false
 		}
+		old := n.items[i]
 		n.removeItem(i)
 		n.size--
-		return true
+		return old, true
 	}
+	var old Item
 	if found {
 		// An inner item is replaced by its predecessor, the largest item
 		// of the subtree on its left.
+		old = n.items[i]
 		n.items[i] = n.kids[i].deleteMax()
-	} else if !n.kids[i].delete(it) {
-		return false
+	} else {
+		var ok bool
+		if old, ok = n.kids[i].delete(it); !ok {
+			return Item{}, false
+		}
 	}
 	n.size--
 	if len(n.kids[i].items) < minItems {
 		n.rebalance(i)
 	}
-	return true
+	return old, true
 }
 
 func (n *node) deleteMax() Item {
