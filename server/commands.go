@@ -22,6 +22,7 @@ func commandRows() []*command {
 		clientCommands,
 		commandCommands,
 		configCommands,
+		zsetCommands,
 	} {
 		rows = append(rows, group...)
 	}

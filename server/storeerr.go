@@ -30,6 +30,8 @@ func storeErrorText(err error) string {
 		return errOffsetRange
 	case store.ErrDBIndex:
 		return errDBIndex
+	case store.ErrNaNScore:
+		return errZNaNScore
 	}
 	return "ERR " + err.Error()
 }

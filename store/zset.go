@@ -100,7 +100,7 @@ func appendScoreText(dst []byte, f float64) []byte {
 	return strconv.AppendFloat(dst, f, 'g', 17, 64)
 }
 
-func bytesView(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+func bytesView(s string) []byte  { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 func stringView(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // lpScore reads the score entry at off.

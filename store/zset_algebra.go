@@ -275,3 +275,20 @@ func (db *DB) ZInterCard(keys []string, limit int) (int, error) {
 	_, _, card := combine(spec, src, true, limit)
 	return card, nil
 }
+
+// ZCheckCombineTypes reports ErrWrongType when one of keys holds neither a
+// sorted set nor a set: ZUNION and its kin check this before they parse
+// their options, as Redis.
+func (db *DB) ZCheckCombineTypes(keys []string) error {
+	var room keyRoom
+	hashes, order := db.lockKeys(keys, &room)
+	defer db.unlockShards(order)
+	t := db.store.newOpTime()
+	for i, k := range keys {
+		e, ok := db.shardOf(hashes[i]).current(k, hashes[i], &t)
+		if ok && e.kind != KindZSet && e.kind != KindSet {
+			return ErrWrongType
+		}
+	}
+	return nil
+}
