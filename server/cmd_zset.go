@@ -157,7 +157,7 @@ parsed:
 	}
 	pairs := make([]store.ZMember, elements/2)
 	for j := range pairs {
-		s, ok := redisnum.ParseFloat(args[i+2*j])
+		s, ok := store.ParseScore(args[i+2*j])
 		if !ok {
 			c.w.error(errNotFloat)
 			return
@@ -458,12 +458,9 @@ func zpop(c *client, args [][]byte, highest bool) {
 	}
 	count := int64(-1)
 	if len(args) == 3 {
+		// As getPositiveLongFromObjectOrReply: one message for both.
 		n, ok := redisnum.ParseInt(args[2])
-		if !ok {
-			c.w.error(errNotInteger)
-			return
-		}
-		if n < 0 {
+		if !ok || n < 0 {
 			c.w.error(errZPositive)
 			return
 		}
@@ -478,7 +475,7 @@ func zpop(c *client, args [][]byte, highest bool) {
 		c.w.array(0)
 		return
 	}
-	popped, err := c.db.ZPop(keyOf(args[1]), highest, int(min(count, math.MaxInt32)))
+	popped, err := c.db.ZPop(keyOf(args[1]), highest, int(min(max(count, 1), math.MaxInt32)))
 	if err != nil {
 		c.storeError(err)
 		return
@@ -503,11 +500,7 @@ func cmdZPopMax(c *client, args [][]byte) { zpop(c, args, true) }
 
 func cmdZMPop(c *client, args [][]byte) {
 	numkeys, ok := redisnum.ParseInt(args[1])
-	if !ok {
-		c.w.error(errNotInteger)
-		return
-	}
-	if numkeys < 1 {
+	if !ok || numkeys < 1 {
 		c.w.error(errZNumKeysPositive)
 		return
 	}
@@ -530,11 +523,7 @@ func cmdZMPop(c *client, args [][]byte) {
 		if count == -1 && strings.EqualFold(keyOf(args[j]), "count") && j+1 < len(args) {
 			j++
 			n, ok := redisnum.ParseInt(args[j])
-			if !ok {
-				c.w.error(errNotInteger)
-				return
-			}
-			if n < 1 {
+			if !ok || n < 1 {
 				c.w.error(errZCountPositive)
 				return
 			}
@@ -604,7 +593,7 @@ func parseZCombine(c *client, args [][]byte, numIdx int, op store.ZSetOp, storin
 			j++
 			spec.Weights = make([]float64, numkeys)
 			for i := range spec.Weights {
-				w, okw := redisnum.ParseFloat(args[j])
+				w, okw := store.ParseScore(args[j])
 				if !okw {
 					c.w.error(errZWeightFloat)
 					return
@@ -630,11 +619,7 @@ func parseZCombine(c *client, args [][]byte, numIdx int, op store.ZSetOp, storin
 			j++
 		case cardOnly && remaining >= 2 && strings.EqualFold(o, "limit"):
 			n, okn := redisnum.ParseInt(args[j+1])
-			if !okn {
-				c.w.error(errNotInteger)
-				return
-			}
-			if n < 0 {
+			if !okn || n < 0 {
 				c.w.error(errZLimitNegative)
 				return
 			}
@@ -797,7 +782,7 @@ func cmdZScan(c *client, args [][]byte) {
 	if matchEmpty {
 		kept := ms[:0]
 		for _, m := range ms {
-			if m.Member == "" {
+			if m[0] == "" {
 				kept = append(kept, m)
 			}
 		}
@@ -807,7 +792,7 @@ func cmdZScan(c *client, args [][]byte) {
 	c.w.bulkString(strconv.FormatUint(next, 10))
 	c.w.array(2 * len(ms))
 	for _, m := range ms {
-		c.w.bulkString(m.Member)
-		c.w.bulkString(redisnum.FormatDouble(m.Score))
+		c.w.bulkString(m[0])
+		c.w.bulkString(m[1])
 	}
 }

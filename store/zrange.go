@@ -3,6 +3,8 @@ package store
 import (
 	"strconv"
 	"strings"
+
+	"github.com/emberkv/ember/internal/redisnum"
 )
 
 // ScoreRange is a range of scores, as ZRANGEBYSCORE's min and max: each
@@ -59,6 +61,9 @@ func strtodWhole(s string) (float64, bool) {
 	if s == "" || strings.ContainsRune(s, '_') {
 		return 0, false
 	}
+	if h, ok := hexWithoutExponent(s); ok {
+		s = h
+	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		// strtod overflows to ±HUGE_VAL and underflows towards 0, and
@@ -69,6 +74,29 @@ func strtodWhole(s string) (float64, bool) {
 		return 0, false
 	}
 	return f, f == f
+}
+
+// ParseScore parses a score or weight as Redis's getDoubleFromObject
+// (string2d): strtod's syntax over the whole string, hexadecimal included
+// ("0x10" is 16), no leading or trailing space, NaN and overflow refused.
+func ParseScore(b []byte) (float64, bool) {
+	if f, ok := redisnum.ParseFloat(b); ok {
+		return f, true
+	}
+	if h, ok := hexWithoutExponent(string(b)); ok {
+		return redisnum.ParseFloat([]byte(h))
+	}
+	return 0, false
+}
+
+// hexWithoutExponent adds the binary exponent Go's ParseFloat wants to a
+// hexadecimal number strtod takes without one ("0x1A" → "0x1Ap0").
+func hexWithoutExponent(s string) (string, bool) {
+	t := strings.TrimLeft(s, "+-")
+	if len(s)-len(t) > 1 || len(t) < 3 || t[0] != '0' || (t[1] != 'x' && t[1] != 'X') || strings.ContainsAny(t, "pP") {
+		return "", false
+	}
+	return s + "p0", true
 }
 
 // ParseLexRange parses min and max as zslParseLexRange: each must be "-",

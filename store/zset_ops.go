@@ -4,7 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/emberkv/ember/internal/zindex"
+	"github.com/emberkv/ember/internal/redisnum"
 )
 
 // ZMember is one element of a sorted set.
@@ -424,12 +424,13 @@ func (db *DB) ZRandMember(key string, count int, unique bool) ([]ZMember, error)
 	return out, nil
 }
 
-// ZScan returns the members of one step of a ZSCAN from cursor, matching
-// the glob pattern match when it is not empty, and the next cursor (0 when
-// done). As Redis, a listpack set is returned whole in one step; a
-// skiplist is walked by its hash table's reverse-binary cursor, visiting
-// about count buckets' worth of members.
-func (db *DB) ZScan(key string, cursor uint64, match string, count int) (uint64, []ZMember, error) {
+// ZScan returns the elements of one step of a ZSCAN from cursor, as
+// member and score text pairs, keeping members that match the glob
+// pattern match when it is not empty, and the next cursor (0 when done).
+// As Redis, a listpack set is returned whole in one step, its scores as the
+// listpack holds them (an integer, or %.17g text); a skiplist is walked by
+// its hash table's reverse-binary cursor, about count members a step.
+func (db *DB) ZScan(key string, cursor uint64, match string, count int) (uint64, [][2]string, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
 	t := db.store.newOpTime()
@@ -440,16 +441,12 @@ func (db *DB) ZScan(key string, cursor uint64, match string, count int) (uint64,
 	if count <= 0 {
 		count = 10
 	}
-	var out []ZMember
-	keep := func(m string, s float64) {
-		if match == "" || Match(match, m, false) {
-			out = append(out, ZMember{m, s})
-		}
-	}
+	var out [][2]string
 	if z.idx == nil {
+		var sbuf [32]byte
 		z.ascend(0, func(b []byte, s float64) bool {
 			if match == "" || Match(match, stringView(b), false) {
-				out = append(out, ZMember{string(b), s})
+				out = append(out, [2]string{string(b), string(appendScoreText(sbuf[:0], s))})
 			}
 			return true
 		})
@@ -457,15 +454,15 @@ func (db *DB) ZScan(key string, cursor uint64, match string, count int) (uint64,
 	}
 	// As scanGenericCommand: stop after count elements or count*10 buckets.
 	for maxIter := count * 10; ; {
-		cursor = z.dict.Scan(cursor, func(m string, s float64) { keep(m, s) })
+		cursor = z.dict.Scan(cursor, func(m string, s float64) {
+			if match == "" || Match(match, m, false) {
+				out = append(out, [2]string{clone(m), redisnum.FormatDouble(s)})
+			}
+		})
 		maxIter--
 		if cursor == 0 || maxIter <= 0 || len(out) >= count {
 			break
 		}
-	}
-	// The dict's keys are the store's: hand out copies.
-	for i := range out {
-		out[i].Member = clone(out[i].Member)
 	}
 	return cursor, out, nil
 }
@@ -475,4 +472,3 @@ func (db *DB) ZMembers(key string) ([]ZMember, error) {
 	return db.ZRange(key, &ZRangeSpec{By: ZByRank, Start: 0, Stop: -1, Count: -1})
 }
 
-var _ = zindex.Item{}
