@@ -157,3 +157,30 @@ const (
 	errZRandRange       = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 	errZValueRange      = "ERR value is out of range"
 )
+
+// Blocking commands (blocking.go).
+const (
+	errTimeoutNotFloat  = "ERR timeout is not a float or out of range"
+	errTimeoutNegative  = "ERR timeout is negative"
+	errUnblocked        = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+	errUnblockReason    = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+	errSubcommandSyntax = "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
+)
+
+// List commands.
+const (
+	errNotPositive        = "ERR value is out of range, must be positive"
+	errIndexOutOfRange    = "ERR index out of range"
+	errLPosRankZero       = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+	errLPosCountNegative  = "ERR COUNT can't be negative"
+	errLPosMaxLenNegative = "ERR MAXLEN can't be negative"
+	errNumKeysPositive    = "ERR numkeys should be greater than 0"
+	errCountPositive      = "ERR count should be greater than 0"
+)
+
+// The set commands (t_set.c).
+const (
+	errSRandMemberRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errNumKeysTooMany   = "ERR Number of keys can't be greater than number of args"
+	errLimitNegative    = "ERR LIMIT can't be negative"
+)

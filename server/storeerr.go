@@ -32,6 +32,9 @@ func storeErrorText(err error) string {
 		return errDBIndex
 	case store.ErrNaNScore:
 		return errZNaNScore
+
+	case store.ErrIndexOutOfRange:
+		return errIndexOutOfRange
 	}
 	return "ERR " + err.Error()
 }

@@ -29,3 +29,9 @@ var (
 	// ErrNaNScore: ZADD INCR or ZINCRBY would make a score NaN (inf + -inf).
 	ErrNaNScore = errors.New("store: resulting score is not a number (NaN)")
 )
+
+// The list errors.
+var (
+	// ErrIndexOutOfRange: LSET of an element the list does not have.
+	ErrIndexOutOfRange = errors.New("store: index out of range")
+)

@@ -7,14 +7,18 @@ import (
 	"github.com/emberkv/ember/internal/dict"
 )
 
-// setMembers is what the set value (set.go) offers to the sorted-set
-// algebra: ZUNION, ZINTER and ZDIFF read a set as a sorted set whose scores
-// are all 1, as Redis's zuiInitIterator does.
-type setMembers interface {
-	aggregate
-	eachMember(fn func(member []byte) bool)
-	hasMember(member []byte) bool
+// setSource reads a set (set.go) as a sorted set whose scores are all 1,
+// as Redis's zuiInitIterator does for ZUNION, ZINTER and ZDIFF.
+type setSource struct{ s *set }
+
+func (ss setSource) length() int { return ss.s.length() }
+
+func (ss setSource) eachMember(fn func(member []byte) bool) {
+	var buf [24]byte
+	ss.s.each(func(m setMember) bool { return fn(m.appendTo(buf[:0])) })
 }
+
+func (ss setSource) hasMember(member []byte) bool { return ss.s.contains(stringView(member)) }
 
 // ZSetOp is the operation of ZCombine.
 type ZSetOp uint8
@@ -46,7 +50,7 @@ type ZCombineSpec struct {
 // zsrc is one input of the algebra.
 type zsrc struct {
 	z      *zset
-	set    setMembers
+	set    *setSource
 	weight float64
 }
 
@@ -116,11 +120,7 @@ func (db *DB) sources(spec *ZCombineSpec, hashes []uint64, t *opTime, off int) (
 		case KindZSet:
 			src[i].z = e.agg.(*zset)
 		case KindSet:
-			sm, ok := e.agg.(setMembers)
-			if !ok {
-				panic("store: the set value does not implement setMembers, which the sorted-set algebra needs")
-			}
-			src[i].set = sm
+			src[i].set = &setSource{e.agg.(*set)}
 		default:
 			return nil, ErrWrongType
 		}

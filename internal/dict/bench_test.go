@@ -47,6 +47,22 @@ func BenchmarkGet(b *testing.B) {
 	for i := range misses {
 		misses[i] = "nope:" + strconv.Itoa(i)
 	}
+	small := New[string](0)
+	smallMap := map[string]string{}
+	for i := range 1000 {
+		small.SetOwned(benchKeys[i], benchVals[i])
+		smallMap[benchKeys[i]] = benchVals[i]
+	}
+	b.Run("hit-1000/dict", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			sink, _ = small.Get(benchKeys[i%1000])
+		}
+	})
+	b.Run("hit-1000/map", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			sink = smallMap[benchKeys[i%1000]]
+		}
+	})
 	b.Run("hit/dict", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
 			sink, _ = d.Get(benchKeys[spread(i)])
