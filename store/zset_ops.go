@@ -471,4 +471,3 @@ func (db *DB) ZScan(key string, cursor uint64, match string, count int) (uint64,
 func (db *DB) ZMembers(key string) ([]ZMember, error) {
 	return db.ZRange(key, &ZRangeSpec{By: ZByRank, Start: 0, Stop: -1, Count: -1})
 }
-
