@@ -25,6 +25,7 @@ func commandRows() []*command {
 		clientCommands,
 		commandCommands,
 		configCommands,
+		zsetCommands,
 	} {
 		rows = append(rows, group...)
 	}

@@ -138,6 +138,26 @@ const (
 	errHelloOption          = "ERR Syntax error in HELLO option '%s'"
 )
 
+// Sorted sets (cmd_zset.go).
+const (
+	errZAddXXNX         = "ERR XX and NX options at the same time are not compatible"
+	errZAddGTLTNX       = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	errZAddIncrPair     = "ERR INCR option supports a single increment-element pair"
+	errZNaNScore        = "ERR resulting score is not a number (NaN)"
+	errZMinMaxFloat     = "ERR min or max is not a float"
+	errZMinMaxLex       = "ERR min or max not valid string range item"
+	errZLimitRank       = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	errZWithScoresLex   = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	errZAtLeastOneKey   = "ERR at least 1 input key is needed for '%s' command"
+	errZWeightFloat     = "ERR weight value is not a float"
+	errZLimitNegative   = "ERR LIMIT can't be negative"
+	errZPositive        = "ERR value is out of range, must be positive"
+	errZNumKeysPositive = "ERR numkeys should be greater than 0"
+	errZCountPositive   = "ERR count should be greater than 0"
+	errZRandRange       = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errZValueRange      = "ERR value is out of range"
+)
+
 // Blocking commands (blocking.go).
 const (
 	errTimeoutNotFloat  = "ERR timeout is not a float or out of range"

@@ -30,6 +30,9 @@ func storeErrorText(err error) string {
 		return errOffsetRange
 	case store.ErrDBIndex:
 		return errDBIndex
+	case store.ErrNaNScore:
+		return errZNaNScore
+
 	case store.ErrIndexOutOfRange:
 		return errIndexOutOfRange
 	}

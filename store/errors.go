@@ -24,6 +24,12 @@ var (
 	ErrDBIndex = errors.New("store: DB index is out of range")
 )
 
+// The sorted sets' errors.
+var (
+	// ErrNaNScore: ZADD INCR or ZINCRBY would make a score NaN (inf + -inf).
+	ErrNaNScore = errors.New("store: resulting score is not a number (NaN)")
+)
+
 // The list errors.
 var (
 	// ErrIndexOutOfRange: LSET of an element the list does not have.
