@@ -22,6 +22,7 @@ func commandRows() []*command {
 		clientCommands,
 		commandCommands,
 		configCommands,
+		hashCommands,
 	} {
 		rows = append(rows, group...)
 	}

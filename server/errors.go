@@ -137,3 +137,12 @@ const (
 	errHelloProtocolVersion = "ERR Protocol version is not an integer or out of range"
 	errHelloOption          = "ERR Syntax error in HELLO option '%s'"
 )
+
+// Hash commands (cmd_hash.go).
+const (
+	errHashNotInteger  = "ERR hash value is not an integer"
+	errHashNotFloat    = "ERR hash value is not a float"
+	errInfIncrement    = "ERR value is NaN or Infinity"
+	errValueOutOfRange = "ERR value is out of range"
+	errHRandFieldRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)

@@ -30,6 +30,12 @@ func storeErrorText(err error) string {
 		return errOffsetRange
 	case store.ErrDBIndex:
 		return errDBIndex
+	case store.ErrHashNotInteger:
+		return errHashNotInteger
+	case store.ErrHashNotFloat:
+		return errHashNotFloat
+	case store.ErrInfIncrement:
+		return errInfIncrement
 	}
 	return "ERR " + err.Error()
 }
