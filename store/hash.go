@@ -32,6 +32,12 @@ type hash struct {
 
 	ht       *dict.Dict[string] // the hashtable encoding, nil before
 	valBytes int                // sum of the values' lengths in ht, for memSize
+
+	// num is room to print a listpack's integer field and value for a
+	// callback. A buffer on the stack would escape to the heap (the
+	// callback could keep it), costing an allocation per read; this one is
+	// safe to reuse, since only the holder of the shard's lock reads.
+	num [2][20]byte
 }
 
 // hashOverhead is what a hash costs beyond its encoding: the struct and the
@@ -189,8 +195,7 @@ func (h *hash) get(field []byte, fn func(v []byte)) bool {
 	if f < 0 {
 		return false
 	}
-	var buf [20]byte
-	fn(lpValue(buf[:0], h.lp, listpack.Next(h.lp, f)))
+	fn(lpValue(h.num[1][:0], h.lp, listpack.Next(h.lp, f)))
 	return true
 }
 
@@ -245,10 +250,9 @@ func (h *hash) each(fn func(field, value []byte) bool) {
 		}
 		return
 	}
-	var fb, vb [20]byte
 	for f := listpack.First(h.lp); f >= 0; {
 		v := listpack.Next(h.lp, f)
-		if !fn(lpValue(fb[:0], h.lp, f), lpValue(vb[:0], h.lp, v)) {
+		if !fn(lpValue(h.num[0][:0], h.lp, f), lpValue(h.num[1][:0], h.lp, v)) {
 			return
 		}
 		f = listpack.Next(h.lp, v)
@@ -485,7 +489,8 @@ func (db *DB) HVals(key string) ([][]byte, error) {
 }
 
 // pairCopier collects copies of many small values with few allocations: the
-// bytes go into shared chunks, and each value is a capped slice of one.
+// bytes go into shared chunks, and each value is a capped slice of one, so
+// that appending to it cannot write over its neighbour.
 type pairCopier struct {
 	out   [][]byte
 	chunk []byte
@@ -497,7 +502,8 @@ func (c *pairCopier) start(perField int) func(n int) {
 
 func (c *pairCopier) add(b []byte) {
 	if len(c.chunk)+len(b) > cap(c.chunk) {
-		c.chunk = make([]byte, 0, max(4096, len(b)))
+		// Chunks double from 256 bytes to 64 KB: small replies stay small.
+		c.chunk = make([]byte, 0, max(min(2*cap(c.chunk), 64<<10), 256, len(b)))
 	}
 	at := len(c.chunk)
 	c.chunk = append(c.chunk, b...)
@@ -664,10 +670,9 @@ func (h *hash) randomWithRepeats(n int, fn func(field, value []byte)) {
 	}
 	// One walk to find every field, then random picks by index.
 	offs := h.fieldOffsets()
-	var fb, vb [20]byte
 	for range n {
 		f := offs[rand.IntN(len(offs))]
-		fn(lpValue(fb[:0], h.lp, f), lpValue(vb[:0], h.lp, listpack.Next(h.lp, f)))
+		fn(lpValue(h.num[0][:0], h.lp, f), lpValue(h.num[1][:0], h.lp, listpack.Next(h.lp, f)))
 	}
 }
 
