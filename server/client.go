@@ -40,8 +40,11 @@ type client struct {
 	killed          atomic.Bool
 	shown           shownState // what other connections may read
 
-	multi   *multiState
-	inExec  *store.Locked // the shards EXEC holds while it runs
+	multi  *multiState
+	inExec *store.Locked // the shards EXEC holds while it runs
+
+	blocked atomic.Bool // parked in a blocking command (flag b)
+	readied []blockKey  // keys in other databases the running command filled
 	watch   store.Watch
 	watched []watchedKey
 }
@@ -159,6 +162,9 @@ func (cmd *command) runsInMulti() bool {
 func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	errsBefore := c.w.errors
 	cmd.handler(c, args)
+	if cmd.flags&flagWrite != 0 && c.inExec == nil {
+		c.signalWritten(cmd, args)
+	}
 	st := &c.srv.stats.commands[cmd.id]
 	st.calls.Add(1)
 	st.usec.Add(int64((monoNow() - start) / time.Microsecond))

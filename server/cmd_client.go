@@ -34,6 +34,8 @@ var clientCommands = []*command{
 				summary: "Closes the connections that match the filters.", handler: cmdClientKill},
 			&command{name: "client|no-evict", arity: 3, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous connection"), group: "connection", since: "7.0.0",
 				summary: "Marks the connection as one client eviction must spare.", handler: cmdClientNoEvict},
+			&command{name: "client|unblock", arity: -3, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous connection"), group: "connection", since: "5.0.0",
+				summary: "Frees a client blocked in a blocking command, as on timeout or with an error.", handler: cmdClientUnblock},
 			&command{name: "client|getredir", arity: 2, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "6.0.0",
 				summary: "Returns where tracking notifications go; Ember does no tracking.", handler: cmdClientGetRedir},
 			&command{name: "client|trackinginfo", arity: 2, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "6.2.0",
@@ -217,6 +219,9 @@ func (c *client) flagString() string {
 	if c.shown.multi.Load() >= 0 {
 		f = append(f, 'x')
 	}
+	if c.blocked.Load() {
+		f = append(f, 'b')
+	}
 	if c.watch.Dirty() {
 		f = append(f, 'd')
 	}
@@ -368,6 +373,36 @@ func cmdClientNoEvict(c *client, args [][]byte) {
 		return
 	}
 	c.w.ok()
+}
+
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if the client was blocked and is
+// now free, else 0.
+func cmdClientUnblock(c *client, args [][]byte) {
+	if len(args) > 4 {
+		c.w.error(fmt.Sprintf(errSubcommandSyntax, cString(args[1], 128), "CLIENT"))
+		return
+	}
+	how := unblockTimeout
+	if len(args) == 4 {
+		switch strings.ToLower(string(args[3])) {
+		case "timeout":
+		case "error":
+			how = unblockError
+		default:
+			c.w.error(errUnblockReason)
+			return
+		}
+	}
+	id, ok := redisnum.ParseInt(args[2])
+	if !ok {
+		c.w.error(errNotInteger)
+		return
+	}
+	if target := c.srv.clientByID(id); target != nil && target.blocked.Load() && c.srv.unblock(target, how) {
+		c.w.int(1)
+		return
+	}
+	c.w.int(0)
 }
 
 // CLIENT GETREDIR: -1, tracking being off.

@@ -364,12 +364,12 @@ func TestLoadConfigIncludeAndStdin(t *testing.T) {
 }
 
 func TestLoadConfigNoEffectAndLogFile(t *testing.T) {
-	path := testenv.WriteFile(t, "redis.conf", "port 7000\nhash-max-listpack-entries 128\nactiverehashing yes\nhash-max-listpack-entries 64\nmaxmemory 1mb\ndbfilename x.rdb\n")
+	path := testenv.WriteFile(t, "redis.conf", "port 7000\nactivedefrag no\nactiverehashing yes\nactivedefrag yes\nmaxmemory 1mb\ndbfilename x.rdb\n")
 	cfg, err := loadConfig([]string{path, "--slowlog-max-len", "10"}, nil, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(cfg.noEffect, " "); got != "hash-max-listpack-entries activerehashing maxmemory slowlog-max-len" {
+	if got := strings.Join(cfg.noEffect, " "); got != "activedefrag activerehashing maxmemory slowlog-max-len" {
 		t.Errorf("no-effect directives %q", got)
 	}
 

@@ -138,11 +138,38 @@ const (
 	errHelloOption          = "ERR Syntax error in HELLO option '%s'"
 )
 
+// Blocking commands (blocking.go).
+const (
+	errTimeoutNotFloat  = "ERR timeout is not a float or out of range"
+	errTimeoutNegative  = "ERR timeout is negative"
+	errUnblocked        = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+	errUnblockReason    = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+	errSubcommandSyntax = "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
+)
+
+// List commands.
+const (
+	errNotPositive        = "ERR value is out of range, must be positive"
+	errIndexOutOfRange    = "ERR index out of range"
+	errLPosRankZero       = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+	errLPosCountNegative  = "ERR COUNT can't be negative"
+	errLPosMaxLenNegative = "ERR MAXLEN can't be negative"
+	errNumKeysPositive    = "ERR numkeys should be greater than 0"
+	errCountPositive      = "ERR count should be greater than 0"
+)
+
+// The set commands (t_set.c).
+const (
+	errSRandMemberRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errNumKeysTooMany   = "ERR Number of keys can't be greater than number of args"
+	errLimitNegative    = "ERR LIMIT can't be negative"
+)
+
 // Hash commands (cmd_hash.go).
 const (
 	errHashNotInteger  = "ERR hash value is not an integer"
 	errHashNotFloat    = "ERR hash value is not a float"
 	errInfIncrement    = "ERR value is NaN or Infinity"
 	errValueOutOfRange = "ERR value is out of range"
-	errHRandFieldRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errHRandFieldRange = errSRandMemberRange // the same bounds, -LONG_MAX..LONG_MAX
 )

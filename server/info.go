@@ -165,7 +165,7 @@ func (s *Server) infoClients(c *client, b *infoBuilder) {
 	b.field("maxclients", s.cfg.maxClients())
 	b.field("client_recent_max_input_buffer", 0)
 	b.field("client_recent_max_output_buffer", 0)
-	b.field("blocked_clients", 0)
+	b.field("blocked_clients", s.blocking.blockedNow())
 	b.field("tracking_clients", 0)
 	b.field("clients_in_timeout_table", 0)
 }

@@ -124,6 +124,21 @@ func cmdExec(c *client, args [][]byte) {
 	}
 	c.inExec = nil
 	locked.Unlock()
+	// Clients blocked on keys the transaction filled are served now, and
+	// see the state it left, as Redis's handleClientsBlockedOnKeys after
+	// EXEC.
+	if c.srv.blocking.count.Load() > 0 {
+		ready := c.readied
+		c.readied = nil
+		for _, q := range m.cmds {
+			if q.cmd.flags&flagWrite != 0 {
+				ready = appendKeysOf(ready, c.dbIndex, q.cmd, q.args)
+			}
+		}
+		c.srv.serveReady(ready)
+	} else {
+		c.readied = c.readied[:0]
+	}
 	if c.dbIndex == saved.Index() {
 		c.db = saved
 	} else {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"runtime/debug"
 	"sync/atomic"
+	"time"
 
 	"github.com/emberkv/ember/internal/redisnum"
 )
@@ -422,4 +423,48 @@ func splitArgs(line []byte) ([][]byte, bool) {
 		}
 		args = append(args, cur)
 	}
+}
+
+// watch reads the socket in the background while the connection's own
+// goroutine is parked in a blocking command. The bytes that arrive are
+// kept and handed back to the reader when stop is called, so requests
+// pipelined behind the blocking command run after it, as in Redis; an
+// EOF or a read error closes gone at once, so a client that disconnects
+// while blocked is cleaned up at once. A client that sends more than its
+// query buffer limit meanwhile is treated as gone too, as Redis closes a
+// client over client-query-buffer-limit.
+//
+// stop interrupts the background read with a deadline in the past and
+// returns once the reader has let go of the connection.
+func (rc *requestConn) watch() (gone <-chan struct{}, stop func()) {
+	goneCh := make(chan struct{})
+	exited := make(chan struct{})
+	var pending []byte
+	var stopping atomic.Bool
+	go func() {
+		defer close(exited)
+		buf := make([]byte, 4096)
+		for {
+			n, err := rc.Conn.Read(buf)
+			pending = append(pending, buf[:n]...)
+			if err != nil {
+				if !stopping.Load() {
+					close(goneCh)
+				}
+				return
+			}
+			if int64(len(pending)) > rc.maxQuery.Load() {
+				close(goneCh)
+				return
+			}
+		}
+	}()
+	stop = func() {
+		stopping.Store(true)
+		rc.Conn.SetReadDeadline(time.Now())
+		<-exited
+		rc.Conn.SetReadDeadline(time.Time{})
+		rc.in = append(rc.in, pending...)
+	}
+	return goneCh, stop
 }

@@ -33,7 +33,8 @@ type Server struct {
 	start time.Time
 	runID string
 
-	stats serverStats
+	stats    serverStats
+	blocking blockRegistry
 
 	maxBulk     atomic.Int64
 	maxQuery    atomic.Int64

@@ -36,6 +36,8 @@ func storeErrorText(err error) string {
 		return errHashNotFloat
 	case store.ErrInfIncrement:
 		return errInfIncrement
+	case store.ErrIndexOutOfRange:
+		return errIndexOutOfRange
 	}
 	return "ERR " + err.Error()
 }

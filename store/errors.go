@@ -33,3 +33,9 @@ var (
 	// (HINCRBYFLOAT checks it before the key, unlike INCRBYFLOAT).
 	ErrInfIncrement = errors.New("store: increment is NaN or Infinity")
 )
+
+// The list errors.
+var (
+	// ErrIndexOutOfRange: LSET of an element the list does not have.
+	ErrIndexOutOfRange = errors.New("store: index out of range")
+)

@@ -15,15 +15,6 @@ import (
 	"github.com/emberkv/ember/store"
 )
 
-// bs is shorthand for the []byte arguments of the hash API.
-func bs(ss ...string) [][]byte {
-	out := make([][]byte, len(ss))
-	for i, s := range ss {
-		out[i] = []byte(s)
-	}
-	return out
-}
-
 // hashOf reads the whole hash at key as a map, through HGetAll.
 func hashOf(t testing.TB, db *store.DB, key string) map[string]string {
 	t.Helper()
@@ -42,14 +33,6 @@ func hashOf(t testing.TB, db *store.DB, key string) map[string]string {
 		m[string(pairs[i])] = string(pairs[i+1])
 	}
 	return m
-}
-
-func encodingOf(db *store.DB, key string) string {
-	info, ok := db.Object(key)
-	if !ok {
-		return "<none>"
-	}
-	return info.Encoding
 }
 
 func TestHashBasics(t *testing.T) {
@@ -74,7 +57,7 @@ func TestHashBasics(t *testing.T) {
 		{"HVals", fmt.Sprintf("%q", must2(db.HVals("h"))), `["3" "2"]`},
 		{"HGetAll", fmt.Sprintf("%q", must2(db.HGetAll("h"))), `["a" "3" "b" "2"]`},
 		{"HMGet", fmt.Sprintf("%q", must2(db.HMGet("h", bs("b", "x", "a")...))), `["2" "" "3"]`},
-		{"encoding", encodingOf(db, "h"), "listpack"},
+		{"encoding", encodingOf(t, db, "h"), "listpack"},
 	}
 	for _, tt := range tests {
 		if fmt.Sprint(tt.got) != fmt.Sprint(tt.want) {
@@ -279,7 +262,7 @@ func TestHashConversion(t *testing.T) {
 			defer s.Close()
 			db := s.DB(0)
 			tt.do(db)
-			if got := encodingOf(db, "h"); got != tt.want {
+			if got := encodingOf(t, db, "h"); got != tt.want {
 				t.Errorf("encoding %q, want %q", got, tt.want)
 			}
 		})
@@ -308,7 +291,7 @@ func TestHashRandField(t *testing.T) {
 				want[f] = v
 				db.HSet("h", []byte(f), []byte(v))
 			}
-			if got := encodingOf(db, "h"); got != enc {
+			if got := encodingOf(t, db, "h"); got != enc {
 				t.Fatalf("encoding %s", got)
 			}
 			for _, count := range []int64{0, 1, 5, 7, 19, 20, 25, -1, -50} {
@@ -631,8 +614,8 @@ func TestHashCopyIsDeep(t *testing.T) {
 		if l, _ := db.HLen("src"); l != n {
 			t.Errorf("%d fields: source has %d", n, l)
 		}
-		if encodingOf(db, "dst") != encodingOf(db, "src") {
-			t.Errorf("%d fields: the copy's encoding %s differs", n, encodingOf(db, "dst"))
+		if encodingOf(t, db, "dst") != encodingOf(t, db, "src") {
+			t.Errorf("%d fields: the copy's encoding %s differs", n, encodingOf(t, db, "dst"))
 		}
 	}
 }

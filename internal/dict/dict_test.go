@@ -1,0 +1,376 @@
+package dict
+
+import (
+	"maps"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+)
+
+// op is one step of a scripted test: set, del or get of key, expecting want
+// (the added/found result) and, for get and del, the value val.
+type op struct {
+	do   string
+	key  string
+	val  int
+	want bool
+}
+
+func TestOperations(t *testing.T) {
+	tests := []struct {
+		name string
+		ops  []op
+		len  int
+	}{
+		{"get from empty", []op{{"get", "a", 0, false}}, 0},
+		{"delete from empty", []op{{"del", "a", 0, false}}, 0},
+		{"set then get", []op{{"set", "a", 1, true}, {"get", "a", 1, true}}, 1},
+		{"set twice keeps one", []op{{"set", "a", 1, true}, {"set", "a", 2, false}, {"get", "a", 2, true}}, 1},
+		{"delete returns value", []op{{"set", "a", 1, true}, {"del", "a", 1, true}, {"get", "a", 0, false}}, 0},
+		{"delete twice", []op{{"set", "a", 1, true}, {"del", "a", 1, true}, {"del", "a", 0, false}}, 0},
+		{"empty key", []op{{"set", "", 7, true}, {"get", "", 7, true}, {"get", "a", 0, false}}, 1},
+		{"delete first of two", []op{{"set", "a", 1, true}, {"set", "b", 2, true}, {"del", "a", 1, true}, {"get", "b", 2, true}}, 1},
+		{"delete last of two", []op{{"set", "a", 1, true}, {"set", "b", 2, true}, {"del", "b", 2, true}, {"get", "a", 1, true}}, 1},
+		{"set after delete", []op{{"set", "a", 1, true}, {"del", "a", 1, true}, {"set", "a", 3, true}, {"get", "a", 3, true}}, 1},
+	}
+	for _, tt := range tests {
+		for _, zero := range []bool{false, true} {
+			name := tt.name
+			if zero {
+				name += "/zero Dict"
+			}
+			t.Run(name, func(t *testing.T) {
+				d := New[int](0)
+				if zero {
+					d = &Dict[int]{}
+				}
+				for _, o := range tt.ops {
+					var got bool
+					var v int
+					switch o.do {
+					case "set":
+						got = d.Set(o.key, o.val)
+					case "get":
+						v, got = d.Get(o.key)
+					case "del":
+						v, got = d.Delete(o.key)
+					}
+					if got != o.want || (o.do != "set" && v != o.val) {
+						t.Fatalf("%s(%q) = %d, %v; want %d, %v", o.do, o.key, v, got, o.val, o.want)
+					}
+					checkInvariants(t, d)
+				}
+				if d.Len() != tt.len {
+					t.Fatalf("Len = %d, want %d", d.Len(), tt.len)
+				}
+			})
+		}
+	}
+}
+
+func TestSetCopiesNewKey(t *testing.T) {
+	buf := []byte("alpha")
+	d := New[int](0)
+	d.Set(string(buf[:]), 1) // a copy made by the conversion; now a view:
+	view := unsafeString(buf)
+	if d.Set(view, 2) {
+		t.Fatal("Set of an existing key reported added")
+	}
+	copy(buf, "bravo")
+	if !d.Set(view, 3) {
+		t.Fatal("Set of bravo through a reused buffer reported existing")
+	}
+	copy(buf, "xxxxx")
+	for k, want := range map[string]int{"alpha": 2, "bravo": 3} {
+		if v, ok := d.Get(k); !ok || v != want {
+			t.Errorf("Get(%q) = %d, %v; want %d", k, v, ok, want)
+		}
+	}
+	checkInvariants(t, d)
+}
+
+func TestSetOwned(t *testing.T) {
+	d := New[string](0)
+	if !d.SetOwned("k", "v1") || d.SetOwned("k", "v2") {
+		t.Fatal("SetOwned added result wrong")
+	}
+	if v, _ := d.Get("k"); v != "v2" {
+		t.Fatalf("Get = %q, want v2", v)
+	}
+}
+
+func TestPtr(t *testing.T) {
+	d := New[int](0)
+	if d.Ptr("a") != nil {
+		t.Fatal("Ptr of a missing key is not nil")
+	}
+	d.Set("a", 1)
+	*d.Ptr("a") += 41
+	if v, _ := d.Get("a"); v != 42 {
+		t.Fatalf("after in-place update Get = %d, want 42", v)
+	}
+}
+
+func TestResize(t *testing.T) {
+	tests := []struct {
+		name    string
+		insert  int // keys 0..insert-1
+		delete  int // then keys 0..delete-1
+		buckets int
+	}{
+		{"empty", 0, 0, 4},
+		{"full at 4", 4, 0, 4},
+		{"grows past 4", 5, 0, 8},
+		{"grows to 1024", 1000, 0, 1024},
+		{"full at 1024", 1024, 0, 1024},
+		{"stays at an eighth", 1024, 1024 - 128, 1024},
+		{"shrinks below an eighth", 1024, 1024 - 127, 128},
+		{"stays at 16 holding 2", 1024, 1022, 16},
+		{"shrinks repeatedly to 4", 1024, 1023, 4},
+		{"empties to 4", 1024, 1024, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := New[int](0)
+			for i := range tt.insert {
+				d.Set(strconv.Itoa(i), i)
+			}
+			for i := range tt.delete {
+				d.Delete(strconv.Itoa(i))
+			}
+			if d.Buckets() != tt.buckets {
+				t.Fatalf("Buckets = %d, want %d", d.Buckets(), tt.buckets)
+			}
+			checkInvariants(t, d)
+			for i := tt.delete; i < tt.insert; i++ {
+				if v, ok := d.Get(strconv.Itoa(i)); !ok || v != i {
+					t.Fatalf("Get(%d) = %d, %v", i, v, ok)
+				}
+			}
+		})
+	}
+}
+
+func TestNewSizeHint(t *testing.T) {
+	tests := []struct{ hint, buckets int }{{-1, 4}, {0, 4}, {4, 4}, {5, 8}, {1000, 1024}}
+	for _, tt := range tests {
+		d := New[int](tt.hint)
+		if d.Buckets() != tt.buckets {
+			t.Errorf("New(%d).Buckets() = %d, want %d", tt.hint, d.Buckets(), tt.buckets)
+		}
+		for i := range tt.hint {
+			d.Set(strconv.Itoa(i), i)
+		}
+		if d.Buckets() != tt.buckets {
+			t.Errorf("after %d Sets Buckets() = %d, want %d", tt.hint, d.Buckets(), tt.buckets)
+		}
+	}
+}
+
+// TestModel drives random operations against a Go map and compares the two
+// after every step.
+func TestModel(t *testing.T) {
+	for seed := range uint64(5) {
+		r := rand.New(rand.NewPCG(seed, 1))
+		d := New[int](0)
+		m := map[string]int{}
+		keys := 1 << (4 + seed*2) // small key spaces collide often, large ones grow the table
+		for step := range 20000 {
+			k := strconv.Itoa(r.IntN(keys))
+			switch r.IntN(4) {
+			case 0, 1:
+				_, had := m[k]
+				if added := d.Set(k, step); added == had {
+					t.Fatalf("seed %d step %d: Set(%s) added = %v, map had it = %v", seed, step, k, added, had)
+				}
+				m[k] = step
+			case 2:
+				want, had := m[k]
+				v, ok := d.Delete(k)
+				if ok != had || v != want {
+					t.Fatalf("seed %d step %d: Delete(%s) = %d, %v; want %d, %v", seed, step, k, v, ok, want, had)
+				}
+				delete(m, k)
+			case 3:
+				want, had := m[k]
+				if v, ok := d.Get(k); ok != had || v != want {
+					t.Fatalf("seed %d step %d: Get(%s) = %d, %v; want %d, %v", seed, step, k, v, ok, want, had)
+				}
+			}
+			if d.Len() != len(m) {
+				t.Fatalf("seed %d step %d: Len = %d, want %d", seed, step, d.Len(), len(m))
+			}
+			if step%97 == 0 || keys <= 64 {
+				checkInvariants(t, d)
+				if got := maps.Collect(d.All()); !maps.Equal(got, m) {
+					t.Fatalf("seed %d step %d: All() differs from the model", seed, step)
+				}
+			}
+		}
+	}
+}
+
+func TestAllVisitsEachOnceAndStops(t *testing.T) {
+	d := New[int](0)
+	for i := range 100 {
+		d.Set(strconv.Itoa(i), i)
+	}
+	seen := map[string]int{}
+	for k, v := range d.All() {
+		seen[k]++
+		if k != strconv.Itoa(v) {
+			t.Fatalf("All yielded %q => %d", k, v)
+		}
+	}
+	if len(seen) != 100 {
+		t.Fatalf("All yielded %d distinct keys, want 100", len(seen))
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Fatalf("All yielded %q %d times", k, n)
+		}
+	}
+	n := 0
+	for range d.All() {
+		n++
+		if n == 10 {
+			break
+		}
+	}
+	if n != 10 {
+		t.Fatalf("break after 10 ran %d iterations", n)
+	}
+}
+
+func TestAllDeleteCurrent(t *testing.T) {
+	d := New[int](0)
+	for i := range 1000 {
+		d.Set(strconv.Itoa(i), i)
+	}
+	seen := map[string]bool{}
+	for k, v := range d.All() {
+		if seen[k] {
+			t.Fatalf("All yielded %q twice", k)
+		}
+		seen[k] = true
+		if v%3 != 0 { // deletes shrink the table and items as they go
+			d.Delete(k)
+		}
+	}
+	if len(seen) != 1000 {
+		t.Fatalf("All yielded %d keys, want 1000", len(seen))
+	}
+	if d.Len() != 334 {
+		t.Fatalf("Len = %d after deleting, want 334", d.Len())
+	}
+	checkInvariants(t, d)
+}
+
+func TestRandom(t *testing.T) {
+	d := New[int](0)
+	if _, _, ok := d.Random(nil); ok {
+		t.Fatal("Random on an empty Dict returned an element")
+	}
+	const n = 10
+	for i := range n {
+		d.Set(strconv.Itoa(i), i)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	counts := make([]int, n)
+	const draws = 100000
+	for range draws {
+		k, v, ok := d.Random(r.IntN)
+		if !ok || k != strconv.Itoa(v) {
+			t.Fatalf("Random = %q, %d, %v", k, v, ok)
+		}
+		counts[v]++
+	}
+	for i, c := range counts {
+		// Expected 10000 each; 5 standard deviations is about 475.
+		if c < draws/n-500 || c > draws/n+500 {
+			t.Errorf("element %d drawn %d times of %d, want about %d", i, c, draws, draws/n)
+		}
+	}
+	if _, _, ok := d.Random(nil); !ok {
+		t.Fatal("Random(nil) found nothing")
+	}
+}
+
+func TestCloneIsIndependent(t *testing.T) {
+	d := New[int](0)
+	for i := range 100 {
+		d.Set(strconv.Itoa(i), i)
+	}
+	c := d.Clone()
+	checkInvariants(t, c)
+	for i := range 90 {
+		d.Delete(strconv.Itoa(i))
+	}
+	c.Set("0", -1)
+	*c.Ptr("99") = -99
+	for i := range 1000 {
+		c.Set("new"+strconv.Itoa(i), i)
+	}
+	checkInvariants(t, d)
+	checkInvariants(t, c)
+	if d.Len() != 10 || c.Len() != 1100 {
+		t.Fatalf("Len: original %d (want 10), clone %d (want 1100)", d.Len(), c.Len())
+	}
+	if v, _ := d.Get("99"); v != 99 {
+		t.Fatalf("original's 99 = %d after the clone's update", v)
+	}
+	if v, _ := c.Get("0"); v != -1 {
+		t.Fatalf("clone's 0 = %d, want -1", v)
+	}
+	if z := (&Dict[int]{}).Clone(); z.Len() != 0 {
+		t.Fatal("clone of the zero Dict is not empty")
+	}
+}
+
+func TestMemSize(t *testing.T) {
+	d := New[string](0)
+	empty := d.MemSize()
+	for i := range 1000 {
+		d.Set("key:"+strconv.Itoa(i), "v")
+	}
+	full := d.MemSize()
+	// 1000 items of 40 bytes, 1024 heads of 4, about 7000 key bytes.
+	if full-empty < 40000+4096+6000 || full-empty > 2*(40000+4096)+7000 {
+		t.Fatalf("MemSize grew by %d for 1000 elements", full-empty)
+	}
+	for i := range 1000 {
+		d.Delete("key:" + strconv.Itoa(i))
+	}
+	if got := d.MemSize(); got > empty+1024 {
+		t.Fatalf("MemSize = %d after deleting everything, was %d empty", got, empty)
+	}
+}
+
+func TestDoNotAllocate(t *testing.T) {
+	d := New[int](0)
+	for i := range 1000 {
+		d.Set(strconv.Itoa(i), i)
+	}
+	buf := []byte("500")
+	key := unsafeString(buf)
+	tests := []struct {
+		name string
+		fn   func()
+		want float64
+	}{
+		{"Get hit", func() { d.Get(key) }, 0},
+		{"Get miss", func() { d.Get("missing") }, 0},
+		{"Ptr", func() { *d.Ptr(key)++ }, 0},
+		{"Set existing", func() { d.Set(key, 1) }, 0},
+		{"Scan", func() { d.Scan(3, func(string, int) {}) }, 0},
+		{"Set new and Delete", func() { d.Set("fresh", 1); d.Delete("fresh") }, 1},
+		{"SetOwned new and Delete", func() { d.SetOwned("fresh", 1); d.Delete("fresh") }, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := testing.AllocsPerRun(100, tt.fn); got != tt.want {
+				t.Fatalf("%v allocations, want %v", got, tt.want)
+			}
+		})
+	}
+}
