@@ -247,8 +247,9 @@ func cmdHRandField(c *client, args [][]byte) {
 }
 
 // cmdHScan is HSCAN key cursor [MATCH pattern] [COUNT n]. As Redis's
-// scanGenericCommand, the cursor is checked first, then the key, and only
-// for an existing hash the options.
+// scanGenericCommand, and as SSCAN, the cursor is checked first, then the
+// key (a missing key answers an empty scan whatever the options), then the
+// options.
 func cmdHScan(c *client, args [][]byte) {
 	cursor, ok := parseScanCursor(args[2])
 	if !ok {
@@ -256,37 +257,25 @@ func cmdHScan(c *client, args [][]byte) {
 		return
 	}
 	key := keyOf(args[1])
-	opt, matchEmpty, errText := parseElementScanOptions(args[3:])
-	if errText != "" {
-		// The options only count for an existing hash: a missing key
-		// still answers an empty scan, and another type WRONGTYPE.
-		switch n, err := c.db.HLen(key); {
-		case err != nil:
-			c.storeError(err)
-		case n == 0:
-			c.w.array(2)
-			c.w.bulkString("0")
-			c.w.array(0)
-		default:
-			c.w.error(errText)
-		}
+	switch c.db.Type(key) {
+	case store.KindNone:
+		c.w.array(2)
+		c.w.bulkString("0")
+		c.w.array(0)
+		return
+	case store.KindHash:
+	default:
+		c.w.error(errWrongType)
 		return
 	}
-	next, pairs, err := c.db.HScan(key, cursor, opt)
+	opt, ok := c.parseElementScanOptions(args[3:])
+	if !ok {
+		return
+	}
+	next, pairs, err := c.db.HScan(key, cursor, opt.match, opt.count)
 	if err != nil {
 		c.storeError(err)
 		return
-	}
-	if matchEmpty {
-		// MATCH "" matches only the empty field; the store reads "" as
-		// no pattern.
-		kept := pairs[:0]
-		for i := 0; i < len(pairs); i += 2 {
-			if len(pairs[i]) == 0 {
-				kept = append(kept, pairs[i], pairs[i+1])
-			}
-		}
-		pairs = kept
 	}
 	c.w.array(2)
 	var tmp [20]byte
@@ -295,33 +284,4 @@ func cmdHScan(c *client, args [][]byte) {
 	for _, p := range pairs {
 		c.w.bulk(p)
 	}
-}
-
-// parseElementScanOptions reads the options of HSCAN (and of SSCAN and
-// ZSCAN, which take the same): MATCH pattern and COUNT n, in any order and
-// repeated, the last one winning. It returns the error text to answer, if
-// any, and whether the pattern is "", which only the empty element matches.
-func parseElementScanOptions(args [][]byte) (opt store.ScanOptions, matchEmpty bool, errText string) {
-	for i := 0; i < len(args); i += 2 {
-		name := keyOf(args[i])
-		switch {
-		case i+1 >= len(args):
-			return opt, false, errSyntax
-		case strings.EqualFold(name, "count"):
-			n, ok := redisnum.ParseInt(args[i+1])
-			if !ok {
-				return opt, false, errNotInteger
-			}
-			if n < 1 {
-				return opt, false, errSyntax
-			}
-			opt.Count = int(min(n, math.MaxInt32))
-		case strings.EqualFold(name, "match"):
-			opt.Match = keyOf(args[i+1])
-			matchEmpty = opt.Match == ""
-		default:
-			return opt, false, errSyntax
-		}
-	}
-	return opt, matchEmpty, ""
 }

@@ -64,7 +64,7 @@ func ExampleDB_HScan() {
 	db.HSet("h", []byte("apple"), []byte("1"), []byte("avocado"), []byte("2"), []byte("banana"), []byte("3"))
 
 	// A small hash (a listpack) answers everything at once, with cursor 0.
-	cursor, pairs, _ := db.HScan("h", 0, store.ScanOptions{Match: "a*"})
+	cursor, pairs, _ := db.HScan("h", 0, "a*", 10)
 	fmt.Printf("%d %q\n", cursor, pairs)
 	// Output:
 	// 0 ["apple" "1" "avocado" "2"]

@@ -715,18 +715,18 @@ func (h *hash) randomDistinct(n int, fn func(field, value []byte)) {
 	})
 }
 
-// HScan returns the pairs of the hash at key from cursor on, as HSCAN does,
-// and the cursor to continue from (0 when done). A listpack answers all its
-// pairs in one call with cursor 0, as in Redis; a hashtable walks its
-// buckets with Redis's reverse-binary cursor (dict.Scan) until it has
-// count pairs or has visited 10*count buckets, so that every field present
-// for the whole iteration is returned at least once. Pairs whose field does
-// not match opt.Match are left out.
-func (db *DB) HScan(key string, cursor uint64, opt ScanOptions) (next uint64, pairs [][]byte, err error) {
-	if opt.Count <= 0 {
-		opt.Count = 10
+// HScan returns the pairs of the hash at key from cursor on whose field
+// matches the glob pattern match ("*" matches all), as HSCAN does, and the
+// cursor to continue from (0 when done). A listpack answers all its pairs
+// in one call with cursor 0, as in Redis; a hashtable walks its buckets
+// with Redis's reverse-binary cursor (dict.Scan) until it has count pairs
+// or has visited 20*count buckets, so that every field present for the
+// whole iteration is returned at least once. A count below 1 means 10.
+func (db *DB) HScan(key string, cursor uint64, match string, count int) (next uint64, pairs [][]byte, err error) {
+	if count <= 0 {
+		count = 10
 	}
-	filter := opt.Match != "" && opt.Match != "*"
+	filter := match != "*"
 	sh, h, err := db.readHash(key)
 	defer db.unlock(sh)
 	if h == nil {
@@ -734,7 +734,7 @@ func (db *DB) HScan(key string, cursor uint64, opt ScanOptions) (next uint64, pa
 	}
 	var c pairCopier
 	add := func(f, v []byte) {
-		if !filter || Match(opt.Match, fieldView(f), false) {
+		if !filter || Match(match, fieldView(f), false) {
 			c.add(f)
 			c.add(v)
 		}
@@ -748,12 +748,12 @@ func (db *DB) HScan(key string, cursor uint64, opt ScanOptions) (next uint64, pa
 	// (both doubled there, as a hash yields field and value: 20 buckets a
 	// pair here).
 	found := 0
-	for left := opt.Count * 20; ; left-- {
+	for left := count * 20; ; left-- {
 		cursor = h.ht.Scan(cursor, func(f, v string) {
 			found++
 			add(storedBytes(f), storedBytes(v))
 		})
-		if cursor == 0 || left == 0 || found >= opt.Count {
+		if cursor == 0 || left == 0 || found >= count {
 			break
 		}
 	}

@@ -150,7 +150,7 @@ func TestHashWrongType(t *testing.T) {
 	_, checks["HIncrByFloat"] = db.HIncrByFloat("s", f, []byte("1"))
 	_, _, checks["HRandField"] = db.HRandField("s")
 	_, checks["HRandFields"] = db.HRandFields("s", 3, true)
-	_, _, checks["HScan"] = db.HScan("s", 0, store.ScanOptions{})
+	_, _, checks["HScan"] = db.HScan("s", 0, "*", 10)
 	for name, err := range checks {
 		if !errors.Is(err, store.ErrWrongType) {
 			t.Errorf("%s on a string: %v, want ErrWrongType", name, err)
@@ -345,15 +345,20 @@ func TestHashScan(t *testing.T) {
 		db.HSet("h", []byte("f"+strconv.Itoa(i)), []byte("v"))
 	}
 	db.HSet("small", bs("a", "1", "b", "2", "ab", "3")...)
-	next, pairs, err := db.HScan("small", 7, store.ScanOptions{Match: "a*", Count: 1})
+	next, pairs, err := db.HScan("small", 7, "a*", 1)
 	if next != 0 || err != nil || fmt.Sprintf("%q", pairs) != `["a" "1" "ab" "3"]` {
 		t.Errorf("listpack HScan = %d, %q, %v", next, pairs, err)
+	}
+	// MATCH "" is a pattern too: only the empty field matches it.
+	db.HSet("small", bs("", "empty")...)
+	if _, pairs, _ := db.HScan("small", 0, "", 10); fmt.Sprintf("%q", pairs) != `["" "empty"]` {
+		t.Errorf(`HScan MATCH "" = %q`, pairs)
 	}
 	seen := map[string]bool{}
 	cursor, calls := uint64(0), 0
 	for {
 		var pairs [][]byte
-		cursor, pairs, err = db.HScan("h", cursor, store.ScanOptions{Count: 25})
+		cursor, pairs, err = db.HScan("h", cursor, "*", 25)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -560,7 +565,7 @@ func TestHashConcurrent(t *testing.T) {
 				db.HIncrBy(key, []byte("count"), 1)
 				db.HSet(key, own, []byte(strconv.Itoa(i)))
 				db.HGetAll(key)
-				db.HScan(key, 0, store.ScanOptions{})
+				db.HScan(key, 0, "*", 10)
 				db.HRandFields(key, -3, true)
 				db.HDel(key, []byte("tmp"))
 				db.HSet(key, []byte("tmp"), bytes.Repeat([]byte("x"), i%100)) // converts some
