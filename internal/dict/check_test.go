@@ -18,38 +18,49 @@ func checkInvariants[V any](t testing.TB, d *Dict[V]) {
 func invariantError[V any](d *Dict[V]) error {
 	n := len(d.heads)
 	if n == 0 {
-		if len(d.items) != 0 {
-			return fmt.Errorf("%d items and no buckets", len(d.items))
+		if len(d.items) != 0 || d.old != nil {
+			return fmt.Errorf("%d items, an old table of %d and no buckets", len(d.items), len(d.old))
 		}
 		return nil
 	}
-	if n < minBuckets || n&(n-1) != 0 {
-		return fmt.Errorf("%d buckets: not a power of two >= %d", n, minBuckets)
+	for _, t := range [][]link{d.heads, d.old} {
+		if t != nil && (len(t) < minBuckets || len(t)&(len(t)-1) != 0) {
+			return fmt.Errorf("%d buckets: not a power of two >= %d", len(t), minBuckets)
+		}
 	}
-	if len(d.items) > n {
-		return fmt.Errorf("%d items in %d buckets: should have grown", len(d.items), n)
+	if d.old == nil && d.oldNext != 0 || d.old != nil && d.oldNext >= len(d.old) {
+		return fmt.Errorf("oldNext %d with an old table of %d", d.oldNext, len(d.old))
 	}
 	seen := make([]bool, len(d.items))
 	keyBytes := 0
-	for b, l := range d.heads {
-		for ; l != 0; l = d.items[l-1].next {
-			i := int(l - 1)
-			if i >= len(d.items) {
-				return fmt.Errorf("bucket %d links to item %d of %d", b, i, len(d.items))
+	walk := func(table string, heads []link) error {
+		for b, l := range heads {
+			for ; l != 0; l = d.items[l-1].next {
+				i := int(l - 1)
+				if i >= len(d.items) {
+					return fmt.Errorf("%s bucket %d links to item %d of %d", table, b, i, len(d.items))
+				}
+				if seen[i] {
+					return fmt.Errorf("item %d linked twice (%s bucket %d)", i, table, b)
+				}
+				seen[i] = true
+				it := d.items[i]
+				if it.hash != hashOf(it.key) {
+					return fmt.Errorf("item %d (%q): stale hash", i, it.key)
+				}
+				if d.chain(it.hash) != &heads[b] {
+					return fmt.Errorf("item %d (%q) in %s bucket %d, not where lookups search", i, it.key, table, b)
+				}
+				keyBytes += len(it.key)
 			}
-			if seen[i] {
-				return fmt.Errorf("item %d linked twice (bucket %d)", i, b)
-			}
-			seen[i] = true
-			it := d.items[i]
-			if it.hash != hashOf(it.key) {
-				return fmt.Errorf("item %d (%q): stale hash", i, it.key)
-			}
-			if int(it.hash&d.mask()) != b {
-				return fmt.Errorf("item %d (%q) in bucket %d, hash says %d", i, it.key, b, it.hash&d.mask())
-			}
-			keyBytes += len(it.key)
 		}
+		return nil
+	}
+	if err := walk("new", d.heads); err != nil {
+		return err
+	}
+	if err := walk("old", d.old); err != nil {
+		return err
 	}
 	for i, ok := range seen {
 		if !ok {
@@ -60,6 +71,20 @@ func invariantError[V any](d *Dict[V]) error {
 		return fmt.Errorf("keyBytes %d, keys hold %d", d.keyBytes, keyBytes)
 	}
 	return nil
+}
+
+// settle finishes any resize under way and any it leads to, so that the
+// table's size is what the resize policy asks for now.
+func settle[V any](d *Dict[V]) {
+	for {
+		for d.old != nil {
+			d.moveBucket()
+		}
+		d.resizeIfNeeded()
+		if d.old == nil {
+			return
+		}
+	}
 }
 
 // unsafeString views b as a string, as a server does with its read buffer.

@@ -23,12 +23,15 @@
 //
 // The table doubles when Len exceeds the number of buckets and shrinks to the
 // smallest power of two holding Len (at least 4 buckets) when Len falls below
-// an eighth of them. Unlike Redis, which rehashes a bucket at a time, a resize
-// here relinks every item at once: one pass over items with no key hashed
-// again (each item keeps 32 bits of its hash). That keeps Scan to a single
-// table, at the price of a pause in the Set or Delete that crosses a
-// threshold: 10 to 30 ms at a million elements (BenchmarkRelink), well under
-// a millisecond at the tens of thousands a large hash usually holds.
+// an eighth of them. As in Redis, a resize is incremental, so no single call
+// pauses to relink a million items (10 to 30 ms, BenchmarkRelink): the new
+// table is made empty, and every Set and Delete moves one more bucket of the
+// old table into it (a bucket needs no key hashed again: each item keeps 32
+// bits of its hash). Get never moves anything, so concurrent readers need
+// only a read lock. Unlike Redis, which puts every new key in the new table,
+// a key's table is a function of its hash: old buckets below oldNext have
+// moved, so a key whose old bucket is below oldNext is in the new table and
+// any other in the old one. Each lookup therefore searches one chain.
 //
 // A Dict is not safe for concurrent use. The zero Dict is empty and ready.
 package dict
@@ -65,7 +68,9 @@ type item[V any] struct {
 
 // Dict is a hash table from string keys to values of type V.
 type Dict[V any] struct {
-	heads    []link // 2^n bucket heads
+	heads    []link // 2^n bucket heads; during a resize, the new table
+	old      []link // during a resize, the table being emptied into heads
+	oldNext  int    // old[:oldNext] have moved to heads and are empty
 	items    []item[V]
 	keyBytes int // sum of len(key), for MemSize
 }
@@ -96,17 +101,26 @@ func hashOf(key string) uint32 {
 func (d *Dict[V]) Len() int { return len(d.items) }
 
 // Buckets is the number of buckets: a power of two, at least 4 once the Dict
-// has held an element.
+// has held an element. During a resize it is the size being moved to.
 func (d *Dict[V]) Buckets() int { return len(d.heads) }
 
-func (d *Dict[V]) mask() uint32 { return uint32(len(d.heads) - 1) }
+// chain returns the head of the chain that holds, or would hold, the key
+// whose hash is h. d must have buckets.
+func (d *Dict[V]) chain(h uint32) *link {
+	if d.old != nil {
+		if b := int(h & uint32(len(d.old)-1)); b >= d.oldNext {
+			return &d.old[b]
+		}
+	}
+	return &d.heads[h&uint32(len(d.heads)-1)]
+}
 
 // find returns the index in items of key, whose hash is h, or -1.
 func (d *Dict[V]) find(key string, h uint32) int {
 	if len(d.heads) == 0 {
 		return -1
 	}
-	for l := d.heads[h&d.mask()]; l != 0; {
+	for l := *d.chain(h); l != 0; {
 		it := &d.items[l-1]
 		if it.hash == h && it.key == key {
 			return int(l - 1)
@@ -150,6 +164,9 @@ func (d *Dict[V]) SetOwned(key string, v V) (added bool) {
 }
 
 func (d *Dict[V]) set(key string, v V, clone bool) bool {
+	if d.old != nil {
+		d.step()
+	}
 	h := hashOf(key)
 	if i := d.find(key, h); i >= 0 {
 		d.items[i].val = v
@@ -164,13 +181,11 @@ func (d *Dict[V]) set(key string, v V, clone bool) bool {
 	if len(d.heads) == 0 {
 		d.heads = make([]link, minBuckets)
 	}
-	b := h & d.mask()
-	d.items = append(d.items, item[V]{hash: h, next: d.heads[b], key: key, val: v})
-	d.heads[b] = link(len(d.items))
+	p := d.chain(h)
+	d.items = append(d.items, item[V]{hash: h, next: *p, key: key, val: v})
+	*p = link(len(d.items))
 	d.keyBytes += len(key)
-	if len(d.items) > len(d.heads) {
-		d.relink(len(d.heads) * 2)
-	}
+	d.resizeIfNeeded()
 	return true
 }
 
@@ -180,8 +195,11 @@ func (d *Dict[V]) Delete(key string) (V, bool) {
 	if len(d.heads) == 0 {
 		return zero, false
 	}
+	if d.old != nil {
+		d.step()
+	}
 	h := hashOf(key)
-	for p := &d.heads[h&d.mask()]; *p != 0; {
+	for p := d.chain(h); *p != 0; {
 		i := int(*p - 1)
 		it := &d.items[i]
 		if it.hash != h || it.key != key {
@@ -192,7 +210,7 @@ func (d *Dict[V]) Delete(key string) (V, bool) {
 		*p = it.next
 		d.keyBytes -= len(it.key)
 		d.fillHole(i)
-		d.shrinkIfSparse()
+		d.resizeIfNeeded()
 		return v, true
 	}
 	return zero, false
@@ -204,7 +222,7 @@ func (d *Dict[V]) fillHole(i int) {
 	last := len(d.items) - 1
 	if i != last {
 		moved := d.items[last]
-		p := &d.heads[moved.hash&d.mask()]
+		p := d.chain(moved.hash)
 		for int(*p) != last+1 {
 			p = &d.items[*p-1].next
 		}
@@ -215,25 +233,79 @@ func (d *Dict[V]) fillHole(i int) {
 	d.items = d.items[:last]
 }
 
-// shrinkIfSparse halves the table, as many times as needed, once fewer than
-// an eighth of the buckets would be used (Redis's HASHTABLE_MIN_FILL), and
-// gives back the items' spare capacity at the same time.
-func (d *Dict[V]) shrinkIfSparse() {
+// resizeIfNeeded starts a resize when Len has outgrown the table or fills
+// less than an eighth of it (Redis's HASHTABLE_MIN_FILL). As Redis's
+// dictExpandIfNeeded and dictShrinkIfNeeded, it waits while a resize is under
+// way: the moves each Set and Delete make end it soon, and the first call
+// after that resizes as far as Len requires. A shrink also gives back the
+// items' spare capacity.
+func (d *Dict[V]) resizeIfNeeded() {
 	n := len(d.heads)
-	if n <= minBuckets || len(d.items) >= n/8 {
-		return
+	switch {
+	case d.old != nil:
+	case len(d.items) > n:
+		d.resize(bucketsFor(len(d.items)))
+	case n > minBuckets && len(d.items) < n/8:
+		b := bucketsFor(len(d.items))
+		if cap(d.items) > 2*b {
+			items := make([]item[V], len(d.items), b)
+			copy(items, d.items)
+			d.items = items
+		}
+		d.resize(b)
 	}
-	b := bucketsFor(len(d.items))
-	if cap(d.items) > 2*b {
-		items := make([]item[V], len(d.items), b)
-		copy(items, d.items)
-		d.items = items
-	}
-	d.relink(b)
 }
 
-// relink rebuilds the chains for a table of n buckets. Items stay where they
-// are; only heads and the next links change.
+// resize starts moving the elements to an empty table of n buckets.
+func (d *Dict[V]) resize(n int) {
+	d.old, d.oldNext = d.heads, 0
+	d.heads = make([]link, n)
+	d.step()
+}
+
+// step moves a bucket of the resize under way and, if that ends it, starts
+// the next resize should Len have left the new table's bounds meanwhile.
+func (d *Dict[V]) step() {
+	d.moveBucket()
+	if d.old == nil {
+		d.resizeIfNeeded()
+	}
+}
+
+// moveBucket moves the next non-empty bucket of the old table to the new,
+// looking at no more than 16 empty ones (Redis's dictRehash looks at ten per
+// bucket it moves), and ends the resize when the old table is empty.
+func (d *Dict[V]) moveBucket() {
+	mask := uint32(len(d.heads) - 1)
+	for range 16 {
+		if d.oldNext == len(d.old) {
+			break
+		}
+		l := d.old[d.oldNext]
+		d.old[d.oldNext] = 0
+		d.oldNext++
+		empty := l == 0
+		for l != 0 {
+			it := &d.items[l-1]
+			next := it.next
+			b := it.hash & mask
+			it.next = d.heads[b]
+			d.heads[b] = l
+			l = next
+		}
+		if !empty {
+			break
+		}
+	}
+	if d.oldNext == len(d.old) {
+		d.old, d.oldNext = nil, 0
+	}
+}
+
+// relink rebuilds the chains for a table of n buckets at once, ending any
+// resize under way. Items stay where they are; only heads and the next links
+// change. Only BenchmarkRelink uses it, to show the pause that incremental
+// resizing avoids.
 func (d *Dict[V]) relink(n int) {
 	heads := make([]link, n)
 	mask := uint32(n - 1)
@@ -243,17 +315,21 @@ func (d *Dict[V]) relink(n int) {
 		it.next = heads[b]
 		heads[b] = link(i + 1)
 	}
-	d.heads = heads
+	d.heads, d.old, d.oldNext = heads, nil, 0
 }
 
 // Clone returns a copy of d that shares nothing mutable with it. Keys are
 // immutable strings and are shared; values are copied by assignment, so a V
 // that holds pointers still points at the same memory.
 func (d *Dict[V]) Clone() *Dict[V] {
-	c := &Dict[V]{keyBytes: d.keyBytes}
+	c := &Dict[V]{keyBytes: d.keyBytes, oldNext: d.oldNext}
 	if d.heads != nil {
 		c.heads = make([]link, len(d.heads))
 		copy(c.heads, d.heads)
+	}
+	if d.old != nil {
+		c.old = make([]link, len(d.old))
+		copy(c.old, d.old)
 	}
 	if d.items != nil {
 		c.items = make([]item[V], len(d.items))
@@ -262,13 +338,14 @@ func (d *Dict[V]) Clone() *Dict[V] {
 	return c
 }
 
-// MemSize estimates the bytes d holds: its bucket heads, its items (including
+// MemSize estimates the bytes d holds: its bucket heads (both tables during a
+// resize), its items (including
 // spare capacity) and its keys' bytes as stored, without allocator rounding.
 // Memory that values point to is not counted.
 func (d *Dict[V]) MemSize() int64 {
 	var it item[V]
 	return int64(unsafe.Sizeof(*d)) +
-		int64(cap(d.heads))*int64(unsafe.Sizeof(link(0))) +
+		int64(cap(d.heads)+cap(d.old))*int64(unsafe.Sizeof(link(0))) +
 		int64(cap(d.items))*int64(unsafe.Sizeof(it)) +
 		int64(d.keyBytes)
 }

@@ -138,6 +138,7 @@ func TestResize(t *testing.T) {
 			for i := range tt.delete {
 				d.Delete(strconv.Itoa(i))
 			}
+			settle(d)
 			if d.Buckets() != tt.buckets {
 				t.Fatalf("Buckets = %d, want %d", d.Buckets(), tt.buckets)
 			}
@@ -149,6 +150,56 @@ func TestResize(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestResizeIsIncremental checks that a resize moves the table a bucket or
+// so per Set and Delete, never pausing to relink everything, and that every
+// element stays reachable meanwhile.
+func TestResizeIsIncremental(t *testing.T) {
+	const n = 1 << 12
+	d := New[int](0)
+	for i := range n {
+		d.Set(strconv.Itoa(i), i)
+	}
+	settle(d)
+	d.Set("over", -1) // n+1 elements: grows to 2n buckets
+	if d.old == nil || len(d.old) != n || d.Buckets() != 2*n {
+		t.Fatalf("after growing: old table %d, buckets %d; want %d and %d", len(d.old), d.Buckets(), n, 2*n)
+	}
+	for i := 0; d.old != nil; i++ {
+		before := d.oldNext
+		d.Set("extra"+strconv.Itoa(i), i)
+		if moved := d.oldNext - before; d.old != nil && (moved < 1 || moved > 16) {
+			t.Fatalf("one Set moved %d old buckets", moved)
+		}
+		if i%64 == 0 {
+			checkInvariants(t, d)
+			for j := range n {
+				if v, ok := d.Get(strconv.Itoa(j)); !ok || v != j {
+					t.Fatalf("mid-resize Get(%d) = %d, %v", j, v, ok)
+				}
+			}
+		}
+		if i > n {
+			t.Fatalf("resize not finished after %d Sets", i)
+		}
+	}
+	checkInvariants(t, d)
+	// Deleting all but one shrinks, incrementally, all the way down.
+	var keys []string
+	for k := range d.All() {
+		keys = append(keys, k)
+	}
+	for _, k := range keys[1:] {
+		d.Delete(k)
+	}
+	for i := 0; d.old != nil || d.Buckets() > minBuckets; i++ {
+		if i > n {
+			t.Fatalf("still %d buckets (resizing: %v) after %d more Deletes", d.Buckets(), d.old != nil, i)
+		}
+		d.Delete("missing")
+	}
+	checkInvariants(t, d)
 }
 
 func TestNewSizeHint(t *testing.T) {

@@ -20,18 +20,43 @@ func (d *Dict[V]) Scan(cursor uint64, fn func(key string, v V)) uint64 {
 	if len(d.items) == 0 {
 		return 0
 	}
-	mask := uint64(len(d.heads) - 1)
-	for l := d.heads[cursor&mask]; l != 0; {
+	if d.old == nil {
+		mask := uint64(len(d.heads) - 1)
+		d.visit(d.heads[cursor&mask], fn)
+		return nextCursor(cursor, mask)
+	}
+	// During a resize an element is in one table or the other, so visit
+	// the cursor's bucket in the smaller table and every bucket of the
+	// larger that it splits into, as dictScan does: the walk is then the
+	// one it would be over the smaller table alone.
+	small, large := d.old, d.heads
+	if len(small) > len(large) {
+		small, large = large, small
+	}
+	m0, m1 := uint64(len(small)-1), uint64(len(large)-1)
+	d.visit(small[cursor&m0], fn)
+	for {
+		d.visit(large[cursor&m1], fn)
+		cursor = nextCursor(cursor, m1)
+		if cursor&(m0^m1) == 0 { // back to the first of the split buckets
+			return cursor
+		}
+	}
+}
+
+// nextCursor increments the bits of cursor under mask in reverse order.
+// Setting the bits above the mask first makes the increment carry through
+// them and leave them zero, so the next cursor is always below the size.
+func nextCursor(cursor, mask uint64) uint64 {
+	return bits.Reverse64(bits.Reverse64(cursor|^mask) + 1)
+}
+
+func (d *Dict[V]) visit(l link, fn func(key string, v V)) {
+	for l != 0 {
 		it := &d.items[l-1]
 		fn(it.key, it.val)
 		l = it.next
 	}
-	// Set the bits above the mask so that the increment carries through
-	// them and leaves them zero: the next cursor is always below the size.
-	cursor |= ^mask
-	cursor = bits.Reverse64(cursor)
-	cursor++
-	return bits.Reverse64(cursor)
 }
 
 // All yields every element once, in no particular order. The loop body may

@@ -18,11 +18,26 @@ func TestScanEmpty(t *testing.T) {
 // it takes one call per bucket, names each bucket once, and yields each
 // element exactly once.
 func TestScanStableTable(t *testing.T) {
-	for _, n := range []int{1, 4, 5, 100, 1000, 5000} {
-		t.Run(strconv.Itoa(n), func(t *testing.T) {
+	tests := []struct {
+		n        int
+		resizing bool // scan mid-resize, over both tables
+	}{{1, false}, {4, false}, {5, false}, {5, true}, {100, false}, {1000, false}, {1025, true}, {5000, false}, {5000, true}}
+	for _, tt := range tests {
+		n := tt.n
+		t.Run(strconv.Itoa(n)+map[bool]string{true: " resizing"}[tt.resizing], func(t *testing.T) {
 			d := New[int](0)
 			for i := range n {
 				d.Set(strconv.Itoa(i), i)
+			}
+			if !tt.resizing {
+				settle(d)
+			}
+			if (d.old != nil) != tt.resizing {
+				t.Fatalf("resizing = %v, want %v", d.old != nil, tt.resizing)
+			}
+			wantCalls := d.Buckets()
+			if d.old != nil {
+				wantCalls = min(len(d.old), d.Buckets())
 			}
 			buckets := map[uint64]bool{}
 			seen := map[string]int{}
@@ -41,8 +56,8 @@ func TestScanStableTable(t *testing.T) {
 					t.Fatalf("cursor %d out of %d buckets", cursor, d.Buckets())
 				}
 			}
-			if calls != d.Buckets() {
-				t.Fatalf("%d calls for %d buckets", calls, d.Buckets())
+			if calls != wantCalls {
+				t.Fatalf("%d calls, want %d", calls, wantCalls)
 			}
 			if len(seen) != n {
 				t.Fatalf("Scan yielded %d distinct keys, want %d", len(seen), n)
@@ -73,7 +88,7 @@ func TestScanGuarantee(t *testing.T) {
 		{
 			name:       "grows from 4 to 16384 buckets",
 			stable:     3,
-			target:     func(_ *rand.Rand, step int) int { return min(churnMax, step*step) },
+			target:     func(_ *rand.Rand, step int) int { return min(churnMax, 8*step*step) },
 			minBuckets: 4, maxBuckets: 16384,
 		},
 		{
