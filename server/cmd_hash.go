@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/emberkv/ember/internal/redisnum"
 	"github.com/emberkv/ember/store"
@@ -209,7 +208,8 @@ func cmdHRandField(c *client, args [][]byte) {
 		return
 	}
 	withValues := false
-	if len(args) > 4 || (len(args) == 4 && !strings.EqualFold(keyOf(args[3]), "withvalues")) {
+	// Redis compares the option as a C string: "WITHVALUES\x00x" is one.
+	if len(args) > 4 || (len(args) == 4 && !optionIs(cString(args[3], len(args[3])), "withvalues")) {
 		c.w.error(errSyntax)
 		return
 	}
