@@ -160,3 +160,51 @@ func TestHashHotPathsDoNotAllocate(t *testing.T) {
 		})
 	}
 }
+
+// TestHashWatch: as in Redis, a hash command touches a WATCHed key only
+// when it changes the hash (HSET always does; HSETNX of an existing field,
+// HDEL of a missing one and a failed HINCRBY do not).
+func TestHashWatch(t *testing.T) {
+	_, addr := startServer(t, DefaultConfig())
+	ctx := context.Background()
+	watcher := redis.NewClient(&redis.Options{Addr: addr})
+	other := redis.NewClient(&redis.Options{Addr: addr})
+	defer watcher.Close()
+	defer other.Close()
+	tests := []struct {
+		name    string
+		change  func() error
+		touches bool
+	}{
+		{"HSETNX existing", func() error { return other.HSetNX(ctx, "w", "a", "x").Err() }, false},
+		{"HDEL missing", func() error { return other.HDel(ctx, "w", "nope").Err() }, false},
+		{"HINCRBY on text", func() error { other.HIncrBy(ctx, "w", "t", 1); return nil }, false},
+		{"HGETALL", func() error { return other.HGetAll(ctx, "w").Err() }, false},
+		{"HSET same value", func() error { return other.HSet(ctx, "w", "a", "1").Err() }, true},
+		{"HSETNX new", func() error { return other.HSetNX(ctx, "w", "n", "1").Err() }, true},
+		{"HDEL", func() error { return other.HDel(ctx, "w", "a").Err() }, true},
+		{"HINCRBYFLOAT", func() error { return other.HIncrByFloat(ctx, "w", "f", 1).Err() }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			other.Del(ctx, "w")
+			other.HSet(ctx, "w", "a", "1", "t", "text")
+			err := watcher.Watch(ctx, func(tx *redis.Tx) error {
+				if err := tt.change(); err != nil {
+					return err
+				}
+				_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+					p.HSet(ctx, "done", "by", "watcher")
+					return nil
+				})
+				return err
+			}, "w")
+			switch {
+			case tt.touches && err != redis.TxFailedErr:
+				t.Errorf("EXEC after %s: %v, want %v", tt.name, err, redis.TxFailedErr)
+			case !tt.touches && err != nil:
+				t.Errorf("EXEC after %s: %v, want it to run", tt.name, err)
+			}
+		})
+	}
+}
