@@ -180,34 +180,54 @@ func BenchmarkScan(b *testing.B) {
 	})
 }
 
-// BenchmarkBytesPerElement reports the heap a table of benchN small string
-// keys and values adds, per element. Keys and values are built beforehand
-// and shared, so "dict-owned" and "map" measure only the table; "dict" adds
-// the copy Set makes of each key.
+// BenchmarkBytesPerElement reports the heap a table of small string keys and
+// values adds, per element, at benchN (just after the map has doubled) and
+// at 3/4 of it. Keys and values are built beforehand and shared, so
+// "dict-owned" and "map" measure only the table; "dict" adds the copy Set
+// makes of each key.
 func BenchmarkBytesPerElement(b *testing.B) {
-	measure := func(b *testing.B, build func() any) {
+	measure := func(b *testing.B, n int, build func(n int) any) {
 		var kept any
 		var perElem float64
 		for b.Loop() {
 			kept = nil
 			before := heapAlloc()
-			kept = build()
-			perElem = float64(heapAlloc()-before) / benchN
+			kept = build(n)
+			perElem = float64(heapAlloc()-before) / float64(n)
 		}
 		runtime.KeepAlive(kept)
 		b.ReportMetric(perElem, "bytes/elem")
 	}
-	b.Run("dict", func(b *testing.B) {
-		measure(b, func() any {
-			d := New[string](0)
-			for i, k := range benchKeys {
-				d.Set(k, benchVals[i])
-			}
-			return d
+	for _, n := range []int{benchN, benchN * 3 / 4} {
+		size := strconv.Itoa(n)
+		b.Run(size+"/dict", func(b *testing.B) {
+			measure(b, n, func(n int) any {
+				d := New[string](0)
+				for i, k := range benchKeys[:n] {
+					d.Set(k, benchVals[i])
+				}
+				return d
+			})
 		})
-	})
-	b.Run("dict-owned", func(b *testing.B) { measure(b, func() any { return fullDict() }) })
-	b.Run("map", func(b *testing.B) { measure(b, func() any { return fullMap() }) })
+		b.Run(size+"/dict-owned", func(b *testing.B) {
+			measure(b, n, func(n int) any {
+				d := New[string](0)
+				for i, k := range benchKeys[:n] {
+					d.SetOwned(k, benchVals[i])
+				}
+				return d
+			})
+		})
+		b.Run(size+"/map", func(b *testing.B) {
+			measure(b, n, func(n int) any {
+				m := map[string]string{}
+				for i, k := range benchKeys[:n] {
+					m[k] = benchVals[i]
+				}
+				return m
+			})
+		})
+	}
 }
 
 func heapAlloc() int64 {

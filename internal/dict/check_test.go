@@ -18,8 +18,8 @@ func checkInvariants[V any](t testing.TB, d *Dict[V]) {
 func invariantError[V any](d *Dict[V]) error {
 	n := len(d.heads)
 	if n == 0 {
-		if len(d.items) != 0 || d.old != nil {
-			return fmt.Errorf("%d items, an old table of %d and no buckets", len(d.items), len(d.old))
+		if d.items.n != 0 || d.old != nil {
+			return fmt.Errorf("%d items, an old table of %d and no buckets", d.items.n, len(d.old))
 		}
 		return nil
 	}
@@ -31,20 +31,23 @@ func invariantError[V any](d *Dict[V]) error {
 	if d.old == nil && d.oldNext != 0 || d.old != nil && d.oldNext >= len(d.old) {
 		return fmt.Errorf("oldNext %d with an old table of %d", d.oldNext, len(d.old))
 	}
-	seen := make([]bool, len(d.items))
+	if err := slabError(&d.items); err != nil {
+		return err
+	}
+	seen := make([]bool, d.items.n)
 	keyBytes := 0
 	walk := func(table string, heads []link) error {
 		for b, l := range heads {
-			for ; l != 0; l = d.items[l-1].next {
+			for ; l != 0; l = d.items.at(int(l - 1)).next {
 				i := int(l - 1)
-				if i >= len(d.items) {
-					return fmt.Errorf("%s bucket %d links to item %d of %d", table, b, i, len(d.items))
+				if i >= d.items.n {
+					return fmt.Errorf("%s bucket %d links to item %d of %d", table, b, i, d.items.n)
 				}
 				if seen[i] {
 					return fmt.Errorf("item %d linked twice (%s bucket %d)", i, table, b)
 				}
 				seen[i] = true
-				it := d.items[i]
+				it := *d.items.at(i)
 				if it.hash != hashOf(it.key) {
 					return fmt.Errorf("item %d (%q): stale hash", i, it.key)
 				}
@@ -64,11 +67,32 @@ func invariantError[V any](d *Dict[V]) error {
 	}
 	for i, ok := range seen {
 		if !ok {
-			return fmt.Errorf("item %d (%q) in no chain", i, d.items[i].key)
+			return fmt.Errorf("item %d (%q) in no chain", i, d.items.at(i).key)
 		}
 	}
 	if keyBytes != d.keyBytes {
 		return fmt.Errorf("keyBytes %d, keys hold %d", d.keyBytes, keyBytes)
+	}
+	return nil
+}
+
+func slabError[V any](s *slab[V]) error {
+	k := len(s.chunks)
+	if s.n < 0 || s.n > s.slots() {
+		return fmt.Errorf("slab holds %d items in %d slots", s.n, s.slots())
+	}
+	for i, c := range s.chunks {
+		if len(c) > chunkLen || k > 1 && len(c) != chunkLen || len(c) == 0 {
+			return fmt.Errorf("chunk %d of %d has %d slots", i, k, len(c))
+		}
+	}
+	if k > 1 && s.n <= (k-1)*chunkLen-chunkLen/2 {
+		return fmt.Errorf("%d items keep %d chunks", s.n, k)
+	}
+	for i := s.n; i < s.slots(); i++ {
+		if it := s.at(i); it.key != "" || it.hash != 0 || it.next != 0 {
+			return fmt.Errorf("slot %d beyond the %d items is not cleared", i, s.n)
+		}
 	}
 	return nil
 }

@@ -7,15 +7,17 @@
 // # Layout
 //
 // Redis chains a heap node per element. Here every element lives inline in
-// one dense slice, items, and a bucket is only the index of the first item of
-// its chain; each item holds the index of the next. So the whole table is two
-// heap objects: heads, a []uint32 the garbage collector never scans, and
-// items, in which the only pointers are the keys' bytes and whatever V holds.
-// An element costs its item (hash, link, key header, value: 40 bytes for a
-// string value) plus 4 to 8 bytes of bucket head, and no allocation of its own.
+// one dense array of items, and a bucket is only the index of the first item
+// of its chain; each item holds the index of the next. So the table is a few
+// heap objects however many elements it holds: heads, a []uint32 the garbage
+// collector never scans, and the items in chunks of 1024 (see slab), in
+// which the only pointers are the keys' bytes and whatever V holds. An
+// element costs its item (hash, link, key header, value: 40 bytes for a
+// string value) plus 4 to 8 bytes of bucket head, and no allocation of its
+// own.
 //
-// Deleting an element moves the last item into its slot, so items has no
-// holes: All walks a plain slice and Random is exactly uniform. Bucket
+// Deleting an element moves the last item into its slot, so the items have
+// no holes: All walks them in order and Random is exactly uniform. Bucket
 // membership depends only on the hash, not on an item's position, so moving
 // items never disturbs the scan guarantee.
 //
@@ -33,7 +35,8 @@
 // moved, so a key whose old bucket is below oldNext is in the new table and
 // any other in the old one. Each lookup therefore searches one chain.
 //
-// A Dict is not safe for concurrent use. The zero Dict is empty and ready.
+// A Dict is not safe for concurrent use while it is modified; Get, Ptr, Len,
+// Scan, All and Random only read. The zero Dict is empty and ready.
 package dict
 
 import (
@@ -53,7 +56,7 @@ const minBuckets = 4
 // maxLen keeps every index+1 representable in a link.
 const maxLen = math.MaxUint32 - 1
 
-// link is an index into Dict.items plus one; 0 ends a chain, so a freshly
+// link is an index into a Dict's items plus one; 0 ends a chain, so a freshly
 // made heads slice is a table of empty buckets.
 type link uint32
 
@@ -71,7 +74,7 @@ type Dict[V any] struct {
 	heads    []link // 2^n bucket heads; during a resize, the new table
 	old      []link // during a resize, the table being emptied into heads
 	oldNext  int    // old[:oldNext] have moved to heads and are empty
-	items    []item[V]
+	items    slab[V]
 	keyBytes int // sum of len(key), for MemSize
 }
 
@@ -80,7 +83,7 @@ type Dict[V any] struct {
 func New[V any](sizeHint int) *Dict[V] {
 	return &Dict[V]{
 		heads: make([]link, bucketsFor(sizeHint)),
-		items: make([]item[V], 0, max(sizeHint, 0)),
+		items: makeSlab[V](sizeHint),
 	}
 }
 
@@ -98,7 +101,7 @@ func hashOf(key string) uint32 {
 }
 
 // Len is the number of elements.
-func (d *Dict[V]) Len() int { return len(d.items) }
+func (d *Dict[V]) Len() int { return d.items.n }
 
 // Buckets is the number of buckets: a power of two, at least 4 once the Dict
 // has held an element. During a resize it is the size being moved to.
@@ -121,7 +124,7 @@ func (d *Dict[V]) find(key string, h uint32) int {
 		return -1
 	}
 	for l := *d.chain(h); l != 0; {
-		it := &d.items[l-1]
+		it := d.items.at(int(l - 1))
 		if it.hash == h && it.key == key {
 			return int(l - 1)
 		}
@@ -134,7 +137,7 @@ func (d *Dict[V]) find(key string, h uint32) int {
 // reuses: Get keeps no reference to it and does not allocate.
 func (d *Dict[V]) Get(key string) (V, bool) {
 	if i := d.find(key, hashOf(key)); i >= 0 {
-		return d.items[i].val, true
+		return d.items.at(i).val, true
 	}
 	var zero V
 	return zero, false
@@ -145,7 +148,7 @@ func (d *Dict[V]) Get(key string) (V, bool) {
 // SetOwned or Delete on d.
 func (d *Dict[V]) Ptr(key string) *V {
 	if i := d.find(key, hashOf(key)); i >= 0 {
-		return &d.items[i].val
+		return &d.items.at(i).val
 	}
 	return nil
 }
@@ -169,10 +172,10 @@ func (d *Dict[V]) set(key string, v V, clone bool) bool {
 	}
 	h := hashOf(key)
 	if i := d.find(key, h); i >= 0 {
-		d.items[i].val = v
+		d.items.at(i).val = v
 		return false
 	}
-	if len(d.items) >= maxLen {
+	if d.items.n >= maxLen {
 		panic("dict: too many elements")
 	}
 	if clone {
@@ -182,8 +185,8 @@ func (d *Dict[V]) set(key string, v V, clone bool) bool {
 		d.heads = make([]link, minBuckets)
 	}
 	p := d.chain(h)
-	d.items = append(d.items, item[V]{hash: h, next: *p, key: key, val: v})
-	*p = link(len(d.items))
+	d.items.push(item[V]{hash: h, next: *p, key: key, val: v})
+	*p = link(d.items.n)
 	d.keyBytes += len(key)
 	d.resizeIfNeeded()
 	return true
@@ -201,7 +204,7 @@ func (d *Dict[V]) Delete(key string) (V, bool) {
 	h := hashOf(key)
 	for p := d.chain(h); *p != 0; {
 		i := int(*p - 1)
-		it := &d.items[i]
+		it := d.items.at(i)
 		if it.hash != h || it.key != key {
 			p = &it.next
 			continue
@@ -217,20 +220,19 @@ func (d *Dict[V]) Delete(key string) (V, bool) {
 }
 
 // fillHole moves the last item into slot i, already unlinked from its chain,
-// so that items stays dense.
+// so that the items stay dense.
 func (d *Dict[V]) fillHole(i int) {
-	last := len(d.items) - 1
+	last := d.items.n - 1
 	if i != last {
-		moved := d.items[last]
+		moved := d.items.at(last)
 		p := d.chain(moved.hash)
 		for int(*p) != last+1 {
-			p = &d.items[*p-1].next
+			p = &d.items.at(int(*p - 1)).next
 		}
 		*p = link(i + 1)
-		d.items[i] = moved
+		*d.items.at(i) = *moved
 	}
-	d.items[last] = item[V]{} // drop the key and value for the collector
-	d.items = d.items[:last]
+	d.items.pop()
 }
 
 // resizeIfNeeded starts a resize when Len has outgrown the table or fills
@@ -243,15 +245,11 @@ func (d *Dict[V]) resizeIfNeeded() {
 	n := len(d.heads)
 	switch {
 	case d.old != nil:
-	case len(d.items) > n:
-		d.resize(bucketsFor(len(d.items)))
-	case n > minBuckets && len(d.items) < n/8:
-		b := bucketsFor(len(d.items))
-		if cap(d.items) > 2*b {
-			items := make([]item[V], len(d.items), b)
-			copy(items, d.items)
-			d.items = items
-		}
+	case d.items.n > n:
+		d.resize(bucketsFor(d.items.n))
+	case n > minBuckets && d.items.n < n/8:
+		b := bucketsFor(d.items.n)
+		d.items.trim(b)
 		d.resize(b)
 	}
 }
@@ -286,7 +284,7 @@ func (d *Dict[V]) moveBucket() {
 		d.oldNext++
 		empty := l == 0
 		for l != 0 {
-			it := &d.items[l-1]
+			it := d.items.at(int(l - 1))
 			next := it.next
 			b := it.hash & mask
 			it.next = d.heads[b]
@@ -309,8 +307,8 @@ func (d *Dict[V]) moveBucket() {
 func (d *Dict[V]) relink(n int) {
 	heads := make([]link, n)
 	mask := uint32(n - 1)
-	for i := range d.items {
-		it := &d.items[i]
+	for i := range d.items.n {
+		it := d.items.at(i)
 		b := it.hash & mask
 		it.next = heads[b]
 		heads[b] = link(i + 1)
@@ -331,21 +329,17 @@ func (d *Dict[V]) Clone() *Dict[V] {
 		c.old = make([]link, len(d.old))
 		copy(c.old, d.old)
 	}
-	if d.items != nil {
-		c.items = make([]item[V], len(d.items))
-		copy(c.items, d.items)
-	}
+	c.items = d.items.clone()
 	return c
 }
 
 // MemSize estimates the bytes d holds: its bucket heads (both tables during a
-// resize), its items (including
-// spare capacity) and its keys' bytes as stored, without allocator rounding.
-// Memory that values point to is not counted.
+// resize), its items including spare room, and its keys' bytes as stored,
+// without allocator rounding. Memory that values point to is not counted, and
+// a Clone counts the keys it shares with the original.
 func (d *Dict[V]) MemSize() int64 {
-	var it item[V]
 	return int64(unsafe.Sizeof(*d)) +
 		int64(cap(d.heads)+cap(d.old))*int64(unsafe.Sizeof(link(0))) +
-		int64(cap(d.items))*int64(unsafe.Sizeof(it)) +
+		d.items.memSize() +
 		int64(d.keyBytes)
 }

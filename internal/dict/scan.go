@@ -17,7 +17,7 @@ import (
 // at least once whatever Set and Delete do between calls; it may be passed
 // more than once when the table shrinks. fn must not modify d.
 func (d *Dict[V]) Scan(cursor uint64, fn func(key string, v V)) uint64 {
-	if len(d.items) == 0 {
+	if d.items.n == 0 {
 		return 0
 	}
 	if d.old == nil {
@@ -53,7 +53,7 @@ func nextCursor(cursor, mask uint64) uint64 {
 
 func (d *Dict[V]) visit(l link, fn func(key string, v V)) {
 	for l != 0 {
-		it := &d.items[l-1]
+		it := d.items.at(int(l - 1))
 		fn(it.key, it.val)
 		l = it.next
 	}
@@ -66,11 +66,11 @@ func (d *Dict[V]) All() iter.Seq2[string, V] {
 		// Walking backwards makes deleting the current element safe:
 		// Delete fills its slot with the last item, which was already
 		// yielded.
-		for i := len(d.items) - 1; i >= 0; i-- {
-			if i >= len(d.items) {
+		for i := d.items.n - 1; i >= 0; i-- {
+			if i >= d.items.n {
 				continue
 			}
-			it := &d.items[i]
+			it := d.items.at(i)
 			if !yield(it.key, it.val) {
 				return
 			}
@@ -80,16 +80,16 @@ func (d *Dict[V]) All() iter.Seq2[string, V] {
 
 // Random returns an element chosen uniformly, or false if d is empty.
 // intN(n) must return a number in [0, n), as math/rand/v2's IntN or
-// (*rand.Rand).IntN do; nil means rand.IntN. Since items are dense, this is
+// (*rand.Rand).IntN do; nil means rand.IntN. Since the items are dense, this is
 // exactly fair, where Redis's dictGetFairRandomKey only approximates it by
 // sampling buckets.
 func (d *Dict[V]) Random(intN func(n int) int) (key string, v V, ok bool) {
-	if len(d.items) == 0 {
+	if d.items.n == 0 {
 		return "", v, false
 	}
 	if intN == nil {
 		intN = rand.IntN
 	}
-	it := &d.items[intN(len(d.items))]
+	it := d.items.at(intN(d.items.n))
 	return it.key, it.val, true
 }
