@@ -26,6 +26,7 @@ func commandRows() []*command {
 		commandCommands,
 		configCommands,
 		zsetCommands,
+		hashCommands,
 	} {
 		rows = append(rows, group...)
 	}

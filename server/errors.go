@@ -184,3 +184,12 @@ const (
 	errNumKeysTooMany   = "ERR Number of keys can't be greater than number of args"
 	errLimitNegative    = "ERR LIMIT can't be negative"
 )
+
+// Hash commands (cmd_hash.go).
+const (
+	errHashNotInteger  = "ERR hash value is not an integer"
+	errHashNotFloat    = "ERR hash value is not a float"
+	errInfIncrement    = "ERR value is NaN or Infinity"
+	errValueOutOfRange = "ERR value is out of range"
+	errHRandFieldRange = errSRandMemberRange // the same bounds, -LONG_MAX..LONG_MAX
+)

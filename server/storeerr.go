@@ -32,7 +32,12 @@ func storeErrorText(err error) string {
 		return errDBIndex
 	case store.ErrNaNScore:
 		return errZNaNScore
-
+	case store.ErrHashNotInteger:
+		return errHashNotInteger
+	case store.ErrHashNotFloat:
+		return errHashNotFloat
+	case store.ErrInfIncrement:
+		return errInfIncrement
 	case store.ErrIndexOutOfRange:
 		return errIndexOutOfRange
 	}

@@ -22,6 +22,16 @@ var (
 	ErrOffsetOutOfRange = errors.New("store: offset is out of range")
 	// ErrDBIndex: the database number is out of range.
 	ErrDBIndex = errors.New("store: DB index is out of range")
+
+	// ErrHashNotInteger: HINCRBY on a hash field whose value is not an
+	// integer.
+	ErrHashNotInteger = errors.New("store: hash value is not an integer")
+	// ErrHashNotFloat: HINCRBYFLOAT on a hash field whose value is not a
+	// number.
+	ErrHashNotFloat = errors.New("store: hash value is not a float")
+	// ErrInfIncrement: a float increment that is itself infinite
+	// (HINCRBYFLOAT checks it before the key, unlike INCRBYFLOAT).
+	ErrInfIncrement = errors.New("store: increment is NaN or Infinity")
 )
 
 // The sorted sets' errors.
