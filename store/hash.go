@@ -3,6 +3,7 @@ package store
 import (
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"unsafe"
 
@@ -137,6 +138,18 @@ func (h *hash) tryConversion(l *EncodingLimits, args [][]byte) {
 	}
 	if len(h.lp)+sum > lpSafetySize {
 		h.convert()
+		return
+	}
+	// Room for all the entries at once: appending pair by pair would copy
+	// the listpack at every growth, as a Go slice grows by copying where
+	// Redis's realloc mostly grows in place, and that garbage stays in a
+	// loading server's RSS until the collector runs.
+	if h.pairs+len(args)/2 <= l.HashMaxListpackEntries {
+		need := 0
+		for _, a := range args {
+			need += listpack.EntrySize(a)
+		}
+		h.lp = slices.Grow(h.lp, need)
 	}
 }
 
