@@ -400,9 +400,6 @@ def blocking(p):
         "BLMPOP woken",
         while_pushed(lambda r: r.blmpop(5, 2, "w6", "w7", direction="LEFT", count=3), lambda r: r.rpush("w7", 1, 2, 3, 4)),
     )
-    if not ember_knows(p, "bzpopmin"):
-        print("BZPOPMIN, BZPOPMAX and BZMPOP are not known to Ember yet: not compared")
-        return
     p.both(lambda r: r.zadd("z", {"a": 1, "b": 2, "c": 3, "d": 4}))
     p.same("BZPOPMIN ready", lambda r: r.bzpopmin(["nokey", "z"], timeout=5))
     p.same("BZPOPMAX ready", lambda r: r.bzpopmax("z", timeout=5))
