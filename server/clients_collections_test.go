@@ -364,6 +364,12 @@ func goRedisHashes(p *clientPair) {
 	p.same("HGETALL hashtable", func(c *redis.Client) redis.Cmder { return c.HGetAll(ctx, "big") })
 	p.sameSorted("HKEYS hashtable", func(c *redis.Client) redis.Cmder { return c.HKeys(ctx, "big") })
 	p.sameSorted("HVALS hashtable", func(c *redis.Client) redis.Cmder { return c.HVals(ctx, "big") })
+	// HRANDFIELD of a hashtable: Redis picks by a different method for
+	// each count (all of them, most of them, a few), so try each.
+	p.sameSorted("HRANDFIELD hashtable all", func(c *redis.Client) redis.Cmder { return c.HRandField(ctx, "big", 1000) })
+	p.sameLen("HRANDFIELD hashtable most", func(c *redis.Client) redis.Cmder { return c.HRandField(ctx, "big", 250) })
+	p.sameLen("HRANDFIELD hashtable few", func(c *redis.Client) redis.Cmder { return c.HRandFieldWithValues(ctx, "big", 10) })
+	p.sameLen("HRANDFIELD hashtable repeats", func(c *redis.Client) redis.Cmder { return c.HRandField(ctx, "big", -1000) })
 	// A value longer than hash-max-listpack-value converts the hash.
 	p.same("HSET long value", func(c *redis.Client) redis.Cmder { return c.HSet(ctx, "long", "f", strings.Repeat("v", 65)) })
 }
@@ -522,7 +528,18 @@ func goRedisSets(p *clientPair) {
 	p.sameSteps("SSCAN hashtable", scanAll(func(c *redis.Client, cur uint64) *redis.ScanCmd { return c.SScan(ctx, "big", cur, "", 25) }))
 	p.sameSteps("SSCAN MATCH", scanAll(func(c *redis.Client, cur uint64) *redis.ScanCmd { return c.SScan(ctx, "big", cur, "m:2?", 25) }))
 	p.sameSteps("SSCAN big intset", scanAll(func(c *redis.Client, cur uint64) *redis.ScanCmd { return c.SScan(ctx, "bigints", cur, "*9", 25) }))
+	p.sameSorted("SRANDMEMBER hashtable all", func(c *redis.Client) redis.Cmder { return c.SRandMemberN(ctx, "big", 1000) })
+	p.sameLen("SRANDMEMBER hashtable most", func(c *redis.Client) redis.Cmder { return c.SRandMemberN(ctx, "big", 250) })
+	p.sameLen("SRANDMEMBER intset few", func(c *redis.Client) redis.Cmder { return c.SRandMemberN(ctx, "bigints", 10) })
+	p.sameLen("SRANDMEMBER hashtable repeats", func(c *redis.Client) redis.Cmder { return c.SRandMemberN(ctx, "big", -1000) })
+	// SPOP with a count takes members at random: compare how many, then
+	// drop the key, whose members now differ.
+	p.sameLen("SPOP hashtable most", func(c *redis.Client) redis.Cmder { return c.SPopN(ctx, "big", 250) })
+	p.sameLen("SPOP intset few", func(c *redis.Client) redis.Cmder { return c.SPopN(ctx, "bigints", 10) })
+	p.same("SCARD after SPOP", func(c *redis.Client) redis.Cmder { return c.SCard(ctx, "big") })
+	p.same("SCARD intset after SPOP", func(c *redis.Client) redis.Cmder { return c.SCard(ctx, "bigints") })
 	p.same("SINTERCARD big", func(c *redis.Client) redis.Cmder { return c.SInterCard(ctx, 0, "big", "bigints", "s") })
+	p.both(func(c *redis.Client) redis.Cmder { return c.Del(ctx, "big", "bigints") })
 }
 
 func goRedisZSets(p *clientPair) {
@@ -723,6 +740,10 @@ func goRedisZSets(p *clientPair) {
 	p.sameSteps("ZSCAN MATCH", scanPairs(func(c *redis.Client, cur uint64) *redis.ScanCmd { return c.ZScan(ctx, "big", cur, "m:1*", 30) }))
 	p.same("ZRANGE skiplist", func(c *redis.Client) redis.Cmder { return c.ZRangeWithScores(ctx, "big", 100, 110) })
 	p.same("ZRANK skiplist", func(c *redis.Client) redis.Cmder { return c.ZRevRank(ctx, "big", "m:42") })
+	p.sameSorted("ZRANDMEMBER skiplist all", func(c *redis.Client) redis.Cmder { return c.ZRandMemberWithScores(ctx, "big", 1000) })
+	p.sameLen("ZRANDMEMBER skiplist most", func(c *redis.Client) redis.Cmder { return c.ZRandMember(ctx, "big", 150) })
+	p.sameLen("ZRANDMEMBER skiplist few", func(c *redis.Client) redis.Cmder { return c.ZRandMemberWithScores(ctx, "big", 10) })
+	p.sameLen("ZRANDMEMBER skiplist repeats", func(c *redis.Client) redis.Cmder { return c.ZRandMemberWithScores(ctx, "big", -1000) })
 	p.same("ZADD long member", func(c *redis.Client) redis.Cmder { return c.ZAdd(ctx, "long", z(1, strings.Repeat("m", 65))) })
 }
 
