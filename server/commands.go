@@ -27,6 +27,7 @@ func commandRows() []*command {
 		configCommands,
 		zsetCommands,
 		hashCommands,
+		sortCommands,
 	} {
 		rows = append(rows, group...)
 	}
