@@ -263,3 +263,35 @@ func TestBlockingWrongTypes(t *testing.T) {
 	}
 	waitBlocked(t, srv, 0)
 }
+
+func TestBlockingSortedSets(t *testing.T) {
+	srv, addr := startServer(t, DefaultConfig())
+	w := dialRESP(t, addr)
+	minWaiter := blockOn(t, srv, addr, "BZPOPMIN", "z", "0")
+	mpopWaiter := blockOn(t, srv, addr, "BZMPOP", "0", "1", "z", "MAX", "COUNT", "2")
+	w.cmd("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d")
+	mustReply(t, minWaiter, "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n")
+	mustReply(t, mpopWaiter, "*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nd\r\n$1\r\n4\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n")
+
+	// A ZUNIONSTORE destination (a movable key) wakes its waiters, in
+	// RESP3 with a double score.
+	r3 := dialRESP(t, addr)
+	r3.cmd("HELLO", "3")
+	r3.sendCmd("BZPOPMAX", "dst", "0")
+	waitBlocked(t, srv, 1)
+	w.cmd("ZUNIONSTORE", "dst", "1", "z", "WEIGHTS", "10")
+	mustReply(t, r3, "*3\r\n$3\r\ndst\r\n$1\r\nb\r\n,20\r\n")
+
+	// A sorted set does not serve a list waiter, nor a list a sorted-set
+	// waiter: each goes on waiting, as in Redis 7.0.
+	lw := blockOn(t, srv, addr, "BLPOP", "k", "0")
+	zw := blockOn(t, srv, addr, "BZPOPMIN", "k2", "0")
+	w.cmd("ZADD", "k", "1", "m")
+	w.cmd("RPUSH", "k2", "v")
+	waitBlocked(t, srv, 2)
+	w.cmd("DEL", "k", "k2")
+	w.cmd("RPUSH", "k", "v")
+	w.cmd("ZADD", "k2", "5", "m")
+	mustReply(t, lw, "*2\r\n$1\r\nk\r\n$1\r\nv\r\n")
+	mustReply(t, zw, "*3\r\n$2\r\nk2\r\n$1\r\nm\r\n$1\r\n5\r\n")
+}

@@ -170,3 +170,90 @@ func (c *client) blockOrClose(keys [][]byte, kind store.Kind, deadline int64,
 		c.closing = true
 	}
 }
+
+// The blocking sorted-set commands, built the same way on ZMPop.
+var blockingZSetCommands = []*command{
+	{name: "bzpopmin", arity: -3, flags: parseFlags("write noscript blocking fast"), acl: acl("write sortedset fast blocking"), firstKey: 1, lastKey: -2, step: 1, group: "sorted_set", since: "5.0.0",
+		summary: "Pops the lowest-scored member of the first non-empty sorted set, waiting for one if all are empty.", handler: cmdBZPopMin},
+	{name: "bzpopmax", arity: -3, flags: parseFlags("write noscript blocking fast"), acl: acl("write sortedset fast blocking"), firstKey: 1, lastKey: -2, step: 1, group: "sorted_set", since: "5.0.0",
+		summary: "Pops the highest-scored member of the first non-empty sorted set, waiting for one if all are empty.", handler: cmdBZPopMax},
+	{name: "bzmpop", arity: -5, flags: parseFlags("write blocking movablekeys"), acl: acl("write sortedset slow blocking"), group: "sorted_set", since: "7.0.0",
+		summary: "Pops members from the first non-empty sorted set, waiting for one if all are empty.", handler: cmdBZMPop},
+}
+
+func cmdBZPopMin(c *client, args [][]byte) { blockingZPop(c, args, false) }
+func cmdBZPopMax(c *client, args [][]byte) { blockingZPop(c, args, true) }
+
+// blockingZPop is BZPOPMIN and BZPOPMAX, as Redis's
+// blockingGenericZpopCommand: the timeout first, then the keys in order.
+// The reply is the key, the member and its score, flat.
+func blockingZPop(c *client, args [][]byte, max bool) {
+	deadline, ok := c.parseBlockTimeout(args[len(args)-1])
+	if !ok {
+		return
+	}
+	keys := args[1 : len(args)-1]
+	key, popped, err := c.db.ZMPop(keysOf(keys), max, 1)
+	switch {
+	case err != nil:
+		c.storeError(err)
+		return
+	case len(popped) > 0:
+		writeKeyMemberScore(c, key, popped[0])
+		return
+	}
+	if c.inExec != nil {
+		c.w.nullArray()
+		return
+	}
+	c.blockOrClose(keys, store.KindZSet, deadline, func(db *store.DB, key string, _ *[]blockKey) bool {
+		popped, err := db.ZPop(key, max, 1)
+		if err != nil || len(popped) == 0 {
+			return false
+		}
+		writeKeyMemberScore(c, key, popped[0])
+		return true
+	})
+}
+
+func writeKeyMemberScore(c *client, key string, m store.ZMember) {
+	c.w.array(3)
+	c.w.bulkString(key)
+	c.w.bulkString(m.Member)
+	c.w.double(m.Score)
+}
+
+// cmdBZMPop is BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]:
+// the arguments after the timeout are read first, as Redis's
+// zmpopGenericCommand, then the timeout.
+func cmdBZMPop(c *client, args [][]byte) {
+	keys, max, count, ok := parseZMPop(c, args, 2)
+	if !ok {
+		return
+	}
+	deadline, ok := c.parseBlockTimeout(args[1])
+	if !ok {
+		return
+	}
+	key, popped, err := c.db.ZMPop(keys, max, count)
+	switch {
+	case err != nil:
+		c.storeError(err)
+		return
+	case len(popped) > 0:
+		writeZMPop(c, key, popped)
+		return
+	}
+	if c.inExec != nil {
+		c.w.nullArray()
+		return
+	}
+	c.blockOrClose(args[3:3+len(keys)], store.KindZSet, deadline, func(db *store.DB, key string, _ *[]blockKey) bool {
+		popped, err := db.ZPop(key, max, count)
+		if err != nil || len(popped) == 0 {
+			return false
+		}
+		writeZMPop(c, key, popped)
+		return true
+	})
+}

@@ -499,62 +499,78 @@ func cmdZPopMin(c *client, args [][]byte) { zpop(c, args, false) }
 func cmdZPopMax(c *client, args [][]byte) { zpop(c, args, true) }
 
 func cmdZMPop(c *client, args [][]byte) {
-	numkeys, ok := redisnum.ParseInt(args[1])
-	if !ok || numkeys < 1 {
-		c.w.error(errZNumKeysPositive)
+	keys, max, count, ok := parseZMPop(c, args, 1)
+	if !ok {
 		return
 	}
-	whereIdx := 2 + numkeys
-	if whereIdx >= int64(len(args)) || whereIdx < 0 {
-		c.w.error(errSyntax)
-		return
-	}
-	var max bool
-	switch w := keyOf(args[whereIdx]); {
-	case strings.EqualFold(w, "min"):
-	case strings.EqualFold(w, "max"):
-		max = true
-	default:
-		c.w.error(errSyntax)
-		return
-	}
-	count := int64(-1)
-	for j := int(whereIdx) + 1; j < len(args); j++ {
-		if count == -1 && strings.EqualFold(keyOf(args[j]), "count") && j+1 < len(args) {
-			j++
-			n, ok := redisnum.ParseInt(args[j])
-			if !ok || n < 1 {
-				c.w.error(errZCountPositive)
-				return
-			}
-			count = n
-			continue
-		}
-		c.w.error(errSyntax)
-		return
-	}
-	if count == -1 {
-		count = 1
-	}
-	keys := make([]string, numkeys)
-	for i := range keys {
-		keys[i] = keyOf(args[2+i])
-	}
-	key, popped, err := c.db.ZMPop(keys, max, int(min(count, math.MaxInt32)))
+	key, popped, err := c.db.ZMPop(keys, max, count)
 	switch {
 	case err != nil:
 		c.storeError(err)
 	case key == "" && popped == nil:
 		c.w.nullArray()
 	default:
-		c.w.array(2)
-		c.w.bulkString(key)
-		c.w.array(len(popped))
-		for _, p := range popped {
-			c.w.array(2)
-			c.w.bulkString(p.Member)
-			c.w.double(p.Score)
+		writeZMPop(c, key, popped)
+	}
+}
+
+// parseZMPop reads "numkeys key [key ...] MIN|MAX [COUNT count]" from
+// args[numkeysIdx:], as Redis's zmpopGenericCommand, for ZMPOP and BZMPOP.
+// It answers the error itself when ok is false.
+func parseZMPop(c *client, args [][]byte, numkeysIdx int) (keys []string, max bool, count int, ok bool) {
+	numkeys, isInt := redisnum.ParseInt(args[numkeysIdx])
+	if !isInt || numkeys < 1 {
+		c.w.error(errZNumKeysPositive)
+		return nil, false, 0, false
+	}
+	whereIdx := int64(numkeysIdx) + 1 + numkeys
+	if whereIdx >= int64(len(args)) || whereIdx < 0 {
+		c.w.error(errSyntax)
+		return nil, false, 0, false
+	}
+	switch w := keyOf(args[whereIdx]); {
+	case strings.EqualFold(w, "min"):
+	case strings.EqualFold(w, "max"):
+		max = true
+	default:
+		c.w.error(errSyntax)
+		return nil, false, 0, false
+	}
+	n := int64(-1)
+	for j := int(whereIdx) + 1; j < len(args); j++ {
+		if n == -1 && strings.EqualFold(keyOf(args[j]), "count") && j+1 < len(args) {
+			j++
+			v, isInt := redisnum.ParseInt(args[j])
+			if !isInt || v < 1 {
+				c.w.error(errZCountPositive)
+				return nil, false, 0, false
+			}
+			n = v
+			continue
 		}
+		c.w.error(errSyntax)
+		return nil, false, 0, false
+	}
+	if n == -1 {
+		n = 1
+	}
+	keys = make([]string, numkeys)
+	for i := range keys {
+		keys[i] = keyOf(args[numkeysIdx+1+i])
+	}
+	return keys, max, int(min(n, math.MaxInt32)), true
+}
+
+// writeZMPop is the reply of ZMPOP and BZMPOP: the key, then the
+// [member, score] pairs popped from it.
+func writeZMPop(c *client, key string, popped []store.ZMember) {
+	c.w.array(2)
+	c.w.bulkString(key)
+	c.w.array(len(popped))
+	for _, p := range popped {
+		c.w.array(2)
+		c.w.bulkString(p.Member)
+		c.w.double(p.Score)
 	}
 }
 

@@ -19,6 +19,7 @@ func commandRows() []*command {
 		stringCommands,
 		listCommands,
 		blockingListCommands,
+		blockingZSetCommands,
 		keyCommands,
 		setCommands,
 		serverCommands,

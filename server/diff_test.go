@@ -161,6 +161,10 @@ const (
 	emberSilence = 300 * time.Millisecond
 )
 
+// slowLine is how long a line may take before the runner says so: a
+// line that waits out a silence slows the whole suite.
+const slowLine = 500 * time.Millisecond
+
 type diffSide struct {
 	name string
 	addr string
@@ -221,12 +225,16 @@ func (r *diffRun) run() {
 	r.connect(r.ember)
 	for _, l := range r.script.lines {
 		req := encodeCommand(l.args...)
+		began := time.Now()
 		want := r.exchange(r.redis, req, redisSilence, l)
 		wait := replyTimeout
 		if want == replyNothing {
 			wait = emberSilence
 		}
 		got := r.exchange(r.ember, req, wait, l)
+		if took := time.Since(began); took > slowLine {
+			t.Logf("%s:%d: %s took %v", r.script.name, l.num, l.text, took.Round(time.Millisecond))
+		}
 		if !sameReply(l.mode, want, got) {
 			t.Errorf("%s:%d: %s\n  redis: %q\n  ember: %q", r.script.name, l.num, l.text, want, got)
 		}

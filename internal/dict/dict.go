@@ -199,6 +199,11 @@ func (d *Dict[V]) Delete(key string) (V, bool) {
 		return zero, false
 	}
 	if d.old != nil {
+		// A miss changes nothing, not even the progress of a resize: the
+		// store accounts a value's memory around its changes only.
+		if _, ok := d.Get(key); !ok {
+			return zero, false
+		}
 		d.step()
 	}
 	h := hashOf(key)

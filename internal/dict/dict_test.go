@@ -197,7 +197,9 @@ func TestResizeIsIncremental(t *testing.T) {
 		if i > n {
 			t.Fatalf("still %d buckets (resizing: %v) after %d more Deletes", d.Buckets(), d.old != nil, i)
 		}
-		d.Delete("missing")
+		// A Delete that misses leaves the resize alone; changes drive it.
+		d.Set("tmp", 0)
+		d.Delete("tmp")
 	}
 	checkInvariants(t, d)
 }
@@ -428,5 +430,22 @@ func TestDoNotAllocate(t *testing.T) {
 				t.Fatalf("%v allocations, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// A Delete that finds nothing changes nothing, not even during a resize:
+// the store measures a value's memory around its changes only, and SMOVE
+// of an absent member changes no value.
+func TestDeleteMissChangesNothing(t *testing.T) {
+	d := New[int](0)
+	for i := 0; d.old == nil; i++ {
+		d.Set(strconv.Itoa(i), i)
+	}
+	before, progress := d.MemSize(), d.oldNext
+	if _, ok := d.Delete("absent"); ok {
+		t.Fatal("Delete of an absent key found it")
+	}
+	if d.MemSize() != before || d.oldNext != progress {
+		t.Fatalf("a missed Delete changed MemSize %d -> %d, resize progress %d -> %d", before, d.MemSize(), progress, d.oldNext)
 	}
 }
