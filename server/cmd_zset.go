@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"unsafe"
 
@@ -743,72 +742,15 @@ func cmdZRandMember(c *client, args [][]byte) {
 }
 
 func cmdZScan(c *client, args [][]byte) {
-	cursor, ok := parseScanCursor(args[2])
-	if !ok {
-		c.w.error(errInvalidCursor)
-		return
-	}
-	// As Redis: the key is looked up before the options are parsed, so a
-	// missing key answers an empty scan whatever follows.
-	if n, err := c.db.ZCard(keyOf(args[1])); err != nil || n == 0 {
-		if err != nil {
-			c.storeError(err)
-		} else {
-			c.w.array(2)
-			c.w.bulkString("0")
-			c.w.array(0)
-		}
-		return
-	}
-	count := 10
-	match, matchEmpty := "", false
-	for i := 3; i < len(args); i += 2 {
-		name := keyOf(args[i])
-		switch {
-		case i+1 >= len(args):
-			c.w.error(errSyntax)
-			return
-		case strings.EqualFold(name, "count"):
-			n, ok := redisnum.ParseInt(args[i+1])
-			if !ok {
-				c.w.error(errNotInteger)
-				return
-			}
-			if n < 1 {
-				c.w.error(errSyntax)
-				return
-			}
-			count = int(min(n, math.MaxInt32))
-		case strings.EqualFold(name, "match"):
-			match = keyOf(args[i+1])
-			matchEmpty = match == ""
-			if match == "*" {
-				match = ""
-			}
-		default:
-			c.w.error(errSyntax)
-			return
-		}
-	}
-	next, ms, err := c.db.ZScan(keyOf(args[1]), cursor, match, count)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	if matchEmpty {
-		kept := ms[:0]
-		for _, m := range ms {
-			if m[0] == "" {
-				kept = append(kept, m)
+	scanElements(c, args, store.KindZSet, func(key string, cursor uint64, opt elementScanOptions) error {
+		next, ms, err := c.db.ZScan(key, cursor, opt.match, opt.count)
+		if err == nil {
+			writeScanReply(c, next, 2*len(ms))
+			for _, m := range ms {
+				c.w.bulkString(m[0])
+				c.w.bulkString(m[1])
 			}
 		}
-		ms = kept
-	}
-	c.w.array(2)
-	c.w.bulkString(strconv.FormatUint(next, 10))
-	c.w.array(2 * len(ms))
-	for _, m := range ms {
-		c.w.bulkString(m[0])
-		c.w.bulkString(m[1])
-	}
+		return err
+	})
 }
