@@ -52,20 +52,12 @@ var setCommands = []*command{
 
 func cmdSAdd(c *client, args [][]byte) {
 	n, err := c.db.SAdd(keyOf(args[1]), args[2:]...)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdSRem(c *client, args [][]byte) {
 	n, err := c.db.SRem(keyOf(args[1]), args[2:]...)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdSIsMember(c *client, args [][]byte) {
@@ -107,11 +99,7 @@ func cmdSMembers(c *client, args [][]byte) {
 
 func cmdSCard(c *client, args [][]byte) {
 	n, err := c.db.SCard(keyOf(args[1]))
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 // cmdSPop is SPOP key [count]. As spopWithCountCommand, the count is read
@@ -246,11 +234,7 @@ func cmdSInterCard(c *client, args [][]byte) {
 		}
 	}
 	n, err := c.db.SInterCard(setKeys(args[2:2+numKeys]), int(limit))
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdSInterStore(c *client, args [][]byte) {

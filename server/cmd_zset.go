@@ -215,11 +215,7 @@ func cmdZMScore(c *client, args [][]byte) {
 
 func cmdZCard(c *client, args [][]byte) {
 	n, err := c.db.ZCard(keyOf(args[1]))
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func zrank(c *client, args [][]byte, rev bool) {
@@ -244,11 +240,7 @@ func cmdZCount(c *client, args [][]byte) {
 		return
 	}
 	n, err := c.db.ZCount(keyOf(args[1]), r)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdZLexCount(c *client, args [][]byte) {
@@ -258,11 +250,7 @@ func cmdZLexCount(c *client, args [][]byte) {
 		return
 	}
 	n, err := c.db.ZLexCount(keyOf(args[1]), r)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 // zrangeKind is what a ZRANGE-family command fixes before parsing: the
@@ -391,11 +379,7 @@ func cmdZRangeStore(c *client, args [][]byte) {
 		return
 	}
 	n, err := c.db.ZRangeStore(keyOf(args[1]), keyOf(args[2]), &spec)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdZRem(c *client, args [][]byte) {
@@ -404,20 +388,12 @@ func cmdZRem(c *client, args [][]byte) {
 		members[i] = keyOf(args[i+2])
 	}
 	n, err := c.db.ZRem(keyOf(args[1]), members)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func zremRange(c *client, args [][]byte, spec *store.ZRangeSpec) {
 	n, err := c.db.ZRemRange(keyOf(args[1]), spec)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdZRemRangeByRank(c *client, args [][]byte) {
@@ -667,11 +643,7 @@ func zcombineStore(c *client, args [][]byte, op store.ZSetOp) {
 		return
 	}
 	n, err := c.db.ZCombineStore(keyOf(args[1]), &spec)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdZUnion(c *client, args [][]byte)      { zcombine(c, args, store.ZUnion) }
@@ -687,11 +659,7 @@ func cmdZInterCard(c *client, args [][]byte) {
 		return
 	}
 	n, err := c.db.ZInterCard(spec.Keys, limit)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdZRandMember(c *client, args [][]byte) {
