@@ -896,22 +896,7 @@ func goRedisTransactions(p *clientPair) {
 	}))
 }
 
-// emberKnows reports whether Ember has a command, asked at run time
-// (COMMAND INFO answers a null for an unknown name), so that this test can
-// run before the branch that adds it (SORT) has landed.
-func (p *clientPair) emberKnows(name string) bool {
-	p.t.Helper()
-	v, err := p.ember.Do(p.ctx, "COMMAND", "INFO", name).Slice()
-	if err != nil {
-		p.t.Fatalf("COMMAND INFO %s: %v", name, err)
-	}
-	return len(v) == 1 && v[0] != nil
-}
-
 func goRedisSort(p *clientPair) {
-	if !p.emberKnows("sort") {
-		p.t.Skip("SORT is not known to Ember yet: not compared")
-	}
 	ctx := p.ctx
 	p.both(func(c *redis.Client) redis.Cmder { return c.RPush(ctx, "nums", 3, 1, 2, 10, -4) })
 	p.both(func(c *redis.Client) redis.Cmder { return c.SAdd(ctx, "words", "pear", "apple", "fig") })
@@ -936,4 +921,13 @@ func goRedisSort(p *clientPair) {
 	})
 	p.same("SORT STORE", func(c *redis.Client) redis.Cmder { return c.SortStore(ctx, "nums", "sorted", &redis.Sort{}) })
 	p.same("SORT missing", func(c *redis.Client) redis.Cmder { return c.Sort(ctx, "nokey", &redis.Sort{}) })
+	p.both(func(c *redis.Client) redis.Cmder {
+		return c.ZAdd(ctx, "zs", redis.Z{Score: 3, Member: "a"}, redis.Z{Score: 1, Member: "b"}, redis.Z{Score: 2, Member: "c"})
+	})
+	p.same("SORT zset BY nosort", func(c *redis.Client) redis.Cmder { return c.Sort(ctx, "zs", &redis.Sort{By: "nosort"}) })
+	p.same("SORT zset BY nosort DESC LIMIT", func(c *redis.Client) redis.Cmder {
+		return c.Sort(ctx, "zs", &redis.Sort{By: "nosort", Order: "DESC", Offset: 0, Count: 2})
+	})
+	p.same("SORT zset ALPHA", func(c *redis.Client) redis.Cmder { return c.Sort(ctx, "zs", &redis.Sort{Alpha: true}) })
+	p.same("SORT hash", func(c *redis.Client) redis.Cmder { return c.Sort(ctx, "h_1", &redis.Sort{}) })
 }

@@ -40,7 +40,7 @@ func TestRedisCLICollections(t *testing.T) {
 	}
 	redisAddr := testenv.StartRedis(t)
 	ember := startServer(t)
-	lines := cliScript(t, string(text), ember.addr)
+	lines := cliScript(string(text))
 	input := markedInput(lines)
 	for _, mode := range cliOutputModes {
 		t.Run(mode.name, func(t *testing.T) {
@@ -83,38 +83,13 @@ func TestRedisCLICollections(t *testing.T) {
 	}
 }
 
-// cliTag is a script line's "[command] " prefix: send it only once Ember
-// knows that command.
-var cliTag = regexp.MustCompile(`^\[([a-z_]+)\] `)
-
-// cliScript returns the script's commands: no blank lines or comments, and
-// no tagged lines for a command Ember does not know yet.
-func cliScript(t *testing.T, text, emberAddr string) []string {
-	t.Helper()
-	known := map[string]bool{}
+// cliScript returns the script's commands: no blank lines or comments.
+func cliScript(text string) []string {
 	var lines []string
 	for _, l := range strings.Split(text, "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
 		}
-		if m := cliTag.FindStringSubmatch(l); m != nil {
-			name := m[1]
-			if _, asked := known[name]; !asked {
-				// COMMAND INFO answers a null for an unknown command, which
-				// redis-cli prints as an empty line.
-				out, _ := cliAt(t, emberAddr, "", "COMMAND", "INFO", name)
-				known[name] = strings.TrimSpace(out) != ""
-				if !known[name] {
-					t.Logf("%s is not known to Ember yet: its lines are not compared", strings.ToUpper(name))
-				}
-			}
-			if !known[name] {
-				continue
-			}
-			l = l[len(m[0]):]
-		}
-		lines = append(lines, l)
 	}
 	return lines
 }
