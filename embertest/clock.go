@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emberkv/ember/server"
 	"github.com/emberkv/ember/store"
 )
 
@@ -72,9 +73,13 @@ func (s *Server) Now() time.Time { return s.clock.Now() }
 // time passes (with SetTime). Without one it shifts the wall clock by d for
 // the rest of the server's life, and keys keep expiring in real time too.
 // A negative d moves the clock back; keys already removed stay removed.
+//
+// A client blocked with a timeout (BLPOP, BRPOP, BLMOVE ...) whose
+// deadline the move passes is answered as timed out.
 func (s *Server) FastForward(d time.Duration) {
 	s.clock.advance(d)
 	s.store.Sweep()
+	s.clockChanged()
 }
 
 // SetTime sets the server's clock to t and then removes the keys whose TTL
@@ -83,6 +88,20 @@ func (s *Server) FastForward(d time.Duration) {
 func (s *Server) SetTime(t time.Time) {
 	s.clock.set(t)
 	s.store.Sweep()
+	s.clockChanged()
+}
+
+// clockChanged tells the running server that its clock moved, so that
+// blocked clients whose timeout has passed are answered. The server knows
+// only the wall clock's timers, and embertest's clock, even when it follows
+// the wall clock, is not that one.
+func (s *Server) clockChanged() {
+	s.mu.Lock()
+	srv, running := s.srv, s.running
+	s.mu.Unlock()
+	if running {
+		srv.ClockChanged()
+	}
 }
 
 // sweepInterval is how often keys expired in real time are reclaimed: every
@@ -93,13 +112,15 @@ const sweepInterval = 100 * time.Millisecond
 // manual clock runs. It stands in for the store's own sweeper, which cannot
 // start again once stopped, so that Close then Restart keeps working. Test
 // keyspaces are small: it sweeps everything each time, where the store's
-// sweeper samples.
+// sweeper samples. On the same tick it times out blocked clients whose
+// deadline has passed (see clockChanged), so a BRPOP with a timeout returns
+// within sweepInterval of it, as Redis answers from its hz 10 cron at worst.
 type sweeper struct {
 	quit chan struct{}
 	done chan struct{}
 }
 
-func startSweeper(st *store.Store) *sweeper {
+func startSweeper(st *store.Store, srv *server.Server) *sweeper {
 	sw := &sweeper{quit: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(sw.done)
@@ -111,6 +132,7 @@ func startSweeper(st *store.Store) *sweeper {
 				return
 			case <-t.C:
 				st.Sweep()
+				srv.ClockChanged()
 			}
 		}
 	}()

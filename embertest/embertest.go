@@ -120,7 +120,7 @@ func (s *Server) startLocked(addr string) error {
 	s.addr = ln.Addr().String()
 	s.srv, s.served, s.running = srv, served, true
 	if !s.clock.manual {
-		s.sweeper = startSweeper(s.store)
+		s.sweeper = startSweeper(s.store, srv)
 	}
 	return nil
 }

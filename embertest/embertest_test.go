@@ -927,3 +927,68 @@ func TestDependencies(t *testing.T) {
 		}
 	}
 }
+
+// blockedClients reads INFO's blocked_clients.
+func blockedClients(t testing.TB, rdb *redis.Client) string {
+	t.Helper()
+	info, err := rdb.Info(context.Background(), "clients").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "blocked_clients:"); ok {
+			return v
+		}
+	}
+	t.Fatalf("no blocked_clients in INFO:\n%s", info)
+	return ""
+}
+
+// A client blocked with a timeout is answered with a null once the
+// server's clock passes it: on its own with the wall clock, and on
+// FastForward with a manual clock, not a moment before.
+func TestBlockedClientTimesOut(t *testing.T) {
+	t.Run("wall clock", func(t *testing.T) {
+		s := embertest.Run(t)
+		rdb := redis.NewClient(&redis.Options{Addr: s.Addr()})
+		defer rdb.Close()
+		began := time.Now()
+		_, err := rdb.BRPop(context.Background(), time.Second, "q").Result()
+		if err != redis.Nil {
+			t.Fatalf("BRPOP q 1: %v, want redis.Nil", err)
+		}
+		// Not before the timeout; within the sweep tick after it (with
+		// room for a slow machine).
+		if took := time.Since(began); took < time.Second || took > 3*time.Second {
+			t.Errorf("BRPOP q 1 returned after %v", took)
+		}
+	})
+	t.Run("manual clock", func(t *testing.T) {
+		s := embertest.Run(t, embertest.WithManualClock(start))
+		rdb := redis.NewClient(&redis.Options{Addr: s.Addr()})
+		defer rdb.Close()
+		other := redis.NewClient(&redis.Options{Addr: s.Addr()})
+		defer other.Close()
+		done := make(chan error, 1)
+		go func() {
+			_, err := rdb.BLMove(context.Background(), "q", "p", "RIGHT", "LEFT", 2*time.Second).Result()
+			done <- err
+		}()
+		eventually(t, "the client to block", func() bool { return blockedClients(t, other) == "1" })
+		// ClockChanged answers timed-out clients before FastForward
+		// returns, so the count is exact right after it.
+		s.FastForward(2*time.Second - time.Millisecond)
+		if n := blockedClients(t, other); n != "1" {
+			t.Fatalf("blocked_clients = %s 1ms before the timeout, want 1", n)
+		}
+		s.FastForward(time.Millisecond)
+		select {
+		case err := <-done:
+			if err != redis.Nil {
+				t.Fatalf("BLMOVE: %v, want redis.Nil", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("BLMOVE still blocked 5s after FastForward passed its timeout")
+		}
+	})
+}

@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"math"
-	"strconv"
 
 	"github.com/emberkv/ember/internal/redisnum"
 	"github.com/emberkv/ember/store"
@@ -246,42 +245,15 @@ func cmdHRandField(c *client, args [][]byte) {
 	}
 }
 
-// cmdHScan is HSCAN key cursor [MATCH pattern] [COUNT n]. As Redis's
-// scanGenericCommand, and as SSCAN, the cursor is checked first, then the
-// key (a missing key answers an empty scan whatever the options), then the
-// options.
 func cmdHScan(c *client, args [][]byte) {
-	cursor, ok := parseScanCursor(args[2])
-	if !ok {
-		c.w.error(errInvalidCursor)
-		return
-	}
-	key := keyOf(args[1])
-	switch c.db.Type(key) {
-	case store.KindNone:
-		c.w.array(2)
-		c.w.bulkString("0")
-		c.w.array(0)
-		return
-	case store.KindHash:
-	default:
-		c.w.error(errWrongType)
-		return
-	}
-	opt, ok := c.parseElementScanOptions(args[3:])
-	if !ok {
-		return
-	}
-	next, pairs, err := c.db.HScan(key, cursor, opt.match, opt.count)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.array(2)
-	var tmp [20]byte
-	c.w.bulk(strconv.AppendUint(tmp[:0], next, 10))
-	c.w.array(len(pairs))
-	for _, p := range pairs {
-		c.w.bulk(p)
-	}
+	scanElements(c, args, store.KindHash, func(key string, cursor uint64, opt elementScanOptions) error {
+		next, pairs, err := c.db.HScan(key, cursor, opt.match, opt.count)
+		if err == nil {
+			writeScanReply(c, next, len(pairs))
+			for _, p := range pairs {
+				c.w.bulk(p)
+			}
+		}
+		return err
+	})
 }

@@ -172,14 +172,7 @@ func cmdLIndex(c *client, args [][]byte) {
 		return
 	}
 	v, ok, err := c.db.LIndex(key, i)
-	switch {
-	case err != nil:
-		c.storeError(err)
-	case !ok:
-		c.w.null()
-	default:
-		c.w.bulk(v)
-	}
+	answerString(c, v, ok, err)
 }
 
 func cmdLSet(c *client, args [][]byte) {
@@ -328,14 +321,7 @@ func cmdRPopLPush(c *client, args [][]byte) {
 
 func lmove(c *client, src, dst []byte, from, to store.ListEnd) {
 	v, ok, err := c.db.LMove(keyOf(src), keyOf(dst), from, to)
-	switch {
-	case err != nil:
-		c.storeError(err)
-	case !ok:
-		c.w.null()
-	default:
-		c.w.bulk(v)
-	}
+	answerString(c, v, ok, err)
 }
 
 // cmdLMPop is LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], parsed

@@ -52,20 +52,12 @@ var setCommands = []*command{
 
 func cmdSAdd(c *client, args [][]byte) {
 	n, err := c.db.SAdd(keyOf(args[1]), args[2:]...)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdSRem(c *client, args [][]byte) {
 	n, err := c.db.SRem(keyOf(args[1]), args[2:]...)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdSIsMember(c *client, args [][]byte) {
@@ -107,11 +99,7 @@ func cmdSMembers(c *client, args [][]byte) {
 
 func cmdSCard(c *client, args [][]byte) {
 	n, err := c.db.SCard(keyOf(args[1]))
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 // cmdSPop is SPOP key [count]. As spopWithCountCommand, the count is read
@@ -246,11 +234,7 @@ func cmdSInterCard(c *client, args [][]byte) {
 		}
 	}
 	n, err := c.db.SInterCard(setKeys(args[2:2+numKeys]), int(limit))
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdSInterStore(c *client, args [][]byte) {
@@ -335,10 +319,24 @@ func (c *client) parseElementScanOptions(args [][]byte) (elementScanOptions, boo
 	return opt, true
 }
 
-// cmdSScan is SSCAN key cursor [MATCH pattern] [COUNT count]. As Redis,
-// the cursor is checked first, then the key (a missing key answers an
-// empty scan whatever the options), then the options.
 func cmdSScan(c *client, args [][]byte) {
+	scanElements(c, args, store.KindSet, func(key string, cursor uint64, opt elementScanOptions) error {
+		next, members, err := c.db.SScan(key, cursor, opt.match, opt.count)
+		if err == nil {
+			writeScanReply(c, next, len(members))
+			for _, m := range members {
+				c.w.bulkString(m)
+			}
+		}
+		return err
+	})
+}
+
+// scanElements is HSCAN, SSCAN and ZSCAN, as Redis's scanGenericCommand
+// for a key: the cursor is checked first, then the key (a missing key
+// answers an empty scan whatever the options), then the options; scan
+// runs the store's scan and writes the reply with writeScanReply.
+func scanElements(c *client, args [][]byte, kind store.Kind, scan func(key string, cursor uint64, opt elementScanOptions) error) {
 	cursor, ok := parseScanCursor(args[2])
 	if !ok {
 		c.w.error(errInvalidCursor)
@@ -347,11 +345,9 @@ func cmdSScan(c *client, args [][]byte) {
 	key := keyOf(args[1])
 	switch c.db.Type(key) {
 	case store.KindNone:
-		c.w.array(2)
-		c.w.bulkString("0")
-		c.w.array(0)
+		writeScanReply(c, 0, 0)
 		return
-	case store.KindSet:
+	case kind:
 	default:
 		c.w.error(errWrongType)
 		return
@@ -360,13 +356,16 @@ func cmdSScan(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	next, members, err := c.db.SScan(key, cursor, opt.match, opt.count)
-	if err != nil {
+	if err := scan(key, cursor, opt); err != nil {
 		c.storeError(err)
-		return
 	}
+}
+
+// writeScanReply starts a scan's reply: the next cursor, then an array of
+// n elements that the caller writes.
+func writeScanReply(c *client, next uint64, n int) {
 	c.w.array(2)
 	var tmp [20]byte
 	c.w.bulk(strconv.AppendUint(tmp[:0], next, 10))
-	c.w.bulkStrings(members)
+	c.w.array(n)
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"unsafe"
 
@@ -216,11 +215,7 @@ func cmdZMScore(c *client, args [][]byte) {
 
 func cmdZCard(c *client, args [][]byte) {
 	n, err := c.db.ZCard(keyOf(args[1]))
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func zrank(c *client, args [][]byte, rev bool) {
@@ -245,11 +240,7 @@ func cmdZCount(c *client, args [][]byte) {
 		return
 	}
 	n, err := c.db.ZCount(keyOf(args[1]), r)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdZLexCount(c *client, args [][]byte) {
@@ -259,11 +250,7 @@ func cmdZLexCount(c *client, args [][]byte) {
 		return
 	}
 	n, err := c.db.ZLexCount(keyOf(args[1]), r)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 // zrangeKind is what a ZRANGE-family command fixes before parsing: the
@@ -392,11 +379,7 @@ func cmdZRangeStore(c *client, args [][]byte) {
 		return
 	}
 	n, err := c.db.ZRangeStore(keyOf(args[1]), keyOf(args[2]), &spec)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdZRem(c *client, args [][]byte) {
@@ -405,20 +388,12 @@ func cmdZRem(c *client, args [][]byte) {
 		members[i] = keyOf(args[i+2])
 	}
 	n, err := c.db.ZRem(keyOf(args[1]), members)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func zremRange(c *client, args [][]byte, spec *store.ZRangeSpec) {
 	n, err := c.db.ZRemRange(keyOf(args[1]), spec)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdZRemRangeByRank(c *client, args [][]byte) {
@@ -668,11 +643,7 @@ func zcombineStore(c *client, args [][]byte, op store.ZSetOp) {
 		return
 	}
 	n, err := c.db.ZCombineStore(keyOf(args[1]), &spec)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdZUnion(c *client, args [][]byte)      { zcombine(c, args, store.ZUnion) }
@@ -688,11 +659,7 @@ func cmdZInterCard(c *client, args [][]byte) {
 		return
 	}
 	n, err := c.db.ZInterCard(spec.Keys, limit)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	c.w.int(int64(n))
+	answerInt(c, int64(n), err)
 }
 
 func cmdZRandMember(c *client, args [][]byte) {
@@ -743,72 +710,15 @@ func cmdZRandMember(c *client, args [][]byte) {
 }
 
 func cmdZScan(c *client, args [][]byte) {
-	cursor, ok := parseScanCursor(args[2])
-	if !ok {
-		c.w.error(errInvalidCursor)
-		return
-	}
-	// As Redis: the key is looked up before the options are parsed, so a
-	// missing key answers an empty scan whatever follows.
-	if n, err := c.db.ZCard(keyOf(args[1])); err != nil || n == 0 {
-		if err != nil {
-			c.storeError(err)
-		} else {
-			c.w.array(2)
-			c.w.bulkString("0")
-			c.w.array(0)
-		}
-		return
-	}
-	count := 10
-	match, matchEmpty := "", false
-	for i := 3; i < len(args); i += 2 {
-		name := keyOf(args[i])
-		switch {
-		case i+1 >= len(args):
-			c.w.error(errSyntax)
-			return
-		case strings.EqualFold(name, "count"):
-			n, ok := redisnum.ParseInt(args[i+1])
-			if !ok {
-				c.w.error(errNotInteger)
-				return
-			}
-			if n < 1 {
-				c.w.error(errSyntax)
-				return
-			}
-			count = int(min(n, math.MaxInt32))
-		case strings.EqualFold(name, "match"):
-			match = keyOf(args[i+1])
-			matchEmpty = match == ""
-			if match == "*" {
-				match = ""
-			}
-		default:
-			c.w.error(errSyntax)
-			return
-		}
-	}
-	next, ms, err := c.db.ZScan(keyOf(args[1]), cursor, match, count)
-	if err != nil {
-		c.storeError(err)
-		return
-	}
-	if matchEmpty {
-		kept := ms[:0]
-		for _, m := range ms {
-			if m[0] == "" {
-				kept = append(kept, m)
+	scanElements(c, args, store.KindZSet, func(key string, cursor uint64, opt elementScanOptions) error {
+		next, ms, err := c.db.ZScan(key, cursor, opt.match, opt.count)
+		if err == nil {
+			writeScanReply(c, next, 2*len(ms))
+			for _, m := range ms {
+				c.w.bulkString(m[0])
+				c.w.bulkString(m[1])
 			}
 		}
-		ms = kept
-	}
-	c.w.array(2)
-	c.w.bulkString(strconv.FormatUint(next, 10))
-	c.w.array(2 * len(ms))
-	for _, m := range ms {
-		c.w.bulkString(m[0])
-		c.w.bulkString(m[1])
-	}
+		return err
+	})
 }

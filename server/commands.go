@@ -28,6 +28,7 @@ func commandRows() []*command {
 		configCommands,
 		zsetCommands,
 		hashCommands,
+		sortCommands,
 	} {
 		rows = append(rows, group...)
 	}

@@ -193,3 +193,8 @@ const (
 	errValueOutOfRange = "ERR value is out of range"
 	errHRandFieldRange = errSRandMemberRange // the same bounds, -LONG_MAX..LONG_MAX
 )
+
+// SORT and SORT_RO (sort.c).
+const (
+	errSortNotDouble = "ERR One or more scores can't be converted into double"
+)

@@ -426,7 +426,8 @@ func (db *DB) ZRandMember(key string, count int, unique bool) ([]ZMember, error)
 
 // ZScan returns the elements of one step of a ZSCAN from cursor, as
 // member and score text pairs, keeping members that match the glob
-// pattern match when it is not empty, and the next cursor (0 when done).
+// pattern match ("*" keeps every member, "" only the empty one, as SScan),
+// and the next cursor (0 when done).
 // As Redis, a listpack set is returned whole in one step, its scores as the
 // listpack holds them (an integer, or %.17g text); a skiplist is walked by
 // its hash table's reverse-binary cursor, about count members a step.
@@ -441,11 +442,12 @@ func (db *DB) ZScan(key string, cursor uint64, match string, count int) (uint64,
 	if count <= 0 {
 		count = 10
 	}
+	filter := match != "*"
 	var out [][2]string
 	if z.idx == nil {
 		var sbuf [32]byte
 		z.ascend(0, func(b []byte, s float64) bool {
-			if match == "" || Match(match, stringView(b), false) {
+			if !filter || Match(match, stringView(b), false) {
 				out = append(out, [2]string{string(b), string(appendScoreText(sbuf[:0], s))})
 			}
 			return true
@@ -455,7 +457,7 @@ func (db *DB) ZScan(key string, cursor uint64, match string, count int) (uint64,
 	// As scanGenericCommand: stop after count elements or count*10 buckets.
 	for maxIter := count * 10; ; {
 		cursor = z.dict.Scan(cursor, func(m string, s float64) {
-			if match == "" || Match(match, m, false) {
+			if !filter || Match(match, m, false) {
 				out = append(out, [2]string{clone(m), redisnum.FormatDouble(s)})
 			}
 		})

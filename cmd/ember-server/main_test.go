@@ -115,7 +115,7 @@ func TestBinary(t *testing.T) {
 
 	port := testenv.FreePort(t)
 	logPath := filepath.Join(dir, "ember.log")
-	conf := testenv.WriteFile(t, "redis.conf", "bind 127.0.0.1\nport "+strconv.Itoa(port)+"\nmaxclients 50\nhash-max-listpack-entries 128\nlogfile "+logPath+"\n")
+	conf := testenv.WriteFile(t, "redis.conf", "bind 127.0.0.1\nport "+strconv.Itoa(port)+"\nmaxclients 50\nactiverehashing yes\nlogfile "+logPath+"\n")
 	cmd := exec.Command(bin, conf, "--maxclients", "77", "--requirepass", "s3cret")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -189,7 +189,7 @@ func TestBinary(t *testing.T) {
 		lines = append(lines, sc.Text())
 	}
 	all := strings.Join(lines, "\n")
-	for _, want := range []string{"Ready to accept connections", "hash-max-listpack-entries", "Received signal", "ready to exit"} {
+	for _, want := range []string{"Ready to accept connections", "activerehashing", "Received signal", "ready to exit"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("log lacks %q:\n%s", want, all)
 		}

@@ -2,22 +2,267 @@
 
 It talks to the server through redis-py directly, the way the flask-redis
 extension does underneath. REDIS_URL says where the server is.
+
+Besides a page counter and expiring keys it shows four everyday uses of a
+Redis server, each on one data type:
+
+- login sessions: a hash per session, with a TTL refreshed on each request;
+- an article leaderboard: a sorted set of likes;
+- a work queue: a list, LPUSH to enqueue and a worker thread on BRPOP, and a
+  reliable variant that BLMOVEs each job into a processing list until done;
+- online users: a set per minute, united over the last five minutes.
 """
 
+import json
 import os
+import secrets
+import threading
 import time
+import uuid
 
 import redis
-from flask import Flask, jsonify
+from flask import Flask, g, jsonify, request
 
 DEFAULT_URL = "redis://:123456@localhost:6379/0"
 EXPIRE_SECONDS = 60
 
+SESSION_TTL = 30 * 60  # seconds a session lives after its last request
+SESSION_COOKIE = "sid"
+
+LIKES_KEY = "articles:likes"
+TOP_N = 10
+
+QUEUE_KEY = "jobs:queue"
+RELIABLE_QUEUE_KEY = "jobs:reliable"
+PROCESSING_KEY = "jobs:processing"
+RESULTS_KEY = "jobs:results"
+WORKER_BLOCK_SECONDS = 1  # how long a worker blocks before checking for stop
+
+ONLINE_WINDOW = 5  # minutes that count as "online"
+# A minute's set outlives the window by a minute, so the oldest minute
+# SUNION reads is still there.
+ONLINE_TTL = (ONLINE_WINDOW + 1) * 60
+
+
+def session_key(sid):
+    return f"session:{sid}"
+
+
+def online_key(minute):
+    return f"online:{minute}"
+
+
+def process_job(text):
+    """What the workers do with a job: a stand-in for real work."""
+    return text.upper()
+
+
+class Worker(threading.Thread):
+    """Takes jobs off a queue and records their results in RESULTS_KEY.
+
+    A plain worker pops with BRPOP: a job it takes is gone from the server
+    until its result is written, so a crash in between loses it. A reliable
+    worker moves each job with BLMOVE into PROCESSING_KEY, where it stays,
+    visible, until the result is written and the job removed with LREM in
+    the same transaction. Both block for WORKER_BLOCK_SECONDS at most, so
+    that stop() is honoured within that time.
+    """
+
+    def __init__(self, url, reliable=False, handle=process_job):
+        super().__init__(daemon=True, name="reliable-worker" if reliable else "worker")
+        # Its own client: a blocked BRPOP holds its connection.
+        self.db = redis.Redis.from_url(url)
+        self.reliable = reliable
+        self.handle = handle
+        self._stop_event = threading.Event()
+        self._cond = threading.Condition()
+        self.processed = 0  # jobs done, under _cond
+        self.error = None  # the exception that ended run(), if any
+
+    def stop(self, timeout=WORKER_BLOCK_SECONDS + 5):
+        self._stop_event.set()
+        self.join(timeout)
+        self.db.close()
+
+    def wait_processed(self, n, timeout):
+        """Waits until at least n jobs are done; returns whether they are."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.processed >= n or self.error, timeout) and not self.error
+
+    def take(self):
+        """The next job's raw bytes, or None after WORKER_BLOCK_SECONDS."""
+        if self.reliable:
+            # The oldest job (LPUSH adds on the left) to the head of the
+            # processing list, in one atomic step.
+            return self.db.blmove(RELIABLE_QUEUE_KEY, PROCESSING_KEY, WORKER_BLOCK_SECONDS, "RIGHT", "LEFT")
+        popped = self.db.brpop([QUEUE_KEY], WORKER_BLOCK_SECONDS)
+        return None if popped is None else popped[1]
+
+    def run(self):
+        try:
+            while not self._stop_event.is_set():
+                raw = self.take()
+                if raw is None:
+                    continue
+                job = json.loads(raw)
+                result = self.handle(job["text"])
+                pipe = self.db.pipeline(transaction=True)
+                pipe.hset(RESULTS_KEY, job["id"], result)
+                if self.reliable:
+                    pipe.lrem(PROCESSING_KEY, 1, raw)
+                pipe.execute()
+                with self._cond:
+                    self.processed += 1
+                    self._cond.notify_all()
+        except Exception as e:  # noqa: BLE001 - kept for wait_processed and the log
+            with self._cond:
+                self.error = e
+                self._cond.notify_all()
+            raise
+
+
+def start_workers(app, handle=process_job):
+    """Starts one plain and one reliable worker for app's server."""
+    url = app.config["REDIS_URL"]
+    workers = {"plain": Worker(url, handle=handle), "reliable": Worker(url, reliable=True, handle=handle)}
+    for w in workers.values():
+        w.start()
+    app.extensions["workers"] = workers
+    return workers
+
+
+def stop_workers(app):
+    for w in app.extensions.pop("workers", {}).values():
+        w.stop()
+
 
 def create_app(url=None):
     app = Flask(__name__)
-    db = redis.Redis.from_url(url or os.environ.get("REDIS_URL", DEFAULT_URL))
+    url = url or os.environ.get("REDIS_URL", DEFAULT_URL)
+    db = redis.Redis.from_url(url)
     app.config["REDIS"] = db
+    app.config["REDIS_URL"] = url
+    # The time the app goes by, for the per-minute sets: tests replace it.
+    app.config["CLOCK"] = time.time
+
+    def current_minute():
+        return int(app.config["CLOCK"]() // 60)
+
+    # --- Sessions and online users, on every request -------------------
+
+    @app.before_request
+    def load_session():
+        """Reads the session, refreshes its TTL, and marks its user online."""
+        g.sid, g.session = request.cookies.get(SESSION_COOKIE), {}
+        if not g.sid:
+            return
+        key = session_key(g.sid)
+        pipe = db.pipeline(transaction=True)
+        pipe.hgetall(key)
+        pipe.expire(key, SESSION_TTL)  # 0, and no harm, when it has expired
+        fields, _ = pipe.execute()
+        g.session = {k.decode(): v.decode() for k, v in fields.items()}
+        if g.session:
+            mark_online(g.session["user"])
+
+    def mark_online(user):
+        key = online_key(current_minute())
+        pipe = db.pipeline(transaction=True)
+        pipe.sadd(key, user)
+        pipe.expire(key, ONLINE_TTL)
+        pipe.execute()
+
+    @app.route("/login", methods=["POST"])
+    def login():
+        user = request.form.get("user", "")
+        if not user:
+            return jsonify({"error": "user is required"}), 400
+        sid = secrets.token_urlsafe(16)
+        key = session_key(sid)
+        pipe = db.pipeline(transaction=True)
+        pipe.hset(key, mapping={"user": user, "login_at": int(time.time())})
+        pipe.expire(key, SESSION_TTL)
+        pipe.execute()
+        mark_online(user)
+        resp = jsonify({"user": user, "ttl": SESSION_TTL})
+        resp.set_cookie(SESSION_COOKIE, sid, max_age=SESSION_TTL, httponly=True, samesite="Lax")
+        return resp
+
+    @app.route("/session")
+    def session():
+        if not g.session:
+            return jsonify({}), 401
+        # load_session has just refreshed the TTL.
+        return jsonify({"session": g.session, "ttl": db.ttl(session_key(g.sid))})
+
+    @app.route("/logout", methods=["POST"])
+    def logout():
+        deleted = db.delete(session_key(g.sid)) if g.sid else 0
+        resp = jsonify({"logged_out": bool(deleted)})
+        resp.delete_cookie(SESSION_COOKIE)
+        return resp
+
+    @app.route("/online")
+    def online():
+        now = current_minute()
+        keys = [online_key(m) for m in range(now - ONLINE_WINDOW + 1, now + 1)]
+        pipe = db.pipeline(transaction=False)
+        pipe.sunion(keys)
+        pipe.scard(keys[-1])
+        users, this_minute = pipe.execute()
+        names = sorted(u.decode() for u in users)
+        return jsonify({"users": names, "count": len(names), "this_minute": this_minute})
+
+    # --- The leaderboard -----------------------------------------------
+
+    @app.route("/articles/<article>/like", methods=["POST"])
+    def like(article):
+        return jsonify({"article": article, "likes": int(db.zincrby(LIKES_KEY, 1, article))})
+
+    @app.route("/articles/top")
+    def top():
+        rows = db.zrevrange(LIKES_KEY, 0, TOP_N - 1, withscores=True)
+        return jsonify([{"article": a.decode(), "likes": int(s)} for a, s in rows])
+
+    @app.route("/articles/<article>/rank")
+    def rank(article):
+        pipe = db.pipeline(transaction=True)
+        pipe.zrevrank(LIKES_KEY, article)
+        pipe.zscore(LIKES_KEY, article)
+        r, score = pipe.execute()
+        if r is None:
+            return jsonify({}), 404
+        # ZREVRANK counts from 0 at the top; people count from 1.
+        return jsonify({"article": article, "rank": r + 1, "likes": int(score)})
+
+    # --- The work queues -----------------------------------------------
+
+    def enqueue(queue):
+        text = request.form.get("text", "")
+        job = {"id": uuid.uuid4().hex, "text": text}
+        length = db.lpush(queue, json.dumps(job))
+        return jsonify({"id": job["id"], "queued": length})
+
+    @app.route("/jobs", methods=["POST"])
+    def enqueue_job():
+        return enqueue(QUEUE_KEY)
+
+    @app.route("/reliable-jobs", methods=["POST"])
+    def enqueue_reliable_job():
+        return enqueue(RELIABLE_QUEUE_KEY)
+
+    @app.route("/reliable-jobs/processing")
+    def processing():
+        return jsonify([json.loads(raw)["id"] for raw in db.lrange(PROCESSING_KEY, 0, -1)])
+
+    @app.route("/jobs/<id>")
+    def job_status(id):
+        result = db.hget(RESULTS_KEY, id)
+        if result is None:
+            return jsonify({"id": id, "status": "pending"})
+        return jsonify({"id": id, "status": "done", "result": result.decode()})
+
+    # --- The first demo: a counter and expiring keys --------------------
 
     @app.route("/")
     def index():
@@ -48,4 +293,8 @@ def create_app(url=None):
 app = create_app()
 
 if __name__ == "__main__":
-    app.run(host="127.0.0.1", port=int(os.environ.get("PORT", "5000")))
+    start_workers(app)
+    try:
+        app.run(host="127.0.0.1", port=int(os.environ.get("PORT", "5000")))
+    finally:
+        stop_workers(app)

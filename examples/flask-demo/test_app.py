@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -35,6 +36,7 @@ import app as demo  # noqa: E402
 PASSWORD = "123456"
 START_TIMEOUT = 15.0  # seconds to wait for the server to answer PING
 STOP_TIMEOUT = 10.0  # seconds to wait for a clean exit after SIGTERM
+WAIT_TIMEOUT = 10.0  # seconds to wait for a worker, at most
 
 
 def free_port():
@@ -102,6 +104,26 @@ class ServerProcess:
         return self.proc.returncode
 
 
+class JobHandler:
+    """The workers' job handler in the test: it records what it was given,
+    in order, and holds any job whose text starts with "hold" until the
+    test releases it, so that the test can look at a job in flight."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.seen = []
+        self.started = threading.Event()  # a held job has begun
+        self.release = threading.Event()
+
+    def __call__(self, text):
+        with self.lock:
+            self.seen.append(text)
+        if text.startswith("hold"):
+            self.started.set()
+            self.release.wait(WAIT_TIMEOUT)
+        return demo.process_job(text)
+
+
 class FlaskDemoTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -112,12 +134,19 @@ class FlaskDemoTest(unittest.TestCase):
         cls.app.testing = True
         cls.client = cls.app.test_client()
         cls.redis = redis.Redis.from_url(cls.server.url, socket_timeout=5)
+        cls.handler = JobHandler()
+        cls.workers = demo.start_workers(cls.app, cls.handler)
 
     @classmethod
     def tearDownClass(cls):
+        cls.handler.release.set()
+        demo.stop_workers(cls.app)
+        errors = [f"{name}: {w.error!r}" for name, w in cls.workers.items() if w.error or w.is_alive()]
         cls.redis.close()
         code = cls.server.stop()
         cls.tmp.cleanup()
+        if errors:
+            raise AssertionError(f"workers failed or did not stop: {errors}")
         if code != 0:
             raise AssertionError(f"server exit code after SIGTERM: {code}")
 
@@ -125,6 +154,25 @@ class FlaskDemoTest(unittest.TestCase):
         resp = self.client.get(path)
         self.assertEqual(resp.status_code, 200, resp.data)
         return json.loads(resp.data)
+
+    def call(self, method, path, client=None, status=200, **kwargs):
+        """Sends a request through client (the shared one by default),
+        checks the status and returns the decoded JSON body."""
+        resp = (client or self.client).open(path, method=method, **kwargs)
+        self.assertEqual(resp.status_code, status, resp.data)
+        return json.loads(resp.data)
+
+    @staticmethod
+    def session_id(client):
+        ids = [c.value for c in client.cookie_jar if c.name == demo.SESSION_COOKIE]
+        return ids[0] if ids else None
+
+    def wait_until(self, what, predicate, timeout=WAIT_TIMEOUT):
+        """Polls predicate until it is true, failing after timeout."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            self.assertLess(time.monotonic(), deadline, f"still waiting after {timeout}s for {what}")
+            time.sleep(0.02)
 
     def hits(self):
         resp = self.client.get("/")
@@ -167,6 +215,173 @@ class FlaskDemoTest(unittest.TestCase):
             time.sleep(0.1)
         self.assertEqual(self.redis.exists(key), 0)
         self.assertEqual(self.redis.ttl(key), -2)
+
+
+    # --- Login sessions --------------------------------------------------
+
+    def test_session_lifecycle(self):
+        client = self.app.test_client()
+        self.assertEqual(self.call("GET", "/session", client, status=401), {})
+        self.assertEqual(self.call("POST", "/login", client, status=400), {"error": "user is required"})
+
+        before = int(time.time())
+        self.assertEqual(
+            self.call("POST", "/login", client, data={"user": "alice"}),
+            {"user": "alice", "ttl": demo.SESSION_TTL},
+        )
+        sid = self.session_id(client)
+        self.assertIsNotNone(sid, "no session cookie after login")
+        key = demo.session_key(sid)
+        stored = self.redis.hgetall(key)
+        self.assertEqual(stored[b"user"], b"alice")
+        self.assertTrue(before <= int(stored[b"login_at"]) <= int(time.time()) + 1, stored)
+        ttl = self.redis.ttl(key)
+        self.assertTrue(0 < ttl <= demo.SESSION_TTL, f"TTL {ttl} after login")
+
+        # Let the session run down, then one request refreshes it.
+        self.assertTrue(self.redis.expire(key, 5))
+        got = self.call("GET", "/session", client)
+        self.assertEqual(got["session"]["user"], "alice")
+        self.assertTrue(5 < got["ttl"] <= demo.SESSION_TTL, got)
+        ttl = self.redis.ttl(key)
+        self.assertTrue(5 < ttl <= demo.SESSION_TTL, f"TTL {ttl} after a request, want it refreshed")
+        # Any request refreshes it, not only /session.
+        self.assertTrue(self.redis.expire(key, 5))
+        self.call("GET", "/articles/top", client)
+        self.assertGreater(self.redis.ttl(key), 5)
+
+        self.assertEqual(self.call("POST", "/logout", client), {"logged_out": True})
+        self.assertEqual(self.redis.exists(key), 0)
+        self.assertIsNone(self.session_id(client), "cookie kept after logout")
+        self.assertEqual(self.call("GET", "/session", client, status=401), {})
+        self.assertEqual(self.call("POST", "/logout", client), {"logged_out": False})
+
+    def test_session_expires(self):
+        client = self.app.test_client()
+        self.call("POST", "/login", client, data={"user": "bob"})
+        key = demo.session_key(self.session_id(client))
+        self.assertTrue(self.redis.pexpire(key, 50))
+        self.wait_until("the session to expire", lambda: self.redis.exists(key) == 0)
+        # The cookie is still sent, but the session is gone, and the
+        # request's EXPIRE does not bring it back.
+        self.assertEqual(self.call("GET", "/session", client, status=401), {})
+        self.assertEqual(self.redis.exists(key), 0)
+
+    # --- The leaderboard -------------------------------------------------
+
+    def test_leaderboard(self):
+        self.redis.delete(demo.LIKES_KEY)
+        # a01 gets 1 like, ..., a12 gets 12; a00 ties with a12.
+        likes = {f"a{i:02d}": i for i in range(1, 13)}
+        likes["a00"] = 12
+        for name, count in likes.items():
+            for n in range(1, count + 1):
+                self.assertEqual(self.call("POST", f"/articles/{name}/like"), {"article": name, "likes": n})
+        self.assertEqual(self.redis.zscore(demo.LIKES_KEY, "a07"), 7.0)
+
+        # The top ten, most liked first; a tie goes to the member that
+        # sorts last (ZREVRANGE is the reverse of ZRANGE's order).
+        want = [("a12", 12), ("a00", 12)] + [(f"a{i:02d}", i) for i in range(11, 3, -1)]
+        top = self.call("GET", "/articles/top")
+        self.assertEqual([(row["article"], row["likes"]) for row in top], want)
+
+        self.assertEqual(self.call("GET", "/articles/a12/rank"), {"article": "a12", "rank": 1, "likes": 12})
+        self.assertEqual(self.call("GET", "/articles/a00/rank"), {"article": "a00", "rank": 2, "likes": 12})
+        # Ranked even when outside the top ten.
+        self.assertEqual(self.call("GET", "/articles/a01/rank"), {"article": "a01", "rank": 13, "likes": 1})
+        self.assertEqual(self.call("GET", "/articles/nobody/rank", status=404), {})
+
+        # Two more likes move a01 past a02, to a tie with a03, which
+        # stays ahead.
+        self.call("POST", "/articles/a01/like")
+        self.assertEqual(self.call("POST", "/articles/a01/like"), {"article": "a01", "likes": 3})
+        self.assertEqual(self.call("GET", "/articles/a03/rank")["rank"], 11)
+        self.assertEqual(self.call("GET", "/articles/a01/rank")["rank"], 12)
+        self.assertEqual(self.call("GET", "/articles/a02/rank")["rank"], 13)
+
+    # --- The work queues -------------------------------------------------
+
+    def job_result(self, job_id):
+        return self.call("GET", f"/jobs/{job_id}")
+
+    def test_work_queue(self):
+        worker = self.workers["plain"]
+        done_before = worker.processed
+        texts = [f"job {i}" for i in range(20)]
+        ids = [self.call("POST", "/jobs", data={"text": t})["id"] for t in texts]
+        self.assertTrue(worker.wait_processed(done_before + len(texts), WAIT_TIMEOUT), "worker did not finish the jobs")
+        for job_id, text in zip(ids, texts):
+            self.assertEqual(self.job_result(job_id), {"id": job_id, "status": "done", "result": text.upper()})
+        self.assertEqual(self.redis.llen(demo.QUEUE_KEY), 0)
+        # One worker on BRPOP of an LPUSHed list: first in, first out.
+        with self.handler.lock:
+            seen = [t for t in self.handler.seen if t in texts]
+        self.assertEqual(seen, texts)
+        self.assertEqual(self.job_result("no-such-job"), {"id": "no-such-job", "status": "pending"})
+
+    def test_reliable_queue(self):
+        worker = self.workers["reliable"]
+        done_before = worker.processed
+        self.handler.started.clear()
+        self.handler.release.clear()
+        held = self.call("POST", "/reliable-jobs", data={"text": "hold me"})["id"]
+        self.assertTrue(self.handler.started.wait(WAIT_TIMEOUT), "the worker never took the job")
+
+        # In flight: out of the queue, in the processing list, no result.
+        self.assertEqual(self.call("GET", "/reliable-jobs/processing"), [held])
+        self.assertEqual(self.redis.llen(demo.RELIABLE_QUEUE_KEY), 0)
+        self.assertEqual(self.job_result(held)["status"], "pending")
+        # Jobs queued meanwhile wait in the queue.
+        later = [self.call("POST", "/reliable-jobs", data={"text": f"later {i}"})["id"] for i in range(3)]
+        self.assertEqual(self.redis.llen(demo.RELIABLE_QUEUE_KEY), 3)
+
+        self.handler.release.set()
+        self.assertTrue(worker.wait_processed(done_before + 4, WAIT_TIMEOUT), "worker did not finish the jobs")
+        self.assertEqual(self.job_result(held), {"id": held, "status": "done", "result": "HOLD ME"})
+        for i, job_id in enumerate(later):
+            self.assertEqual(self.job_result(job_id)["result"], f"LATER {i}")
+        # Done: gone from the processing list, and the empty list deleted.
+        self.assertEqual(self.call("GET", "/reliable-jobs/processing"), [])
+        self.assertEqual(self.redis.exists(demo.PROCESSING_KEY, demo.RELIABLE_QUEUE_KEY), 0)
+
+    # --- Online users ----------------------------------------------------
+
+    def test_online_users(self):
+        minute = 1_000_000  # far from the real clock: other tests' logins go elsewhere
+        now = [minute * 60.0]
+        saved = self.app.config["CLOCK"]
+        self.app.config["CLOCK"] = lambda: now[0]
+        self.addCleanup(self.app.config.__setitem__, "CLOCK", saved)
+
+        def login_at(m, user):
+            now[0] = m * 60.0 + 30
+            client = self.app.test_client()
+            self.call("POST", "/login", client, data={"user": user})
+            return client
+
+        login_at(minute - 5, "old")  # outside the five minutes
+        login_at(minute - 4, "mid")
+        carol = login_at(minute - 2, "carol")
+        login_at(minute, "dave")
+        now[0] = minute * 60.0 + 59
+        self.call("GET", "/session", carol)  # carol again, this minute
+        self.assertEqual(
+            self.call("GET", "/online"),
+            {"users": ["carol", "dave", "mid"], "count": 3, "this_minute": 2},
+        )
+        self.assertEqual(self.redis.smembers(demo.online_key(minute)), {b"carol", b"dave"})
+        for m in (minute - 5, minute - 4, minute - 2, minute):
+            ttl = self.redis.ttl(demo.online_key(m))
+            self.assertTrue(0 < ttl <= demo.ONLINE_TTL, f"TTL {ttl} of minute {m}")
+
+        # A minute later "mid" has dropped out, and nobody is on yet.
+        now[0] = (minute + 1) * 60.0
+        self.assertEqual(
+            self.call("GET", "/online"),
+            {"users": ["carol", "dave"], "count": 2, "this_minute": 0},
+        )
+        self.call("GET", "/session", carol)
+        self.assertEqual(self.call("GET", "/online")["this_minute"], 1)
 
 
 if __name__ == "__main__":
