@@ -98,6 +98,10 @@ type shard struct {
 	data    *shardData
 	watched map[string][]*Watch // stays with the database index across SWAPDB
 
+	// scratch holds a value popped while the lock is held (PopFunc), so
+	// that a pop whose reply is written under the lock allocates nothing.
+	scratch []byte
+
 	// Counters for INFO, changed under mu but read without it.
 	hits, misses, expired atomic.Int64
 }
