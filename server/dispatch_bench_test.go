@@ -37,7 +37,9 @@ func BenchmarkDispatch(b *testing.B) {
 		// key names: one list, set, hash and sorted set, random members.
 		{"LPUSH", func(i int) [][]byte { return [][]byte{[]byte("LPUSH"), []byte("mylist"), value} }},
 		{"RPOP", func(i int) [][]byte { return [][]byte{[]byte("RPOP"), []byte("mylist")} }},
-		{"SADD", func(i int) [][]byte { return [][]byte{[]byte("SADD"), []byte("myset"), []byte("element:" + strconv.Itoa(i%keys))} }},
+		{"SADD", func(i int) [][]byte {
+			return [][]byte{[]byte("SADD"), []byte("myset"), []byte("element:" + strconv.Itoa(i%keys))}
+		}},
 		{"HSET", func(i int) [][]byte {
 			return [][]byte{[]byte("HSET"), []byte("myhash"), []byte("element:" + strconv.Itoa(i%keys)), value}
 		}},
