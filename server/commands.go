@@ -28,6 +28,8 @@ func commandRows() []*command {
 		configCommands,
 		zsetCommands,
 		hashCommands,
+		pubsubCommands,
+		monitorCommands,
 	} {
 		rows = append(rows, group...)
 	}
