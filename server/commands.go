@@ -30,6 +30,7 @@ func commandRows() []*command {
 		hashCommands,
 		pubsubCommands,
 		monitorCommands,
+		sortCommands,
 	} {
 		rows = append(rows, group...)
 	}

@@ -7,6 +7,7 @@ package server
 //	# a comment; blank lines are ignored too
 //	SET k "a value"          replies must match byte for byte
 //	!sort SMEMBERS s         the reply is an aggregate: compare it sorted
+//	                         (nested aggregates too, as SCAN's key list)
 //	!type TIME               compare only the reply's RESP type
 //	!ignore DEBUG SLEEP 0    send to both, ignore both replies
 //	!replies 2 SUBSCRIBE a b read two replies (pushes) and compare them together
@@ -289,12 +290,17 @@ func sameReply(mode diffMode, want, got string) bool {
 	return want == got
 }
 
-// sortedReply puts an aggregate's top-level elements in byte order (a
-// map's entries as key-value pairs); anything else is returned unchanged.
+// sortedReply puts an aggregate's elements in byte order (a map's entries
+// as key-value pairs), and those of the aggregates inside it too, so that
+// the key list inside SCAN's reply compares in any order; anything else is
+// returned unchanged.
 func sortedReply(raw string) string {
 	header, elems, ok := splitReply([]byte(raw))
 	if !ok {
 		return raw
+	}
+	for i, e := range elems {
+		elems[i] = []byte(sortedReply(string(e)))
 	}
 	slices.SortFunc(elems, bytes.Compare)
 	return string(header) + string(bytes.Join(elems, nil))

@@ -200,3 +200,8 @@ const (
 	errDenyBlocking        = "ERR %s isn't allowed for a DENY BLOCKING client"
 	errMonitorDenyBlocking = "ERR MONITOR isn't allowed for DENY BLOCKING client"
 )
+
+// SORT and SORT_RO (sort.c).
+const (
+	errSortNotDouble = "ERR One or more scores can't be converted into double"
+)

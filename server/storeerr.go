@@ -40,6 +40,8 @@ func storeErrorText(err error) string {
 		return errInfIncrement
 	case store.ErrIndexOutOfRange:
 		return errIndexOutOfRange
+	case store.ErrSortNotDouble:
+		return errSortNotDouble
 	}
 	return "ERR " + err.Error()
 }

@@ -45,3 +45,10 @@ var (
 	// ErrIndexOutOfRange: LSET of an element the list does not have.
 	ErrIndexOutOfRange = errors.New("store: index out of range")
 )
+
+// The SORT errors.
+var (
+	// ErrSortNotDouble: a numeric SORT met a weight (an element, or the
+	// value a BY pattern named) that is not a number.
+	ErrSortNotDouble = errors.New("store: one or more scores can't be converted into double")
+)

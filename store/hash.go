@@ -3,6 +3,7 @@ package store
 import (
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"unsafe"
 
@@ -137,6 +138,18 @@ func (h *hash) tryConversion(l *EncodingLimits, args [][]byte) {
 	}
 	if len(h.lp)+sum > lpSafetySize {
 		h.convert()
+		return
+	}
+	// Room for all the entries at once: appending pair by pair would copy
+	// the listpack at every growth, as a Go slice grows by copying where
+	// Redis's realloc mostly grows in place, and that garbage stays in a
+	// loading server's RSS until the collector runs.
+	if h.pairs+len(args)/2 <= l.HashMaxListpackEntries {
+		need := 0
+		for _, a := range args {
+			need += listpack.EntrySize(a)
+		}
+		h.lp = slices.Grow(h.lp, need)
 	}
 }
 
@@ -156,15 +169,16 @@ func (h *hash) set(l *EncodingLimits, field, value []byte) bool {
 	}
 	if h.ht != nil {
 		// A new allocation for every change: the old pair may still be
-		// shared with a clone.
-		old, existed := h.ht.Delete(fieldView(field))
-		if existed {
-			h.valBytes -= len(old)
-		}
+		// shared with a clone. The field is stored as a view of the new
+		// pair too, so that the old one is no longer referenced.
 		fk, vk := newPair(field, value)
-		h.ht.SetOwned(fk, vk)
 		h.valBytes += len(vk)
-		return !existed
+		if old, existed := h.ht.Replace(fk, vk); existed {
+			h.valBytes -= len(old)
+			return false
+		}
+		h.ht.SetOwned(fk, vk)
+		return true
 	}
 	if f := h.find(field); f >= 0 {
 		h.lp = listpack.Replace(h.lp, listpack.Next(h.lp, f), value)
