@@ -28,6 +28,8 @@ func commandRows() []*command {
 		configCommands,
 		zsetCommands,
 		hashCommands,
+		pubsubCommands,
+		monitorCommands,
 		sortCommands,
 	} {
 		rows = append(rows, group...)
