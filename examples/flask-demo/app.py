@@ -10,7 +10,9 @@ Redis server, each on one data type:
 - an article leaderboard: a sorted set of likes;
 - a work queue: a list, LPUSH to enqueue and a worker thread on BRPOP, and a
   reliable variant that BLMOVEs each job into a processing list until done;
-- online users: a set per minute, united over the last five minutes.
+- online users: a set per minute, united over the last five minutes;
+- live notifications: PUBLISH on a channel per topic, relayed to browsers
+  as Server-Sent Events by a Pub/Sub subscriber.
 """
 
 import json
@@ -21,7 +23,7 @@ import time
 import uuid
 
 import redis
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 
 DEFAULT_URL = "redis://:123456@localhost:6379/0"
 EXPIRE_SECONDS = 60
@@ -43,6 +45,15 @@ ONLINE_WINDOW = 5  # minutes that count as "online"
 # SUNION reads is still there.
 ONLINE_TTL = (ONLINE_WINDOW + 1) * 60
 
+EVENTS_PREFIX = "events:"  # a topic's channel is events:<topic>
+EVENTS_PATTERN = EVENTS_PREFIX + "*"  # every topic, for GET /events
+# Seconds a stream waits for a message before it writes a keep-alive
+# comment. Writing is how it learns that the browser has gone: the write
+# fails, and the stream stops and drops its subscription.
+SSE_HEARTBEAT = 15.0
+SSE_RETRY_MS = 3000  # how long a browser waits before it reconnects
+SUBSCRIBE_TIMEOUT = 5.0  # seconds to wait for the server to confirm
+
 
 def session_key(sid):
     return f"session:{sid}"
@@ -50,6 +61,71 @@ def session_key(sid):
 
 def online_key(minute):
     return f"online:{minute}"
+
+
+def events_channel(topic):
+    return EVENTS_PREFIX + topic
+
+
+def sse_event(data, event_id=None):
+    """One Server-Sent Event. The app's events are JSON on one line, but a
+    message PUBLISHed by anyone else may hold line breaks: each line goes
+    in a data: field of its own, and the browser joins them again."""
+    lines = [f"id: {event_id}"] if event_id else []
+    lines += [f"data: {line}" for line in data.splitlines() or [""]]
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+def event_id(data):
+    """The id of one of the app's events, or None for any other message."""
+    try:
+        event = json.loads(data)
+    except ValueError:
+        return None
+    eid = event.get("id") if isinstance(event, dict) else None
+    # An id: field ends at the line break.
+    return eid if isinstance(eid, str) and not any(c in eid for c in "\r\n") else None
+
+
+def open_subscription(db, channel=None, pattern=None):
+    """A PubSub subscribed to channel (or pattern), once the server has
+    confirmed it: from then on nothing published is missed."""
+    pubsub = db.pubsub()
+    try:
+        if pattern is None:
+            pubsub.subscribe(channel)
+        else:
+            pubsub.psubscribe(pattern)
+        deadline = time.monotonic() + SUBSCRIBE_TIMEOUT
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no confirmation of the subscription to {channel or pattern}")
+            msg = pubsub.get_message(timeout=left)
+            if msg is not None and msg["type"] in ("subscribe", "psubscribe"):
+                return pubsub
+    except BaseException:
+        pubsub.close()
+        raise
+
+
+def relay(pubsub, heartbeat):
+    """The body of an event stream: each message published on pubsub's
+    channels as one event, and a keep-alive comment after heartbeat
+    seconds without one. It runs until the browser goes away (a write
+    fails and the server closes the generator) or the Redis connection
+    breaks."""
+    yield f"retry: {SSE_RETRY_MS}\n: subscribed\n\n".encode()
+    while True:
+        try:
+            msg = pubsub.get_message(timeout=heartbeat)
+        except redis.exceptions.ConnectionError:
+            return  # the browser reconnects after SSE_RETRY_MS
+        if msg is None:
+            yield b": keep-alive\n\n"
+        elif msg["type"] in ("message", "pmessage"):
+            data = msg["data"].decode(errors="replace")
+            yield sse_event(data, event_id(data))
 
 
 def process_job(text):
@@ -144,6 +220,7 @@ def create_app(url=None):
     app.config["REDIS_URL"] = url
     # The time the app goes by, for the per-minute sets: tests replace it.
     app.config["CLOCK"] = time.time
+    app.config["SSE_HEARTBEAT"] = SSE_HEARTBEAT
 
     def current_minute():
         return int(app.config["CLOCK"]() // 60)
@@ -261,6 +338,41 @@ def create_app(url=None):
         if result is None:
             return jsonify({"id": id, "status": "pending"})
         return jsonify({"id": id, "status": "done", "result": result.decode()})
+
+    # --- Live notifications: PUBLISH and Server-Sent Events ------------
+
+    @app.route("/events/<topic>", methods=["POST"])
+    def publish(topic):
+        text = request.form.get("text", "")
+        if not text:
+            return jsonify({"error": "text is required"}), 400
+        event = {"id": uuid.uuid4().hex, "topic": topic, "text": text, "at": app.config["CLOCK"]()}
+        if g.session:
+            event["from"] = g.session["user"]
+        # PUBLISH answers how many subscribers received it: one per open
+        # stream of this topic, one per open GET /events.
+        receivers = db.publish(events_channel(topic), json.dumps(event))
+        return jsonify({"id": event["id"], "receivers": receivers})
+
+    def event_stream(pubsub):
+        resp = Response(relay(pubsub, app.config["SSE_HEARTBEAT"]), mimetype="text/event-stream")
+        resp.headers["Cache-Control"] = "no-cache"
+        resp.headers["X-Accel-Buffering"] = "no"  # a proxy (nginx) must not buffer it
+        # The server closes the response when the stream ends, however
+        # it ends; closing the PubSub drops its connection, and with it
+        # the subscription.
+        resp.call_on_close(pubsub.close)
+        return resp
+
+    @app.route("/events/<topic>")
+    def topic_stream(topic):
+        # Subscribed, and confirmed, before the response starts: an event
+        # published once the browser has the headers is not missed.
+        return event_stream(open_subscription(db, channel=events_channel(topic)))
+
+    @app.route("/events")
+    def all_events_stream():
+        return event_stream(open_subscription(db, pattern=EVENTS_PATTERN))
 
     # --- The first demo: a counter and expiring keys --------------------
 
