@@ -75,7 +75,7 @@ func New(cfg Config) (*Server, error) {
 		s.ownsStore = true
 	}
 	applyEncodingLimits(s, &cfg)
-	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
+	applyMaxBulk(s, &cfg)
 	s.maxQuery.Store(cfg.ClientQueryBufferLimit)
 	s.stats.store = s.store
 	s.stats.replID = newRunID()
