@@ -28,6 +28,7 @@ func commandRows() []*command {
 		configCommands,
 		zsetCommands,
 		hashCommands,
+		bitmapCommands,
 	} {
 		rows = append(rows, group...)
 	}

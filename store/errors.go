@@ -45,3 +45,12 @@ var (
 	// ErrIndexOutOfRange: LSET of an element the list does not have.
 	ErrIndexOutOfRange = errors.New("store: index out of range")
 )
+
+// The bitmap errors.
+var (
+	// ErrBitOffset: a bit offset beyond the longest string allowed
+	// (proto-max-bulk-len bytes).
+	ErrBitOffset = errors.New("store: bit offset is out of range")
+	// ErrBitFieldType: a BITFIELD type other than i1..i64 or u1..u63.
+	ErrBitFieldType = errors.New("store: invalid bitfield type")
+)
