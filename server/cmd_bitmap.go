@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-
 	"github.com/emberkv/ember/internal/redisnum"
 	"github.com/emberkv/ember/store"
 )
@@ -25,6 +23,10 @@ var bitmapCommands = []*command{
 	{name: "bitfield_ro", arity: -2, flags: parseFlags("readonly fast"), acl: acl("read bitmap fast"), firstKey: 1, lastKey: 1, step: 1, group: "bitmap", since: "6.0.0",
 		summary: "Reads integers of any width at any bit offset of a string.", handler: cmdBitFieldRO},
 }
+
+// wordIs compares a keyword argument as Redis's strcasecmp does: as a C
+// string, so that "and\x00junk" reads as AND.
+func wordIs(arg []byte, lower string) bool { return optionIs(cString(arg, len(arg)), lower) }
 
 // bitOffset parses a bit offset as getBitOffsetFromArgument does: an
 // integer whose byte lies within proto-max-bulk-len, or with hash (BITFIELD)
@@ -79,9 +81,9 @@ func answerBit(c *client, bit bool, err error) {
 // rangeUnit reads BIT or BYTE, the unit of a BITCOUNT or BITPOS range.
 func rangeUnit(arg []byte) (bits, ok bool) {
 	switch {
-	case optionIs(arg, "bit"):
+	case wordIs(arg, "bit"):
 		return true, true
-	case optionIs(arg, "byte"):
+	case wordIs(arg, "byte"):
 		return false, true
 	}
 	return false, false
@@ -188,13 +190,13 @@ func cmdBitPos(c *client, args [][]byte) {
 func cmdBitOp(c *client, args [][]byte) {
 	var op store.BitOpKind
 	switch {
-	case optionIs(args[1], "and"):
+	case wordIs(args[1], "and"):
 		op = store.BitAnd
-	case optionIs(args[1], "or"):
+	case wordIs(args[1], "or"):
 		op = store.BitOr
-	case optionIs(args[1], "xor"):
+	case wordIs(args[1], "xor"):
 		op = store.BitXor
-	case optionIs(args[1], "not"):
+	case wordIs(args[1], "not"):
 		op = store.BitNot
 	default:
 		c.w.error(errSyntax)
@@ -230,20 +232,20 @@ func bitField(c *client, args [][]byte, readonlyCmd bool) {
 		rest := len(args) - j - 1
 		var kind store.BitFieldOpKind
 		switch sub := args[j]; {
-		case optionIs(sub, "get") && rest >= 2:
+		case wordIs(sub, "get") && rest >= 2:
 			kind = store.BitFieldGet
-		case optionIs(sub, "set") && rest >= 3:
+		case wordIs(sub, "set") && rest >= 3:
 			kind = store.BitFieldSet
-		case optionIs(sub, "incrby") && rest >= 3:
+		case wordIs(sub, "incrby") && rest >= 3:
 			kind = store.BitFieldIncrBy
-		case optionIs(sub, "overflow") && rest >= 1:
+		case wordIs(sub, "overflow") && rest >= 1:
 			j++
 			switch mode := args[j]; {
-			case optionIs(mode, "wrap"):
+			case wordIs(mode, "wrap"):
 				overflow = store.OverflowWrap
-			case optionIs(mode, "sat"):
+			case wordIs(mode, "sat"):
 				overflow = store.OverflowSat
-			case optionIs(mode, "fail"):
+			case wordIs(mode, "fail"):
 				overflow = store.OverflowFail
 			default:
 				c.w.error(errBitFieldOverflow)
@@ -302,11 +304,7 @@ func bitFieldType(arg []byte) (signed bool, width int, ok bool) {
 		return false, 0, false
 	}
 	signed = arg[0] == 'i'
-	digits := arg[1:]
-	if i := bytes.IndexByte(digits, 0); i >= 0 {
-		digits = digits[:i]
-	}
-	n, ok := redisnum.ParseInt(digits)
+	n, ok := redisnum.ParseInt(cString(arg[1:], len(arg)))
 	if !ok || n < 1 || (signed && n > 64) || (!signed && n > 63) {
 		return false, 0, false
 	}

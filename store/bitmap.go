@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"math/bits"
-	"slices"
 )
 
 // Bitmaps are strings, as in Redis (bitops.c): bit 0 is the most
@@ -23,22 +22,41 @@ func (db *DB) writableBitmap(sh *shard, h uint64, key string, t *opTime, size in
 		return entry{}, false, nil, false, err
 	}
 	buf = cur.str
-	if !cur.owned {
+	switch {
+	case size > cap(buf):
+		// A new array, zeroed by the allocator, with spare capacity as
+		// sdsgrowzero's greedy growth keeps, so that a bitmap filled
+		// upwards is not copied at every byte.
+		nb := make([]byte, size, growCap(len(buf), size))
+		copy(nb, buf)
+		buf, grew = nb, true
+	case !cur.owned:
 		// A reader may still be writing these bytes to a socket: change
 		// a copy, which the store then owns.
-		nb := make([]byte, len(buf), max(size, len(buf)))
+		nb := make([]byte, max(size, len(buf)))
 		copy(nb, buf)
-		buf = nb
-	}
-	if size > len(buf) {
-		// slices.Grow keeps spare capacity, as sdsgrowzero's greedy
-		// growth does, so a bitmap filled upwards is not copied each time.
+		buf, grew = nb, size > len(buf)
+	case size > len(buf):
+		// Spare capacity past the visible bytes, which no reader sees.
 		n := len(buf)
-		buf = slices.Grow(buf, size-n)[:size]
+		buf = buf[:size]
 		clear(buf[n:])
 		grew = true
 	}
 	return cur, exists, buf, grew || !exists, nil
+}
+
+// growCap is the capacity for a string of n bytes growing to size: as
+// sdsMakeRoomFor, double below a megabyte, a megabyte more above. A first
+// write gets exactly what it needs.
+func growCap(n, size int) int {
+	if n == 0 {
+		return size
+	}
+	if size < 1<<20 {
+		return size * 2
+	}
+	return size + 1<<20
 }
 
 // commitBitmap stores buf, changed in place by a bit command, as the
