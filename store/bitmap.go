@@ -319,23 +319,26 @@ func firstBit(p []byte, bit bool) int64 {
 	if !bit {
 		skip = ^uint64(0)
 	}
-	i := 0
-	for ; i+8 <= len(p); i += 8 {
-		if binary.LittleEndian.Uint64(p[i:]) != skip {
-			w := binary.BigEndian.Uint64(p[i:])
-			if !bit {
-				w = ^w
-			}
-			return int64(i)*8 + int64(bits.LeadingZeros64(w))
+	q := p
+	// Skip four words at a time, then one; the word that differs is
+	// searched from its most significant bit.
+	for len(q) >= 32 {
+		a, b := binary.LittleEndian.Uint64(q), binary.LittleEndian.Uint64(q[8:])
+		c, d := binary.LittleEndian.Uint64(q[16:]), binary.LittleEndian.Uint64(q[24:])
+		if (a^skip)|(b^skip)|(c^skip)|(d^skip) != 0 {
+			break
 		}
+		q = q[32:]
 	}
-	for ; i < len(p); i++ {
-		b := p[i]
-		if !bit {
-			b = ^b
+	for len(q) >= 8 {
+		if w := binary.BigEndian.Uint64(q) ^ skip; w != 0 {
+			return int64(len(p)-len(q))*8 + int64(bits.LeadingZeros64(w))
 		}
-		if b != 0 {
-			return int64(i)*8 + int64(bits.LeadingZeros8(b))
+		q = q[8:]
+	}
+	for i, b := range q {
+		if b ^= byte(skip); b != 0 {
+			return int64(len(p)-len(q)+i)*8 + int64(bits.LeadingZeros8(b))
 		}
 	}
 	if bit {
@@ -400,41 +403,52 @@ func (db *DB) BitOp(op BitOpKind, dest string, srcs ...string) (int64, error) {
 func bitOp(op BitOpKind, res []byte, srcs [][]byte) {
 	copy(res, srcs[0])
 	if op == BitNot {
-		i := 0
-		for ; i+8 <= len(res); i += 8 {
-			binary.LittleEndian.PutUint64(res[i:], ^binary.LittleEndian.Uint64(res[i:]))
-		}
-		for ; i < len(res); i++ {
-			res[i] = ^res[i]
-		}
+		combineWords(op, res, res)
 		return
 	}
 	for _, s := range srcs[1:] {
-		r := res[:len(s)]
-		i := 0
+		combineWords(op, res, s)
+		if op == BitAnd {
+			clear(res[len(s):]) // past its end a source is zeros
+		}
+	}
+}
+
+// combineWords sets the first len(s) bytes of res to op of themselves and
+// s (NOT ignores s), four words at a time, then bytes.
+func combineWords(op BitOpKind, res, s []byte) {
+	r := res[:len(s)]
+	for len(s) >= 32 && len(r) >= 32 {
+		a0, a1 := binary.LittleEndian.Uint64(r), binary.LittleEndian.Uint64(r[8:])
+		a2, a3 := binary.LittleEndian.Uint64(r[16:]), binary.LittleEndian.Uint64(r[24:])
+		b0, b1 := binary.LittleEndian.Uint64(s), binary.LittleEndian.Uint64(s[8:])
+		b2, b3 := binary.LittleEndian.Uint64(s[16:]), binary.LittleEndian.Uint64(s[24:])
 		switch op {
 		case BitAnd:
-			for ; i+8 <= len(s); i += 8 {
-				binary.LittleEndian.PutUint64(r[i:], binary.LittleEndian.Uint64(r[i:])&binary.LittleEndian.Uint64(s[i:]))
-			}
-			for ; i < len(s); i++ {
-				r[i] &= s[i]
-			}
-			clear(res[len(s):]) // past its end a source is zeros
+			a0, a1, a2, a3 = a0&b0, a1&b1, a2&b2, a3&b3
 		case BitOr:
-			for ; i+8 <= len(s); i += 8 {
-				binary.LittleEndian.PutUint64(r[i:], binary.LittleEndian.Uint64(r[i:])|binary.LittleEndian.Uint64(s[i:]))
-			}
-			for ; i < len(s); i++ {
-				r[i] |= s[i]
-			}
+			a0, a1, a2, a3 = a0|b0, a1|b1, a2|b2, a3|b3
 		case BitXor:
-			for ; i+8 <= len(s); i += 8 {
-				binary.LittleEndian.PutUint64(r[i:], binary.LittleEndian.Uint64(r[i:])^binary.LittleEndian.Uint64(s[i:]))
-			}
-			for ; i < len(s); i++ {
-				r[i] ^= s[i]
-			}
+			a0, a1, a2, a3 = a0^b0, a1^b1, a2^b2, a3^b3
+		case BitNot:
+			a0, a1, a2, a3 = ^a0, ^a1, ^a2, ^a3
+		}
+		binary.LittleEndian.PutUint64(r, a0)
+		binary.LittleEndian.PutUint64(r[8:], a1)
+		binary.LittleEndian.PutUint64(r[16:], a2)
+		binary.LittleEndian.PutUint64(r[24:], a3)
+		r, s = r[32:], s[32:]
+	}
+	for i := range s {
+		switch op {
+		case BitAnd:
+			r[i] &= s[i]
+		case BitOr:
+			r[i] |= s[i]
+		case BitXor:
+			r[i] ^= s[i]
+		case BitNot:
+			r[i] = ^r[i]
 		}
 	}
 }
