@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 )
 
 // Bitmaps are strings, as in Redis (bitops.c): bit 0 is the most
@@ -320,15 +321,18 @@ func firstBit(p []byte, bit bool) int64 {
 		skip = ^uint64(0)
 	}
 	q := p
-	// Skip four words at a time, then one; the word that differs is
+	// Skip eight words at a time, then one; the word that differs is
 	// searched from its most significant bit.
-	for len(q) >= 32 {
-		a, b := binary.LittleEndian.Uint64(q), binary.LittleEndian.Uint64(q[8:])
-		c, d := binary.LittleEndian.Uint64(q[16:]), binary.LittleEndian.Uint64(q[24:])
-		if (a^skip)|(b^skip)|(c^skip)|(d^skip) != 0 {
+	for len(q) >= 64 {
+		w := q[:64]
+		a, b := binary.LittleEndian.Uint64(w), binary.LittleEndian.Uint64(w[8:])
+		c, d := binary.LittleEndian.Uint64(w[16:]), binary.LittleEndian.Uint64(w[24:])
+		e, f := binary.LittleEndian.Uint64(w[32:]), binary.LittleEndian.Uint64(w[40:])
+		g, h := binary.LittleEndian.Uint64(w[48:]), binary.LittleEndian.Uint64(w[56:])
+		if (a^skip)|(b^skip)|(c^skip)|(d^skip)|(e^skip)|(f^skip)|(g^skip)|(h^skip) != 0 {
 			break
 		}
-		q = q[32:]
+		q = q[64:]
 	}
 	for len(q) >= 8 {
 		if w := binary.BigEndian.Uint64(q) ^ skip; w != 0 {
@@ -385,12 +389,20 @@ func (db *DB) BitOp(op BitOpKind, dest string, srcs ...string) (int64, error) {
 		dsh.remove(dest, dh)
 		return 0, nil
 	}
-	res := make([]byte, size)
+	old, exists := dsh.current(dest, dh, &t)
+	var res []byte
+	if exists && old.kind == KindString && old.owned && cap(old.str) >= size && !slices.Contains(srcs, dest) {
+		// A destination no reader holds a view of is overwritten in
+		// place: a BITOP repeated into the same key allocates nothing.
+		res = old.str[:size]
+	} else {
+		res = make([]byte, size)
+	}
 	bitOp(op, res, vals)
 	// As Redis's setKey of a new object: any old value and its TTL go,
 	// and the result is "raw" whatever it reads as.
 	e := entry{str: res, kind: KindString, atime: t.lru(), raw: true, owned: true}
-	if old, exists := dsh.current(dest, dh, &t); exists {
+	if exists {
 		dsh.put(dest, dh, e, &old)
 	} else {
 		dsh.put(dest, dh, e, nil)
@@ -398,10 +410,10 @@ func (db *DB) BitOp(op BitOpKind, dest string, srcs ...string) (int64, error) {
 	return int64(size), nil
 }
 
-// bitOp computes into res, zeroed and as long as the longest source, the
+// bitOp computes into res, as long as the longest source, the
 // op of srcs: one pass per source, a word at a time.
 func bitOp(op BitOpKind, res []byte, srcs [][]byte) {
-	copy(res, srcs[0])
+	clear(res[copy(res, srcs[0]):])
 	if op == BitNot {
 		combineWords(op, res, res)
 		return
