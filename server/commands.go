@@ -28,6 +28,9 @@ func commandRows() []*command {
 		configCommands,
 		zsetCommands,
 		hashCommands,
+		pubsubCommands,
+		monitorCommands,
+		sortCommands,
 		bitmapCommands,
 	} {
 		rows = append(rows, group...)

@@ -44,6 +44,8 @@ func storeErrorText(err error) string {
 		return errBitOffset
 	case store.ErrBitFieldType:
 		return errBitFieldType
+	case store.ErrSortNotDouble:
+		return errSortNotDouble
 	}
 	return "ERR " + err.Error()
 }

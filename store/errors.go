@@ -54,3 +54,10 @@ var (
 	// ErrBitFieldType: a BITFIELD type other than i1..i64 or u1..u63.
 	ErrBitFieldType = errors.New("store: invalid bitfield type")
 )
+
+// The SORT errors.
+var (
+	// ErrSortNotDouble: a numeric SORT met a weight (an element, or the
+	// value a BY pattern named) that is not a number.
+	ErrSortNotDouble = errors.New("store: one or more scores can't be converted into double")
+)
