@@ -395,10 +395,21 @@ func (db *DB) Append(key string, val []byte) (int, error) {
 	return len(nv), nil
 }
 
-// StrLen returns the length of the string at key, 0 if absent.
+// StrLen returns the length of the string at key, 0 if absent. Unlike
+// Get it hands out no view of the bytes, so a bitmap stays writable in
+// place (see entry.owned).
 func (db *DB) StrLen(key string) (int, error) {
-	v, _, err := db.Get(key)
-	return len(v), err
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	t := db.store.newOpTime()
+	e, ok := sh.lookup(key, h, &t)
+	if !ok {
+		return 0, nil
+	}
+	if e.kind != KindString {
+		return 0, ErrWrongType
+	}
+	return len(e.str), nil
 }
 
 // GetRange returns the substring between start and end inclusive, with
