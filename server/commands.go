@@ -31,6 +31,7 @@ func commandRows() []*command {
 		pubsubCommands,
 		monitorCommands,
 		sortCommands,
+		bitmapCommands,
 	} {
 		rows = append(rows, group...)
 	}
