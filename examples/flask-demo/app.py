@@ -10,7 +10,8 @@ Redis server, each on one data type:
 - an article leaderboard: a sorted set of likes;
 - a work queue: a list, LPUSH to enqueue and a worker thread on BRPOP, and a
   reliable variant that BLMOVEs each job into a processing list until done;
-- online users: a set per minute, united over the last five minutes;
+- online users: a set per minute, united over the last five minutes, and
+  daily active users in a bitmap per day (SETBIT, BITCOUNT);
 - live notifications: PUBLISH on a channel per topic, relayed to browsers
   as Server-Sent Events by a Pub/Sub subscriber.
 """
@@ -45,6 +46,15 @@ ONLINE_WINDOW = 5  # minutes that count as "online"
 # SUNION reads is still there.
 ONLINE_TTL = (ONLINE_WINDOW + 1) * 60
 
+# Each user gets a number, its bit in the daily bitmaps of active users: a
+# day's bitmap is as long as the highest number active that day, /8 bytes.
+USER_IDS_KEY = "users:ids"  # hash: user name -> number
+USER_SEQ_KEY = "users:seq"  # the last number given
+WEEK_DAYS = 7
+DAY_SECONDS = 24 * 3600
+# A day's bitmap outlives the week by a day, as the minutes' sets do.
+DAY_TTL = (WEEK_DAYS + 1) * DAY_SECONDS
+
 EVENTS_PREFIX = "events:"  # a topic's channel is events:<topic>
 EVENTS_PATTERN = EVENTS_PREFIX + "*"  # every topic, for GET /events
 # Seconds a stream waits for a message before it writes a keep-alive
@@ -61,6 +71,26 @@ def session_key(sid):
 
 def online_key(minute):
     return f"online:{minute}"
+
+
+def day_name(t):
+    """The UTC date of unix time t: 2026-12-01."""
+    return time.strftime("%Y-%m-%d", time.gmtime(t))
+
+
+def active_key(day):
+    return f"active:{day}"
+
+
+def user_id(db, user):
+    """The user's number, given at the first login (INCR) and kept."""
+    uid = db.hget(USER_IDS_KEY, user)
+    if uid is None:
+        # HSETNX: of two first logins at once, one number wins, and both
+        # read it back. The loser's number is never used.
+        db.hsetnx(USER_IDS_KEY, user, db.incr(USER_SEQ_KEY))
+        uid = db.hget(USER_IDS_KEY, user)
+    return int(uid)
 
 
 def events_channel(topic):
@@ -225,11 +255,17 @@ def create_app(url=None):
     def current_minute():
         return int(app.config["CLOCK"]() // 60)
 
+    def last_days():
+        """The names of the last WEEK_DAYS days, today first."""
+        now = app.config["CLOCK"]()
+        return [day_name(now - i * DAY_SECONDS) for i in range(WEEK_DAYS)]
+
     # --- Sessions and online users, on every request -------------------
 
     @app.before_request
     def load_session():
-        """Reads the session, refreshes its TTL, and marks its user online."""
+        """Reads the session, refreshes its TTL, and marks its user online
+        and active today."""
         g.sid, g.session = request.cookies.get(SESSION_COOKIE), {}
         if not g.sid:
             return
@@ -240,27 +276,33 @@ def create_app(url=None):
         fields, _ = pipe.execute()
         g.session = {k.decode(): v.decode() for k, v in fields.items()}
         if g.session:
-            mark_online(g.session["user"])
+            user = g.session["user"]
+            pipe = db.pipeline(transaction=True)
+            mark_online(pipe, user, int(g.session.get("uid") or user_id(db, user)))
+            pipe.execute()
 
-    def mark_online(user):
+    def mark_online(pipe, user, uid):
+        """Queues on pipe: user online this minute, and active today."""
         key = online_key(current_minute())
-        pipe = db.pipeline(transaction=True)
         pipe.sadd(key, user)
         pipe.expire(key, ONLINE_TTL)
-        pipe.execute()
+        key = active_key(day_name(app.config["CLOCK"]()))
+        pipe.setbit(key, uid, 1)
+        pipe.expire(key, DAY_TTL)
 
     @app.route("/login", methods=["POST"])
     def login():
         user = request.form.get("user", "")
         if not user:
             return jsonify({"error": "user is required"}), 400
+        uid = user_id(db, user)
         sid = secrets.token_urlsafe(16)
         key = session_key(sid)
         pipe = db.pipeline(transaction=True)
-        pipe.hset(key, mapping={"user": user, "login_at": int(time.time())})
+        pipe.hset(key, mapping={"user": user, "uid": uid, "login_at": int(time.time())})
         pipe.expire(key, SESSION_TTL)
+        mark_online(pipe, user, uid)
         pipe.execute()
-        mark_online(user)
         resp = jsonify({"user": user, "ttl": SESSION_TTL})
         resp.set_cookie(SESSION_COOKIE, sid, max_age=SESSION_TTL, httponly=True, samesite="Lax")
         return resp
@@ -283,12 +325,43 @@ def create_app(url=None):
     def online():
         now = current_minute()
         keys = [online_key(m) for m in range(now - ONLINE_WINDOW + 1, now + 1)]
+        days = last_days()
         pipe = db.pipeline(transaction=False)
         pipe.sunion(keys)
         pipe.scard(keys[-1])
-        users, this_minute = pipe.execute()
+        pipe.bitcount(active_key(days[0]))
+        users, this_minute, active_today = pipe.execute()
         names = sorted(u.decode() for u in users)
-        return jsonify({"users": names, "count": len(names), "this_minute": this_minute})
+        return jsonify(
+            {
+                "users": names,
+                "count": len(names),
+                "this_minute": this_minute,
+                "active_today": active_today,
+            }
+        )
+
+    @app.route("/online/days")
+    def online_days():
+        """Day by day over the week: active users."""
+        days = last_days()
+        pipe = db.pipeline(transaction=False)
+        for d in days:
+            pipe.bitcount(active_key(d))
+        return jsonify([{"day": d, "active": n} for d, n in zip(days, pipe.execute())])
+
+    @app.route("/users/<user>/active")
+    def user_active(user):
+        """On which days of the week the user was active: a GETBIT a day."""
+        uid = db.hget(USER_IDS_KEY, user)
+        if uid is None:
+            return jsonify({}), 404
+        days = last_days()
+        pipe = db.pipeline(transaction=False)
+        for d in days:
+            pipe.getbit(active_key(d), int(uid))
+        bits = pipe.execute()
+        return jsonify({"user": user, "days": [{"day": d, "active": bool(b)} for d, b in zip(days, bits)]})
 
     # --- The leaderboard -----------------------------------------------
 
