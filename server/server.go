@@ -40,6 +40,11 @@ type Server struct {
 	maxQuery    atomic.Int64
 	errOverride atomic.Pointer[string]
 
+	// notifyFlags are the notify-keyspace-events classes in force, zero
+	// when nothing is published; notifyHook receives each notification.
+	notifyFlags atomic.Int32
+	notifyHook  atomic.Pointer[func(channel, message []byte)]
+
 	mu        sync.Mutex
 	listeners []net.Listener
 	clients   map[int64]*client
@@ -77,6 +82,8 @@ func New(cfg Config) (*Server, error) {
 	applyEncodingLimits(s, &cfg)
 	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
 	s.maxQuery.Store(cfg.ClientQueryBufferLimit)
+	applyKeyspaceEvents(s, &cfg)
+	s.store.SetOnKeyEvent(s.notifyKeyEvent)
 	s.stats.store = s.store
 	s.stats.replID = newRunID()
 	s.stats.startupMemory = s.usedMemory()
