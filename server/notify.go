@@ -92,6 +92,15 @@ func (c *client) notify(class int, event string, key []byte) {
 	c.srv.notifySlow(class, event, keyOf(key), c.dbIndex)
 }
 
+// notifyKey is notify for a key in database db, for code with no client
+// at hand or a key given as a string.
+func (s *Server) notifyKey(db int, class int, event, key string) {
+	if int(s.notifyFlags.Load())&class == 0 {
+		return
+	}
+	s.notifySlow(class, event, key, db)
+}
+
 // notifyIn is notify for an event in database db (MOVE's and COPY's
 // destination).
 func (c *client) notifyIn(db, class int, event string, key []byte) {
@@ -104,6 +113,47 @@ func (c *client) notifyIn(db, class int, event string, key []byte) {
 // notifies reports whether events of class are published, for handlers
 // that would do extra work to report them.
 func (c *client) notifies(class int) bool { return int(c.srv.notifyFlags.Load())&class != 0 }
+
+// notifyDelIfGone reports "del" for a key that a removal just emptied
+// (the store deletes an empty aggregate, as Redis does). It looks again at
+// the key rather than asking the store operation, so under concurrent
+// writers on the same key it can miss or misplace the event; inside MULTI,
+// where the keys are held, it is exact.
+func (c *client) notifyDelIfGone(key []byte) { c.srv.notifyDelIfGone(c.db, keyOf(key)) }
+
+func (s *Server) notifyDelIfGone(db *store.DB, key string) {
+	if int(s.notifyFlags.Load())&nkGeneric != 0 && db.Exists(key) == 0 {
+		s.notifySlow(nkGeneric, "del", key, db.Index())
+	}
+}
+
+// notifyPop reports a pop from the list at key, as Redis's
+// listElementsRemoved: "lpop" or "rpop", then "del" if it emptied it.
+func (s *Server) notifyPop(db *store.DB, key string, end store.ListEnd) {
+	if int(s.notifyFlags.Load())&(nkList|nkGeneric) == 0 {
+		return
+	}
+	if end == store.ListLeft {
+		s.notifyKey(db.Index(), nkList, "lpop", key)
+	} else {
+		s.notifyKey(db.Index(), nkList, "rpop", key)
+	}
+	s.notifyDelIfGone(db, key)
+}
+
+// notifyMove reports an LMOVE in Redis's order (lmoveGenericCommand): the
+// push onto dst, the pop from src, then "del" if src was emptied.
+func (s *Server) notifyMove(db *store.DB, src, dst string, from, to store.ListEnd) {
+	if int(s.notifyFlags.Load())&(nkList|nkGeneric) == 0 {
+		return
+	}
+	if to == store.ListLeft {
+		s.notifyKey(db.Index(), nkList, "lpush", dst)
+	} else {
+		s.notifyKey(db.Index(), nkList, "rpush", dst)
+	}
+	s.notifyPop(db, src, from)
+}
 
 // notifyKeyEvent is the store's OnKeyEvent: it runs with a shard lock
 // held, and publishing only appends to subscribers' buffers, so it keeps
