@@ -202,6 +202,9 @@ func blockingZPop(c *client, args [][]byte, max bool) {
 	}
 	keys := args[1 : len(args)-1]
 	key, popped, err := c.db.ZMPop(keysOf(keys), max, 1)
+	if len(popped) > 0 {
+		c.srv.notifyZPop(c.db, key, max)
+	}
 	switch {
 	case err != nil:
 		c.storeError(err)
@@ -219,6 +222,7 @@ func blockingZPop(c *client, args [][]byte, max bool) {
 		if err != nil || len(popped) == 0 {
 			return false
 		}
+		c.srv.notifyZPop(db, key, max)
 		writeKeyMemberScore(c, key, popped[0])
 		return true
 	})
@@ -244,6 +248,9 @@ func cmdBZMPop(c *client, args [][]byte) {
 		return
 	}
 	key, popped, err := c.db.ZMPop(keys, max, count)
+	if len(popped) > 0 {
+		c.srv.notifyZPop(c.db, key, max)
+	}
 	switch {
 	case err != nil:
 		c.storeError(err)
@@ -261,6 +268,7 @@ func cmdBZMPop(c *client, args [][]byte) {
 		if err != nil || len(popped) == 0 {
 			return false
 		}
+		c.srv.notifyZPop(db, key, max)
 		writeZMPop(c, key, popped)
 		return true
 	})

@@ -141,6 +141,20 @@ func (s *Server) notifyPop(db *store.DB, key string, end store.ListEnd) {
 	s.notifyDelIfGone(db, key)
 }
 
+// notifyZPop reports a pop from the sorted set at key, as Redis's
+// genericZpopCommand: "zpopmin" or "zpopmax", then "del" if it emptied it.
+func (s *Server) notifyZPop(db *store.DB, key string, max bool) {
+	if int(s.notifyFlags.Load())&(nkZset|nkGeneric) == 0 {
+		return
+	}
+	if max {
+		s.notifyKey(db.Index(), nkZset, "zpopmax", key)
+	} else {
+		s.notifyKey(db.Index(), nkZset, "zpopmin", key)
+	}
+	s.notifyDelIfGone(db, key)
+}
+
 // notifyMove reports an LMOVE in Redis's order (lmoveGenericCommand): the
 // push onto dst, the pop from src, then "del" if src was emptied.
 func (s *Server) notifyMove(db *store.DB, src, dst string, from, to store.ListEnd) {
@@ -153,6 +167,27 @@ func (s *Server) notifyMove(db *store.DB, src, dst string, from, to store.ListEn
 		s.notifyKey(db.Index(), nkList, "rpush", dst)
 	}
 	s.notifyPop(db, src, from)
+}
+
+// notifyStoreBefore tells, for a *STORE command about to write dst,
+// whether dst exists: an empty result deletes it, and Redis reports "del"
+// only if there was something to delete. It looks only when "del" would
+// be published.
+func (c *client) notifyStoreBefore(dst []byte) bool {
+	return c.notifies(nkGeneric) && c.db.Exists(keyOf(dst)) > 0
+}
+
+// notifyStore reports a *STORE command's result of n elements at dst:
+// event (class) when it stored something, "del" when an empty result
+// deleted an existing dst, nothing after an error.
+func (c *client) notifyStore(class int, event string, dst []byte, n int, existed bool, err error) {
+	switch {
+	case err != nil:
+	case n > 0:
+		c.notify(class, event, dst)
+	case existed:
+		c.notify(nkGeneric, "del", dst)
+	}
 }
 
 // notifyKeyEvent is the store's OnKeyEvent: it runs with a shard lock
