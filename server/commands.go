@@ -28,7 +28,10 @@ func commandRows() []*command {
 		configCommands,
 		zsetCommands,
 		hashCommands,
+		pubsubCommands,
+		monitorCommands,
 		sortCommands,
+		bitmapCommands,
 	} {
 		rows = append(rows, group...)
 	}

@@ -35,6 +35,13 @@ type Server struct {
 
 	stats    serverStats
 	blocking blockRegistry
+	pubsub   pubsubRegistry
+
+	monitorMu sync.Mutex
+	monitors  atomic.Pointer[[]*client]
+
+	obufLimits        atomic.Pointer[[3]obufLimit] // client-output-buffer-limit
+	obufNormalLimited atomic.Bool                  // the normal class has a limit
 
 	maxBulk     atomic.Int64
 	maxQuery    atomic.Int64
@@ -80,7 +87,8 @@ func New(cfg Config) (*Server, error) {
 		s.ownsStore = true
 	}
 	applyEncodingLimits(s, &cfg)
-	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
+	applyOutputBufferLimits(s, &cfg)
+	applyMaxBulk(s, &cfg)
 	s.maxQuery.Store(cfg.ClientQueryBufferLimit)
 	applyKeyspaceEvents(s, &cfg)
 	s.store.SetOnKeyEvent(s.notifyKeyEvent)

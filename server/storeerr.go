@@ -40,6 +40,10 @@ func storeErrorText(err error) string {
 		return errInfIncrement
 	case store.ErrIndexOutOfRange:
 		return errIndexOutOfRange
+	case store.ErrBitOffset:
+		return errBitOffset
+	case store.ErrBitFieldType:
+		return errBitFieldType
 	case store.ErrSortNotDouble:
 		return errSortNotDouble
 	}

@@ -357,7 +357,8 @@ func (s *sorter) lookup(pattern, subst []byte) (v []byte, ok bool) {
 	s.keyBuf = k
 	key := viewString(k)
 	h := s.db.store.hash(key)
-	e, found := s.db.shardOf(h).lookup(key, h, &s.t)
+	sh := s.db.shardOf(h)
+	e, found := sh.lookup(key, h, &s.t)
 	if !found {
 		return nil, false
 	}
@@ -372,7 +373,7 @@ func (s *sorter) lookup(pattern, subst []byte) (v []byte, ok bool) {
 	}
 	hv := e.agg.(*hash)
 	var out []byte
-	found = hv.get(field, func(val []byte) { out = val })
+	found = hv.get(&sh.intText, field, func(val []byte) { out = val })
 	return out, found
 }
 
