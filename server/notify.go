@@ -258,10 +258,9 @@ func (s *Server) notifySlow(class int, event, key string, db int) {
 	}
 }
 
-// notifyPublish hands one notification to Pub/Sub. Until the Pub/Sub
-// work lands it goes to notifyHook, which tests set.
+// notifyPublish hands one notification to Pub/Sub's subscribers. It may
+// run with shard locks held (the store's OnKeyEvent): publishing only
+// appends to the subscribers' output buffers and takes no store lock.
 func (s *Server) notifyPublish(channel, message []byte) {
-	if h := s.notifyHook.Load(); h != nil {
-		(*h)(channel, message)
-	}
+	s.publish(channel, message)
 }

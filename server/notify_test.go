@@ -18,7 +18,7 @@ package server
 // On Redis, a subscriber PSUBSCRIBEs __key*__:* and SUBSCRIBEs a fence
 // channel; after each line the command connection publishes to the fence,
 // and the messages before the fence are the line's events. Ember is read
-// the same way when it has Pub/Sub, else through Server.notifyHook.
+// the same way.
 // Redis's active expiry is off except during !sweep, so that keys expire
 // where the script says; Ember's store runs without a sweeper and !sweep
 // calls Store.Sweep (TestNotifyActiveExpiry covers the real sweeper).
@@ -31,7 +31,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -109,24 +108,14 @@ type notifySide struct {
 	name       string
 	cmd, async *respConn
 	fence      *respConn // publishes the fence, even while cmd is in MULTI
-	sub        *respConn // nil: events come from the hook
+	sub        *respConn
 	fenceN     int
-
-	mu     sync.Mutex
-	hooked []string
 }
 
 // events returns the notifications since the last call, as
 // "channel message" strings.
 func (s *notifySide) events(t *testing.T) []string {
 	t.Helper()
-	if s.sub == nil {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		ev := s.hooked
-		s.hooked = nil
-		return ev
-	}
 	s.fenceN++
 	fence := strconv.Itoa(s.fenceN)
 	if got := s.fence.mustDo(t, "PUBLISH", notifyFence, fence); got != ":1\r\n" {
@@ -197,7 +186,7 @@ func TestNotifyDifferential(t *testing.T) {
 	st := store.New(store.Options{SweepInterval: -1})
 	t.Cleanup(st.Close)
 	cfg.Store = st
-	srv, emberAddr := startServer(t, cfg)
+	_, emberAddr := startServer(t, cfg)
 
 	for _, file := range files {
 		lines := parseNotifyScript(t, file)
@@ -217,13 +206,7 @@ func TestNotifyDifferential(t *testing.T) {
 					t.Fatal("redis refused PSUBSCRIBE")
 				}
 				if !ember.subscribe(t, emberAddr) {
-					hook := func(channel, message []byte) {
-						ember.mu.Lock()
-						ember.hooked = append(ember.hooked, string(channel)+" "+string(message))
-						ember.mu.Unlock()
-					}
-					srv.notifyHook.Store(&hook)
-					t.Cleanup(func() { srv.notifyHook.Store(nil) })
+					t.Fatal("ember refused PSUBSCRIBE")
 				}
 				t.Cleanup(func() {
 					for _, s := range []*notifySide{redis, ember} {

@@ -48,9 +48,8 @@ type Server struct {
 	errOverride atomic.Pointer[string]
 
 	// notifyFlags are the notify-keyspace-events classes in force, zero
-	// when nothing is published; notifyHook receives each notification.
+	// when nothing is published.
 	notifyFlags atomic.Int32
-	notifyHook  atomic.Pointer[func(channel, message []byte)]
 
 	mu        sync.Mutex
 	listeners []net.Listener
