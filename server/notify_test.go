@@ -312,3 +312,55 @@ func compareEvents(t *testing.T, where string, want, got []string) {
 	}
 	t.Errorf("%s\n  redis events: %q\n  ember events: %q", where, want, got)
 }
+
+// TestNotifyActiveExpiry checks that the store's real sweeper reports
+// "expired" for keys nobody touches, through a Pub/Sub subscriber. The
+// wait is bounded.
+func TestNotifyActiveExpiry(t *testing.T) {
+	cfg := DefaultConfig()
+	if err := cfg.Set("notify-keyspace-events", "Ex"); err != nil {
+		t.Fatal(err)
+	}
+	_, addr := startServer(t, cfg)
+	sub := dialRESP(t, addr)
+	sub.mustDo(t, "SUBSCRIBE", "__keyevent@0__:expired")
+	c := dialRESP(t, addr)
+	if got := c.mustDo(t, "SET", "k", "v", "PX", "1"); got != "+OK\r\n" {
+		t.Fatalf("SET = %q", got)
+	}
+	sub.timeout = 3 * time.Second // the sweeper runs every 100 ms
+	raw, err := sub.read()
+	if err != nil {
+		t.Fatalf("no expired event: %v", err)
+	}
+	if want := "*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:expired\r\n$1\r\nk\r\n"; string(raw) != want {
+		t.Fatalf("event = %q, want %q", raw, want)
+	}
+}
+
+// BenchmarkNotify measures what notifications cost a write: off (the
+// default: one atomic load), and on with nobody subscribed.
+func BenchmarkNotify(b *testing.B) {
+	for _, classes := range []string{"", "KEA"} {
+		b.Run("classes="+classes, func(b *testing.B) {
+			cfg := DefaultConfig()
+			if err := cfg.Set("notify-keyspace-events", classes); err != nil {
+				b.Fatal(err)
+			}
+			srv, err := New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer srv.Close()
+			c := &client{srv: srv}
+			c.selectDB(0)
+			c.setAuthed(true)
+			args := [][]byte{[]byte("SET"), []byte("key"), []byte("value")}
+			b.ReportAllocs()
+			for b.Loop() {
+				c.dispatch(args)
+				c.w.buf = c.w.buf[:0]
+			}
+		})
+	}
+}
