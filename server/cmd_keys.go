@@ -102,6 +102,19 @@ func cmdDel(c *client, args [][]byte) {
 }
 
 func cmdExists(c *client, args [][]byte) {
+	if c.notifies(nkKeyMiss) {
+		// As Redis's lookupKeyRead: each missing key is a "keymiss".
+		n := 0
+		for _, k := range args[1:] {
+			if c.db.Exists(keyOf(k)) == 1 {
+				n++
+			} else {
+				c.notify(nkKeyMiss, "keymiss", k)
+			}
+		}
+		c.w.int(int64(n))
+		return
+	}
 	c.w.int(int64(c.db.Exists(keysOf(args[1:])...)))
 }
 
@@ -404,6 +417,9 @@ func cmdCopy(c *client, args [][]byte) {
 	if dst == c.dbIndex && src == dstKey {
 		c.w.error(errSameObject)
 		return
+	}
+	if c.notifies(nkKeyMiss) && c.db.Exists(src) == 0 {
+		c.notify(nkKeyMiss, "keymiss", args[1]) // as Redis's lookupKeyRead of the source
 	}
 	copied := c.db.Copy(src, c.dbAt(dst), dstKey, replace)
 	if copied && dst != c.dbIndex {

@@ -223,6 +223,9 @@ func cmdSet(c *client, args [][]byte) {
 		opt.ExpireAt = at
 	}
 	res, err := c.db.Set(key, args[2], opt)
+	if opt.Get && err == nil && !res.HadOld {
+		c.notify(nkKeyMiss, "keymiss", args[1]) // GET's read found nothing
+	}
 	if res.Written {
 		c.notify(nkString, "set", args[1])
 		if opt.ExpireAt != 0 {
@@ -280,6 +283,9 @@ func setWithTTL(c *client, args [][]byte, unit int, name string) {
 // cmdGetSet is GETSET: SET ... GET, which also clears the TTL.
 func cmdGetSet(c *client, args [][]byte) {
 	res, err := c.db.Set(keyOf(args[1]), args[2], store.SetOptions{Get: true})
+	if err == nil && !res.HadOld {
+		c.notify(nkKeyMiss, "keymiss", args[1])
+	}
 	if res.Written {
 		c.notify(nkString, "set", args[1])
 	}
@@ -295,8 +301,11 @@ func cmdGetSet(c *client, args [][]byte) {
 
 func cmdGetDel(c *client, args [][]byte) {
 	v, ok, err := c.db.GetDel(keyOf(args[1]))
-	if ok {
+	switch {
+	case ok:
 		c.notify(nkGeneric, "del", args[1])
+	case err == nil:
+		c.notify(nkKeyMiss, "keymiss", args[1])
 	}
 	answerString(c, v, ok, err)
 }

@@ -40,7 +40,7 @@ import (
 
 // notifyClassSets are the notify-keyspace-events values every script runs
 // under.
-var notifyClassSets = []string{"KEA", "KEAn", "Kg$", "Elshz", "KExn", "E"}
+var notifyClassSets = []string{"KEA", "KEAn", "Kg$", "Elshz", "KExn", "E", "Km"}
 
 const notifyFence = "notify-test-fence"
 
