@@ -57,7 +57,10 @@ func cmdSetBit(c *client, args [][]byte) {
 		c.w.error(errBitValue)
 		return
 	}
-	was, err := c.db.SetBit(keyOf(args[1]), offset, on == 1)
+	was, changed, err := c.db.SetBitChanged(keyOf(args[1]), offset, on == 1)
+	if changed {
+		c.notify(nkString, "setbit", args[1])
+	}
 	answerBit(c, was, err)
 }
 
@@ -211,7 +214,9 @@ func cmdBitOp(c *client, args [][]byte) {
 	for _, a := range args[3:] {
 		srcs = append(srcs, keyOf(a))
 	}
+	existed := c.notifyStoreBefore(args[2])
 	n, err := c.db.BitOp(op, keyOf(args[2]), srcs...)
+	c.notifyStore(nkString, "set", args[2], int(n), existed, err)
 	answerInt(c, n, err)
 }
 
@@ -282,10 +287,13 @@ func bitField(c *client, args [][]byte, readonlyCmd bool) {
 		return
 	}
 	var resRoom [8]store.BitFieldResult
-	res, err := c.db.BitField(keyOf(args[1]), ops, resRoom[:0])
+	res, changed, err := c.db.BitFieldChanged(keyOf(args[1]), ops, resRoom[:0])
 	if err != nil {
 		c.storeError(err)
 		return
+	}
+	if changed {
+		c.notify(nkString, "setbit", args[1])
 	}
 	c.w.array(len(res))
 	for _, r := range res {

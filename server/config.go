@@ -174,6 +174,16 @@ func (cfg *Config) value(p *param) string {
 		}
 		panic("config: unsupported field type for " + p.name)
 	}
+	v := cfg.kept(p)
+	if p.show != nil {
+		return p.show(v)
+	}
+	return v
+}
+
+// kept is the value stored for a parameter that has no Config field, as
+// its parser returned it.
+func (cfg *Config) kept(p *param) string {
 	if v, ok := cfg.params[p.name]; ok {
 		return v
 	}
@@ -280,6 +290,9 @@ type param struct {
 	field func(cfg *Config) any
 	// apply pushes a new value into the running server after CONFIG SET.
 	apply func(s *Server, cfg *Config)
+	// show turns a kept value into what CONFIG GET shows, for values not
+	// kept in that form.
+	show func(v string) string
 }
 
 const (
@@ -390,7 +403,7 @@ var paramTable = []*param{
 	{name: "min-replicas-max-lag", alias: "min-slaves-max-lag", kind: kindInt, def: "10", min: 0, max: maxInt32, effect: effNone},
 	{name: "min-replicas-to-write", alias: "min-slaves-to-write", kind: kindInt, def: "0", min: 0, max: maxInt32, effect: effNone},
 	{name: "no-appendfsync-on-rewrite", kind: kindBool, def: "no", effect: effNone},
-	{name: "notify-keyspace-events", kind: kindSpecial, def: "", effect: effNone, parse: parseKeyspaceEvents},
+	{name: "notify-keyspace-events", kind: kindSpecial, def: "", effect: effApplied, parse: parseKeyspaceEvents, show: showKeyspaceEvents, apply: applyKeyspaceEvents},
 	{name: "oom-score-adj", kind: kindEnum, def: "no", enum: enumOf("no yes relative absolute"), effect: effNone},
 	{name: "oom-score-adj-values", kind: kindSpecial, def: "0 200 800", flags: pMulti, effect: effNone, parse: parseOOMScoreAdjValues},
 	{name: "pidfile", kind: kindString, def: "", flags: pImmutable, effect: effNone},
@@ -838,56 +851,27 @@ var keyspaceEventClasses = []struct {
 	{'z', nkZset}, {'x', nkExpired}, {'e', nkEvicted}, {'t', nkStream}, {'d', nkModule}, {'n', nkNew},
 }
 
-// parseKeyspaceEvents reads notify-keyspace-events and writes it back in
-// Redis's canonical form ("KEA" reads back as "AKE").
+// parseKeyspaceEvents checks notify-keyspace-events and keeps it as
+// given: the classes are what it enables, and CONFIG GET shows them in
+// Redis's canonical form (showKeyspaceEvents: "KEA" reads back as "AKE"),
+// which can lose a letter ("An" shows as "A"), so it is not what is kept.
 func parseKeyspaceEvents(args []string, _ string) (string, string) {
 	if len(args) != 1 {
 		return "", reasonArgCount
 	}
-	flags := 0
-	for i := 0; i < len(args[0]); i++ {
-		switch c := args[0][i]; c {
-		case 'A':
-			flags |= nkAll
-		case 'K':
-			flags |= nkKeyspace
-		case 'E':
-			flags |= nkKeyevent
-		case 'm':
-			flags |= nkKeyMiss
-		default:
-			found := false
-			for _, k := range keyspaceEventClasses {
-				if k.c == c {
-					flags |= k.flag
-					found = true
-				}
-			}
-			if !found {
-				return "", reasonKeyspaceEvents
-			}
-		}
+	if _, ok := keyspaceEventFlags(args[0]); !ok {
+		return "", reasonKeyspaceEvents
 	}
-	var b strings.Builder
-	if flags&nkAll == nkAll {
-		b.WriteByte('A')
-	} else {
-		for _, k := range keyspaceEventClasses {
-			if flags&k.flag != 0 {
-				b.WriteByte(k.c)
-			}
-		}
-	}
-	if flags&nkKeyspace != 0 {
-		b.WriteByte('K')
-	}
-	if flags&nkKeyevent != 0 {
-		b.WriteByte('E')
-	}
-	if flags&nkKeyMiss != 0 {
-		b.WriteByte('m')
-	}
-	return b.String(), ""
+	return args[0], ""
+}
+
+func showKeyspaceEvents(v string) string {
+	flags, _ := keyspaceEventFlags(v)
+	return keyspaceEventString(flags)
+}
+
+func applyKeyspaceEvents(s *Server, cfg *Config) {
+	s.setNotifyFlags(cfg.kept(lookupParam("notify-keyspace-events")))
 }
 
 // parseProcTitleTemplate accepts a template made of text and the

@@ -47,6 +47,10 @@ type Server struct {
 	maxQuery    atomic.Int64
 	errOverride atomic.Pointer[string]
 
+	// notifyFlags are the notify-keyspace-events classes in force, zero
+	// when nothing is published.
+	notifyFlags atomic.Int32
+
 	mu        sync.Mutex
 	listeners []net.Listener
 	clients   map[int64]*client
@@ -85,6 +89,8 @@ func New(cfg Config) (*Server, error) {
 	applyOutputBufferLimits(s, &cfg)
 	applyMaxBulk(s, &cfg)
 	s.maxQuery.Store(cfg.ClientQueryBufferLimit)
+	applyKeyspaceEvents(s, &cfg)
+	s.store.SetOnKeyEvent(s.notifyKeyEvent)
 	s.stats.store = s.store
 	s.stats.replID = newRunID()
 	s.stats.startupMemory = s.usedMemory()

@@ -49,14 +49,22 @@ type BitFieldResult struct {
 // field past proto-max-bulk-len bytes fails with ErrBitOffset, a bad type
 // with ErrBitFieldType, before anything is done.
 func (db *DB) BitField(key string, ops []BitFieldOp, dst []BitFieldResult) ([]BitFieldResult, error) {
+	res, _, err := db.BitFieldChanged(key, ops, dst)
+	return res, err
+}
+
+// BitFieldChanged is BitField also telling whether a write changed the
+// string (a field took a new value, or the string was created or grown),
+// when Redis reports "setbit".
+func (db *DB) BitFieldChanged(key string, ops []BitFieldOp, dst []BitFieldResult) (_ []BitFieldResult, changed bool, err error) {
 	readonly := true
 	var size uint64 // the bytes the writes reach
 	for _, op := range ops {
 		if op.Bits < 1 || op.Bits > 64 || (!op.Signed && op.Bits > 63) {
-			return dst, ErrBitFieldType
+			return dst, false, ErrBitFieldType
 		}
 		if !db.bitOffsetOK(op.Offset) {
-			return dst, ErrBitOffset
+			return dst, false, ErrBitOffset
 		}
 		if op.Kind != BitFieldGet {
 			readonly = false
@@ -69,20 +77,19 @@ func (db *DB) BitField(key string, ops []BitFieldOp, dst []BitFieldResult) ([]Bi
 	if readonly {
 		e, ok := sh.lookup(key, h, &t)
 		if ok && e.kind != KindString {
-			return dst, ErrWrongType
+			return dst, false, ErrWrongType
 		}
 		for _, op := range ops {
 			dst = append(dst, BitFieldResult{Value: getField(e.str, op.Offset, op.Bits, op.Signed)})
 		}
-		return dst, nil
+		return dst, false, nil
 	}
 	// The last field may end past the offset limit: Redis grows the string
 	// to it all the same.
 	cur, exists, buf, grew, err := db.writableBitmap(sh, h, key, &t, int(size))
 	if err != nil {
-		return dst, err
+		return dst, false, err
 	}
-	changed := false
 	for _, op := range ops {
 		if op.Kind == BitFieldGet {
 			dst = append(dst, BitFieldResult{Value: getField(buf, op.Offset, op.Bits, op.Signed)})
@@ -134,7 +141,7 @@ func (db *DB) BitField(key string, ops []BitFieldOp, dst []BitFieldResult) ([]Bi
 		}
 	}
 	sh.commitBitmap(key, h, &t, cur, exists, buf, changed)
-	return dst, nil
+	return dst, changed, nil
 }
 
 // fieldWindow loads the 9 bytes of p from byte i (zeros past its end) as

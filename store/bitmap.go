@@ -88,8 +88,16 @@ func (db *DB) bitOffsetOK(offset uint64) bool {
 // bit's previous value, as SETBIT does. An offset past proto-max-bulk-len
 // bytes fails with ErrBitOffset.
 func (db *DB) SetBit(key string, offset uint64, on bool) (bool, error) {
+	was, _, err := db.SetBitChanged(key, offset, on)
+	return was, err
+}
+
+// SetBitChanged is SetBit also telling whether the string changed: the bit
+// flipped, or the key was created or grown (Redis then signals the key
+// and reports "setbit").
+func (db *DB) SetBitChanged(key string, offset uint64, on bool) (was, changed bool, err error) {
 	if !db.bitOffsetOK(offset) {
-		return false, ErrBitOffset
+		return false, false, ErrBitOffset
 	}
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
@@ -97,17 +105,18 @@ func (db *DB) SetBit(key string, offset uint64, on bool) (bool, error) {
 	i := offset >> 3
 	cur, exists, buf, grew, err := db.writableBitmap(sh, h, key, &t, int(i)+1)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	mask := byte(0x80) >> (offset & 7)
-	was := buf[i]&mask != 0
+	was = buf[i]&mask != 0
 	if on {
 		buf[i] |= mask
 	} else {
 		buf[i] &^= mask
 	}
-	sh.commitBitmap(key, h, &t, cur, exists, buf, grew || was != on)
-	return was, nil
+	changed = grew || was != on
+	sh.commitBitmap(key, h, &t, cur, exists, buf, changed)
+	return was, changed, nil
 }
 
 // GetBit returns the bit at offset of the string at key: false past its

@@ -100,6 +100,8 @@ func newShardData() *shardData {
 
 type shard struct {
 	mu      sync.Mutex
+	store   *Store
+	dbIndex int // the database this shard belongs to, for OnKeyEvent
 	data    *shardData
 	watched map[string][]*Watch // stays with the database index across SWAPDB
 
@@ -116,7 +118,7 @@ type shard struct {
 	hits, misses, expired atomic.Int64
 }
 
-func newShard() *shard { return &shard{data: newShardData()} }
+func newShard(s *Store, db int) *shard { return &shard{store: s, dbIndex: db, data: newShardData()} }
 
 // Watch is one client's set of WATCHed keys; it becomes dirty when any of
 // them changes.
@@ -169,12 +171,13 @@ func (sh *shard) lookup(key string, h uint64, t *opTime) (entry, bool) {
 	e, ok := d.items.Get(key)
 	if !ok {
 		sh.misses.Add(1)
+		sh.event(KeyMissed, key)
 		return entry{}, false
 	}
 	if e.expireAt != 0 && e.expireAt <= t.now() {
-		sh.remove(key, h)
-		sh.expired.Add(1)
+		sh.expire(key, h)
 		sh.misses.Add(1)
+		sh.event(KeyMissed, key)
 		return entry{}, false
 	}
 	sh.hits.Add(1)
@@ -196,8 +199,7 @@ func (sh *shard) current(key string, h uint64, t *opTime) (entry, bool) {
 		return entry{}, false
 	}
 	if e.expireAt != 0 && e.expireAt <= t.now() {
-		sh.remove(key, h)
-		sh.expired.Add(1)
+		sh.expire(key, h)
 		return entry{}, false
 	}
 	return e, true
@@ -237,6 +239,16 @@ func (sh *shard) putQuiet(key string, h uint64, e entry, old *entry) {
 	}
 	d.usedBytes += e.size(key)
 	d.items.Add(key, e)
+	if old == nil {
+		sh.event(KeyCreated, key)
+	}
+}
+
+// expire removes key, whose TTL has passed, and reports it.
+func (sh *shard) expire(key string, h uint64) {
+	sh.remove(key, h)
+	sh.expired.Add(1)
+	sh.event(KeyExpired, key)
 }
 
 // lend is called by every read that hands a view of a string's bytes out

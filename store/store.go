@@ -37,6 +37,10 @@ type Options struct {
 	// EncodingLimits are the thresholds of the compact encodings. Default
 	// DefaultEncodingLimits(), Redis's.
 	EncodingLimits *EncodingLimits
+	// OnKeyEvent, if set, is told of what happens to keys inside the
+	// store (see KeyEvent): the server turns these into keyspace
+	// notifications. Default none. SetOnKeyEvent changes it later.
+	OnKeyEvent func(db int, ev KeyEvent, key string)
 }
 
 // EncodingLimits are the sizes up to which aggregates keep a compact
@@ -99,6 +103,7 @@ type Store struct {
 	coarseLRU atomic.Bool
 
 	encLimits atomic.Pointer[EncodingLimits]
+	onEvent   atomic.Pointer[func(db int, ev KeyEvent, key string)]
 	maxString atomic.Int64 // proto-max-bulk-len: how far a string may grow
 
 	stopOnce sync.Once
@@ -135,13 +140,14 @@ func New(opts Options) *Store {
 		limits = *opts.EncodingLimits
 	}
 	s.encLimits.Store(&limits)
+	s.SetOnKeyEvent(opts.OnKeyEvent)
 	s.maxString.Store(MaxStringSize)
 	nshards := 1 << logShards
 	s.dbs = make([]*DB, opts.Databases)
 	for i := range s.dbs {
 		db := &DB{store: s, index: i, shards: make([]*shard, nshards)}
 		for j := range db.shards {
-			db.shards[j] = newShard()
+			db.shards[j] = newShard(s, i)
 		}
 		s.dbs[i] = db
 	}

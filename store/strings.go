@@ -86,14 +86,9 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 		e.expireAt = cur.expireAt
 	}
 	res.Written = true
-	if e.expireAt != 0 && e.expireAt <= t.now() {
-		// A time already past (SET ... PXAT in the past): the key is set
-		// and gone at once. Watchers see a change either way.
-		if !sh.remove(key, h) {
-			sh.touch(key)
-		}
-		return res, nil
-	}
+	// A time already past (SET ... PXAT in the past) stores the key all
+	// the same, as Redis: it is gone for every reader, and reclaimed (and
+	// reported expired) when next touched or swept.
 	if exists {
 		sh.put(key, h, e, &cur)
 	} else {
@@ -116,17 +111,28 @@ const multiKeyRoom = 16
 
 // MSet sets keys[i] to vals[i] for every i, atomically, as MSET does; a key
 // named twice gets its last value.
-func (db *DB) MSet(keys []string, vals [][]byte) {
+func (db *DB) MSet(keys []string, vals [][]byte) { db.MSetFunc(keys, vals, nil) }
+
+// MSetFunc is MSet that calls set(i) right after it stores keys[i], while
+// the keys' shards are held (so set must not call the store): keyspace
+// notifications report each key in turn, as Redis's MSET.
+func (db *DB) MSetFunc(keys []string, vals [][]byte, set func(i int)) {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
 	for i, k := range keys {
 		db.setLocked(db.shardOf(hashes[i]), hashes[i], k, vals[i], SetOptions{})
+		if set != nil {
+			set(i)
+		}
 	}
 }
 
 // MSetNX sets every pair only if none of the keys exists, atomically.
-func (db *DB) MSetNX(keys []string, vals [][]byte) bool {
+func (db *DB) MSetNX(keys []string, vals [][]byte) bool { return db.MSetNXFunc(keys, vals, nil) }
+
+// MSetNXFunc is MSetNX calling set(i) as MSetFunc does.
+func (db *DB) MSetNXFunc(keys []string, vals [][]byte, set func(i int)) bool {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
@@ -138,6 +144,9 @@ func (db *DB) MSetNX(keys []string, vals [][]byte) bool {
 	}
 	for i, k := range keys {
 		db.setLocked(db.shardOf(hashes[i]), hashes[i], k, vals[i], SetOptions{})
+		if set != nil {
+			set(i)
+		}
 	}
 	return true
 }
@@ -205,30 +214,41 @@ type GetExOptions struct {
 
 // GetEx returns the string at key and changes its TTL.
 func (db *DB) GetEx(key string, opt GetExOptions) ([]byte, bool, error) {
+	v, ok, _, err := db.GetExChange(key, opt)
+	return v, ok, err
+}
+
+// GetExChange is GetEx that also tells what it did to the key's TTL
+// (GETEX ... PERSIST on a key without one changes nothing, and Redis
+// reports no event for it).
+func (db *DB) GetExChange(key string, opt GetExOptions) (val []byte, ok bool, change TTLChange, err error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
 	t := db.store.newOpTime()
 	e, ok := sh.lookup(key, h, &t)
 	if !ok {
-		return nil, false, nil
+		return nil, false, TTLUnchanged, nil
 	}
 	if e.kind != KindString {
-		return nil, false, ErrWrongType
+		return nil, false, TTLUnchanged, ErrWrongType
 	}
 	sh.lend(key, &e)
 	switch {
 	case opt.ExpireAt != 0 && opt.ExpireAt <= t.now():
 		sh.remove(key, h)
+		change = TTLDeleted
 	case opt.ExpireAt != 0:
 		ne := e
 		ne.expireAt = opt.ExpireAt
 		sh.put(key, h, ne, &e)
+		change = TTLSet
 	case opt.Persist && e.expireAt != 0:
 		ne := e
 		ne.expireAt = 0
 		sh.put(key, h, ne, &e)
+		change = TTLRemoved
 	}
-	return capped(e.str), true, nil
+	return capped(e.str), true, change, nil
 }
 
 // GetStrings returns the strings at keys, nil for a missing key, reading
