@@ -45,3 +45,12 @@ var (
 	// ErrIndexOutOfRange: LSET of an element the list does not have.
 	ErrIndexOutOfRange = errors.New("store: index out of range")
 )
+
+// The HyperLogLog errors.
+var (
+	// ErrNotHLL: the key holds a string that is not a HyperLogLog.
+	ErrNotHLL = errors.New("store: key is not a valid HyperLogLog string value")
+	// ErrCorruptHLL: the key holds a HyperLogLog whose sparse registers
+	// are malformed.
+	ErrCorruptHLL = errors.New("store: corrupted HLL object")
+)
