@@ -10,7 +10,7 @@ FUZZ      ?= FuzzRequestConn
 FUZZPKG   ?= ./server
 FUZZTIME  ?= 30s
 
-.PHONY: all build run test deps bench lint fuzz clean
+.PHONY: all build run test deps bench bench-collections lint fuzz clean
 
 all: build
 
@@ -36,6 +36,12 @@ test: deps
 
 bench:
 	$(GO) test -bench . -benchmem -run '^$$' ./store/...
+
+# Ember against redis-server on hashes, lists, sets and sorted sets of a
+# million elements: memory per element, load time, range and rank reads
+# (docs/benchmarks.md). About 10 minutes; loopback only.
+bench-collections: build
+	scripts/bench-collections.sh
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt:"; echo "$$out"; exit 1; fi

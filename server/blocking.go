@@ -356,7 +356,7 @@ func (c *client) signalWritten(cmd *command, args [][]byte) {
 // appendKeysOf appends the keys of a command to ready.
 func appendKeysOf(ready []blockKey, db int, cmd *command, args [][]byte) []blockKey {
 	if cmd.flags&flagMovableKeys != 0 || cmd.firstKey == 0 {
-		keys, _ := cmd.keysFromSpecs(args)
+		keys, _ := cmd.findKeys(args)
 		for _, k := range keys {
 			ready = append(ready, blockKey{db: db, key: string(args[k.pos])})
 		}

@@ -43,6 +43,19 @@ type client struct {
 	multi  *multiState
 	inExec *store.Locked // the shards EXEC holds while it runs
 
+	// Pub/Sub and MONITOR (pubsub.go, outbound.go, monitor.go).
+	out      *outbound   // set once the client subscribes or monitors
+	subs     *clientSubs // nil until the first subscription
+	redacted []int       // arguments MONITOR must not show
+
+	// CLIENT REPLY: replyOff is OFF; replySkip silences the running
+	// command (the one after SKIP), replySkipNext the next one.
+	replyOff, replySkip, replySkipNext bool
+	replyMark                          int // where the running command's reply starts in w.buf
+
+	args      [][]byte // the request being dispatched
+	softSince int64    // see outbound.softSince: for a client without one
+
 	blocked atomic.Bool // parked in a blocking command (flag b)
 	readied []blockKey  // keys in other databases the running command filled
 	watch   store.Watch
@@ -59,6 +72,10 @@ type shownState struct {
 	multi   atomic.Int32 // -1 outside MULTI, else the commands queued
 	resp    atomic.Int32
 	noEvict atomic.Bool
+
+	sub, psub, ssub atomic.Int32 // subscriptions: channels, patterns, shard channels
+	monitor         atomic.Bool  // in MONITOR mode (flag O)
+	replyOff        atomic.Bool  // CLIENT REPLY OFF, which MONITOR lines obey
 }
 
 func (c *client) publish() {
@@ -107,6 +124,7 @@ func monoNow() time.Duration { return time.Since(monoBase) }
 // dispatch runs one command from the wire: Redis's processCommand.
 func (c *client) dispatch(args [][]byte) {
 	now := monoNow()
+	c.args = args
 	cmd := c.srv.table.lookupName(args[0])
 	if cmd == nil {
 		c.shown.cmd.Store(nil)
@@ -137,6 +155,12 @@ func (c *client) dispatch(args [][]byte) {
 		c.w.error(msg)
 		return
 	}
+	// As Redis: a RESP2 connection in Pub/Sub mode may only (un)subscribe,
+	// ping, quit or reset; RESP3 has no such limit.
+	if !c.w.resp3 && c.subCount() > 0 && !cmd.allowedWhileSubscribed() {
+		c.reject(cmd, fmt.Sprintf(errPubSubContext, cmd.name))
+		return
+	}
 	if c.multi != nil && !cmd.runsInMulti() {
 		if cmd.flags&flagNoMulti != 0 {
 			c.reject(cmd, errCommandInMulti)
@@ -162,6 +186,7 @@ func (cmd *command) runsInMulti() bool {
 func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	errsBefore := c.w.errors
 	cmd.handler(c, args)
+	c.feedMonitors(cmd, args)
 	if cmd.flags&flagWrite != 0 && c.inExec == nil {
 		c.signalWritten(cmd, args)
 	}
@@ -187,6 +212,7 @@ func (c *client) reject(cmd *command, msg string) {
 		c.discardMulti()
 		c.unwatchAll()
 		msg = fmt.Sprintf(errExecAbortBecause, strings.TrimPrefix(msg, "ERR "))
+		defer c.feedMonitors(cmd, c.args) // as Redis's execCommandAbort
 	} else if c.multi != nil {
 		c.multi.failed = true
 	}
@@ -234,14 +260,15 @@ func (s *Server) serveRESP(conn redcon.Conn, cmd redcon.Command) {
 // is left to run. It returns io.EOF when the client or the server ends the
 // connection normally.
 func (c *client) serve() error {
+	defer c.leave()
 	for {
 		args, err := c.req.next(c.flush)
 		if err != nil {
 			if c.req.failed {
-				c.flush()
 				if c.req.failure != "" {
-					c.req.Conn.Write([]byte("-" + errProtocolPrefix + c.req.failure + "\r\n"))
+					c.w.buf = append(c.w.buf, "-"+errProtocolPrefix+c.req.failure+"\r\n"...)
 				}
+				c.flush()
 			}
 			return err
 		}
@@ -272,9 +299,44 @@ func (c *client) run(args [][]byte) (ok bool) {
 			ok = false
 		}
 	}()
+	c.replyMark = len(c.w.buf)
 	c.dispatch(args)
+	c.afterCommand()
 	c.publish()
 	return true
+}
+
+// afterCommand drops the reply CLIENT REPLY silences, moves the reply to
+// the outbound buffer of a client that has one, and, as Redis's
+// resetClient, makes a SKIP apply to the next command only.
+func (c *client) afterCommand() {
+	if c.quiet() {
+		c.w.buf = c.w.buf[:c.replyMark]
+	}
+	c.replySkip = c.replySkipNext
+	c.replySkipNext = false
+	if c.out != nil && len(c.w.buf) > 0 {
+		c.out.write(c.w.buf, c.w.resp3)
+		c.w.buf = c.w.buf[:0]
+	}
+}
+
+// quiet reports whether CLIENT REPLY silences the running command.
+func (c *client) quiet() bool { return c.replyOff || c.replySkip }
+
+// leave drops what other goroutines know of the client as its connection
+// ends: its subscriptions, its place among the monitors, and then its
+// outbound writer, once that has written everything.
+func (c *client) leave() {
+	c.leavePubSub()
+	c.stopMonitor()
+	if c.out != nil {
+		if len(c.w.buf) > 0 {
+			c.out.write(c.w.buf, c.w.resp3)
+			c.w.buf = c.w.buf[:0]
+		}
+		c.out.finish()
+	}
 }
 
 // flush writes the buffered replies to the socket. It runs at the end of
@@ -285,6 +347,18 @@ func (c *client) flush() error {
 	c.lastInteraction.Store(time.Now().UnixMilli())
 	if len(c.w.buf) == 0 {
 		return nil
+	}
+	if c.out != nil {
+		c.out.write(c.w.buf, c.w.resp3)
+		c.w.buf = c.w.buf[:0]
+		return nil
+	}
+	if c.srv.obufNormalLimited.Load() {
+		if c.srv.overOutputLimit(c, len(c.w.buf), &c.softSince) {
+			c.w.buf = c.w.buf[:0]
+			c.closeOverLimit()
+			return errConnClosing
+		}
 	}
 	_, err := c.req.Conn.Write(c.w.buf)
 	if cap(c.w.buf) > 1<<20 {
@@ -297,8 +371,12 @@ func (c *client) flush() error {
 
 // reset is RESET: the connection returns to its state right after connect.
 func (c *client) reset() {
+	c.stopMonitor()
 	c.discardMulti()
 	c.unwatchAll()
+	c.leavePubSub()
+	c.replyOff, c.replySkipNext = false, false
+	c.shown.replyOff.Store(false)
 	c.selectDB(0)
 	c.w.resp3 = false
 	c.mu.Lock()

@@ -40,6 +40,8 @@ var clientCommands = []*command{
 				summary: "Returns where tracking notifications go; Ember does no tracking.", handler: cmdClientGetRedir},
 			&command{name: "client|trackinginfo", arity: 2, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "6.2.0",
 				summary: "Describes the connection's key tracking; Ember does none.", handler: cmdClientTrackingInfo},
+			&command{name: "client|reply", arity: 3, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "3.2.0",
+				summary: "Turns the server's replies to this connection on or off, or skips the next one.", handler: cmdClientReply},
 			&command{name: "client|help", arity: 2, flags: parseFlags("loading stale"), acl: acl("slow connection"), group: "connection", since: "5.0.0",
 				summary: "Shows what CLIENT can do.", handler: cmdClientHelp},
 		)},
@@ -93,9 +95,15 @@ func cmdClientSetInfo(c *client, args [][]byte) {
 	c.w.ok()
 }
 
-// clientType is the TYPE a connection has for CLIENT LIST and KILL.
-// Ember has no replicas, and pub/sub connections are not told apart yet.
-func (c *client) clientType() string { return "normal" }
+// clientType is the TYPE a connection has for CLIENT LIST and KILL, as
+// Redis's getClientType: pubsub while subscribed, else normal (a MONITOR
+// client too). Ember has no replicas.
+func (c *client) clientType() string {
+	if c.subCount() > 0 {
+		return "pubsub"
+	}
+	return "normal"
+}
 
 // parseClientType accepts Redis's type names; "slave" is "replica".
 func parseClientType(b []byte) (string, bool) {
@@ -207,15 +215,27 @@ func (c *client) writeClientLine(b *strings.Builder, other *client, args [][]byt
 	if cmd := other.shown.cmd.Load(); cmd != nil {
 		cmdName = cmd.name
 	}
-	fmt.Fprintf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 multi=%d "+
-		"qbuf=0 qbuf-free=0 argv-mem=%d multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d\n",
+	var pending int64
+	if o := other.out; o != nil {
+		pending = o.pending.Load()
+	}
+	obl, oll, omem := outputFigures(pending)
+	fmt.Fprintf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d "+
+		"qbuf=0 qbuf-free=0 argv-mem=%d multi-mem=0 rbs=0 rbp=0 obl=%d oll=%d omem=%d tot-mem=%d events=r cmd=%s user=default redir=-1 resp=%d\n",
 		other.id, other.addr, other.laddr, other.fd(), name, int64(now.Sub(other.created)/time.Second), int64(idle),
-		other.flagString(), other.shown.db.Load(), other.shown.multi.Load(), argvMem, cmdName, other.shown.resp.Load())
+		other.flagString(), other.shown.db.Load(), other.shown.sub.Load(), other.shown.psub.Load(), other.shown.ssub.Load(),
+		other.shown.multi.Load(), argvMem, obl, oll, omem, omem, cmdName, other.shown.resp.Load())
 }
 
 // flagString is the flags field of CLIENT LIST, letters in Redis's order.
 func (c *client) flagString() string {
 	var f []byte
+	if c.shown.monitor.Load() {
+		f = append(f, 'O')
+	}
+	if c.subCount() > 0 {
+		f = append(f, 'P')
+	}
 	if c.shown.multi.Load() >= 0 {
 		f = append(f, 'x')
 	}
@@ -405,6 +425,27 @@ func cmdClientUnblock(c *client, args [][]byte) {
 	c.w.int(0)
 }
 
+// CLIENT REPLY ON|OFF|SKIP, as Redis: ON answers OK; OFF silences every
+// reply from now on, itself included; SKIP silences the next command's.
+// Pushes (Pub/Sub messages and confirmations) are never silenced.
+func cmdClientReply(c *client, args [][]byte) {
+	switch strings.ToLower(string(args[2])) {
+	case "on":
+		c.replyOff, c.replySkip = false, false
+		c.w.ok()
+	case "off":
+		c.replyOff = true
+	case "skip":
+		if !c.replyOff {
+			c.replySkipNext = true
+		}
+	default:
+		c.w.error(errSyntax)
+		return
+	}
+	c.shown.replyOff.Store(c.replyOff)
+}
+
 // CLIENT GETREDIR: -1, tracking being off.
 func cmdClientGetRedir(c *client, args [][]byte) { c.w.int(-1) }
 
@@ -443,6 +484,9 @@ func cmdClientHelp(c *client, args [][]byte) {
 		"LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB) | ID <client-id> [<client-id> ...]]",
 		"    Describe the connections, one line each.",
 		"NO-EVICT (ON|OFF)",
+		"    Mark this connection as one client eviction must spare.",
+		"REPLY (ON|OFF|SKIP)",
+		"    Control the replies sent to the current connection.",
 		"    Mark this connection as one client eviction must spare.",
 		"SETINFO (LIB-NAME|LIB-VER) <value>",
 		"    Record the client library's name or version.",

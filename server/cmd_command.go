@@ -420,7 +420,7 @@ func cmdCommandGetKeys(c *client, args [][]byte) {
 		c.w.error(errGetKeysArity)
 		return
 	}
-	keys, ok := cmd.keysFromSpecs(target)
+	keys, ok := cmd.findKeys(target)
 	if !ok || len(keys) == 0 {
 		if cmd.flags&flagNoMandatoryKeys != 0 {
 			c.w.array(0)
@@ -459,6 +459,17 @@ func (cmd *command) hasKeys() bool {
 type foundKey struct {
 	pos   int
 	flags string
+}
+
+// findKeys finds the key arguments of args (args[0] is the command name)
+// as Redis's getKeysFromCommandWithSpecs: with the key specs when they can
+// be followed, else with the command's own getKeys.
+func (cmd *command) findKeys(args [][]byte) ([]foundKey, bool) {
+	keys, ok := cmd.keysFromSpecs(args)
+	if !ok && cmd.getKeys != nil {
+		return cmd.getKeys(args), true
+	}
+	return keys, ok
 }
 
 // keysFromSpecs finds the key arguments of args (args[0] is the command

@@ -29,6 +29,17 @@ var connectionCommands = []*command{
 }
 
 func cmdPing(c *client, args [][]byte) {
+	if len(args) <= 2 && !c.w.resp3 && c.subCount() > 0 {
+		// As Redis: in RESP2 Pub/Sub mode, a reply shaped like a message.
+		c.w.array(2)
+		c.w.bulkString("pong")
+		if len(args) == 2 {
+			c.w.bulk(args[1])
+		} else {
+			c.w.bulkString("")
+		}
+		return
+	}
 	switch len(args) {
 	case 1:
 		c.w.simple("PONG")
@@ -87,9 +98,11 @@ func cmdAuth(c *client, args [][]byte) {
 		c.w.error(errSyntax)
 		return
 	}
+	c.redact(1) // as Redis: MONITOR never shows a password
 	user, pass := []byte("default"), args[1]
 	if len(args) == 3 {
 		user, pass = args[1], args[2]
+		c.redact(2)
 	} else if c.srv.password() == "" {
 		c.w.error(errAuthNotSet)
 		return
@@ -124,6 +137,8 @@ func cmdHello(c *client, args [][]byte) {
 		opt := strings.ToLower(string(args[j]))
 		switch {
 		case opt == "auth" && more >= 2:
+			c.redact(j + 1)
+			c.redact(j + 2)
 			user, pass = args[j+1], args[j+2]
 			j += 2
 		case opt == "setname" && more >= 1:

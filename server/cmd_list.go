@@ -90,24 +90,18 @@ func popCommand(c *client, args [][]byte, end store.ListEnd) {
 			return
 		}
 	}
-	var vals [][]byte
-	var err error
-	if end == store.ListLeft {
-		vals, err = c.db.LPop(keyOf(args[1]), int(min(count, 1<<31)))
-	} else {
-		vals, err = c.db.RPop(keyOf(args[1]), int(min(count, 1<<31)))
-	}
+	found, err := c.db.PopFunc(keyOf(args[1]), end, int(min(count, 1<<31)), func(n int) {
+		if hasCount {
+			c.w.array(n)
+		}
+	}, c.w.bulk)
 	switch {
 	case err != nil:
 		c.storeError(err)
-	case vals == nil && hasCount:
+	case !found && hasCount:
 		c.w.nullArray()
-	case vals == nil:
+	case !found:
 		c.w.null()
-	case hasCount:
-		writeBulks(c, vals)
-	default:
-		c.w.bulk(vals[0])
 	}
 }
 

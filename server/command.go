@@ -102,8 +102,11 @@ type command struct {
 	since    string
 	summary  string
 	handler  func(c *client, args [][]byte)
-	subs     map[string]*command
-	id       int // index into a server's per-command statistics
+	// getKeys finds the keys when the key specs cannot (a spec of unknown
+	// begin), as Redis's getkeys_proc; nil for most commands.
+	getKeys func(args [][]byte) []foundKey
+	subs    map[string]*command
+	id      int // index into a server's per-command statistics
 }
 
 // keyIndexes returns the positions of the key arguments in args.

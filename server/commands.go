@@ -29,6 +29,9 @@ func commandRows() []*command {
 		zsetCommands,
 		hashCommands,
 		hllCommands,
+		pubsubCommands,
+		monitorCommands,
+		sortCommands,
 	} {
 		rows = append(rows, group...)
 	}

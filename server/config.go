@@ -325,7 +325,7 @@ var paramTable = []*param{
 	{name: "bind-source-addr", kind: kindString, def: "", effect: effNone},
 	{name: "bio_cpulist", kind: kindString, def: "", flags: pImmutable, effect: effNone},
 	{name: "busy-reply-threshold", kind: kindInt, def: "5000", min: 0, max: maxInt64, effect: effNone},
-	{name: "client-output-buffer-limit", kind: kindSpecial, def: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", flags: pMulti, effect: effNone, parse: parseClientOutputBufferLimit},
+	{name: "client-output-buffer-limit", kind: kindSpecial, def: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", flags: pMulti, effect: effApplied, parse: parseClientOutputBufferLimit, apply: applyOutputBufferLimits},
 	{name: "client-query-buffer-limit", kind: kindMemory, def: "1073741824", min: 1048576, max: maxInt64, effect: effApplied, field: func(c *Config) any { return &c.ClientQueryBufferLimit }, apply: applyMaxQuery},
 	{name: "cluster-allow-pubsubshard-when-down", kind: kindBool, def: "yes", effect: effNone},
 	{name: "cluster-allow-reads-when-down", kind: kindBool, def: "no", effect: effNone},
@@ -1406,6 +1406,19 @@ func (ld *loader) apply(l configLine) error {
 	}
 	if p.flags&pMulti == 0 && len(words) != 1 {
 		return l.fail(reasonArgCount)
+	}
+	if p.flags&pMulti != 0 && len(words) == 1 && words[0] != "" {
+		// As Redis's loadServerConfigFromString: a multi-word directive
+		// given one word splits it, so that the command line takes
+		// --save "900 1" and --client-output-buffer-limit "normal 1mb 512kb 5".
+		split, ok := splitArgs([]byte(words[0]))
+		if !ok {
+			return l.fail(reasonUnbalanced)
+		}
+		words = words[:0:0]
+		for _, w := range split {
+			words = append(words, string(w))
+		}
 	}
 	cur := ld.cfg.value(p)
 	if p.name == "save" {

@@ -7,8 +7,10 @@ package server
 //	# a comment; blank lines are ignored too
 //	SET k "a value"          replies must match byte for byte
 //	!sort SMEMBERS s         the reply is an aggregate: compare it sorted
+//	                         (nested aggregates too, as SCAN's key list)
 //	!type TIME               compare only the reply's RESP type
 //	!ignore DEBUG SLEEP 0    send to both, ignore both replies
+//	!replies 2 SUBSCRIBE a b read two replies (pushes) and compare them together
 //
 // A file whose first line is "#!resp2" runs in RESP2 only; every other
 // file runs twice, in RESP2 and in RESP3 (HELLO 3 first). Before each run
@@ -55,6 +57,9 @@ type scriptLine struct {
 	text string // the command as written, for messages
 	mode diffMode
 	args [][]byte
+	// replies is how many replies the line answers (SUBSCRIBE a b sends
+	// two confirmations); 1 unless the line says !replies N.
+	replies int
 }
 
 type diffScript struct {
@@ -81,6 +86,14 @@ func parseScript(path string) (*diffScript, error) {
 			continue
 		}
 		mode := diffExact
+		replies := 1
+		if rest, ok := strings.CutPrefix(line, "!replies "); ok {
+			n, tail, _ := strings.Cut(strings.TrimSpace(rest), " ")
+			if _, err := fmt.Sscan(n, &replies); err != nil || replies < 1 {
+				return nil, fmt.Errorf("%s:%d: bad !replies count %q", s.name, num, n)
+			}
+			line = strings.TrimSpace(tail)
+		}
 		if line[0] == '!' {
 			word, rest, _ := strings.Cut(line, " ")
 			switch word {
@@ -102,7 +115,7 @@ func parseScript(path string) (*diffScript, error) {
 		if len(args) == 0 {
 			return nil, fmt.Errorf("%s:%d: no command", s.name, num)
 		}
-		s.lines = append(s.lines, scriptLine{num: num, text: line, mode: mode, args: args})
+		s.lines = append(s.lines, scriptLine{num: num, text: line, mode: mode, args: args, replies: replies})
 	}
 	return s, nil
 }
@@ -210,12 +223,15 @@ func (r *diffRun) exchange(s *diffSide, req []byte, silence time.Duration, l scr
 		}
 		return replyClosed
 	}
-	reply, err := s.conn.readWithin(replyTimeout)
-	if err == nil {
-		return string(reply)
+	var all []byte
+	for i := 0; i < max(l.replies, 1); i++ {
+		reply, err := s.conn.readWithin(replyTimeout)
+		all = append(all, reply...)
+		if err != nil {
+			r.t.Fatalf("%s:%d: %s\n  %s: reply cut short after %q: %v", r.script.name, l.num, l.text, s.name, all, err)
+		}
 	}
-	r.t.Fatalf("%s:%d: %s\n  %s: reply cut short after %q: %v", r.script.name, l.num, l.text, s.name, reply, err)
-	return ""
+	return string(all)
 }
 
 func (r *diffRun) run() {
@@ -274,12 +290,17 @@ func sameReply(mode diffMode, want, got string) bool {
 	return want == got
 }
 
-// sortedReply puts an aggregate's top-level elements in byte order (a
-// map's entries as key-value pairs); anything else is returned unchanged.
+// sortedReply puts an aggregate's elements in byte order (a map's entries
+// as key-value pairs), and those of the aggregates inside it too, so that
+// the key list inside SCAN's reply compares in any order; anything else is
+// returned unchanged.
 func sortedReply(raw string) string {
 	header, elems, ok := splitReply([]byte(raw))
 	if !ok {
 		return raw
+	}
+	for i, e := range elems {
+		elems[i] = []byte(sortedReply(string(e)))
 	}
 	slices.SortFunc(elems, bytes.Compare)
 	return string(header) + string(bytes.Join(elems, nil))

@@ -33,6 +33,19 @@ func BenchmarkDispatch(b *testing.B) {
 		{"GET", func(i int) [][]byte { return [][]byte{[]byte("GET"), names[i%keys]} }},
 		{"SET", func(i int) [][]byte { return [][]byte{[]byte("SET"), names[i%keys], value} }},
 		{"INCR", func(i int) [][]byte { return [][]byte{[]byte("INCR"), []byte("counter:" + strconv.Itoa(i%keys))} }},
+		// The collection rows of redis-benchmark's default tests, with its
+		// key names: one list, set, hash and sorted set, random members.
+		{"LPUSH", func(i int) [][]byte { return [][]byte{[]byte("LPUSH"), []byte("mylist"), value} }},
+		{"RPOP", func(i int) [][]byte { return [][]byte{[]byte("RPOP"), []byte("mylist")} }},
+		{"SADD", func(i int) [][]byte {
+			return [][]byte{[]byte("SADD"), []byte("myset"), []byte("element:" + strconv.Itoa(i%keys))}
+		}},
+		{"HSET", func(i int) [][]byte {
+			return [][]byte{[]byte("HSET"), []byte("myhash"), []byte("element:" + strconv.Itoa(i%keys)), value}
+		}},
+		{"ZADD", func(i int) [][]byte {
+			return [][]byte{[]byte("ZADD"), []byte("myzset"), []byte(strconv.Itoa(i % keys)), []byte("element:" + strconv.Itoa(i%keys))}
+		}},
 	} {
 		reqs := make([][][]byte, 4096)
 		for i := range reqs {

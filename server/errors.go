@@ -201,3 +201,15 @@ const (
 	errHLLNoKey     = "ERR The specified key does not exist"
 	errHLLNotSparse = "ERR HLL encoding is not sparse"
 )
+
+// Pub/Sub and MONITOR (cmd_pubsub.go, monitor.go).
+const (
+	errPubSubContext       = "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+	errDenyBlocking        = "ERR %s isn't allowed for a DENY BLOCKING client"
+	errMonitorDenyBlocking = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+)
+
+// SORT and SORT_RO (sort.c).
+const (
+	errSortNotDouble = "ERR One or more scores can't be converted into double"
+)

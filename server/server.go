@@ -35,6 +35,13 @@ type Server struct {
 
 	stats    serverStats
 	blocking blockRegistry
+	pubsub   pubsubRegistry
+
+	monitorMu sync.Mutex
+	monitors  atomic.Pointer[[]*client]
+
+	obufLimits        atomic.Pointer[[3]obufLimit] // client-output-buffer-limit
+	obufNormalLimited atomic.Bool                  // the normal class has a limit
 
 	maxBulk     atomic.Int64
 	maxQuery    atomic.Int64
@@ -75,6 +82,7 @@ func New(cfg Config) (*Server, error) {
 		s.ownsStore = true
 	}
 	applyEncodingLimits(s, &cfg)
+	applyOutputBufferLimits(s, &cfg)
 	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
 	s.maxQuery.Store(cfg.ClientQueryBufferLimit)
 	s.stats.store = s.store

@@ -44,6 +44,8 @@ func storeErrorText(err error) string {
 		return errNotHLL
 	case store.ErrCorruptHLL:
 		return errCorruptHLL
+	case store.ErrSortNotDouble:
+		return errSortNotDouble
 	}
 	return "ERR " + err.Error()
 }

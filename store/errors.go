@@ -54,3 +54,10 @@ var (
 	// are malformed.
 	ErrCorruptHLL = errors.New("store: corrupted HLL object")
 )
+
+// The SORT errors.
+var (
+	// ErrSortNotDouble: a numeric SORT met a weight (an element, or the
+	// value a BY pattern named) that is not a number.
+	ErrSortNotDouble = errors.New("store: one or more scores can't be converted into double")
+)

@@ -3,6 +3,7 @@ package store
 import (
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"unsafe"
 
@@ -32,12 +33,6 @@ type hash struct {
 
 	ht       *dict.Dict[string] // the hashtable encoding, nil before
 	valBytes int                // sum of the values' lengths in ht, for memSize
-
-	// num is room to print a listpack's integer field and value for a
-	// callback. A buffer on the stack would escape to the heap (the
-	// callback could keep it), costing an allocation per read; this one is
-	// safe to reuse, since only the holder of the shard's lock reads.
-	num [2][20]byte
 }
 
 // hashOverhead is what a hash costs beyond its encoding: the struct and the
@@ -137,6 +132,18 @@ func (h *hash) tryConversion(l *EncodingLimits, args [][]byte) {
 	}
 	if len(h.lp)+sum > lpSafetySize {
 		h.convert()
+		return
+	}
+	// Room for all the entries at once: appending pair by pair would copy
+	// the listpack at every growth, as a Go slice grows by copying where
+	// Redis's realloc mostly grows in place, and that garbage stays in a
+	// loading server's RSS until the collector runs.
+	if h.pairs+len(args)/2 <= l.HashMaxListpackEntries {
+		need := 0
+		for _, a := range args {
+			need += listpack.EntrySize(a)
+		}
+		h.lp = slices.Grow(h.lp, need)
 	}
 }
 
@@ -156,15 +163,16 @@ func (h *hash) set(l *EncodingLimits, field, value []byte) bool {
 	}
 	if h.ht != nil {
 		// A new allocation for every change: the old pair may still be
-		// shared with a clone.
-		old, existed := h.ht.Delete(fieldView(field))
-		if existed {
-			h.valBytes -= len(old)
-		}
+		// shared with a clone. The field is stored as a view of the new
+		// pair too, so that the old one is no longer referenced.
 		fk, vk := newPair(field, value)
-		h.ht.SetOwned(fk, vk)
 		h.valBytes += len(vk)
-		return !existed
+		if old, existed := h.ht.Replace(fk, vk); existed {
+			h.valBytes -= len(old)
+			return false
+		}
+		h.ht.SetOwned(fk, vk)
+		return true
 	}
 	if f := h.find(field); f >= 0 {
 		h.lp = listpack.Replace(h.lp, listpack.Next(h.lp, f), value)
@@ -183,7 +191,7 @@ func (h *hash) set(l *EncodingLimits, field, value []byte) bool {
 func fieldView(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // get calls fn with the value of field, a view valid only during the call.
-func (h *hash) get(field []byte, fn func(v []byte)) bool {
+func (h *hash) get(num *intText, field []byte, fn func(v []byte)) bool {
 	if h.ht != nil {
 		v, ok := h.ht.Get(fieldView(field))
 		if ok {
@@ -195,7 +203,7 @@ func (h *hash) get(field []byte, fn func(v []byte)) bool {
 	if f < 0 {
 		return false
 	}
-	fn(lpValue(h.num[1][:0], h.lp, listpack.Next(h.lp, f)))
+	fn(lpValue(num[1][:0], h.lp, listpack.Next(h.lp, f)))
 	return true
 }
 
@@ -241,7 +249,7 @@ func (h *hash) del(field []byte) bool {
 // each calls fn for every pair in order (insertion order for a listpack,
 // the table's for a hashtable) until it returns false. The views are valid
 // only during the call.
-func (h *hash) each(fn func(field, value []byte) bool) {
+func (h *hash) each(num *intText, fn func(field, value []byte) bool) {
 	if h.ht != nil {
 		for f, v := range h.ht.All() {
 			if !fn(storedBytes(f), storedBytes(v)) {
@@ -252,7 +260,7 @@ func (h *hash) each(fn func(field, value []byte) bool) {
 	}
 	for f := listpack.First(h.lp); f >= 0; {
 		v := listpack.Next(h.lp, f)
-		if !fn(lpValue(h.num[0][:0], h.lp, f), lpValue(h.num[1][:0], h.lp, v)) {
+		if !fn(lpValue(num[0][:0], h.lp, f), lpValue(num[1][:0], h.lp, v)) {
 			return
 		}
 		f = listpack.Next(h.lp, v)
@@ -340,7 +348,7 @@ func (db *DB) HGet(key string, field []byte) (val []byte, ok bool, err error) {
 func (db *DB) HGetFunc(key string, field []byte, fn func(value []byte)) (ok bool, err error) {
 	sh, h, err := db.readHash(key)
 	defer db.unlock(sh)
-	return h != nil && h.get(field, fn), err
+	return h != nil && h.get(&sh.intText, field, fn), err
 }
 
 // AppendHGet appends the value of field to dst, for a caller that reuses a
@@ -366,7 +374,7 @@ func (db *DB) HMGetFunc(key string, fields [][]byte, fn func(i int, value []byte
 		return err
 	}
 	for i, f := range fields {
-		if h == nil || !h.get(f, func(v []byte) { fn(i, v, true) }) {
+		if h == nil || !h.get(&sh.intText, f, func(v []byte) { fn(i, v, true) }) {
 			fn(i, nil, false)
 		}
 	}
@@ -436,7 +444,7 @@ func (db *DB) HStrLen(key string, field []byte) (int, error) {
 	defer db.unlock(sh)
 	n := 0
 	if h != nil {
-		h.get(field, func(v []byte) { n = len(v) })
+		h.get(&sh.intText, field, func(v []byte) { n = len(v) })
 	}
 	return n, err
 }
@@ -452,7 +460,7 @@ func (db *DB) HGetAllFunc(key string, start func(n int), fn func(field, value []
 		return false, err
 	}
 	start(h.length())
-	h.each(func(f, v []byte) bool { fn(f, v); return true })
+	h.each(&sh.intText, func(f, v []byte) bool { fn(f, v); return true })
 	return true, nil
 }
 
@@ -525,7 +533,7 @@ func (db *DB) HIncrBy(key string, field []byte, delta int64) (int64, error) {
 	before := h.memSize()
 	var v int64
 	bad := false
-	h.get(field, func(b []byte) {
+	h.get(&sh.intText, field, func(b []byte) {
 		var ok bool
 		v, ok = redisnum.ParseInt(b)
 		bad = !ok
@@ -573,7 +581,7 @@ func (db *DB) HIncrByFloat(key string, field, incr []byte) ([]byte, error) {
 	h := a.(*hash)
 	before := h.memSize()
 	base := new(big.Float)
-	h.get(field, func(b []byte) {
+	h.get(&sh.intText, field, func(b []byte) {
 		var ok bool
 		if base, ok = redisnum.ParseLongDouble(b); !ok {
 			err = ErrHashNotFloat
@@ -631,13 +639,13 @@ func (db *DB) HRandFieldFunc(key string, count int64, start func(n int), fn func
 		start(0)
 	case count < 0:
 		start(int(-count))
-		h.randomWithRepeats(int(-count), fn)
+		h.randomWithRepeats(&sh.intText, int(-count), fn)
 	case count >= size:
 		start(int(size))
-		h.each(func(f, v []byte) bool { fn(f, v); return true })
+		h.each(&sh.intText, func(f, v []byte) bool { fn(f, v); return true })
 	default:
 		start(int(count))
-		h.randomDistinct(int(count), fn)
+		h.randomDistinct(&sh.intText, int(count), fn)
 	}
 	return true, nil
 }
@@ -660,7 +668,7 @@ func (db *DB) HRandFields(key string, count int64, withValues bool) ([][]byte, e
 }
 
 // randomWithRepeats calls fn n times with a pair chosen uniformly each time.
-func (h *hash) randomWithRepeats(n int, fn func(field, value []byte)) {
+func (h *hash) randomWithRepeats(num *intText, n int, fn func(field, value []byte)) {
 	if h.ht != nil {
 		for range n {
 			f, v, _ := h.ht.Random(nil)
@@ -672,7 +680,7 @@ func (h *hash) randomWithRepeats(n int, fn func(field, value []byte)) {
 	offs := h.fieldOffsets()
 	for range n {
 		f := offs[rand.IntN(len(offs))]
-		fn(lpValue(h.num[0][:0], h.lp, f), lpValue(h.num[1][:0], h.lp, listpack.Next(h.lp, f)))
+		fn(lpValue(num[0][:0], h.lp, f), lpValue(num[1][:0], h.lp, listpack.Next(h.lp, f)))
 	}
 }
 
@@ -686,7 +694,7 @@ func (h *hash) fieldOffsets() []int {
 
 // randomDistinct calls fn for n distinct pairs chosen at random, n below
 // the hash's length.
-func (h *hash) randomDistinct(n int, fn func(field, value []byte)) {
+func (h *hash) randomDistinct(num *intText, n int, fn func(field, value []byte)) {
 	size := h.length()
 	if h.ht != nil && n*3 <= size {
 		// Few of many (Redis's CASE 4): draw until n distinct fields.
@@ -705,7 +713,7 @@ func (h *hash) randomDistinct(n int, fn func(field, value []byte)) {
 	// taken with probability needed/remaining, which picks every n-subset
 	// with equal chance.
 	left, need := size, n
-	h.each(func(f, v []byte) bool {
+	h.each(num, func(f, v []byte) bool {
 		if rand.IntN(left) < need {
 			fn(f, v)
 			need--
@@ -740,7 +748,7 @@ func (db *DB) HScan(key string, cursor uint64, match string, count int) (next ui
 		}
 	}
 	if h.ht == nil {
-		h.each(func(f, v []byte) bool { add(f, v); return true })
+		h.each(&sh.intText, func(f, v []byte) bool { add(f, v); return true })
 		return 0, c.out, nil
 	}
 	// As scanGenericCommand: the budget counts what was found before the

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -120,5 +121,44 @@ func BenchmarkHGetAll(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkSmallHashesMemory loads 100k hashes of 10 fields, as HSET
+// h:N f0 v0 ... f9 v9, and reports per hash the live heap afterwards and
+// the bytes allocated on the way: garbage grows a Go server's RSS up to
+// the collector's next target, so a load that makes garbage costs memory
+// as well as time.
+func BenchmarkSmallHashesMemory(b *testing.B) {
+	const n = 100_000
+	args := make([][]byte, 20)
+	for j := range 10 {
+		args[2*j] = []byte("f" + strconv.Itoa(j))
+	}
+	var key, val []byte
+	for b.Loop() {
+		s := store.New(store.Options{SweepInterval: -1})
+		db := s.DB(0)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := range n {
+			// The store copies what it keeps: reused buffers, as the
+			// server's request buffer, keep the benchmark's own garbage
+			// out of the figures.
+			key = strconv.AppendInt(append(key[:0], "h:"...), int64(i), 10)
+			val = strconv.AppendInt(append(val[:0], 'v'), int64(i), 10)
+			for j := range 10 {
+				args[2*j+1] = val
+			}
+			db.HSet(string(key), args...)
+		}
+		runtime.ReadMemStats(&after)
+		alloc := after.TotalAlloc - before.TotalAlloc
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "live-bytes/hash")
+		b.ReportMetric(float64(alloc)/n, "alloc-bytes/hash")
+		s.Close()
 	}
 }

@@ -122,6 +122,42 @@ func (db *DB) popLocked(sh *shard, h uint64, key string, end ListEnd, count int,
 	return out, nil
 }
 
+// PopFunc pops up to count elements from one end of the list at key, as
+// LPOP and RPOP do, handing them to fn one by one while the shard is held:
+// the server writes its reply from them without a copy. header gets the
+// number of elements first. found is false when the key does not exist;
+// a count of 0 pops nothing from a list that does. The value fn gets is
+// valid only during the call.
+func (db *DB) PopFunc(key string, end ListEnd, count int, header func(n int), fn func(v []byte)) (found bool, err error) {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	t := db.store.newOpTime()
+	a, ok, err := sh.writeAgg(key, h, &t, KindList, nil)
+	if err != nil || !ok {
+		return false, err
+	}
+	ql := a.(*listValue).ql
+	count = min(max(count, 0), ql.Len())
+	header(count)
+	if count == 0 {
+		return true, nil
+	}
+	before := a.memSize()
+	for range count {
+		if end == ListLeft {
+			sh.scratch, _ = ql.PopHead(sh.scratch[:0])
+		} else {
+			sh.scratch, _ = ql.PopTail(sh.scratch[:0])
+		}
+		fn(sh.scratch)
+	}
+	if cap(sh.scratch) > 64*1024 {
+		sh.scratch = nil // let a big element's buffer go
+	}
+	sh.commitAgg(key, h, a, before, true, &t)
+	return true, nil
+}
+
 // popN pops up to count elements from one end into one buffer: two
 // allocations however many there are.
 func popN(ql *quicklist.List, end ListEnd, count int) [][]byte {
@@ -222,10 +258,16 @@ func (db *DB) LRangeFunc(key string, start, stop int64, header func(n int), fn f
 		return nil
 	}
 	header(to - from + 1)
-	var num [20]byte
+	// Integers are formatted into the shard's scratch (held with the
+	// lock): a buffer on the stack would escape through fn.
 	it := ql.IterAt(from, true)
 	for i := from; i <= to && it.Next(); i++ {
-		fn(iterValue(&it, num[:0]))
+		s, n, isInt := it.Value()
+		if isInt {
+			sh.scratch = strconv.AppendInt(sh.scratch[:0], n, 10)
+			s = sh.scratch
+		}
+		fn(s)
 	}
 	return nil
 }

@@ -98,6 +98,15 @@ type shard struct {
 	data    *shardData
 	watched map[string][]*Watch // stays with the database index across SWAPDB
 
+	// scratch holds a value popped while the lock is held (PopFunc), so
+	// that a pop whose reply is written under the lock allocates nothing.
+	scratch []byte
+	// intText is room to print a listpack's integer field and value for a
+	// callback (hash reads): a buffer on the stack would escape to the
+	// heap through the callback, and one in each hash would cost every
+	// small hash 40 bytes.
+	intText intText
+
 	// Counters for INFO, changed under mu but read without it.
 	hits, misses, expired atomic.Int64
 }
@@ -238,3 +247,6 @@ func (sh *shard) remove(key string, h uint64) bool {
 // clone copies a key the shard is about to keep; callers may pass strings
 // that alias reusable buffers.
 func clone(s string) string { return strings.Clone(s) }
+
+// intText holds two integers printed as text.
+type intText = [2][20]byte

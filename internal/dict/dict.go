@@ -153,6 +153,23 @@ func (d *Dict[V]) Ptr(key string) *V {
 	return nil
 }
 
+// Replace stores v for key if key is there, together with key itself as
+// the stored key (which the caller will never modify, as with SetOwned), and
+// returns the value it had. A caller whose values share one allocation with
+// their key (the store's hash fields) swaps both in one lookup, where Delete
+// then SetOwned took two. A miss changes nothing.
+func (d *Dict[V]) Replace(key string, v V) (V, bool) {
+	i := d.find(key, hashOf(key))
+	if i < 0 {
+		var zero V
+		return zero, false
+	}
+	it := d.items.at(i)
+	old := it.val
+	it.key, it.val = key, v
+	return old, true
+}
+
 // Set stores v for key and reports whether key is new. A new key is copied,
 // so key may be a view of a buffer the caller reuses; an existing key keeps
 // its stored copy and only its value changes.

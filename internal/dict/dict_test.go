@@ -1,10 +1,12 @@
 package dict
 
 import (
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"strconv"
 	"testing"
+	"unsafe"
 )
 
 // op is one step of a scripted test: set, del or get of key, expecting want
@@ -98,6 +100,35 @@ func TestSetOwned(t *testing.T) {
 		t.Fatalf("Get = %q, want v2", v)
 	}
 }
+
+func TestReplace(t *testing.T) {
+	d := New[string](0)
+	if _, ok := d.Replace("k", "v0"); ok || d.Len() != 0 {
+		t.Fatal("Replace of a missing key changed something")
+	}
+	// Across a resize: the keys keep their chains.
+	for i := range 100 {
+		d.Set(fmt.Sprint("k", i), "v")
+	}
+	for i := range 100 {
+		k := fmt.Sprint("k", i) // a new string, as the store's new pair
+		if old, ok := d.Replace(k, "w"); !ok || old != "v" {
+			t.Fatalf("Replace(%q) = %q, %v", k, old, ok)
+		}
+		if unsafe.StringData(d.keyOf(k)) != unsafe.StringData(k) {
+			t.Fatalf("Replace(%q) kept the old key string", k)
+		}
+	}
+	for i := range 100 {
+		if v, _ := d.Get(fmt.Sprint("k", i)); v != "w" {
+			t.Fatalf("Get(k%d) = %q after Replace", i, v)
+		}
+	}
+	checkInvariants(t, d)
+}
+
+// keyOf returns the stored key equal to k.
+func (d *Dict[V]) keyOf(k string) string { return d.items.at(d.find(k, hashOf(k))).key }
 
 func TestPtr(t *testing.T) {
 	d := New[int](0)

@@ -236,10 +236,21 @@ func (s *serverProc) cli(t *testing.T, args ...string) (stdout, stderr string) {
 
 func (s *serverProc) cliInput(t *testing.T, input string, args ...string) (stdout, stderr string) {
 	t.Helper()
+	return cliAt(t, s.addr, input, args...)
+}
+
+// cliAt runs redis-cli against the server at addr (host:port), with input
+// on its standard input when it is not empty.
+func cliAt(t *testing.T, addr, input string, args ...string) (stdout, stderr string) {
+	t.Helper()
 	cli := testenv.RequireTool(t, "redis-cli")
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
 	defer cancel()
-	all := append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(s.port)}, args...)
+	all := append([]string{"-h", host, "-p", port}, args...)
 	cmd := exec.CommandContext(ctx, cli, all...)
 	cmd.Env = append(os.Environ(), "REDISCLI_HISTFILE=/dev/null")
 	if input != "" {

@@ -224,6 +224,33 @@ func (l *List) compact(n *node) {
 	l.setLP(n, lp)
 }
 
+// reserve makes room in n's listpack for add more bytes before a push.
+// A Go slice grows by about a quarter at these sizes, copying itself each
+// time (Redis's realloc mostly grows in place): a node that fills to 8 KB
+// that way leaves some four times its size in garbage, which a loading
+// server carries as RSS until the collector runs, and then one more copy
+// to compact it. Doubling, capped at the node's byte limit, leaves about
+// one node's worth, and a node that fills up ends at its limit, already
+// compact.
+func (l *List) reserve(n *node, v []byte) {
+	// An entry takes at most 5 bytes of encoding and 5 of backlen beyond v:
+	// only a push that may not fit pays for EntrySize's exact count.
+	if len(n.lp)+len(v)+10 <= cap(n.lp) {
+		return
+	}
+	need := len(n.lp) + listpack.EntrySize(v)
+	if need <= cap(n.lp) {
+		return
+	}
+	limit := sizeSafetyLimit
+	if l.fill < 0 {
+		limit = optimizationLevel[min(-l.fill, len(optimizationLevel))-1]
+	}
+	lp := make([]byte, len(n.lp), min(max(2*cap(n.lp), need), max(limit, need)))
+	copy(lp, n.lp)
+	l.setLP(n, lp)
+}
+
 // PushHead adds v at the head.
 func (l *List) PushHead(v []byte) {
 	if isLarge(len(v)) {
@@ -232,6 +259,7 @@ func (l *List) PushHead(v []byte) {
 		return
 	}
 	if l.allowInsert(l.head, len(v)) {
+		l.reserve(l.head, v)
 		l.setLP(l.head, listpack.Prepend(l.head.lp, v))
 		l.head.count++
 	} else {
@@ -249,6 +277,7 @@ func (l *List) PushTail(v []byte) {
 		return
 	}
 	if l.allowInsert(l.tail, len(v)) {
+		l.reserve(l.tail, v)
 		l.setLP(l.tail, listpack.Append(l.tail.lp, v))
 		l.tail.count++
 	} else {
