@@ -298,3 +298,15 @@ func bulkBody(t *testing.T, raw string) string {
 	}
 	return raw[i+1 : len(raw)-2]
 }
+
+// TestPFSelfTest runs PFSELFTEST on both servers: ten million elements,
+// too slow for a differential script under the race detector.
+func TestPFSelfTest(t *testing.T) {
+	if testing.Short() || testenv.RaceEnabled {
+		t.Skip("ten million elements")
+	}
+	p := newHLLPair(t)
+	if got := p.bothStr("PFSELFTEST"); got != "+OK\r\n" {
+		t.Errorf("PFSELFTEST: %q", got)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+
+	"github.com/emberkv/ember/internal/testenv"
 )
 
 // Values computed by Redis 7.0.15's MurmurHash64A (seed 0xadc83b19) and
@@ -195,7 +197,7 @@ func TestCountCaches(t *testing.T) {
 }
 
 func TestSelfTest(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() || testenv.RaceEnabled {
 		t.Skip("ten million elements")
 	}
 	if err := SelfTest(DefaultSparseMaxBytes); err != nil {
