@@ -32,6 +32,7 @@ func commandRows() []*command {
 		pubsubCommands,
 		monitorCommands,
 		sortCommands,
+		bitmapCommands,
 	} {
 		rows = append(rows, group...)
 	}

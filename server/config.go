@@ -1108,7 +1108,13 @@ func refuseACLFile(v string) string {
 
 // What CONFIG SET changes in the running server.
 
-func applyMaxBulk(s *Server, cfg *Config) { s.maxBulk.Store(cfg.ProtoMaxBulkLen) }
+// applyMaxBulk sets proto-max-bulk-len: the longest bulk a request may
+// carry, and the longest string APPEND, SETRANGE and the bit commands may
+// build, as Redis's checkStringLength and getBitOffsetFromArgument read it.
+func applyMaxBulk(s *Server, cfg *Config) {
+	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
+	s.store.SetMaxStringSize(cfg.ProtoMaxBulkLen)
+}
 
 // applyEncodingLimits hands the store the thresholds of the compact
 // encodings (hash-max-listpack-entries and the like).

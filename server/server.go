@@ -83,7 +83,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	applyEncodingLimits(s, &cfg)
 	applyOutputBufferLimits(s, &cfg)
-	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
+	applyMaxBulk(s, &cfg)
 	s.maxQuery.Store(cfg.ClientQueryBufferLimit)
 	s.stats.store = s.store
 	s.stats.replID = newRunID()

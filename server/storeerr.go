@@ -44,6 +44,10 @@ func storeErrorText(err error) string {
 		return errNotHLL
 	case store.ErrCorruptHLL:
 		return errCorruptHLL
+	case store.ErrBitOffset:
+		return errBitOffset
+	case store.ErrBitFieldType:
+		return errBitFieldType
 	case store.ErrSortNotDouble:
 		return errSortNotDouble
 	}

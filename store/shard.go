@@ -48,6 +48,11 @@ type entry struct {
 	kind     Kind
 	raw      bool // a string built in place (APPEND, SETRANGE): encoding "raw"
 	unshared bool // a COPY of a small integer: Redis gives it its own object
+	// owned says the store holds the only reference to str's bytes: no
+	// view of them has left the store since a bit command last copied
+	// them, so SETBIT and BITFIELD may change them in place. Every read
+	// that hands out a view of str calls lend, which clears it.
+	owned bool
 }
 
 // entryOverhead approximates what one key costs beyond its key and value
@@ -202,6 +207,14 @@ func (sh *shard) current(key string, h uint64, t *opTime) (entry, bool) {
 // caller clones it when inserting. isNew tells whether the key was absent
 // (the caller knows, having looked it up).
 func (sh *shard) put(key string, h uint64, e entry, old *entry) {
+	sh.putQuiet(key, h, e, old)
+	sh.touch(key)
+}
+
+// putQuiet is put without telling the key's watchers: for a write that
+// leaves the value as it was (SETBIT of a bit to the value it has), which
+// Redis does not signal.
+func (sh *shard) putQuiet(key string, h uint64, e entry, old *entry) {
 	d := sh.data
 	if old == nil {
 		key = clone(key)
@@ -224,7 +237,16 @@ func (sh *shard) put(key string, h uint64, e entry, old *entry) {
 	}
 	d.usedBytes += e.size(key)
 	d.items.Add(key, e)
-	sh.touch(key)
+}
+
+// lend is called by every read that hands a view of a string's bytes out
+// of the store (GET and its relatives): from then on a bit command must
+// copy the bytes before changing them (see entry.owned).
+func (sh *shard) lend(key string, e *entry) {
+	if e.owned {
+		e.owned = false
+		sh.data.items.Add(key, *e)
+	}
 }
 
 // remove deletes key if present and reports whether it was.

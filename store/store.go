@@ -79,6 +79,14 @@ func (s *Store) SetEncodingLimits(l EncodingLimits) { s.encLimits.Store(&l) }
 // EncodingLimits returns the thresholds in force.
 func (s *Store) EncodingLimits() EncodingLimits { return *s.encLimits.Load() }
 
+// SetMaxStringSize changes how long APPEND, SETRANGE, SETBIT and BITFIELD
+// may make a string, as CONFIG SET proto-max-bulk-len does (default
+// MaxStringSize). Strings already longer are left as they are.
+func (s *Store) SetMaxStringSize(n int64) { s.maxString.Store(n) }
+
+// maxStringSize is the limit SetMaxStringSize set.
+func (s *Store) maxStringSize() int64 { return s.maxString.Load() }
+
 // limits is EncodingLimits for the store's own use, without a copy.
 func (s *Store) limits() *EncodingLimits { return s.encLimits.Load() }
 
@@ -97,6 +105,7 @@ type Store struct {
 	coarseLRU atomic.Bool
 
 	encLimits atomic.Pointer[EncodingLimits]
+	maxString atomic.Int64 // proto-max-bulk-len: how far a string may grow
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -132,6 +141,7 @@ func New(opts Options) *Store {
 		limits = *opts.EncodingLimits
 	}
 	s.encLimits.Store(&limits)
+	s.maxString.Store(MaxStringSize)
 	nshards := 1 << logShards
 	s.dbs = make([]*DB, opts.Databases)
 	for i := range s.dbs {

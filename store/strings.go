@@ -8,7 +8,8 @@ import (
 )
 
 // MaxStringSize is Redis's proto-max-bulk-len default: no string may grow
-// beyond it by APPEND or SETRANGE.
+// beyond it by APPEND, SETRANGE, SETBIT or BITFIELD unless
+// Store.SetMaxStringSize changes the limit.
 const MaxStringSize = 512 * 1024 * 1024
 
 // Get returns the string at key. ok is false when the key does not exist.
@@ -23,6 +24,7 @@ func (db *DB) Get(key string) (val []byte, ok bool, err error) {
 	if e.kind != KindString {
 		return nil, false, ErrWrongType
 	}
+	sh.lend(key, &e)
 	return capped(e.str), true, nil
 }
 
@@ -72,6 +74,7 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 			return res, ErrWrongType
 		}
 		res.Old, res.HadOld = capped(cur.str), true
+		sh.lend(key, &cur) // NX with GET may keep the value it answers
 	}
 	if (opt.Mode == SetNX && exists) || (opt.Mode == SetXX && !exists) {
 		return res, nil
@@ -154,8 +157,10 @@ func (db *DB) AppendMGet(dst [][]byte, keys []string) [][]byte {
 	defer db.unlockShards(order)
 	t := db.store.newOpTime()
 	for i, k := range keys {
-		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], &t)
+		sh := db.shardOf(hashes[i])
+		e, ok := sh.lookup(k, hashes[i], &t)
 		if ok && e.kind == KindString {
+			sh.lend(k, &e)
 			dst = append(dst, nonNil(e.str))
 		} else {
 			dst = append(dst, nil)
@@ -210,6 +215,7 @@ func (db *DB) GetEx(key string, opt GetExOptions) ([]byte, bool, error) {
 	if e.kind != KindString {
 		return nil, false, ErrWrongType
 	}
+	sh.lend(key, &e)
 	switch {
 	case opt.ExpireAt != 0 && opt.ExpireAt <= t.now():
 		sh.remove(key, h)
@@ -235,13 +241,15 @@ func (db *DB) GetStrings(keys ...string) ([][]byte, error) {
 	t := db.store.newOpTime()
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
-		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], &t)
+		sh := db.shardOf(hashes[i])
+		e, ok := sh.lookup(k, hashes[i], &t)
 		if !ok {
 			continue
 		}
 		if e.kind != KindString {
 			return nil, ErrWrongType
 		}
+		sh.lend(k, &e)
 		out[i] = capped(e.str)
 	}
 	return out, nil
@@ -373,7 +381,7 @@ func (db *DB) Append(key string, val []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if len(cur.str)+len(val) > MaxStringSize {
+	if int64(len(cur.str))+int64(len(val)) > db.store.maxStringSize() {
 		return 0, ErrTooLarge
 	}
 	// Bytes past the old length are not visible to anyone holding the old
@@ -387,10 +395,21 @@ func (db *DB) Append(key string, val []byte) (int, error) {
 	return len(nv), nil
 }
 
-// StrLen returns the length of the string at key, 0 if absent.
+// StrLen returns the length of the string at key, 0 if absent. Unlike
+// Get it hands out no view of the bytes, so a bitmap stays writable in
+// place (see entry.owned).
 func (db *DB) StrLen(key string) (int, error) {
-	v, _, err := db.Get(key)
-	return len(v), err
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	t := db.store.newOpTime()
+	e, ok := sh.lookup(key, h, &t)
+	if !ok {
+		return 0, nil
+	}
+	if e.kind != KindString {
+		return 0, ErrWrongType
+	}
+	return len(e.str), nil
 }
 
 // GetRange returns the substring between start and end inclusive, with
@@ -443,7 +462,7 @@ func (db *DB) SetRange(key string, offset int64, val []byte) (int, error) {
 		return len(cur.str), nil
 	}
 	// Written so that a huge offset cannot overflow the sum.
-	if offset > MaxStringSize-int64(len(val)) {
+	if offset > db.store.maxStringSize()-int64(len(val)) {
 		return 0, ErrTooLarge
 	}
 	size := len(cur.str)
