@@ -28,6 +28,7 @@ func commandRows() []*command {
 		configCommands,
 		zsetCommands,
 		hashCommands,
+		hllCommands,
 		pubsubCommands,
 		monitorCommands,
 		sortCommands,

@@ -371,7 +371,7 @@ var paramTable = []*param{
 	{name: "enable-protected-configs", kind: kindEnum, def: "no", enum: enumOf("no yes local"), flags: pImmutable, effect: effApplied},
 	{name: "hash-max-listpack-entries", alias: "hash-max-ziplist-entries", kind: kindInt, def: "512", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
 	{name: "hash-max-listpack-value", alias: "hash-max-ziplist-value", kind: kindMemory, def: "64", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
-	{name: "hll-sparse-max-bytes", kind: kindMemory, def: "3000", min: 0, max: maxInt64, effect: effNone},
+	{name: "hll-sparse-max-bytes", kind: kindMemory, def: "3000", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
 	{name: "hz", kind: kindInt, def: "10", min: 0, max: maxInt32, flags: pRestart, effect: effApplied, check: clampHz},
 	{name: "ignore-warnings", kind: kindString, def: "", effect: effNone},
 	{name: "io-threads", kind: kindInt, def: "1", min: 1, max: 128, flags: pImmutable, effect: effNone},
@@ -1117,6 +1117,7 @@ func (cfg *Config) encodingLimits() store.EncodingLimits {
 		ZSetMaxListpackEntries: num("zset-max-listpack-entries"),
 		ZSetMaxListpackValue:   num("zset-max-listpack-value"),
 		ListMaxListpackSize:    num("list-max-listpack-size"),
+		HLLSparseMaxBytes:      num("hll-sparse-max-bytes"),
 	}
 }
 func applyMaxQuery(s *Server, cfg *Config) { s.maxQuery.Store(cfg.ClientQueryBufferLimit) }

@@ -194,6 +194,14 @@ const (
 	errHRandFieldRange = errSRandMemberRange // the same bounds, -LONG_MAX..LONG_MAX
 )
 
+// HyperLogLog commands (cmd_hll.go).
+const (
+	errNotHLL       = "WRONGTYPE Key is not a valid HyperLogLog string value."
+	errCorruptHLL   = "INVALIDOBJ Corrupted HLL object detected"
+	errHLLNoKey     = "ERR The specified key does not exist"
+	errHLLNotSparse = "ERR HLL encoding is not sparse"
+)
+
 // The bitmap commands (bitops.c).
 const (
 	errBitOffset        = "ERR bit offset is not an integer or out of range"

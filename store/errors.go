@@ -46,6 +46,15 @@ var (
 	ErrIndexOutOfRange = errors.New("store: index out of range")
 )
 
+// The HyperLogLog errors.
+var (
+	// ErrNotHLL: the key holds a string that is not a HyperLogLog.
+	ErrNotHLL = errors.New("store: key is not a valid HyperLogLog string value")
+	// ErrCorruptHLL: the key holds a HyperLogLog whose sparse registers
+	// are malformed.
+	ErrCorruptHLL = errors.New("store: corrupted HLL object")
+)
+
 // The bitmap errors.
 var (
 	// ErrBitOffset: a bit offset beyond the longest string allowed

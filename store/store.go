@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/emberkv/ember/internal/hll"
 )
 
 // Clock tells the store what time it is. Tests replace it to control expiry.
@@ -56,6 +58,9 @@ type EncodingLimits struct {
 	// the most entries a list node holds; -1 to -5 limit a node to 4, 8,
 	// 16, 32 or 64 KB.
 	ListMaxListpackSize int
+	// HLLSparseMaxBytes is hll-sparse-max-bytes: the longest a sparse
+	// HyperLogLog string grows before it turns dense.
+	HLLSparseMaxBytes int
 }
 
 // DefaultEncodingLimits are Redis 7.0's defaults.
@@ -67,6 +72,7 @@ func DefaultEncodingLimits() EncodingLimits {
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
 		ListMaxListpackSize:    -2,
+		HLLSparseMaxBytes:      hll.DefaultSparseMaxBytes,
 	}
 }
 
