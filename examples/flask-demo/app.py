@@ -11,7 +11,8 @@ Redis server, each on one data type:
 - a work queue: a list, LPUSH to enqueue and a worker thread on BRPOP, and a
   reliable variant that BLMOVEs each job into a processing list until done;
 - online users: a set per minute, united over the last five minutes, and
-  daily active users in a bitmap per day (SETBIT, BITCOUNT);
+  daily counts: active users in a bitmap per day (SETBIT, BITCOUNT), unique
+  visitors in a HyperLogLog per day (PFADD, PFCOUNT over the week);
 - live notifications: PUBLISH on a channel per topic, relayed to browsers
   as Server-Sent Events by a Pub/Sub subscriber.
 """
@@ -50,9 +51,11 @@ ONLINE_TTL = (ONLINE_WINDOW + 1) * 60
 # day's bitmap is as long as the highest number active that day, /8 bytes.
 USER_IDS_KEY = "users:ids"  # hash: user name -> number
 USER_SEQ_KEY = "users:seq"  # the last number given
+VISITOR_COOKIE = "vid"  # a random id per browser, counted in the HLLs
+VISITOR_COOKIE_AGE = 365 * 24 * 3600
 WEEK_DAYS = 7
 DAY_SECONDS = 24 * 3600
-# A day's bitmap outlives the week by a day, as the minutes' sets do.
+# A day's bitmap and HLL outlive the week by a day, as the minutes' sets do.
 DAY_TTL = (WEEK_DAYS + 1) * DAY_SECONDS
 
 EVENTS_PREFIX = "events:"  # a topic's channel is events:<topic>
@@ -80,6 +83,10 @@ def day_name(t):
 
 def active_key(day):
     return f"active:{day}"
+
+
+def visitors_key(day):
+    return f"visitors:{day}"
 
 
 def user_id(db, user):
@@ -264,22 +271,34 @@ def create_app(url=None):
 
     @app.before_request
     def load_session():
-        """Reads the session, refreshes its TTL, and marks its user online
-        and active today."""
+        """Reads the session, refreshes its TTL, counts the visitor, and
+        marks the session's user online and active today."""
+        g.vid = request.cookies.get(VISITOR_COOKIE)
+        g.new_visitor = not g.vid
+        if g.new_visitor:
+            g.vid = secrets.token_urlsafe(12)
         g.sid, g.session = request.cookies.get(SESSION_COOKIE), {}
-        if not g.sid:
-            return
-        key = session_key(g.sid)
+        if g.sid:
+            key = session_key(g.sid)
+            pipe = db.pipeline(transaction=True)
+            pipe.hgetall(key)
+            pipe.expire(key, SESSION_TTL)  # 0, and no harm, when it has expired
+            fields, _ = pipe.execute()
+            g.session = {k.decode(): v.decode() for k, v in fields.items()}
         pipe = db.pipeline(transaction=True)
-        pipe.hgetall(key)
-        pipe.expire(key, SESSION_TTL)  # 0, and no harm, when it has expired
-        fields, _ = pipe.execute()
-        g.session = {k.decode(): v.decode() for k, v in fields.items()}
+        key = visitors_key(day_name(app.config["CLOCK"]()))
+        pipe.pfadd(key, g.vid)
+        pipe.expire(key, DAY_TTL)
         if g.session:
             user = g.session["user"]
-            pipe = db.pipeline(transaction=True)
             mark_online(pipe, user, int(g.session.get("uid") or user_id(db, user)))
-            pipe.execute()
+        pipe.execute()
+
+    @app.after_request
+    def keep_visitor(resp):
+        if g.get("new_visitor"):
+            resp.set_cookie(VISITOR_COOKIE, g.vid, max_age=VISITOR_COOKIE_AGE, httponly=True, samesite="Lax")
+        return resp
 
     def mark_online(pipe, user, uid):
         """Queues on pipe: user online this minute, and active today."""
@@ -330,7 +349,11 @@ def create_app(url=None):
         pipe.sunion(keys)
         pipe.scard(keys[-1])
         pipe.bitcount(active_key(days[0]))
-        users, this_minute, active_today = pipe.execute()
+        pipe.pfcount(visitors_key(days[0]))
+        # PFCOUNT of several keys counts their union: a visitor seen on
+        # three days of the week counts once.
+        pipe.pfcount(*[visitors_key(d) for d in days])
+        users, this_minute, active_today, visitors_today, visitors_week = pipe.execute()
         names = sorted(u.decode() for u in users)
         return jsonify(
             {
@@ -338,17 +361,23 @@ def create_app(url=None):
                 "count": len(names),
                 "this_minute": this_minute,
                 "active_today": active_today,
+                "visitors_today": visitors_today,
+                "visitors_week": visitors_week,
             }
         )
 
     @app.route("/online/days")
     def online_days():
-        """Day by day over the week: active users."""
+        """Day by day over the week: active users and unique visitors."""
         days = last_days()
         pipe = db.pipeline(transaction=False)
         for d in days:
             pipe.bitcount(active_key(d))
-        return jsonify([{"day": d, "active": n} for d, n in zip(days, pipe.execute())])
+            pipe.pfcount(visitors_key(d))
+        counts = pipe.execute()
+        return jsonify(
+            [{"day": d, "active": counts[2 * i], "visitors": counts[2 * i + 1]} for i, d in enumerate(days)]
+        )
 
     @app.route("/users/<user>/active")
     def user_active(user):

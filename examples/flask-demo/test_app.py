@@ -457,6 +457,13 @@ class FlaskDemoTest(unittest.TestCase):
         self.addCleanup(self.app.config.__setitem__, "CLOCK", saved)
         return lambda t: now.__setitem__(0, t)
 
+    def visitor(self, vid):
+        """A browser whose visitor cookie is vid: the same ids in every run,
+        so the HyperLogLogs' estimates are the same in every run too."""
+        client = self.app.test_client()
+        client.set_cookie("localhost", demo.VISITOR_COOKIE, vid)
+        return client
+
     def test_daily_active_users(self):
         base = 41_000 * demo.DAY_SECONDS  # day 41000 (2082): nobody else's
         set_clock = self.set_clock(base + 3600)
@@ -495,6 +502,48 @@ class FlaskDemoTest(unittest.TestCase):
         self.assertEqual(self.call("GET", "/users/nobody/active", status=404), {})
         days = self.call("GET", "/online/days")
         self.assertEqual([(d["day"], d["active"]) for d in days[:3]], [(day1, 2), (day0, 10), (demo.day_name(base - demo.DAY_SECONDS), 0)])
+
+    def test_unique_visitors(self):
+        base = 40_000 * demo.DAY_SECONDS  # day 40000 (2079): nobody else's
+        set_clock = self.set_clock(base)
+        # Day d (0 to 6) has visitors 40d to 40d+59: 60 a day, 20 shared
+        # with the next day, 300 in the week; each visits twice.
+        for d in range(7):
+            set_clock(base + d * demo.DAY_SECONDS + 600)
+            for v in range(40 * d, 40 * d + 60):
+                client = self.visitor(f"visitor-{v}")
+                client.get("/articles/top")
+                client.get("/")
+        day6 = demo.day_name(base + 6 * demo.DAY_SECONDS)
+        ttl = self.redis.ttl(demo.visitors_key(day6))
+        self.assertTrue(0 < ttl <= demo.DAY_TTL, f"TTL {ttl} of {day6}'s visitors")
+        self.assertEqual(self.redis.type(demo.visitors_key(day6)), b"string")
+        self.assertEqual(self.redis.getrange(demo.visitors_key(day6), 0, 3), b"HYLL")
+
+        # Day 6, and one more visitor: the one who asks.
+        observer = self.visitor("observer")
+        got = self.call("GET", "/online", observer)
+        # HyperLogLog counts are estimates, within 0.81% typically.
+        self.assertAlmostEqual(got["visitors_today"], 61, delta=2)
+        self.assertAlmostEqual(got["visitors_week"], 301, delta=301 * 0.03)
+        days = self.call("GET", "/online/days", observer)
+        self.assertEqual([d["day"] for d in days], [demo.day_name(base + (6 - i) * demo.DAY_SECONDS) for i in range(7)])
+        for d in days:
+            self.assertAlmostEqual(d["visitors"], 61 if d["day"] == day6 else 60, delta=2, msg=d)
+
+        # A day later day 0 is out of the week: visitors 40 to 299, and
+        # the observer, who is today's only visitor so far.
+        set_clock(base + 7 * demo.DAY_SECONDS + 600)
+        got = self.call("GET", "/online", observer)
+        self.assertEqual(got["visitors_today"], 1)
+        self.assertAlmostEqual(got["visitors_week"], 261, delta=261 * 0.03)
+
+        # A browser without the cookie gets one, and counts once.
+        client = self.app.test_client()
+        resp = client.get("/articles/top")
+        self.assertIn(f"{demo.VISITOR_COOKIE}=", resp.headers.get("Set-Cookie", ""))
+        client.get("/articles/top")
+        self.assertEqual(self.call("GET", "/online", observer)["visitors_today"], 2)
 
     def test_online_users(self):
         minute = 1_000_000  # far from the real clock: other tests' logins go elsewhere
