@@ -10,7 +10,7 @@ FUZZ      ?= FuzzRequestConn
 FUZZPKG   ?= ./server
 FUZZTIME  ?= 30s
 
-.PHONY: all build run test deps bench bench-collections lint fuzz clean
+.PHONY: all build run test deps bench bench-collections bench-messaging lint fuzz clean
 
 all: build
 
@@ -42,6 +42,12 @@ bench:
 # (docs/benchmarks.md). About 10 minutes; loopback only.
 bench-collections: build
 	scripts/bench-collections.sh
+
+# Ember against redis-server on PUBLISH fan-out (1, 100, 1000 subscribers),
+# 10,000 idle subscribers, bitmaps and HyperLogLog (docs/benchmarks.md).
+# About 5 minutes; loopback only.
+bench-messaging: build
+	scripts/bench-messaging.sh
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt:"; echo "$$out"; exit 1; fi
