@@ -42,6 +42,26 @@ func BenchmarkPFAdd(b *testing.B) {
 			db.PFAdd(keys[i%benchKeys], elem)
 		}
 	})
+	b.Run("dense/raising", func(b *testing.B) {
+		// A young dense HLL (hll-sparse-max-bytes 0 makes it dense at
+		// once) whose registers most adds raise: every such add used to
+		// copy the 12 KB string.
+		s := store.New(store.Options{})
+		b.Cleanup(s.Close)
+		l := s.EncodingLimits()
+		l.HLLSparseMaxBytes = 0
+		s.SetEncodingLimits(l)
+		db := s.DB(0)
+		var elem []byte
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if i%4096 == 0 {
+				db.Flush()
+			}
+			elem = strconv.AppendInt(elem[:0], int64(i), 10)
+			db.PFAdd("d", elem)
+		}
+	})
 	b.Run("dense", func(b *testing.B) {
 		db, _ := newBenchStore(b)
 		fillHLL(db, "d", 100000)

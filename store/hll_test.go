@@ -128,3 +128,35 @@ func TestPFConcurrent(t *testing.T) {
 		t.Errorf("union of the concurrent sketches counts %d, one sketch of everything %d", got, want)
 	}
 }
+
+// TestPFInPlace checks that PFADD and PFCOUNT, which change an HLL's bytes
+// in place while the store owns them, never change bytes a GET handed out,
+// sparse or dense, nor those of a COPY.
+func TestPFInPlace(t *testing.T) {
+	db, _ := newTestDB(t)
+	for _, n := range []int{10, 5000} { // sparse, then dense
+		key := "h" + strconv.Itoa(n)
+		for i := 0; i < n; i++ {
+			db.PFAdd(key, []byte("a"+strconv.Itoa(i)))
+		}
+		db.PFCount(key)
+		view, _, _ := db.Get(key)
+		saved := string(view)
+		db.Copy(key, db, key+":copy", false)
+		for i := 0; i < n; i++ {
+			db.PFAdd(key, []byte("b"+strconv.Itoa(i)))
+			db.PFCount(key)
+		}
+		if string(view) != saved {
+			t.Fatalf("%s: PFADD changed the bytes GET returned", key)
+		}
+		copied, _, _ := db.Get(key + ":copy")
+		if string(copied) != saved {
+			t.Fatalf("%s: PFADD changed its COPY", key)
+		}
+		now, _, _ := db.Get(key)
+		if string(now) == saved {
+			t.Fatalf("%s: PFADD changed nothing", key)
+		}
+	}
+}

@@ -83,8 +83,9 @@ func Check(b []byte) error {
 // bytes it was opened on: the first change works on a private copy, so a
 // caller may open a value others still read and keep it only if changed.
 type Sketch struct {
-	b     []byte
-	owned bool // b is the sketch's own copy, changed in place
+	b       []byte
+	owned   bool // b may be changed in place: a private copy, or OpenInPlace
+	changed bool // b differs from the bytes the sketch was opened on
 }
 
 // New returns an empty HLL as Redis's createHLLObject makes it: sparse,
@@ -94,10 +95,11 @@ func New() Sketch {
 	copy(b, "HYLL")
 	b[4] = encSparse
 	putXZero(b[HeaderSize:], Registers)
-	return Sketch{b: b, owned: true}
+	return Sketch{b: b, owned: true, changed: true}
 }
 
-// Open reads b as an HLL, checking it as Check does. b is not copied.
+// Open reads b as an HLL, checking it as Check does. b is not copied: the
+// first change makes a private copy.
 func Open(b []byte) (Sketch, error) {
 	if err := Check(b); err != nil {
 		return Sketch{}, err
@@ -105,12 +107,21 @@ func Open(b []byte) (Sketch, error) {
 	return Sketch{b: b}, nil
 }
 
+// OpenInPlace is Open for bytes that nobody else can see: changes are
+// made to b itself (a sparse sketch that grows past cap(b), or turns
+// dense, still moves to new bytes; Bytes returns them).
+func OpenInPlace(b []byte) (Sketch, error) {
+	s, err := Open(b)
+	s.owned = err == nil
+	return s, err
+}
+
 // Bytes returns the HLL string.
 func (s *Sketch) Bytes() []byte { return s.b }
 
-// Modified tells whether the sketch holds bytes other than those it was
-// opened on (a new sketch counts as modified).
-func (s *Sketch) Modified() bool { return s.owned }
+// Modified tells whether the sketch was changed since it was opened (a
+// new sketch counts as modified).
+func (s *Sketch) Modified() bool { return s.changed }
 
 // Dense tells whether the sketch uses the dense encoding.
 func (s *Sketch) Dense() bool { return s.b[4] == encDense }
@@ -119,8 +130,10 @@ func (s *Sketch) Dense() bool { return s.b[4] == encDense }
 // grows the string by at most 3 bytes.
 const sparseSlack = 8
 
-// own makes b the sketch's own copy before a change.
+// own is called before every change: it makes b the sketch's own copy
+// unless it may be changed in place.
 func (s *Sketch) own() {
+	s.changed = true
 	if s.owned {
 		return
 	}
@@ -445,7 +458,7 @@ func (s *Sketch) ToDense() error {
 	}
 	copy(dense, b[:HeaderSize])
 	dense[4] = encDense
-	s.b, s.owned = dense, true
+	s.b, s.owned, s.changed = dense, true, true
 	return nil
 }
 
