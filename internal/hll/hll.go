@@ -79,9 +79,10 @@ func Check(b []byte) error {
 	return nil
 }
 
-// Sketch is an HLL string being read or changed. It never writes to the
-// bytes it was opened on: the first change works on a private copy, so a
-// caller may open a value others still read and keep it only if changed.
+// Sketch is an HLL string being read or changed. Opened with Open, it
+// never writes to the bytes it was opened on: the first change works on a
+// private copy, so a caller may open a value others still read and keep
+// it only if changed. Opened with OpenInPlace, it changes them.
 type Sketch struct {
 	b       []byte
 	owned   bool // b may be changed in place: a private copy, or OpenInPlace
