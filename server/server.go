@@ -36,6 +36,8 @@ type Server struct {
 	stats    serverStats
 	blocking blockRegistry
 	pubsub   pubsubRegistry
+	tracking trackingRegistry
+	pause    pauseState
 
 	monitorMu sync.Mutex
 	monitors  atomic.Pointer[[]*client]
@@ -83,6 +85,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	applyEncodingLimits(s, &cfg)
 	applyOutputBufferLimits(s, &cfg)
+	applyTrackingMaxKeys(s, &cfg)
 	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
 	s.maxQuery.Store(cfg.ClientQueryBufferLimit)
 	s.stats.store = s.store

@@ -94,8 +94,12 @@ func newShardData() *shardData {
 }
 
 type shard struct {
-	mu      sync.Mutex
-	data    *shardData
+	mu    sync.Mutex
+	store *Store
+	data  *shardData
+	// writer is who holds the lock to change the shard (DB.WithWriter),
+	// passed to OnKeyModified; set by every DB method as it takes the lock.
+	writer  int64
 	watched map[string][]*Watch // stays with the database index across SWAPDB
 
 	// scratch holds a value popped while the lock is held (PopFunc), so
@@ -111,7 +115,7 @@ type shard struct {
 	hits, misses, expired atomic.Int64
 }
 
-func newShard() *shard { return &shard{data: newShardData()} }
+func newShard(s *Store) *shard { return &shard{store: s, data: newShardData()} }
 
 // Watch is one client's set of WATCHed keys; it becomes dirty when any of
 // them changes.
@@ -125,8 +129,12 @@ func (w *Watch) Dirty() bool { return w.dirty.Load() }
 // Reset clears the dirty flag, for reuse after EXEC, DISCARD or UNWATCH.
 func (w *Watch) Reset() { w.dirty.Store(false) }
 
-// touch marks the watchers of key dirty: the key changed.
+// touch marks the watchers of key dirty and tells OnKeyModified: the key
+// changed. With no OnKeyModified it costs one atomic load.
 func (sh *shard) touch(key string) {
+	if f := sh.store.onModified.Load(); f != nil {
+		(*f)(sh.writer, key)
+	}
 	if len(sh.watched) == 0 {
 		return
 	}

@@ -37,6 +37,13 @@ type Options struct {
 	// EncodingLimits are the thresholds of the compact encodings. Default
 	// DefaultEncodingLimits(), Redis's.
 	EncodingLimits *EncodingLimits
+	// OnKeyModified, if set, is called with every key whose value changes
+	// (written, deleted, expired), with the writer of the DB view the
+	// change came through (DB.WithWriter; 0 for the store's own sweeper).
+	// It runs with the key's shard locked, so it must be quick and must
+	// not call the store: the server queues what it has to send. Default
+	// none; SetOnKeyModified changes it later.
+	OnKeyModified func(writer int64, key string)
 }
 
 // EncodingLimits are the sizes up to which aggregates keep a compact
@@ -90,7 +97,8 @@ type Store struct {
 	lruClock  atomic.Int64
 	coarseLRU atomic.Bool
 
-	encLimits atomic.Pointer[EncodingLimits]
+	encLimits  atomic.Pointer[EncodingLimits]
+	onModified atomic.Pointer[func(writer int64, key string)]
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -126,12 +134,13 @@ func New(opts Options) *Store {
 		limits = *opts.EncodingLimits
 	}
 	s.encLimits.Store(&limits)
+	s.SetOnKeyModified(opts.OnKeyModified)
 	nshards := 1 << logShards
 	s.dbs = make([]*DB, opts.Databases)
 	for i := range s.dbs {
 		db := &DB{store: s, index: i, shards: make([]*shard, nshards)}
 		for j := range db.shards {
-			db.shards[j] = newShard()
+			db.shards[j] = newShard(s)
 		}
 		s.dbs[i] = db
 	}
@@ -147,6 +156,16 @@ func New(opts Options) *Store {
 		close(s.done)
 	}
 	return s
+}
+
+// SetOnKeyModified installs (or, with nil, removes) the OnKeyModified
+// callback; see Options.OnKeyModified.
+func (s *Store) SetOnKeyModified(f func(writer int64, key string)) {
+	if f == nil {
+		s.onModified.Store(nil)
+		return
+	}
+	s.onModified.Store(&f)
 }
 
 // Close stops the active sweeper. The data stays readable.
@@ -271,10 +290,22 @@ func (s *Store) ResetCounters() {
 // DB, and call Unlock when done. Views of a Locked must not be used to reach
 // shards it does not hold.
 type Locked struct {
-	s     *Store
-	all   bool
-	held  []*shard
-	views []*DB
+	s      *Store
+	all    bool
+	held   []*shard
+	views  []*DB
+	writer int64
+}
+
+// SetWriter makes the views DB returns from now on attribute their
+// changes to writer, as DB.WithWriter.
+func (l *Locked) SetWriter(writer int64) {
+	l.writer = writer
+	for _, v := range l.views {
+		if v != nil {
+			v.writer = writer
+		}
+	}
 }
 
 // LockAll takes every shard of every database.
@@ -326,6 +357,7 @@ func (l *Locked) DB(i int) *DB {
 	if l.views[i] == nil {
 		v := *src
 		v.held = true
+		v.writer = l.writer
 		l.views[i] = &v
 	}
 	return l.views[i]
