@@ -66,10 +66,9 @@ type client struct {
 	trackPrefixes []string // sorted
 	trackCaching  bool
 	trackPending  []pendingInvalidation
-	trackViews    []*store.DB // database views naming this client as writer
+	trackViews    []*store.DB              // database views naming this client as writer
 	outShared     atomic.Pointer[outbound] // out, for other goroutines
 	gone          atomic.Bool              // the connection has ended
-
 
 	blocked atomic.Bool // parked in a blocking command (flag b)
 	readied []blockKey  // keys in other databases the running command filled

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/emberkv/ember/internal/redisnum"
+	"github.com/emberkv/ember/store"
 )
 
 // Client-side caching, as Redis 7.0's tracking.c.
@@ -88,7 +89,8 @@ var trackingChannel = []byte("__redis__:invalidate")
 func (c *client) tracking() bool { return c.trackFlags.Load()&trackOn != 0 }
 
 // keyModified is the store's OnKeyModified: key changed, through a view of
-// writer's (0 when the writer is not a tracking client).
+// writer's (0 when the writer is not a tracking client, and
+// store.SweeperWriter when no command changed it).
 func (s *Server) keyModified(writer int64, key string) {
 	t := &s.tracking
 	if t.active.Load() == 0 {
@@ -96,9 +98,9 @@ func (s *Server) keyModified(writer int64, key string) {
 	}
 	t.mu.Lock()
 	t.invalidateLocked(writer, key, true)
-	if writer == 0 && t.pendingBcast.Load() {
-		// Nobody's command (the sweeper) made the change: no command ends
-		// to broadcast it, so it goes now.
+	if writer == store.SweeperWriter && t.pendingBcast.Load() {
+		// No command made the change: none ends to broadcast it, so it
+		// goes now.
 		t.broadcastLocked(nil)
 	}
 	t.mu.Unlock()

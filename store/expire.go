@@ -41,7 +41,7 @@ func (s *Store) sweep(full bool) int {
 	for _, db := range s.dbs {
 		for _, sh := range db.shards {
 			sh.mu.Lock()
-			sh.writer = 0 // the store's own: nobody's command
+			sh.writer = SweeperWriter
 			if len(sh.data.volatile) > 0 {
 				n += sh.sweepExpired(s, s.nowMs(), full)
 			}

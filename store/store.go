@@ -39,7 +39,8 @@ type Options struct {
 	EncodingLimits *EncodingLimits
 	// OnKeyModified, if set, is called with every key whose value changes
 	// (written, deleted, expired), with the writer of the DB view the
-	// change came through (DB.WithWriter; 0 for the store's own sweeper).
+	// change came through (DB.WithWriter; 0 for a view without one, and
+	// SweeperWriter for the store's own sweeper).
 	// It runs with the key's shard locked, so it must be quick and must
 	// not call the store: the server queues what it has to send. Default
 	// none; SetOnKeyModified changes it later.
@@ -157,6 +158,10 @@ func New(opts Options) *Store {
 	}
 	return s
 }
+
+// SweeperWriter is the writer OnKeyModified is given for the keys the
+// store's sweeper expires: no command of anyone's.
+const SweeperWriter int64 = -1
 
 // SetOnKeyModified installs (or, with nil, removes) the OnKeyModified
 // callback; see Options.OnKeyModified.
