@@ -71,11 +71,9 @@ func cmdClientPause(c *client, args [][]byte) {
 	}
 	end := int64(0)
 	if ms > 0 {
-		now := c.srv.clockNow().UnixMilli()
-		end = math.MaxInt64
-		if ms <= math.MaxInt64-now {
-			end = now + ms
-		}
+		// As Redis's getTimeoutFromObjectOrReply, a sum past int64 wraps
+		// (negative: a pause already over).
+		end = c.srv.clockNow().UnixMilli() + ms
 	}
 	c.srv.pauseClients(typ, end)
 	c.w.ok()
