@@ -34,6 +34,9 @@ func blockingListPop(c *client, args [][]byte, end store.ListEnd) {
 	}
 	keys := args[1 : len(args)-1]
 	key, vals, err := c.db.LMPop(keysOf(keys), end, 1)
+	if len(vals) > 0 {
+		c.srv.notifyPop(c.db, key, end)
+	}
 	switch {
 	case err != nil:
 		c.storeError(err)
@@ -51,6 +54,7 @@ func blockingListPop(c *client, args [][]byte, end store.ListEnd) {
 		if err != nil || len(vals) == 0 {
 			return false
 		}
+		c.srv.notifyPop(db, key, end)
 		writeKeyAndValue(c, key, vals[0])
 		return true
 	})
@@ -102,6 +106,7 @@ func blockingMove(c *client, src, dst []byte, from, to store.ListEnd, deadline i
 		c.storeError(err)
 		return
 	case ok:
+		c.srv.notifyMove(c.db, keyOf(src), keyOf(dst), from, to)
 		c.w.bulk(v)
 		return
 	}
@@ -121,6 +126,7 @@ func blockingMove(c *client, src, dst []byte, from, to store.ListEnd, deadline i
 		case !ok:
 			return false
 		}
+		c.srv.notifyMove(db, key, dstKey, from, to)
 		c.w.bulk(v)
 		*ready = append(*ready, blockKey{db: db.Index(), key: dstKey})
 		return true
@@ -145,6 +151,7 @@ func cmdBLMPop(c *client, args [][]byte) {
 		c.storeError(err)
 		return
 	case vals != nil:
+		c.srv.notifyPop(c.db, key, end)
 		writeKeyAndBulks(c, key, vals)
 		return
 	}
@@ -157,6 +164,7 @@ func cmdBLMPop(c *client, args [][]byte) {
 		if err != nil || len(vals) == 0 {
 			return false
 		}
+		c.srv.notifyPop(db, key, end)
 		writeKeyAndBulks(c, key, vals)
 		return true
 	})
@@ -194,6 +202,9 @@ func blockingZPop(c *client, args [][]byte, max bool) {
 	}
 	keys := args[1 : len(args)-1]
 	key, popped, err := c.db.ZMPop(keysOf(keys), max, 1)
+	if len(popped) > 0 {
+		c.srv.notifyZPop(c.db, key, max)
+	}
 	switch {
 	case err != nil:
 		c.storeError(err)
@@ -211,6 +222,7 @@ func blockingZPop(c *client, args [][]byte, max bool) {
 		if err != nil || len(popped) == 0 {
 			return false
 		}
+		c.srv.notifyZPop(db, key, max)
 		writeKeyMemberScore(c, key, popped[0])
 		return true
 	})
@@ -236,6 +248,9 @@ func cmdBZMPop(c *client, args [][]byte) {
 		return
 	}
 	key, popped, err := c.db.ZMPop(keys, max, count)
+	if len(popped) > 0 {
+		c.srv.notifyZPop(c.db, key, max)
+	}
 	switch {
 	case err != nil:
 		c.storeError(err)
@@ -253,6 +268,7 @@ func cmdBZMPop(c *client, args [][]byte) {
 		if err != nil || len(popped) == 0 {
 			return false
 		}
+		c.srv.notifyZPop(db, key, max)
 		writeZMPop(c, key, popped)
 		return true
 	})

@@ -58,6 +58,9 @@ func cmdHSet(c *client, args [][]byte) {
 		return
 	}
 	n, err := c.db.HSet(keyOf(args[1]), args[2:]...)
+	if err == nil {
+		c.notify(nkHash, "hset", args[1])
+	}
 	switch {
 	case err != nil:
 		c.storeError(err)
@@ -70,6 +73,9 @@ func cmdHSet(c *client, args [][]byte) {
 
 func cmdHSetNX(c *client, args [][]byte) {
 	set, err := c.db.HSetNX(keyOf(args[1]), args[2], args[3])
+	if set {
+		c.notify(nkHash, "hset", args[1])
+	}
 	answerInt(c, int64(boolInt(set)), err)
 }
 
@@ -107,6 +113,10 @@ func cmdHMGet(c *client, args [][]byte) {
 
 func cmdHDel(c *client, args [][]byte) {
 	n, err := c.db.HDel(keyOf(args[1]), args[2:]...)
+	if n > 0 {
+		c.notify(nkHash, "hdel", args[1])
+		c.notifyDelIfGone(args[1])
+	}
 	answerInt(c, int64(n), err)
 }
 
@@ -170,6 +180,9 @@ func cmdHIncrBy(c *client, args [][]byte) {
 		return
 	}
 	v, err := c.db.HIncrBy(keyOf(args[1]), args[2], by)
+	if err == nil {
+		c.notify(nkHash, "hincrby", args[1])
+	}
 	answerInt(c, v, err)
 }
 
@@ -179,6 +192,7 @@ func cmdHIncrByFloat(c *client, args [][]byte) {
 		c.storeError(err)
 		return
 	}
+	c.notify(nkHash, "hincrbyfloat", args[1])
 	c.w.bulk(v)
 }
 

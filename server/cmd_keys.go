@@ -93,10 +93,28 @@ func cmdContainer(c *client, args [][]byte) {
 // cmdDel is DEL and UNLINK: Ember frees memory as it goes, so UNLINK has
 // nothing to do in the background.
 func cmdDel(c *client, args [][]byte) {
-	c.w.int(int64(c.db.Del(keysOf(args[1:])...)))
+	if !c.notifies(nkGeneric) {
+		c.w.int(int64(c.db.Del(keysOf(args[1:])...)))
+		return
+	}
+	n := c.db.DelFunc(keysOf(args[1:]), func(i int) { c.notify(nkGeneric, "del", args[1+i]) })
+	c.w.int(int64(n))
 }
 
 func cmdExists(c *client, args [][]byte) {
+	if c.notifies(nkKeyMiss) {
+		// As Redis's lookupKeyRead: each missing key is a "keymiss".
+		n := 0
+		for _, k := range args[1:] {
+			if c.db.Exists(keyOf(k)) == 1 {
+				n++
+			} else {
+				c.notify(nkKeyMiss, "keymiss", k)
+			}
+		}
+		c.w.int(int64(n))
+		return
+	}
 	c.w.int(int64(c.db.Exists(keysOf(args[1:])...)))
 }
 
@@ -141,7 +159,17 @@ func expireGeneric(c *client, args [][]byte, name string, unitMs int64, relative
 		}
 		when += base
 	}
-	c.w.int(boolInt(c.db.ExpireAt(keyOf(args[1]), when, cond)))
+	switch c.db.ExpireAtChange(keyOf(args[1]), when, cond) {
+	case store.TTLUnchanged:
+		c.w.int(0)
+		return
+	case store.TTLDeleted:
+		// As Redis: a time already past deletes the key.
+		c.notify(nkGeneric, "del", args[1])
+	default:
+		c.notify(nkGeneric, "expire", args[1])
+	}
+	c.w.int(1)
 }
 
 // parseExpireCond reads EXPIRE's NX, XX, GT and LT, answering Redis's
@@ -208,7 +236,11 @@ func cmdPExpireTime(c *client, args [][]byte) {
 }
 
 func cmdPersist(c *client, args [][]byte) {
-	c.w.int(boolInt(c.db.Persist(keyOf(args[1]))))
+	done := c.db.Persist(keyOf(args[1]))
+	if done {
+		c.notify(nkGeneric, "persist", args[1])
+	}
+	c.w.int(boolInt(done))
 }
 
 func cmdKeys(c *client, args [][]byte) {
@@ -318,6 +350,7 @@ func cmdRename(c *client, args [][]byte) {
 		c.storeError(err)
 		return
 	}
+	notifyRename(c, args)
 	c.w.ok()
 }
 
@@ -327,7 +360,19 @@ func cmdRenameNX(c *client, args [][]byte) {
 		c.storeError(err)
 		return
 	}
+	if done {
+		notifyRename(c, args)
+	}
 	c.w.int(boolInt(done))
+}
+
+// notifyRename reports a rename that happened; as Redis, renaming a key to
+// itself reports nothing.
+func notifyRename(c *client, args [][]byte) {
+	if string(args[1]) != string(args[2]) {
+		c.notify(nkGeneric, "rename_from", args[1])
+		c.notify(nkGeneric, "rename_to", args[2])
+	}
 }
 
 // parseDBIndex reads a database number as Redis's MOVE and COPY do: an
@@ -373,9 +418,15 @@ func cmdCopy(c *client, args [][]byte) {
 		c.w.error(errSameObject)
 		return
 	}
+	if c.notifies(nkKeyMiss) && c.db.Exists(src) == 0 {
+		c.notify(nkKeyMiss, "keymiss", args[1]) // as Redis's lookupKeyRead of the source
+	}
 	copied := c.db.Copy(src, c.dbAt(dst), dstKey, replace)
 	if copied && dst != c.dbIndex {
 		c.signalKey(dst, dstKey)
+	}
+	if copied {
+		c.notifyIn(dst, nkGeneric, "copy_to", args[2])
 	}
 	c.w.int(boolInt(copied))
 }
@@ -392,6 +443,8 @@ func cmdMove(c *client, args [][]byte) {
 	moved := c.db.Move(keyOf(args[1]), c.dbAt(dst))
 	if moved {
 		c.signalKey(dst, string(args[1]))
+		c.notify(nkGeneric, "move_from", args[1])
+		c.notifyIn(dst, nkGeneric, "move_to", args[1])
 	}
 	c.w.int(boolInt(moved))
 }

@@ -53,21 +53,33 @@ var listCommands = []*command{
 
 func cmdLPush(c *client, args [][]byte) {
 	n, err := c.db.LPush(keyOf(args[1]), args[2:]...)
+	if n > 0 {
+		c.notify(nkList, "lpush", args[1])
+	}
 	answerInt(c, int64(n), err)
 }
 
 func cmdRPush(c *client, args [][]byte) {
 	n, err := c.db.RPush(keyOf(args[1]), args[2:]...)
+	if n > 0 {
+		c.notify(nkList, "rpush", args[1])
+	}
 	answerInt(c, int64(n), err)
 }
 
 func cmdLPushX(c *client, args [][]byte) {
 	n, err := c.db.LPushX(keyOf(args[1]), args[2:]...)
+	if n > 0 {
+		c.notify(nkList, "lpush", args[1])
+	}
 	answerInt(c, int64(n), err)
 }
 
 func cmdRPushX(c *client, args [][]byte) {
 	n, err := c.db.RPushX(keyOf(args[1]), args[2:]...)
+	if n > 0 {
+		c.notify(nkList, "rpush", args[1])
+	}
 	answerInt(c, int64(n), err)
 }
 
@@ -90,11 +102,16 @@ func popCommand(c *client, args [][]byte, end store.ListEnd) {
 			return
 		}
 	}
+	popped := 0
 	found, err := c.db.PopFunc(keyOf(args[1]), end, int(min(count, 1<<31)), func(n int) {
+		popped = n
 		if hasCount {
 			c.w.array(n)
 		}
 	}, c.w.bulk)
+	if popped > 0 {
+		c.srv.notifyPop(c.db, keyOf(args[1]), end)
+	}
 	switch {
 	case err != nil:
 		c.storeError(err)
@@ -189,6 +206,7 @@ func cmdLSet(c *client, args [][]byte) {
 		c.storeError(err)
 		return
 	}
+	c.notify(nkList, "lset", args[1])
 	c.w.ok()
 }
 
@@ -203,6 +221,9 @@ func cmdLInsert(c *client, args [][]byte) {
 		return
 	}
 	n, err := c.db.LInsert(keyOf(args[1]), after, args[3], args[4])
+	if n > 0 {
+		c.notify(nkList, "linsert", args[1])
+	}
 	answerInt(c, int64(n), err)
 }
 
@@ -213,6 +234,10 @@ func cmdLRem(c *client, args [][]byte) {
 		return
 	}
 	n, err := c.db.LRem(keyOf(args[1]), count, args[3])
+	if n > 0 {
+		c.notify(nkList, "lrem", args[1])
+		c.notifyDelIfGone(args[1])
+	}
 	answerInt(c, int64(n), err)
 }
 
@@ -223,9 +248,16 @@ func cmdLTrim(c *client, args [][]byte) {
 		c.w.error(errNotInteger)
 		return
 	}
+	// As Redis, LTRIM of an existing list reports "ltrim" even when it
+	// removes nothing.
+	existed := c.notifies(nkList|nkGeneric) && c.db.Type(keyOf(args[1])) == store.KindList
 	if err := c.db.LTrim(keyOf(args[1]), start, stop); err != nil {
 		c.storeError(err)
 		return
+	}
+	if existed {
+		c.notify(nkList, "ltrim", args[1])
+		c.notifyDelIfGone(args[1])
 	}
 	c.w.ok()
 }
@@ -315,6 +347,9 @@ func cmdRPopLPush(c *client, args [][]byte) {
 
 func lmove(c *client, src, dst []byte, from, to store.ListEnd) {
 	v, ok, err := c.db.LMove(keyOf(src), keyOf(dst), from, to)
+	if ok {
+		c.srv.notifyMove(c.db, keyOf(src), keyOf(dst), from, to)
+	}
 	answerString(c, v, ok, err)
 }
 
@@ -326,6 +361,9 @@ func cmdLMPop(c *client, args [][]byte) {
 		return
 	}
 	key, vals, err := c.db.LMPop(keysOf(keys), end, count)
+	if len(vals) > 0 {
+		c.srv.notifyPop(c.db, key, end)
+	}
 	switch {
 	case err != nil:
 		c.storeError(err)

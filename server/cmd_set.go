@@ -52,11 +52,18 @@ var setCommands = []*command{
 
 func cmdSAdd(c *client, args [][]byte) {
 	n, err := c.db.SAdd(keyOf(args[1]), args[2:]...)
+	if n > 0 {
+		c.notify(nkSet, "sadd", args[1])
+	}
 	answerInt(c, int64(n), err)
 }
 
 func cmdSRem(c *client, args [][]byte) {
 	n, err := c.db.SRem(keyOf(args[1]), args[2:]...)
+	if n > 0 {
+		c.notify(nkSet, "srem", args[1])
+		c.notifyDelIfGone(args[1])
+	}
 	answerInt(c, int64(n), err)
 }
 
@@ -113,6 +120,10 @@ func cmdSPop(c *client, args [][]byte) {
 	key := keyOf(args[1])
 	if len(args) == 2 {
 		popped, err := c.db.SPop(key, 1)
+		if len(popped) > 0 {
+			c.notify(nkSet, "spop", args[1])
+			c.notifyDelIfGone(args[1])
+		}
 		switch {
 		case err != nil:
 			c.storeError(err)
@@ -132,6 +143,10 @@ func cmdSPop(c *client, args [][]byte) {
 	if err != nil {
 		c.storeError(err)
 		return
+	}
+	if len(popped) > 0 {
+		c.notify(nkSet, "spop", args[1])
+		c.notifyDelIfGone(args[1])
 	}
 	c.writeSet(popped)
 }
@@ -183,7 +198,22 @@ func cmdSRandMember(c *client, args [][]byte) {
 }
 
 func cmdSMove(c *client, args [][]byte) {
-	ok, err := c.db.SMove(keyOf(args[1]), keyOf(args[2]), args[3])
+	// As Redis: "srem" (and "del") for the source, then "sadd" for the
+	// destination if the member was not there already.
+	var report func(srcGone, added bool, step int)
+	if c.notifies(nkSet | nkGeneric) {
+		report = func(srcGone, added bool, step int) {
+			if step == 0 {
+				c.notify(nkSet, "srem", args[1])
+				if srcGone {
+					c.notify(nkGeneric, "del", args[1])
+				}
+				return
+			}
+			c.notify(nkSet, "sadd", args[2])
+		}
+	}
+	ok, err := c.db.SMoveFunc(keyOf(args[1]), keyOf(args[2]), args[3], report)
 	if err != nil {
 		c.storeError(err)
 		return
@@ -238,7 +268,9 @@ func cmdSInterCard(c *client, args [][]byte) {
 }
 
 func cmdSInterStore(c *client, args [][]byte) {
+	existed := c.notifyStoreBefore(args[1])
 	n, err := c.db.SInterStore(keyOf(args[1]), setKeys(args[2:])...)
+	c.notifyStore(nkSet, "sinterstore", args[1], n, existed, err)
 	c.writeStoreResult(n, err)
 }
 
@@ -252,7 +284,9 @@ func cmdSUnion(c *client, args [][]byte) {
 }
 
 func cmdSUnionStore(c *client, args [][]byte) {
+	existed := c.notifyStoreBefore(args[1])
 	n, err := c.db.SUnionStore(keyOf(args[1]), setKeys(args[2:])...)
+	c.notifyStore(nkSet, "sunionstore", args[1], n, existed, err)
 	c.writeStoreResult(n, err)
 }
 
@@ -266,7 +300,9 @@ func cmdSDiff(c *client, args [][]byte) {
 }
 
 func cmdSDiffStore(c *client, args [][]byte) {
+	existed := c.notifyStoreBefore(args[1])
 	n, err := c.db.SDiffStore(keyOf(args[1]), setKeys(args[2:])...)
+	c.notifyStore(nkSet, "sdiffstore", args[1], n, existed, err)
 	c.writeStoreResult(n, err)
 }
 

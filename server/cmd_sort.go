@@ -63,7 +63,9 @@ func sortGeneric(c *client, args [][]byte, readonly bool) {
 		}
 	}
 	if hasStore {
+		existed := c.notifyStoreBefore(dst)
 		n, err := c.db.SortStore(keyOf(args[1]), &opt, keyOf(dst))
+		c.notifyStore(nkList, "sortstore", dst, n, existed, err)
 		c.writeStoreResult(n, err)
 		return
 	}

@@ -198,6 +198,7 @@ func cmdSet(c *client, args [][]byte) {
 	key := keyOf(args[1])
 	if len(args) == 3 {
 		c.db.Set(key, args[2], store.SetOptions{})
+		c.notify(nkString, "set", args[1])
 		c.w.ok()
 		return
 	}
@@ -222,6 +223,15 @@ func cmdSet(c *client, args [][]byte) {
 		opt.ExpireAt = at
 	}
 	res, err := c.db.Set(key, args[2], opt)
+	if opt.Get && err == nil && !res.HadOld {
+		c.notify(nkKeyMiss, "keymiss", args[1]) // GET's read found nothing
+	}
+	if res.Written {
+		c.notify(nkString, "set", args[1])
+		if opt.ExpireAt != 0 {
+			c.notify(nkGeneric, "expire", args[1])
+		}
+	}
 	switch {
 	case err != nil:
 		c.storeError(err)
@@ -238,6 +248,9 @@ func cmdSet(c *client, args [][]byte) {
 
 func cmdSetNX(c *client, args [][]byte) {
 	res, err := c.db.Set(keyOf(args[1]), args[2], store.SetOptions{Mode: store.SetNX})
+	if res.Written {
+		c.notify(nkString, "set", args[1])
+	}
 	switch {
 	case err != nil:
 		c.storeError(err)
@@ -262,12 +275,20 @@ func setWithTTL(c *client, args [][]byte, unit int, name string) {
 		c.storeError(err)
 		return
 	}
+	c.notify(nkString, "set", args[1])
+	c.notify(nkGeneric, "expire", args[1])
 	c.w.ok()
 }
 
 // cmdGetSet is GETSET: SET ... GET, which also clears the TTL.
 func cmdGetSet(c *client, args [][]byte) {
 	res, err := c.db.Set(keyOf(args[1]), args[2], store.SetOptions{Get: true})
+	if err == nil && !res.HadOld {
+		c.notify(nkKeyMiss, "keymiss", args[1])
+	}
+	if res.Written {
+		c.notify(nkString, "set", args[1])
+	}
 	switch {
 	case err != nil:
 		c.storeError(err)
@@ -280,6 +301,12 @@ func cmdGetSet(c *client, args [][]byte) {
 
 func cmdGetDel(c *client, args [][]byte) {
 	v, ok, err := c.db.GetDel(keyOf(args[1]))
+	switch {
+	case ok:
+		c.notify(nkGeneric, "del", args[1])
+	case err == nil:
+		c.notify(nkKeyMiss, "keymiss", args[1])
+	}
 	answerString(c, v, ok, err)
 }
 
@@ -318,7 +345,15 @@ func cmdGetEx(c *client, args [][]byte) {
 		}
 		opt.ExpireAt = at
 	}
-	v, ok, err := c.db.GetEx(key, opt)
+	v, ok, change, err := c.db.GetExChange(key, opt)
+	switch change {
+	case store.TTLDeleted: // as Redis: a time already past deletes the key
+		c.notify(nkGeneric, "del", args[1])
+	case store.TTLSet:
+		c.notify(nkGeneric, "expire", args[1])
+	case store.TTLRemoved:
+		c.notify(nkGeneric, "persist", args[1])
+	}
 	answerString(c, v, ok, err)
 }
 
@@ -387,7 +422,11 @@ func cmdMSet(c *client, args [][]byte) {
 		return
 	}
 	defer putScratch(sc)
-	c.db.MSet(sc.keys, sc.vals)
+	if c.notifies(nkString | nkNew) {
+		c.db.MSetFunc(sc.keys, sc.vals, func(i int) { c.notify(nkString, "set", args[1+2*i]) })
+	} else {
+		c.db.MSet(sc.keys, sc.vals)
+	}
 	c.w.ok()
 }
 
@@ -397,7 +436,13 @@ func cmdMSetNX(c *client, args [][]byte) {
 		return
 	}
 	defer putScratch(sc)
-	if c.db.MSetNX(sc.keys, sc.vals) {
+	var done bool
+	if c.notifies(nkString | nkNew) {
+		done = c.db.MSetNXFunc(sc.keys, sc.vals, func(i int) { c.notify(nkString, "set", args[1+2*i]) })
+	} else {
+		done = c.db.MSetNX(sc.keys, sc.vals)
+	}
+	if done {
 		c.w.int(1)
 	} else {
 		c.w.int(0)
@@ -406,6 +451,9 @@ func cmdMSetNX(c *client, args [][]byte) {
 
 func cmdAppend(c *client, args [][]byte) {
 	n, err := c.db.Append(keyOf(args[1]), args[2])
+	if err == nil {
+		c.notify(nkString, "append", args[1])
+	}
 	answerInt(c, int64(n), err)
 }
 
@@ -451,6 +499,9 @@ func cmdDecrBy(c *client, args [][]byte) {
 
 func incrBy(c *client, key []byte, by int64) {
 	v, err := c.db.IncrBy(keyOf(key), by)
+	if err == nil {
+		c.notify(nkString, "incrby", key)
+	}
 	answerInt(c, v, err)
 }
 
@@ -460,6 +511,7 @@ func cmdIncrByFloat(c *client, args [][]byte) {
 		c.storeError(err)
 		return
 	}
+	c.notify(nkString, "incrbyfloat", args[1])
 	c.w.bulk(v)
 }
 
@@ -487,6 +539,9 @@ func cmdSetRange(c *client, args [][]byte) {
 		return
 	}
 	n, err := c.db.SetRange(keyOf(args[1]), offset, args[3])
+	if err == nil && len(args[3]) > 0 {
+		c.notify(nkString, "setrange", args[1])
+	}
 	answerInt(c, int64(n), err)
 }
 

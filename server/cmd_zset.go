@@ -164,6 +164,13 @@ parsed:
 		pairs[j] = store.ZMember{Member: keyOf(args[i+2*j+1]), Score: s}
 	}
 	res, err := c.db.ZAdd(keyOf(args[1]), flags, pairs)
+	if res.Added+res.Updated > 0 {
+		if incr {
+			c.notify(nkZset, "zincr", args[1])
+		} else {
+			c.notify(nkZset, "zadd", args[1])
+		}
+	}
 	switch {
 	case err != nil:
 		c.storeError(err)
@@ -378,7 +385,9 @@ func cmdZRangeStore(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
+	existed := c.notifyStoreBefore(args[1])
 	n, err := c.db.ZRangeStore(keyOf(args[1]), keyOf(args[2]), &spec)
+	c.notifyStore(nkZset, "zrangestore", args[1], n, existed, err)
 	answerInt(c, int64(n), err)
 }
 
@@ -388,11 +397,19 @@ func cmdZRem(c *client, args [][]byte) {
 		members[i] = keyOf(args[i+2])
 	}
 	n, err := c.db.ZRem(keyOf(args[1]), members)
+	if n > 0 {
+		c.notify(nkZset, "zrem", args[1])
+		c.notifyDelIfGone(args[1])
+	}
 	answerInt(c, int64(n), err)
 }
 
 func zremRange(c *client, args [][]byte, spec *store.ZRangeSpec) {
 	n, err := c.db.ZRemRange(keyOf(args[1]), spec)
+	if n > 0 {
+		c.notify(nkZset, [...]string{store.ZByRank: "zremrangebyrank", store.ZByScore: "zremrangebyscore", store.ZByLex: "zremrangebylex"}[spec.By], args[1])
+		c.notifyDelIfGone(args[1])
+	}
 	answerInt(c, int64(n), err)
 }
 
@@ -455,6 +472,9 @@ func zpop(c *client, args [][]byte, highest bool) {
 		c.storeError(err)
 		return
 	}
+	if len(popped) > 0 {
+		c.srv.notifyZPop(c.db, keyOf(args[1]), highest)
+	}
 	nested := c.w.resp3 && count != -1
 	if nested {
 		c.w.array(len(popped))
@@ -479,6 +499,9 @@ func cmdZMPop(c *client, args [][]byte) {
 		return
 	}
 	key, popped, err := c.db.ZMPop(keys, max, count)
+	if len(popped) > 0 {
+		c.srv.notifyZPop(c.db, key, max)
+	}
 	switch {
 	case err != nil:
 		c.storeError(err)
@@ -642,7 +665,9 @@ func zcombineStore(c *client, args [][]byte, op store.ZSetOp) {
 	if !ok {
 		return
 	}
+	existed := c.notifyStoreBefore(args[1])
 	n, err := c.db.ZCombineStore(keyOf(args[1]), &spec)
+	c.notifyStore(nkZset, [...]string{store.ZUnion: "zunionstore", store.ZInter: "zinterstore", store.ZDiff: "zdiffstore"}[op], args[1], n, existed, err)
 	answerInt(c, int64(n), err)
 }
 

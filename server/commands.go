@@ -28,9 +28,11 @@ func commandRows() []*command {
 		configCommands,
 		zsetCommands,
 		hashCommands,
+		hllCommands,
 		pubsubCommands,
 		monitorCommands,
 		sortCommands,
+		bitmapCommands,
 	} {
 		rows = append(rows, group...)
 	}

@@ -174,6 +174,16 @@ func (cfg *Config) value(p *param) string {
 		}
 		panic("config: unsupported field type for " + p.name)
 	}
+	v := cfg.kept(p)
+	if p.show != nil {
+		return p.show(v)
+	}
+	return v
+}
+
+// kept is the value stored for a parameter that has no Config field, as
+// its parser returned it.
+func (cfg *Config) kept(p *param) string {
 	if v, ok := cfg.params[p.name]; ok {
 		return v
 	}
@@ -280,6 +290,9 @@ type param struct {
 	field func(cfg *Config) any
 	// apply pushes a new value into the running server after CONFIG SET.
 	apply func(s *Server, cfg *Config)
+	// show turns a kept value into what CONFIG GET shows, for values not
+	// kept in that form.
+	show func(v string) string
 }
 
 const (
@@ -358,7 +371,7 @@ var paramTable = []*param{
 	{name: "enable-protected-configs", kind: kindEnum, def: "no", enum: enumOf("no yes local"), flags: pImmutable, effect: effApplied},
 	{name: "hash-max-listpack-entries", alias: "hash-max-ziplist-entries", kind: kindInt, def: "512", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
 	{name: "hash-max-listpack-value", alias: "hash-max-ziplist-value", kind: kindMemory, def: "64", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
-	{name: "hll-sparse-max-bytes", kind: kindMemory, def: "3000", min: 0, max: maxInt64, effect: effNone},
+	{name: "hll-sparse-max-bytes", kind: kindMemory, def: "3000", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
 	{name: "hz", kind: kindInt, def: "10", min: 0, max: maxInt32, flags: pRestart, effect: effApplied, check: clampHz},
 	{name: "ignore-warnings", kind: kindString, def: "", effect: effNone},
 	{name: "io-threads", kind: kindInt, def: "1", min: 1, max: 128, flags: pImmutable, effect: effNone},
@@ -390,7 +403,7 @@ var paramTable = []*param{
 	{name: "min-replicas-max-lag", alias: "min-slaves-max-lag", kind: kindInt, def: "10", min: 0, max: maxInt32, effect: effNone},
 	{name: "min-replicas-to-write", alias: "min-slaves-to-write", kind: kindInt, def: "0", min: 0, max: maxInt32, effect: effNone},
 	{name: "no-appendfsync-on-rewrite", kind: kindBool, def: "no", effect: effNone},
-	{name: "notify-keyspace-events", kind: kindSpecial, def: "", effect: effNone, parse: parseKeyspaceEvents},
+	{name: "notify-keyspace-events", kind: kindSpecial, def: "", effect: effApplied, parse: parseKeyspaceEvents, show: showKeyspaceEvents, apply: applyKeyspaceEvents},
 	{name: "oom-score-adj", kind: kindEnum, def: "no", enum: enumOf("no yes relative absolute"), effect: effNone},
 	{name: "oom-score-adj-values", kind: kindSpecial, def: "0 200 800", flags: pMulti, effect: effNone, parse: parseOOMScoreAdjValues},
 	{name: "pidfile", kind: kindString, def: "", flags: pImmutable, effect: effNone},
@@ -838,56 +851,27 @@ var keyspaceEventClasses = []struct {
 	{'z', nkZset}, {'x', nkExpired}, {'e', nkEvicted}, {'t', nkStream}, {'d', nkModule}, {'n', nkNew},
 }
 
-// parseKeyspaceEvents reads notify-keyspace-events and writes it back in
-// Redis's canonical form ("KEA" reads back as "AKE").
+// parseKeyspaceEvents checks notify-keyspace-events and keeps it as
+// given: the classes are what it enables, and CONFIG GET shows them in
+// Redis's canonical form (showKeyspaceEvents: "KEA" reads back as "AKE"),
+// which can lose a letter ("An" shows as "A"), so it is not what is kept.
 func parseKeyspaceEvents(args []string, _ string) (string, string) {
 	if len(args) != 1 {
 		return "", reasonArgCount
 	}
-	flags := 0
-	for i := 0; i < len(args[0]); i++ {
-		switch c := args[0][i]; c {
-		case 'A':
-			flags |= nkAll
-		case 'K':
-			flags |= nkKeyspace
-		case 'E':
-			flags |= nkKeyevent
-		case 'm':
-			flags |= nkKeyMiss
-		default:
-			found := false
-			for _, k := range keyspaceEventClasses {
-				if k.c == c {
-					flags |= k.flag
-					found = true
-				}
-			}
-			if !found {
-				return "", reasonKeyspaceEvents
-			}
-		}
+	if _, ok := keyspaceEventFlags(args[0]); !ok {
+		return "", reasonKeyspaceEvents
 	}
-	var b strings.Builder
-	if flags&nkAll == nkAll {
-		b.WriteByte('A')
-	} else {
-		for _, k := range keyspaceEventClasses {
-			if flags&k.flag != 0 {
-				b.WriteByte(k.c)
-			}
-		}
-	}
-	if flags&nkKeyspace != 0 {
-		b.WriteByte('K')
-	}
-	if flags&nkKeyevent != 0 {
-		b.WriteByte('E')
-	}
-	if flags&nkKeyMiss != 0 {
-		b.WriteByte('m')
-	}
-	return b.String(), ""
+	return args[0], ""
+}
+
+func showKeyspaceEvents(v string) string {
+	flags, _ := keyspaceEventFlags(v)
+	return keyspaceEventString(flags)
+}
+
+func applyKeyspaceEvents(s *Server, cfg *Config) {
+	s.setNotifyFlags(cfg.kept(lookupParam("notify-keyspace-events")))
 }
 
 // parseProcTitleTemplate accepts a template made of text and the
@@ -1108,7 +1092,13 @@ func refuseACLFile(v string) string {
 
 // What CONFIG SET changes in the running server.
 
-func applyMaxBulk(s *Server, cfg *Config) { s.maxBulk.Store(cfg.ProtoMaxBulkLen) }
+// applyMaxBulk sets proto-max-bulk-len: the longest bulk a request may
+// carry, and the longest string APPEND, SETRANGE and the bit commands may
+// build, as Redis's checkStringLength and getBitOffsetFromArgument read it.
+func applyMaxBulk(s *Server, cfg *Config) {
+	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
+	s.store.SetMaxStringSize(cfg.ProtoMaxBulkLen)
+}
 
 // applyEncodingLimits hands the store the thresholds of the compact
 // encodings (hash-max-listpack-entries and the like).
@@ -1132,6 +1122,7 @@ func (cfg *Config) encodingLimits() store.EncodingLimits {
 		ZSetMaxListpackEntries: num("zset-max-listpack-entries"),
 		ZSetMaxListpackValue:   num("zset-max-listpack-value"),
 		ListMaxListpackSize:    num("list-max-listpack-size"),
+		HLLSparseMaxBytes:      num("hll-sparse-max-bytes"),
 	}
 }
 func applyMaxQuery(s *Server, cfg *Config) { s.maxQuery.Store(cfg.ClientQueryBufferLimit) }

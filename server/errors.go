@@ -194,6 +194,25 @@ const (
 	errHRandFieldRange = errSRandMemberRange // the same bounds, -LONG_MAX..LONG_MAX
 )
 
+// HyperLogLog commands (cmd_hll.go).
+const (
+	errNotHLL       = "WRONGTYPE Key is not a valid HyperLogLog string value."
+	errCorruptHLL   = "INVALIDOBJ Corrupted HLL object detected"
+	errHLLNoKey     = "ERR The specified key does not exist"
+	errHLLNotSparse = "ERR HLL encoding is not sparse"
+)
+
+// The bitmap commands (bitops.c).
+const (
+	errBitOffset        = "ERR bit offset is not an integer or out of range"
+	errBitValue         = "ERR bit is not an integer or out of range"
+	errBitPosBit        = "ERR The bit argument must be 1 or 0."
+	errBitOpNot         = "ERR BITOP NOT must be called with a single source key."
+	errBitFieldType     = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+	errBitFieldOverflow = "ERR Invalid OVERFLOW type specified"
+	errBitFieldRO       = "ERR BITFIELD_RO only supports the GET subcommand"
+)
+
 // Pub/Sub and MONITOR (cmd_pubsub.go, monitor.go).
 const (
 	errPubSubContext       = "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"

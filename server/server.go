@@ -49,6 +49,10 @@ type Server struct {
 	maxQuery    atomic.Int64
 	errOverride atomic.Pointer[string]
 
+	// notifyFlags are the notify-keyspace-events classes in force, zero
+	// when nothing is published.
+	notifyFlags atomic.Int32
+
 	mu        sync.Mutex
 	listeners []net.Listener
 	clients   map[int64]*client
@@ -86,8 +90,10 @@ func New(cfg Config) (*Server, error) {
 	applyEncodingLimits(s, &cfg)
 	applyOutputBufferLimits(s, &cfg)
 	applyTrackingMaxKeys(s, &cfg)
-	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
+	applyMaxBulk(s, &cfg)
 	s.maxQuery.Store(cfg.ClientQueryBufferLimit)
+	applyKeyspaceEvents(s, &cfg)
+	s.store.SetOnKeyEvent(s.notifyKeyEvent)
 	s.stats.store = s.store
 	s.stats.replID = newRunID()
 	s.stats.startupMemory = s.usedMemory()

@@ -40,6 +40,14 @@ func storeErrorText(err error) string {
 		return errInfIncrement
 	case store.ErrIndexOutOfRange:
 		return errIndexOutOfRange
+	case store.ErrNotHLL:
+		return errNotHLL
+	case store.ErrCorruptHLL:
+		return errCorruptHLL
+	case store.ErrBitOffset:
+		return errBitOffset
+	case store.ErrBitFieldType:
+		return errBitFieldType
 	case store.ErrSortNotDouble:
 		return errSortNotDouble
 	}

@@ -46,6 +46,24 @@ var (
 	ErrIndexOutOfRange = errors.New("store: index out of range")
 )
 
+// The HyperLogLog errors.
+var (
+	// ErrNotHLL: the key holds a string that is not a HyperLogLog.
+	ErrNotHLL = errors.New("store: key is not a valid HyperLogLog string value")
+	// ErrCorruptHLL: the key holds a HyperLogLog whose sparse registers
+	// are malformed.
+	ErrCorruptHLL = errors.New("store: corrupted HLL object")
+)
+
+// The bitmap errors.
+var (
+	// ErrBitOffset: a bit offset beyond the longest string allowed
+	// (proto-max-bulk-len bytes).
+	ErrBitOffset = errors.New("store: bit offset is out of range")
+	// ErrBitFieldType: a BITFIELD type other than i1..i64 or u1..u63.
+	ErrBitFieldType = errors.New("store: invalid bitfield type")
+)
+
 // The SORT errors.
 var (
 	// ErrSortNotDouble: a numeric SORT met a weight (an element, or the

@@ -57,11 +57,10 @@ func (sh *shard) sweepExpired(s *Store, now int64, full bool) int {
 	if full {
 		for key := range sh.data.volatile {
 			if e, ok := sh.data.items.Peek(key); ok && e.expireAt <= now {
-				sh.remove(key, s.hash(key))
+				sh.expire(key, s.hash(key))
 				removed++
 			}
 		}
-		sh.expired.Add(int64(removed))
 		return removed
 	}
 	start := time.Now()
@@ -74,12 +73,11 @@ func (sh *shard) sweepExpired(s *Store, now int64, full bool) int {
 			}
 			sampled++
 			if e, ok := sh.data.items.Peek(key); ok && e.expireAt <= now {
-				sh.remove(key, s.hash(key))
+				sh.expire(key, s.hash(key))
 				expired++
 			}
 		}
 		removed += expired
-		sh.expired.Add(int64(expired))
 		if sampled == 0 || expired*100 <= sampled*sweepRepeatPct || time.Since(start) > sweepBudget {
 			return removed
 		}

@@ -6,13 +6,21 @@ import (
 )
 
 // Del removes keys and returns how many existed.
-func (db *DB) Del(keys ...string) int {
+func (db *DB) Del(keys ...string) int { return db.DelFunc(keys, nil) }
+
+// DelFunc is Del that calls deleted(i) for each keys[i] it removes, in
+// order, while the keys' shards are held (so deleted must not call the
+// store). A key named twice is removed, and reported, once.
+func (db *DB) DelFunc(keys []string, deleted func(i int)) int {
 	if len(keys) == 1 {
 		sh, h := db.lockKey(keys[0])
 		defer db.unlock(sh)
 		t := db.store.newOpTime()
 		if _, ok := sh.current(keys[0], h, &t); ok {
 			sh.remove(keys[0], h)
+			if deleted != nil {
+				deleted(0)
+			}
 			return 1
 		}
 		return 0
@@ -27,6 +35,9 @@ func (db *DB) Del(keys ...string) int {
 		if _, ok := sh.current(k, hashes[i], &t); ok {
 			sh.remove(k, hashes[i])
 			n++
+			if deleted != nil {
+				deleted(i)
+			}
 		}
 	}
 	return n
@@ -111,22 +122,39 @@ func (cond ExpireCond) allows(cur, at int64) bool {
 // passed deletes the key (and still counts as set); the conditions are
 // checked first.
 func (db *DB) ExpireAt(key string, at int64, cond ExpireCond) bool {
+	return db.ExpireAtChange(key, at, cond) != TTLUnchanged
+}
+
+// TTLChange tells what an operation did to a key's TTL, for the callers
+// that report it (keyspace notifications: "expire", "persist", "del").
+type TTLChange uint8
+
+const (
+	TTLUnchanged TTLChange = iota
+	TTLSet                 // a TTL was set
+	TTLRemoved             // the TTL was removed (PERSIST)
+	TTLDeleted             // the time had passed: the key was deleted
+)
+
+// ExpireAtChange is ExpireAt telling whether it set the TTL or deleted
+// the key.
+func (db *DB) ExpireAtChange(key string, at int64, cond ExpireCond) TTLChange {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
 	t := db.store.newOpTime()
 	e, ok := sh.current(key, h, &t)
 	if !ok || !cond.allows(e.expireAt, at) {
-		return false
+		return TTLUnchanged
 	}
 	if at <= t.now() {
 		sh.remove(key, h)
-		return true
+		return TTLDeleted
 	}
 	ne := e
 	ne.expireAt = at
 	ne.atime = t.lru() // a write access, as Redis's lookupKeyWrite
 	sh.put(key, h, ne, &e)
-	return true
+	return TTLSet
 }
 
 // TTL states returned by PTTL and ExpireTime, as Redis's replies.
@@ -333,6 +361,7 @@ func (db *DB) Rename(src, dst string, nx bool) (bool, error) {
 	ss.remove(src, hs)
 	if dstExists {
 		ds.put(dst, hd, e, &old)
+		ds.event(KeyCreated, dst) // Redis deletes dst and adds it anew
 	} else {
 		ds.put(dst, hd, e, nil)
 	}
@@ -366,6 +395,7 @@ func (db *DB) Copy(src string, dst *DB, dstKey string, replace bool) bool {
 	e.unshared = true
 	if exists {
 		ds.put(dstKey, hd, e, &old)
+		ds.event(KeyCreated, dstKey) // Redis deletes dstKey and adds it anew
 	} else {
 		ds.put(dstKey, hd, e, nil)
 	}

@@ -301,6 +301,15 @@ func (db *DB) SRandMember(key string, count int) ([]string, error) {
 // src is missing, which Redis checks first). When src and dst are the same
 // key it only reports whether member is there.
 func (db *DB) SMove(src, dst string, member []byte) (bool, error) {
+	return db.SMoveFunc(src, dst, member, nil)
+}
+
+// SMoveFunc is SMove telling report what happened, in Redis's order, while
+// the keys' shards are held (so report must not call the store): first the
+// removal from src (srcGone: src was left empty and deleted), then, if the
+// member was not in dst already, its addition (added). A move that does
+// not happen reports nothing.
+func (db *DB) SMoveFunc(src, dst string, member []byte, report func(srcGone, added bool, step int)) (bool, error) {
 	var room keyRoom
 	keys := [2]string{src, dst}
 	hashes, order := db.lockKeys(keys[:], &room)
@@ -324,11 +333,17 @@ func (db *DB) SMove(src, dst string, member []byte) (bool, error) {
 		return false, nil
 	}
 	ssh.commitAgg(src, hashes[0], s, before, true, &t)
+	if report != nil {
+		report(s.length() == 0, false, 0)
+	}
 	da, _, _ := dsh.writeAgg(dst, hashes[1], &t, KindSet, createSetFor(member))
 	d := da.(*set)
 	before = d.memSize()
 	added := d.add(m, false, db.store.limits())
 	dsh.commitAgg(dst, hashes[1], d, before, added, &t)
+	if report != nil && added {
+		report(false, true, 1)
+	}
 	return true, nil
 }
 

@@ -48,6 +48,11 @@ type entry struct {
 	kind     Kind
 	raw      bool // a string built in place (APPEND, SETRANGE): encoding "raw"
 	unshared bool // a COPY of a small integer: Redis gives it its own object
+	// owned says the store holds the only reference to str's bytes: no
+	// view of them has left the store since a bit command last copied
+	// them, so SETBIT and BITFIELD may change them in place. Every read
+	// that hands out a view of str calls lend, which clears it.
+	owned bool
 }
 
 // entryOverhead approximates what one key costs beyond its key and value
@@ -94,9 +99,10 @@ func newShardData() *shardData {
 }
 
 type shard struct {
-	mu    sync.Mutex
-	store *Store
-	data  *shardData
+	mu      sync.Mutex
+	store   *Store
+	dbIndex int // the database this shard belongs to, for OnKeyEvent
+	data    *shardData
 	// writer is who holds the lock to change the shard (DB.WithWriter),
 	// passed to OnKeyModified; set by every DB method as it takes the lock.
 	writer  int64
@@ -115,7 +121,7 @@ type shard struct {
 	hits, misses, expired atomic.Int64
 }
 
-func newShard(s *Store) *shard { return &shard{store: s, data: newShardData()} }
+func newShard(s *Store, db int) *shard { return &shard{store: s, dbIndex: db, data: newShardData()} }
 
 // Watch is one client's set of WATCHed keys; it becomes dirty when any of
 // them changes.
@@ -172,12 +178,13 @@ func (sh *shard) lookup(key string, h uint64, t *opTime) (entry, bool) {
 	e, ok := d.items.Get(key)
 	if !ok {
 		sh.misses.Add(1)
+		sh.event(KeyMissed, key)
 		return entry{}, false
 	}
 	if e.expireAt != 0 && e.expireAt <= t.now() {
-		sh.remove(key, h)
-		sh.expired.Add(1)
+		sh.expire(key, h)
 		sh.misses.Add(1)
+		sh.event(KeyMissed, key)
 		return entry{}, false
 	}
 	sh.hits.Add(1)
@@ -199,8 +206,7 @@ func (sh *shard) current(key string, h uint64, t *opTime) (entry, bool) {
 		return entry{}, false
 	}
 	if e.expireAt != 0 && e.expireAt <= t.now() {
-		sh.remove(key, h)
-		sh.expired.Add(1)
+		sh.expire(key, h)
 		return entry{}, false
 	}
 	return e, true
@@ -210,6 +216,14 @@ func (sh *shard) current(key string, h uint64, t *opTime) (entry, bool) {
 // caller clones it when inserting. isNew tells whether the key was absent
 // (the caller knows, having looked it up).
 func (sh *shard) put(key string, h uint64, e entry, old *entry) {
+	sh.putQuiet(key, h, e, old)
+	sh.touch(key)
+}
+
+// putQuiet is put without telling the key's watchers: for a write that
+// leaves the value as it was (SETBIT of a bit to the value it has), which
+// Redis does not signal.
+func (sh *shard) putQuiet(key string, h uint64, e entry, old *entry) {
 	d := sh.data
 	if old == nil {
 		key = clone(key)
@@ -232,7 +246,26 @@ func (sh *shard) put(key string, h uint64, e entry, old *entry) {
 	}
 	d.usedBytes += e.size(key)
 	d.items.Add(key, e)
-	sh.touch(key)
+	if old == nil {
+		sh.event(KeyCreated, key)
+	}
+}
+
+// expire removes key, whose TTL has passed, and reports it.
+func (sh *shard) expire(key string, h uint64) {
+	sh.remove(key, h)
+	sh.expired.Add(1)
+	sh.event(KeyExpired, key)
+}
+
+// lend is called by every read that hands a view of a string's bytes out
+// of the store (GET and its relatives): from then on a bit command must
+// copy the bytes before changing them (see entry.owned).
+func (sh *shard) lend(key string, e *entry) {
+	if e.owned {
+		e.owned = false
+		sh.data.items.Add(key, *e)
+	}
 }
 
 // remove deletes key if present and reports whether it was.

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/emberkv/ember/internal/hll"
 )
 
 // Clock tells the store what time it is. Tests replace it to control expiry.
@@ -37,6 +39,10 @@ type Options struct {
 	// EncodingLimits are the thresholds of the compact encodings. Default
 	// DefaultEncodingLimits(), Redis's.
 	EncodingLimits *EncodingLimits
+	// OnKeyEvent, if set, is told of what happens to keys inside the
+	// store (see KeyEvent): the server turns these into keyspace
+	// notifications. Default none. SetOnKeyEvent changes it later.
+	OnKeyEvent func(db int, ev KeyEvent, key string)
 	// OnKeyModified, if set, is called with every key whose value changes
 	// (written, deleted, expired), with the writer of the DB view the
 	// change came through (DB.WithWriter; 0 for a view without one, and
@@ -60,6 +66,9 @@ type EncodingLimits struct {
 	// the most entries a list node holds; -1 to -5 limit a node to 4, 8,
 	// 16, 32 or 64 KB.
 	ListMaxListpackSize int
+	// HLLSparseMaxBytes is hll-sparse-max-bytes: the longest a sparse
+	// HyperLogLog string grows before it turns dense.
+	HLLSparseMaxBytes int
 }
 
 // DefaultEncodingLimits are Redis 7.0's defaults.
@@ -71,6 +80,7 @@ func DefaultEncodingLimits() EncodingLimits {
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
 		ListMaxListpackSize:    -2,
+		HLLSparseMaxBytes:      hll.DefaultSparseMaxBytes,
 	}
 }
 
@@ -80,6 +90,14 @@ func (s *Store) SetEncodingLimits(l EncodingLimits) { s.encLimits.Store(&l) }
 
 // EncodingLimits returns the thresholds in force.
 func (s *Store) EncodingLimits() EncodingLimits { return *s.encLimits.Load() }
+
+// SetMaxStringSize changes how long APPEND, SETRANGE, SETBIT and BITFIELD
+// may make a string, as CONFIG SET proto-max-bulk-len does (default
+// MaxStringSize). Strings already longer are left as they are.
+func (s *Store) SetMaxStringSize(n int64) { s.maxString.Store(n) }
+
+// maxStringSize is the limit SetMaxStringSize set.
+func (s *Store) maxStringSize() int64 { return s.maxString.Load() }
 
 // limits is EncodingLimits for the store's own use, without a copy.
 func (s *Store) limits() *EncodingLimits { return s.encLimits.Load() }
@@ -99,6 +117,8 @@ type Store struct {
 	coarseLRU atomic.Bool
 
 	encLimits  atomic.Pointer[EncodingLimits]
+	onEvent    atomic.Pointer[func(db int, ev KeyEvent, key string)]
+	maxString  atomic.Int64 // proto-max-bulk-len: how far a string may grow
 	onModified atomic.Pointer[func(writer int64, key string)]
 
 	stopOnce sync.Once
@@ -135,13 +155,15 @@ func New(opts Options) *Store {
 		limits = *opts.EncodingLimits
 	}
 	s.encLimits.Store(&limits)
+	s.SetOnKeyEvent(opts.OnKeyEvent)
+	s.maxString.Store(MaxStringSize)
 	s.SetOnKeyModified(opts.OnKeyModified)
 	nshards := 1 << logShards
 	s.dbs = make([]*DB, opts.Databases)
 	for i := range s.dbs {
 		db := &DB{store: s, index: i, shards: make([]*shard, nshards)}
 		for j := range db.shards {
-			db.shards[j] = newShard(s)
+			db.shards[j] = newShard(s, i)
 		}
 		s.dbs[i] = db
 	}

@@ -8,7 +8,8 @@ import (
 )
 
 // MaxStringSize is Redis's proto-max-bulk-len default: no string may grow
-// beyond it by APPEND or SETRANGE.
+// beyond it by APPEND, SETRANGE, SETBIT or BITFIELD unless
+// Store.SetMaxStringSize changes the limit.
 const MaxStringSize = 512 * 1024 * 1024
 
 // Get returns the string at key. ok is false when the key does not exist.
@@ -23,6 +24,7 @@ func (db *DB) Get(key string) (val []byte, ok bool, err error) {
 	if e.kind != KindString {
 		return nil, false, ErrWrongType
 	}
+	sh.lend(key, &e)
 	return capped(e.str), true, nil
 }
 
@@ -72,6 +74,7 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 			return res, ErrWrongType
 		}
 		res.Old, res.HadOld = capped(cur.str), true
+		sh.lend(key, &cur) // NX with GET may keep the value it answers
 	}
 	if (opt.Mode == SetNX && exists) || (opt.Mode == SetXX && !exists) {
 		return res, nil
@@ -83,14 +86,9 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 		e.expireAt = cur.expireAt
 	}
 	res.Written = true
-	if e.expireAt != 0 && e.expireAt <= t.now() {
-		// A time already past (SET ... PXAT in the past): the key is set
-		// and gone at once. Watchers see a change either way.
-		if !sh.remove(key, h) {
-			sh.touch(key)
-		}
-		return res, nil
-	}
+	// A time already past (SET ... PXAT in the past) stores the key all
+	// the same, as Redis: it is gone for every reader, and reclaimed (and
+	// reported expired) when next touched or swept.
 	if exists {
 		sh.put(key, h, e, &cur)
 	} else {
@@ -113,17 +111,28 @@ const multiKeyRoom = 16
 
 // MSet sets keys[i] to vals[i] for every i, atomically, as MSET does; a key
 // named twice gets its last value.
-func (db *DB) MSet(keys []string, vals [][]byte) {
+func (db *DB) MSet(keys []string, vals [][]byte) { db.MSetFunc(keys, vals, nil) }
+
+// MSetFunc is MSet that calls set(i) right after it stores keys[i], while
+// the keys' shards are held (so set must not call the store): keyspace
+// notifications report each key in turn, as Redis's MSET.
+func (db *DB) MSetFunc(keys []string, vals [][]byte, set func(i int)) {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
 	for i, k := range keys {
 		db.setLocked(db.shardOf(hashes[i]), hashes[i], k, vals[i], SetOptions{})
+		if set != nil {
+			set(i)
+		}
 	}
 }
 
 // MSetNX sets every pair only if none of the keys exists, atomically.
-func (db *DB) MSetNX(keys []string, vals [][]byte) bool {
+func (db *DB) MSetNX(keys []string, vals [][]byte) bool { return db.MSetNXFunc(keys, vals, nil) }
+
+// MSetNXFunc is MSetNX calling set(i) as MSetFunc does.
+func (db *DB) MSetNXFunc(keys []string, vals [][]byte, set func(i int)) bool {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
@@ -135,6 +144,9 @@ func (db *DB) MSetNX(keys []string, vals [][]byte) bool {
 	}
 	for i, k := range keys {
 		db.setLocked(db.shardOf(hashes[i]), hashes[i], k, vals[i], SetOptions{})
+		if set != nil {
+			set(i)
+		}
 	}
 	return true
 }
@@ -154,8 +166,10 @@ func (db *DB) AppendMGet(dst [][]byte, keys []string) [][]byte {
 	defer db.unlockShards(order)
 	t := db.store.newOpTime()
 	for i, k := range keys {
-		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], &t)
+		sh := db.shardOf(hashes[i])
+		e, ok := sh.lookup(k, hashes[i], &t)
 		if ok && e.kind == KindString {
+			sh.lend(k, &e)
 			dst = append(dst, nonNil(e.str))
 		} else {
 			dst = append(dst, nil)
@@ -200,29 +214,41 @@ type GetExOptions struct {
 
 // GetEx returns the string at key and changes its TTL.
 func (db *DB) GetEx(key string, opt GetExOptions) ([]byte, bool, error) {
+	v, ok, _, err := db.GetExChange(key, opt)
+	return v, ok, err
+}
+
+// GetExChange is GetEx that also tells what it did to the key's TTL
+// (GETEX ... PERSIST on a key without one changes nothing, and Redis
+// reports no event for it).
+func (db *DB) GetExChange(key string, opt GetExOptions) (val []byte, ok bool, change TTLChange, err error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
 	t := db.store.newOpTime()
 	e, ok := sh.lookup(key, h, &t)
 	if !ok {
-		return nil, false, nil
+		return nil, false, TTLUnchanged, nil
 	}
 	if e.kind != KindString {
-		return nil, false, ErrWrongType
+		return nil, false, TTLUnchanged, ErrWrongType
 	}
+	sh.lend(key, &e)
 	switch {
 	case opt.ExpireAt != 0 && opt.ExpireAt <= t.now():
 		sh.remove(key, h)
+		change = TTLDeleted
 	case opt.ExpireAt != 0:
 		ne := e
 		ne.expireAt = opt.ExpireAt
 		sh.put(key, h, ne, &e)
+		change = TTLSet
 	case opt.Persist && e.expireAt != 0:
 		ne := e
 		ne.expireAt = 0
 		sh.put(key, h, ne, &e)
+		change = TTLRemoved
 	}
-	return capped(e.str), true, nil
+	return capped(e.str), true, change, nil
 }
 
 // GetStrings returns the strings at keys, nil for a missing key, reading
@@ -235,13 +261,15 @@ func (db *DB) GetStrings(keys ...string) ([][]byte, error) {
 	t := db.store.newOpTime()
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
-		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], &t)
+		sh := db.shardOf(hashes[i])
+		e, ok := sh.lookup(k, hashes[i], &t)
 		if !ok {
 			continue
 		}
 		if e.kind != KindString {
 			return nil, ErrWrongType
 		}
+		sh.lend(k, &e)
 		out[i] = capped(e.str)
 	}
 	return out, nil
@@ -373,7 +401,7 @@ func (db *DB) Append(key string, val []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if len(cur.str)+len(val) > MaxStringSize {
+	if int64(len(cur.str))+int64(len(val)) > db.store.maxStringSize() {
 		return 0, ErrTooLarge
 	}
 	// Bytes past the old length are not visible to anyone holding the old
@@ -387,10 +415,21 @@ func (db *DB) Append(key string, val []byte) (int, error) {
 	return len(nv), nil
 }
 
-// StrLen returns the length of the string at key, 0 if absent.
+// StrLen returns the length of the string at key, 0 if absent. Unlike
+// Get it hands out no view of the bytes, so a bitmap stays writable in
+// place (see entry.owned).
 func (db *DB) StrLen(key string) (int, error) {
-	v, _, err := db.Get(key)
-	return len(v), err
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	t := db.store.newOpTime()
+	e, ok := sh.lookup(key, h, &t)
+	if !ok {
+		return 0, nil
+	}
+	if e.kind != KindString {
+		return 0, ErrWrongType
+	}
+	return len(e.str), nil
 }
 
 // GetRange returns the substring between start and end inclusive, with
@@ -443,7 +482,7 @@ func (db *DB) SetRange(key string, offset int64, val []byte) (int, error) {
 		return len(cur.str), nil
 	}
 	// Written so that a huge offset cannot overflow the sum.
-	if offset > MaxStringSize-int64(len(val)) {
+	if offset > db.store.maxStringSize()-int64(len(val)) {
 		return 0, ErrTooLarge
 	}
 	size := len(cur.str)

@@ -10,7 +10,11 @@ Redis server, each on one data type:
 - an article leaderboard: a sorted set of likes;
 - a work queue: a list, LPUSH to enqueue and a worker thread on BRPOP, and a
   reliable variant that BLMOVEs each job into a processing list until done;
-- online users: a set per minute, united over the last five minutes.
+- online users: a set per minute, united over the last five minutes, and
+  daily counts: active users in a bitmap per day (SETBIT, BITCOUNT), unique
+  visitors in a HyperLogLog per day (PFADD, PFCOUNT over the week);
+- live notifications: PUBLISH on a channel per topic, relayed to browsers
+  as Server-Sent Events by a Pub/Sub subscriber.
 """
 
 import json
@@ -21,7 +25,7 @@ import time
 import uuid
 
 import redis
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 
 DEFAULT_URL = "redis://:123456@localhost:6379/0"
 EXPIRE_SECONDS = 60
@@ -43,6 +47,26 @@ ONLINE_WINDOW = 5  # minutes that count as "online"
 # SUNION reads is still there.
 ONLINE_TTL = (ONLINE_WINDOW + 1) * 60
 
+# Each user gets a number, its bit in the daily bitmaps of active users: a
+# day's bitmap is as long as the highest number active that day, /8 bytes.
+USER_IDS_KEY = "users:ids"  # hash: user name -> number
+USER_SEQ_KEY = "users:seq"  # the last number given
+VISITOR_COOKIE = "vid"  # a random id per browser, counted in the HLLs
+VISITOR_COOKIE_AGE = 365 * 24 * 3600
+WEEK_DAYS = 7
+DAY_SECONDS = 24 * 3600
+# A day's bitmap and HLL outlive the week by a day, as the minutes' sets do.
+DAY_TTL = (WEEK_DAYS + 1) * DAY_SECONDS
+
+EVENTS_PREFIX = "events:"  # a topic's channel is events:<topic>
+EVENTS_PATTERN = EVENTS_PREFIX + "*"  # every topic, for GET /events
+# Seconds a stream waits for a message before it writes a keep-alive
+# comment. Writing is how it learns that the browser has gone: the write
+# fails, and the stream stops and drops its subscription.
+SSE_HEARTBEAT = 15.0
+SSE_RETRY_MS = 3000  # how long a browser waits before it reconnects
+SUBSCRIBE_TIMEOUT = 5.0  # seconds to wait for the server to confirm
+
 
 def session_key(sid):
     return f"session:{sid}"
@@ -50,6 +74,95 @@ def session_key(sid):
 
 def online_key(minute):
     return f"online:{minute}"
+
+
+def day_name(t):
+    """The UTC date of unix time t: 2026-12-01."""
+    return time.strftime("%Y-%m-%d", time.gmtime(t))
+
+
+def active_key(day):
+    return f"active:{day}"
+
+
+def visitors_key(day):
+    return f"visitors:{day}"
+
+
+def user_id(db, user):
+    """The user's number, given at the first login (INCR) and kept."""
+    uid = db.hget(USER_IDS_KEY, user)
+    if uid is None:
+        # HSETNX: of two first logins at once, one number wins, and both
+        # read it back. The loser's number is never used.
+        db.hsetnx(USER_IDS_KEY, user, db.incr(USER_SEQ_KEY))
+        uid = db.hget(USER_IDS_KEY, user)
+    return int(uid)
+
+
+def events_channel(topic):
+    return EVENTS_PREFIX + topic
+
+
+def sse_event(data, event_id=None):
+    """One Server-Sent Event. The app's events are JSON on one line, but a
+    message PUBLISHed by anyone else may hold line breaks: each line goes
+    in a data: field of its own, and the browser joins them again."""
+    lines = [f"id: {event_id}"] if event_id else []
+    lines += [f"data: {line}" for line in data.splitlines() or [""]]
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+def event_id(data):
+    """The id of one of the app's events, or None for any other message."""
+    try:
+        event = json.loads(data)
+    except ValueError:
+        return None
+    eid = event.get("id") if isinstance(event, dict) else None
+    # An id: field ends at the line break.
+    return eid if isinstance(eid, str) and not any(c in eid for c in "\r\n") else None
+
+
+def open_subscription(db, channel=None, pattern=None):
+    """A PubSub subscribed to channel (or pattern), once the server has
+    confirmed it: from then on nothing published is missed."""
+    pubsub = db.pubsub()
+    try:
+        if pattern is None:
+            pubsub.subscribe(channel)
+        else:
+            pubsub.psubscribe(pattern)
+        deadline = time.monotonic() + SUBSCRIBE_TIMEOUT
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no confirmation of the subscription to {channel or pattern}")
+            msg = pubsub.get_message(timeout=left)
+            if msg is not None and msg["type"] in ("subscribe", "psubscribe"):
+                return pubsub
+    except BaseException:
+        pubsub.close()
+        raise
+
+
+def relay(pubsub, heartbeat):
+    """The body of an event stream: each message published on pubsub's
+    channels as one event, and a keep-alive comment after heartbeat
+    seconds without one. It runs until the browser goes away (a write
+    fails and the server closes the generator) or the Redis connection
+    breaks."""
+    yield f"retry: {SSE_RETRY_MS}\n: subscribed\n\n".encode()
+    while True:
+        try:
+            msg = pubsub.get_message(timeout=heartbeat)
+        except redis.exceptions.ConnectionError:
+            return  # the browser reconnects after SSE_RETRY_MS
+        if msg is None:
+            yield b": keep-alive\n\n"
+        elif msg["type"] in ("message", "pmessage"):
+            data = msg["data"].decode(errors="replace")
+            yield sse_event(data, event_id(data))
 
 
 def process_job(text):
@@ -144,46 +257,71 @@ def create_app(url=None):
     app.config["REDIS_URL"] = url
     # The time the app goes by, for the per-minute sets: tests replace it.
     app.config["CLOCK"] = time.time
+    app.config["SSE_HEARTBEAT"] = SSE_HEARTBEAT
 
     def current_minute():
         return int(app.config["CLOCK"]() // 60)
+
+    def last_days():
+        """The names of the last WEEK_DAYS days, today first."""
+        now = app.config["CLOCK"]()
+        return [day_name(now - i * DAY_SECONDS) for i in range(WEEK_DAYS)]
 
     # --- Sessions and online users, on every request -------------------
 
     @app.before_request
     def load_session():
-        """Reads the session, refreshes its TTL, and marks its user online."""
+        """Reads the session, refreshes its TTL, counts the visitor, and
+        marks the session's user online and active today."""
+        g.vid = request.cookies.get(VISITOR_COOKIE)
+        g.new_visitor = not g.vid
+        if g.new_visitor:
+            g.vid = secrets.token_urlsafe(12)
         g.sid, g.session = request.cookies.get(SESSION_COOKIE), {}
-        if not g.sid:
-            return
-        key = session_key(g.sid)
+        if g.sid:
+            key = session_key(g.sid)
+            pipe = db.pipeline(transaction=True)
+            pipe.hgetall(key)
+            pipe.expire(key, SESSION_TTL)  # 0, and no harm, when it has expired
+            fields, _ = pipe.execute()
+            g.session = {k.decode(): v.decode() for k, v in fields.items()}
         pipe = db.pipeline(transaction=True)
-        pipe.hgetall(key)
-        pipe.expire(key, SESSION_TTL)  # 0, and no harm, when it has expired
-        fields, _ = pipe.execute()
-        g.session = {k.decode(): v.decode() for k, v in fields.items()}
+        key = visitors_key(day_name(app.config["CLOCK"]()))
+        pipe.pfadd(key, g.vid)
+        pipe.expire(key, DAY_TTL)
         if g.session:
-            mark_online(g.session["user"])
+            user = g.session["user"]
+            mark_online(pipe, user, int(g.session.get("uid") or user_id(db, user)))
+        pipe.execute()
 
-    def mark_online(user):
+    @app.after_request
+    def keep_visitor(resp):
+        if g.get("new_visitor"):
+            resp.set_cookie(VISITOR_COOKIE, g.vid, max_age=VISITOR_COOKIE_AGE, httponly=True, samesite="Lax")
+        return resp
+
+    def mark_online(pipe, user, uid):
+        """Queues on pipe: user online this minute, and active today."""
         key = online_key(current_minute())
-        pipe = db.pipeline(transaction=True)
         pipe.sadd(key, user)
         pipe.expire(key, ONLINE_TTL)
-        pipe.execute()
+        key = active_key(day_name(app.config["CLOCK"]()))
+        pipe.setbit(key, uid, 1)
+        pipe.expire(key, DAY_TTL)
 
     @app.route("/login", methods=["POST"])
     def login():
         user = request.form.get("user", "")
         if not user:
             return jsonify({"error": "user is required"}), 400
+        uid = user_id(db, user)
         sid = secrets.token_urlsafe(16)
         key = session_key(sid)
         pipe = db.pipeline(transaction=True)
-        pipe.hset(key, mapping={"user": user, "login_at": int(time.time())})
+        pipe.hset(key, mapping={"user": user, "uid": uid, "login_at": int(time.time())})
         pipe.expire(key, SESSION_TTL)
+        mark_online(pipe, user, uid)
         pipe.execute()
-        mark_online(user)
         resp = jsonify({"user": user, "ttl": SESSION_TTL})
         resp.set_cookie(SESSION_COOKIE, sid, max_age=SESSION_TTL, httponly=True, samesite="Lax")
         return resp
@@ -206,12 +344,53 @@ def create_app(url=None):
     def online():
         now = current_minute()
         keys = [online_key(m) for m in range(now - ONLINE_WINDOW + 1, now + 1)]
+        days = last_days()
         pipe = db.pipeline(transaction=False)
         pipe.sunion(keys)
         pipe.scard(keys[-1])
-        users, this_minute = pipe.execute()
+        pipe.bitcount(active_key(days[0]))
+        pipe.pfcount(visitors_key(days[0]))
+        # PFCOUNT of several keys counts their union: a visitor seen on
+        # three days of the week counts once.
+        pipe.pfcount(*[visitors_key(d) for d in days])
+        users, this_minute, active_today, visitors_today, visitors_week = pipe.execute()
         names = sorted(u.decode() for u in users)
-        return jsonify({"users": names, "count": len(names), "this_minute": this_minute})
+        return jsonify(
+            {
+                "users": names,
+                "count": len(names),
+                "this_minute": this_minute,
+                "active_today": active_today,
+                "visitors_today": visitors_today,
+                "visitors_week": visitors_week,
+            }
+        )
+
+    @app.route("/online/days")
+    def online_days():
+        """Day by day over the week: active users and unique visitors."""
+        days = last_days()
+        pipe = db.pipeline(transaction=False)
+        for d in days:
+            pipe.bitcount(active_key(d))
+            pipe.pfcount(visitors_key(d))
+        counts = pipe.execute()
+        return jsonify(
+            [{"day": d, "active": counts[2 * i], "visitors": counts[2 * i + 1]} for i, d in enumerate(days)]
+        )
+
+    @app.route("/users/<user>/active")
+    def user_active(user):
+        """On which days of the week the user was active: a GETBIT a day."""
+        uid = db.hget(USER_IDS_KEY, user)
+        if uid is None:
+            return jsonify({}), 404
+        days = last_days()
+        pipe = db.pipeline(transaction=False)
+        for d in days:
+            pipe.getbit(active_key(d), int(uid))
+        bits = pipe.execute()
+        return jsonify({"user": user, "days": [{"day": d, "active": bool(b)} for d, b in zip(days, bits)]})
 
     # --- The leaderboard -----------------------------------------------
 
@@ -261,6 +440,41 @@ def create_app(url=None):
         if result is None:
             return jsonify({"id": id, "status": "pending"})
         return jsonify({"id": id, "status": "done", "result": result.decode()})
+
+    # --- Live notifications: PUBLISH and Server-Sent Events ------------
+
+    @app.route("/events/<topic>", methods=["POST"])
+    def publish(topic):
+        text = request.form.get("text", "")
+        if not text:
+            return jsonify({"error": "text is required"}), 400
+        event = {"id": uuid.uuid4().hex, "topic": topic, "text": text, "at": app.config["CLOCK"]()}
+        if g.session:
+            event["from"] = g.session["user"]
+        # PUBLISH answers how many subscribers received it: one per open
+        # stream of this topic, one per open GET /events.
+        receivers = db.publish(events_channel(topic), json.dumps(event))
+        return jsonify({"id": event["id"], "receivers": receivers})
+
+    def event_stream(pubsub):
+        resp = Response(relay(pubsub, app.config["SSE_HEARTBEAT"]), mimetype="text/event-stream")
+        resp.headers["Cache-Control"] = "no-cache"
+        resp.headers["X-Accel-Buffering"] = "no"  # a proxy (nginx) must not buffer it
+        # The server closes the response when the stream ends, however
+        # it ends; closing the PubSub drops its connection, and with it
+        # the subscription.
+        resp.call_on_close(pubsub.close)
+        return resp
+
+    @app.route("/events/<topic>")
+    def topic_stream(topic):
+        # Subscribed, and confirmed, before the response starts: an event
+        # published once the browser has the headers is not missed.
+        return event_stream(open_subscription(db, channel=events_channel(topic)))
+
+    @app.route("/events")
+    def all_events_stream():
+        return event_stream(open_subscription(db, pattern=EVENTS_PATTERN))
 
     # --- The first demo: a counter and expiring keys --------------------
 

@@ -2,7 +2,9 @@
 
 It builds ember-server (or uses the binary named by EMBER_SERVER_BIN),
 starts it on a free loopback port with --requirepass 123456, points the app
-at it, and drives the app through Flask's test client.
+at it, and drives the app through Flask's test client. The event streams,
+which the test client would buffer whole, are read from the app served by
+werkzeug's real HTTP server on another free loopback port.
 
 Run it with Debian's python3, which has Flask and redis-py:
 
@@ -12,6 +14,7 @@ EMBER_SERVER_BIN=/usr/bin/redis-server runs the same test against the real
 Redis, to check the test itself.
 """
 
+import http.client
 import json
 import os
 import re
@@ -23,8 +26,10 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 
 import redis
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -104,6 +109,94 @@ class ServerProcess:
         return self.proc.returncode
 
 
+class QuietRequestHandler(WSGIRequestHandler):
+    """werkzeug's handler without its line per request (errors still log)."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+class LiveServer:
+    """The app served over HTTP by werkzeug, threaded (a stream holds its
+    thread), on a free loopback port (port 0: the system picks it)."""
+
+    def __init__(self, app):
+        self.httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+        self.port = self.httpd.server_port
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def connection(self):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=WAIT_TIMEOUT)
+
+    def post(self, path, **form):
+        """POSTs form fields; returns the status and the decoded JSON."""
+        conn = self.connection()
+        try:
+            body = urllib.parse.urlencode(form)
+            conn.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"})
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read())
+        finally:
+            conn.close()
+
+    def stop(self):
+        """Stops serving and waits for the serving thread; True if it ended."""
+        self.httpd.shutdown()
+        self.thread.join(STOP_TIMEOUT)
+        self.httpd.server_close()
+        return not self.thread.is_alive()
+
+
+class EventStream:
+    """A client of a text/event-stream route, reading events as they come,
+    as a browser's EventSource does (but without reconnecting)."""
+
+    def __init__(self, live, path):
+        self.conn = live.connection()
+        self.conn.request("GET", path, headers={"Accept": "text/event-stream"})
+        # The app has subscribed before it answers: once the headers are
+        # here, nothing published is missed.
+        self.resp = self.conn.getresponse()
+        self.status = self.resp.status
+        self.content_type = self.resp.getheader("Content-Type")
+        self.cache_control = self.resp.getheader("Cache-Control")
+        self.retry = None
+        self.comments = []
+
+    def next_event(self, deadline):
+        """The next event as {"id": ..., "data": ...} (id None when the
+        event has none), skipping comments; None at the end of the stream.
+        Fails past deadline (time.monotonic()), keep-alives or not."""
+        event_id, data = None, []
+        while True:
+            if time.monotonic() > deadline:
+                raise AssertionError("no event before the deadline")
+            line = self.resp.readline()  # bounded by the socket's timeout
+            if not line:
+                return None
+            line = line.decode().rstrip("\r\n")
+            if not line:
+                if data:
+                    return {"id": event_id, "data": "\n".join(data)}
+                event_id = None  # a block of comments, or of retry:, only
+                continue
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "":
+                self.comments.append(value)
+            elif field == "id":
+                event_id = value
+            elif field == "data":
+                data.append(value)
+            elif field == "retry":
+                self.retry = int(value)
+
+    def close(self):
+        self.resp.close()
+        self.conn.close()
+
+
 class JobHandler:
     """The workers' job handler in the test: it records what it was given,
     in order, and holds any job whose text starts with "hold" until the
@@ -136,12 +229,17 @@ class FlaskDemoTest(unittest.TestCase):
         cls.redis = redis.Redis.from_url(cls.server.url, socket_timeout=5)
         cls.handler = JobHandler()
         cls.workers = demo.start_workers(cls.app, cls.handler)
+        # Keep-alives every 50 ms: a stream notices a closed client fast.
+        cls.app.config["SSE_HEARTBEAT"] = 0.05
+        cls.live = LiveServer(cls.app)
 
     @classmethod
     def tearDownClass(cls):
         cls.handler.release.set()
         demo.stop_workers(cls.app)
         errors = [f"{name}: {w.error!r}" for name, w in cls.workers.items() if w.error or w.is_alive()]
+        if not cls.live.stop():
+            errors.append("the HTTP server did not stop")
         cls.redis.close()
         code = cls.server.stop()
         cls.tmp.cleanup()
@@ -346,6 +444,107 @@ class FlaskDemoTest(unittest.TestCase):
 
     # --- Online users ----------------------------------------------------
 
+    def online(self):
+        """GET /online's users, without the day's counts."""
+        got = self.call("GET", "/online")
+        return {k: got[k] for k in ("users", "count", "this_minute")}
+
+    def set_clock(self, t):
+        """Sets the app's clock to t; returns a function that moves it."""
+        now = [t]
+        saved = self.app.config["CLOCK"]
+        self.app.config["CLOCK"] = lambda: now[0]
+        self.addCleanup(self.app.config.__setitem__, "CLOCK", saved)
+        return lambda t: now.__setitem__(0, t)
+
+    def visitor(self, vid):
+        """A browser whose visitor cookie is vid: the same ids in every run,
+        so the HyperLogLogs' estimates are the same in every run too."""
+        client = self.app.test_client()
+        client.set_cookie("localhost", demo.VISITOR_COOKIE, vid)
+        return client
+
+    def test_daily_active_users(self):
+        base = 41_000 * demo.DAY_SECONDS  # day 41000 (2082): nobody else's
+        set_clock = self.set_clock(base + 3600)
+        day0, day1 = demo.day_name(base), demo.day_name(base + demo.DAY_SECONDS)
+        users = [f"user{i}" for i in range(10)]
+        clients = {u: self.app.test_client() for u in users}
+        for u in users:
+            self.call("POST", "/login", clients[u], data={"user": u})
+        # More requests, and a second login, change nothing: one bit each.
+        for _ in range(3):
+            self.call("GET", "/session", clients["user0"])
+        self.call("POST", "/login", self.app.test_client(), data={"user": "user3"})
+        ids = {u: int(self.redis.hget(demo.USER_IDS_KEY, u)) for u in users}
+        self.assertEqual(len(set(ids.values())), len(users))
+        key = demo.active_key(day0)
+        self.assertEqual(self.redis.bitcount(key), 10)
+        self.assertEqual([self.redis.getbit(key, ids[u]) for u in users], [1] * 10)
+        # One bit per user number, from bit 0: max/8 + 1 bytes.
+        self.assertEqual(self.redis.strlen(key), max(ids.values()) // 8 + 1)
+        ttl = self.redis.ttl(key)
+        self.assertTrue(0 < ttl <= demo.DAY_TTL, f"TTL {ttl} of {key}")
+        self.assertEqual(self.call("GET", "/online")["active_today"], 10)
+
+        # The next day two of them come back.
+        set_clock(base + demo.DAY_SECONDS + 60)
+        for u in ("user0", "user5"):
+            self.call("GET", "/session", clients[u])
+        self.assertEqual(self.call("GET", "/online")["active_today"], 2)
+        self.assertEqual(self.redis.bitcount(demo.active_key(day1)), 2)
+        got = self.call("GET", "/users/user0/active")
+        self.assertEqual(got["user"], "user0")
+        week = [demo.day_name(base + (1 - i) * demo.DAY_SECONDS) for i in range(demo.WEEK_DAYS)]
+        self.assertEqual(got["days"], [{"day": d, "active": d in (day0, day1)} for d in week])
+        got = self.call("GET", "/users/user1/active")["days"]
+        self.assertEqual([d["day"] for d in got if d["active"]], [day0])
+        self.assertEqual(self.call("GET", "/users/nobody/active", status=404), {})
+        days = self.call("GET", "/online/days")
+        self.assertEqual([(d["day"], d["active"]) for d in days[:3]], [(day1, 2), (day0, 10), (demo.day_name(base - demo.DAY_SECONDS), 0)])
+
+    def test_unique_visitors(self):
+        base = 40_000 * demo.DAY_SECONDS  # day 40000 (2079): nobody else's
+        set_clock = self.set_clock(base)
+        # Day d (0 to 6) has visitors 40d to 40d+59: 60 a day, 20 shared
+        # with the next day, 300 in the week; each visits twice.
+        for d in range(7):
+            set_clock(base + d * demo.DAY_SECONDS + 600)
+            for v in range(40 * d, 40 * d + 60):
+                client = self.visitor(f"visitor-{v}")
+                client.get("/articles/top")
+                client.get("/")
+        day6 = demo.day_name(base + 6 * demo.DAY_SECONDS)
+        ttl = self.redis.ttl(demo.visitors_key(day6))
+        self.assertTrue(0 < ttl <= demo.DAY_TTL, f"TTL {ttl} of {day6}'s visitors")
+        self.assertEqual(self.redis.type(demo.visitors_key(day6)), b"string")
+        self.assertEqual(self.redis.getrange(demo.visitors_key(day6), 0, 3), b"HYLL")
+
+        # Day 6, and one more visitor: the one who asks.
+        observer = self.visitor("observer")
+        got = self.call("GET", "/online", observer)
+        # HyperLogLog counts are estimates, within 0.81% typically.
+        self.assertAlmostEqual(got["visitors_today"], 61, delta=2)
+        self.assertAlmostEqual(got["visitors_week"], 301, delta=301 * 0.03)
+        days = self.call("GET", "/online/days", observer)
+        self.assertEqual([d["day"] for d in days], [demo.day_name(base + (6 - i) * demo.DAY_SECONDS) for i in range(7)])
+        for d in days:
+            self.assertAlmostEqual(d["visitors"], 61 if d["day"] == day6 else 60, delta=2, msg=d)
+
+        # A day later day 0 is out of the week: visitors 40 to 299, and
+        # the observer, who is today's only visitor so far.
+        set_clock(base + 7 * demo.DAY_SECONDS + 600)
+        got = self.call("GET", "/online", observer)
+        self.assertEqual(got["visitors_today"], 1)
+        self.assertAlmostEqual(got["visitors_week"], 261, delta=261 * 0.03)
+
+        # A browser without the cookie gets one, and counts once.
+        client = self.app.test_client()
+        resp = client.get("/articles/top")
+        self.assertIn(f"{demo.VISITOR_COOKIE}=", resp.headers.get("Set-Cookie", ""))
+        client.get("/articles/top")
+        self.assertEqual(self.call("GET", "/online", observer)["visitors_today"], 2)
+
     def test_online_users(self):
         minute = 1_000_000  # far from the real clock: other tests' logins go elsewhere
         now = [minute * 60.0]
@@ -365,10 +564,7 @@ class FlaskDemoTest(unittest.TestCase):
         login_at(minute, "dave")
         now[0] = minute * 60.0 + 59
         self.call("GET", "/session", carol)  # carol again, this minute
-        self.assertEqual(
-            self.call("GET", "/online"),
-            {"users": ["carol", "dave", "mid"], "count": 3, "this_minute": 2},
-        )
+        self.assertEqual(self.online(), {"users": ["carol", "dave", "mid"], "count": 3, "this_minute": 2})
         self.assertEqual(self.redis.smembers(demo.online_key(minute)), {b"carol", b"dave"})
         for m in (minute - 5, minute - 4, minute - 2, minute):
             ttl = self.redis.ttl(demo.online_key(m))
@@ -376,12 +572,97 @@ class FlaskDemoTest(unittest.TestCase):
 
         # A minute later "mid" has dropped out, and nobody is on yet.
         now[0] = (minute + 1) * 60.0
-        self.assertEqual(
-            self.call("GET", "/online"),
-            {"users": ["carol", "dave"], "count": 2, "this_minute": 0},
-        )
+        self.assertEqual(self.online(), {"users": ["carol", "dave"], "count": 2, "this_minute": 0})
         self.call("GET", "/session", carol)
         self.assertEqual(self.call("GET", "/online")["this_minute"], 1)
+
+    # --- Live notifications ----------------------------------------------
+
+    def numsub(self, channel):
+        return dict(self.redis.pubsub_numsub(channel))[channel.encode()]
+
+    def open_stream(self, path):
+        stream = EventStream(self.live, path)
+        self.addCleanup(stream.close)
+        self.assertEqual(stream.status, 200)
+        self.assertEqual(stream.content_type, "text/event-stream; charset=utf-8")
+        self.assertEqual(stream.cache_control, "no-cache")
+        return stream
+
+    def read_events(self, stream, n):
+        deadline = time.monotonic() + WAIT_TIMEOUT
+        events = []
+        for _ in range(n):
+            event = stream.next_event(deadline)
+            self.assertIsNotNone(event, f"the stream ended after {len(events)} of {n} events")
+            events.append(event)
+        return events
+
+    def test_publish_needs_text(self):
+        self.assertEqual(self.call("POST", "/events/news", status=400), {"error": "text is required"})
+
+    def test_live_events(self):
+        channel = demo.events_channel("news")
+        # Nobody listens yet: PUBLISH reaches no one, and nothing keeps it.
+        status, reply = self.live.post("/events/news", text="too early")
+        self.assertEqual((status, reply["receivers"]), (200, 0))
+
+        news = self.open_stream("/events/news")
+        everything = self.open_stream("/events")
+        self.assertEqual(self.numsub(channel), 1)
+        self.assertEqual(self.redis.pubsub_numpat(), 1)
+
+        # Through the route, over HTTP: each event reaches both streams.
+        texts = [f"story {i}" for i in range(20)]
+        ids = []
+        for text in texts:
+            status, reply = self.live.post("/events/news", text=text)
+            self.assertEqual((status, reply["receivers"]), (200, 2), reply)
+            ids.append(reply["id"])
+        # Another topic: only the stream of every topic gets it.
+        status, reply = self.live.post("/events/sports", text="goal")
+        self.assertEqual(reply["receivers"], 1)
+        ids.append(reply["id"])
+        # A logged-in user's event says who sent it.
+        client = self.app.test_client()
+        self.call("POST", "/login", client, data={"user": "erin"})
+        ids.append(self.call("POST", "/events/news", client, data={"text": "hello"})["id"])
+        # A message PUBLISHed by another program, on two lines, no JSON.
+        self.assertEqual(self.redis.publish(channel, "line one\nline two"), 2)
+
+        got = self.read_events(news, len(texts) + 2)
+        self.assertEqual([e["id"] for e in got[:-1]], ids[:20] + ids[21:])
+        events = [json.loads(e["data"]) for e in got[:-1]]
+        self.assertEqual([e["text"] for e in events], texts + ["hello"])
+        self.assertEqual({e["topic"] for e in events}, {"news"})
+        self.assertNotIn("from", events[0])
+        self.assertEqual(events[-1]["from"], "erin")
+        self.assertEqual(got[-1], {"id": None, "data": "line one\nline two"})
+        self.assertEqual(news.retry, demo.SSE_RETRY_MS)
+        self.assertIn("subscribed", news.comments)
+
+        got = self.read_events(everything, len(texts) + 3)
+        self.assertEqual([e["id"] for e in got[:-1]], ids)
+        self.assertEqual([json.loads(e["data"])["text"] for e in got[:-1]], texts + ["goal", "hello"])
+        self.assertEqual(got[-1]["data"], "line one\nline two")
+
+        # The browser goes away: the next keep-alive fails to be written,
+        # and the stream drops its subscription.
+        news.close()
+        everything.close()
+        self.wait_until("the streams to unsubscribe", lambda: self.numsub(channel) == 0)
+        self.wait_until("the pattern stream to unsubscribe", lambda: self.redis.pubsub_numpat() == 0)
+        self.assertEqual(self.live.post("/events/news", text="too late")[1]["receivers"], 0)
+
+    def test_live_events_stream_ends_with_its_connection(self):
+        stream = self.open_stream("/events/alerts")
+        self.assertEqual(self.numsub(demo.events_channel("alerts")), 1)
+        # The server drops the subscriber's connection: the stream ends
+        # cleanly (the browser would reconnect), rather than hang.
+        # Streams a failed test left open drop out at their next keep-alive.
+        self.wait_until("one subscriber", lambda: len(self.redis.client_list(_type="pubsub")) == 1)
+        self.assertEqual(self.redis.execute_command("CLIENT", "KILL", "TYPE", "pubsub"), 1)
+        self.assertIsNone(stream.next_event(time.monotonic() + WAIT_TIMEOUT))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,191 @@
+package store
+
+import "github.com/emberkv/ember/internal/hll"
+
+// HyperLogLogs are strings in Redis's own layout (internal/hll), so GET,
+// SET, DUMP and RDB files move them between Ember and Redis. Each command
+// reads the string, changes a private copy (values handed out by GET may
+// still be read after the lock is released, so strings are never changed
+// in place) and stores it back under the same lock, keeping the TTL.
+
+// openHLL reads the entry at key as a HyperLogLog, as Redis's
+// isHLLObjectOrReply: ErrWrongType for another type, ErrNotHLL for a
+// string that is not an HLL.
+func openHLL(e entry) (hll.Sketch, error) {
+	if e.kind != KindString {
+		return hll.Sketch{}, ErrWrongType
+	}
+	s, err := hll.Open(e.str)
+	if err != nil {
+		return hll.Sketch{}, ErrNotHLL
+	}
+	return s, nil
+}
+
+// storeHLL writes a sketch back to key. A sketch left unchanged still
+// makes the string "raw", as Redis's dbUnshareStringValue does, but
+// without counting as a change (WATCH is not disturbed).
+func (sh *shard) storeHLL(key string, h uint64, t *opTime, cur entry, exists bool, s *hll.Sketch) {
+	switch {
+	case s.Modified():
+		sh.replaceString(key, h, t, cur, exists, s.Bytes(), true)
+	case !cur.raw:
+		cur.raw = true
+		sh.data.items.Add(key, cur)
+	}
+}
+
+// PFAdd adds elems to the HyperLogLog at key, creating it if missing, as
+// PFADD. It reports whether the key was created or any register changed
+// (the cached count is then stale). ErrCorruptHLL leaves the changes of
+// the elements before the one that failed, as in Redis.
+func (db *DB) PFAdd(key string, elems ...[]byte) (bool, error) {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	t := db.store.newOpTime()
+	cur, exists := sh.current(key, h, &t)
+	var s hll.Sketch
+	updated := !exists
+	if exists {
+		var err error
+		if s, err = openHLL(cur); err != nil {
+			return false, err
+		}
+	} else {
+		s = hll.New()
+	}
+	sparseMax := db.store.limits().HLLSparseMaxBytes
+	for _, el := range elems {
+		changed, err := s.Add(el, sparseMax)
+		if err != nil {
+			sh.storeHLL(key, h, &t, cur, exists, &s)
+			return false, ErrCorruptHLL
+		}
+		updated = updated || changed
+	}
+	if updated {
+		s.Invalidate()
+	}
+	sh.storeHLL(key, h, &t, cur, exists, &s)
+	return updated, nil
+}
+
+// PFCount estimates the number of distinct elements added to the
+// HyperLogLog at the key, or to the union of those at several keys, as
+// PFCOUNT; a missing key counts as empty. For one key the cached count is
+// used, or computed and cached in the string (a change WATCH sees, as in
+// Redis); several keys are merged into a temporary and left alone. The
+// count is Redis's reply, a long long: an estimate beyond its range (only
+// hand-made registers give one) reads as the minimum int64, as in Redis.
+func (db *DB) PFCount(keys ...string) (int64, error) {
+	if len(keys) == 1 {
+		return db.pfCountOne(keys[0])
+	}
+	var room keyRoom
+	hashes, order := db.lockKeys(keys, &room)
+	defer db.unlockShards(order)
+	t := db.store.newOpTime()
+	var u hll.Union
+	for i, k := range keys {
+		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], &t)
+		if !ok {
+			continue
+		}
+		s, err := openHLL(e)
+		if err != nil {
+			return 0, err
+		}
+		if u.Merge(s.Bytes()) != nil {
+			return 0, ErrCorruptHLL
+		}
+	}
+	return int64(u.Count()), nil
+}
+
+func (db *DB) pfCountOne(key string) (int64, error) {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	t := db.store.newOpTime()
+	cur, ok := sh.lookup(key, h, &t)
+	if !ok {
+		return 0, nil
+	}
+	s, err := openHLL(cur)
+	if err != nil {
+		return 0, err
+	}
+	card, err := s.Count()
+	if err != nil {
+		return 0, ErrCorruptHLL
+	}
+	sh.storeHLL(key, h, &t, cur, true, &s)
+	return int64(card), nil
+}
+
+// PFMerge stores at dst the union of the HyperLogLogs at dst and srcs, as
+// PFMERGE: dst is created if missing and keeps its TTL otherwise. As in
+// Redis 7.0, the result is dense when any input is dense, and otherwise
+// sparse as long as it fits hll-sparse-max-bytes.
+func (db *DB) PFMerge(dst string, srcs ...string) error {
+	var keysRoom [multiKeyRoom]string
+	keys := append(append(keysRoom[:0], dst), srcs...)
+	var room keyRoom
+	hashes, order := db.lockKeys(keys, &room)
+	defer db.unlockShards(order)
+	t := db.store.newOpTime()
+	var u hll.Union
+	dense := false
+	for i, k := range keys {
+		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], &t)
+		if !ok {
+			continue
+		}
+		s, err := openHLL(e)
+		if err != nil {
+			return err
+		}
+		dense = dense || s.Dense()
+		if u.Merge(s.Bytes()) != nil {
+			return ErrCorruptHLL
+		}
+	}
+	sh, h := db.shardOf(hashes[0]), hashes[0]
+	cur, exists := sh.current(dst, h, &t)
+	var s hll.Sketch
+	if exists {
+		s, _ = openHLL(cur) // checked above
+	} else {
+		s = hll.New()
+	}
+	if dense {
+		// Cannot fail: a sparse dst was decoded by the merge above.
+		s.ToDense()
+	}
+	s.SetUnion(&u, db.store.limits().HLLSparseMaxBytes)
+	sh.replaceString(dst, h, &t, cur, exists, s.Bytes(), true)
+	return nil
+}
+
+// PFDebug runs fn on the HyperLogLog at key under the key's lock, for
+// PFDEBUG, and stores the sketch back if fn changed it (TODENSE, GETREG).
+// fn may write a reply: nothing it is given outlives the call.
+// ErrNoSuchKey when the key is missing.
+func (db *DB) PFDebug(key string, fn func(s *hll.Sketch) error) error {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	t := db.store.newOpTime()
+	cur, ok := sh.current(key, h, &t)
+	if !ok {
+		return ErrNoSuchKey
+	}
+	s, err := openHLL(cur)
+	if err != nil {
+		return err
+	}
+	err = fn(&s)
+	sh.storeHLL(key, h, &t, cur, true, &s)
+	if err == hll.ErrCorrupt {
+		return ErrCorruptHLL
+	}
+	return err
+}
