@@ -66,7 +66,7 @@ type trackingRegistry struct {
 	maxKeys atomic.Int64 // tracking-table-max-keys
 	// evictTimeouts is Redis's timeout_counter: each call that stays over
 	// the limit tries harder next time.
-	evictTimeouts int
+	evictTimeouts atomic.Int64
 }
 
 // bcastPrefix is one prefix of the BCAST clients: its clients, and the
@@ -364,12 +364,9 @@ func (s *Server) limitTable(c *client) {
 	t := &s.tracking
 	max := t.maxKeys.Load()
 	if max == 0 || t.nkeys.Load() <= max {
-		if max == 0 {
-			return
+		if max != 0 && t.evictTimeouts.Load() != 0 {
+			t.evictTimeouts.Store(0)
 		}
-		t.mu.Lock()
-		t.evictTimeouts = 0
-		t.mu.Unlock()
 		return
 	}
 	var writer int64
@@ -377,7 +374,7 @@ func (s *Server) limitTable(c *client) {
 		writer = c.id
 	}
 	t.mu.Lock()
-	effort := 100 * (t.evictTimeouts + 1)
+	effort := 100 * (t.evictTimeouts.Load() + 1)
 	under := false
 	for key := range t.keys { // Go's map order is random enough
 		if effort == 0 {
@@ -391,9 +388,9 @@ func (s *Server) limitTable(c *client) {
 		}
 	}
 	if under {
-		t.evictTimeouts = 0
+		t.evictTimeouts.Store(0)
 	} else {
-		t.evictTimeouts++
+		t.evictTimeouts.Add(1)
 	}
 	t.mu.Unlock()
 	if c != nil {
