@@ -30,6 +30,7 @@ func cmdPFAdd(c *client, args [][]byte) {
 	n := int64(0)
 	if updated {
 		n = 1
+		c.notify(nkString, "pfadd", args[1])
 	}
 	answerInt(c, n, err)
 }
@@ -53,6 +54,8 @@ func cmdPFMerge(c *client, args [][]byte) {
 		c.storeError(err)
 		return
 	}
+	// As Redis: a merge is a mass PFADD, and says so.
+	c.notify(nkString, "pfadd", args[1])
 	c.w.ok()
 }
 
