@@ -316,6 +316,7 @@ func (s *Server) unblock(target *client, how unblockReason) bool {
 // caller's (embertest's manual clock), a blocked client whose timeout has
 // passed by that clock is answered when the clock is said to have moved.
 func (s *Server) ClockChanged() {
+	s.pauseClockChanged()
 	reg := &s.blocking
 	now := s.clockNow().UnixMilli()
 	reg.mu.Lock()

@@ -56,6 +56,20 @@ type client struct {
 	args      [][]byte // the request being dispatched
 	softSince int64    // see outbound.softSince: for a client without one
 
+	// Client-side caching (tracking.go). trackFlags and trackRedirect are
+	// read by other goroutines; they change under the tracking registry's
+	// lock, as do trackRedir and trackPrefixes. trackCaching (CLIENT
+	// CACHING) and trackPending are the client's own.
+	trackFlags    atomic.Uint32
+	trackRedirect atomic.Int64
+	trackRedir    *client
+	trackPrefixes []string // sorted
+	trackCaching  bool
+	trackPending  []pendingInvalidation
+	trackViews    []*store.DB              // database views naming this client as writer
+	outShared     atomic.Pointer[outbound] // out, for other goroutines
+	gone          atomic.Bool              // the connection has ended
+
 	blocked atomic.Bool // parked in a blocking command (flag b)
 	readied []blockKey  // keys in other databases the running command filled
 	watch   store.Watch
@@ -161,6 +175,12 @@ func (c *client) dispatch(args [][]byte) {
 		c.reject(cmd, fmt.Sprintf(errPubSubContext, cmd.name))
 		return
 	}
+	// As Redis's processCommand: a pause holds the command back here,
+	// before MULTI queues it.
+	if c.srv.pause.active.Load() != 0 && !c.postpone(cmd) {
+		c.closing = true
+		return
+	}
 	if c.multi != nil && !cmd.runsInMulti() {
 		if cmd.flags&flagNoMulti != 0 {
 			c.reject(cmd, errCommandInMulti)
@@ -186,6 +206,9 @@ func (cmd *command) runsInMulti() bool {
 func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	errsBefore := c.w.errors
 	cmd.handler(c, args)
+	if cmd.flags&flagReadonly != 0 && c.trackFlags.Load()&(trackOn|trackBcast) == trackOn {
+		c.rememberKeys(cmd, args)
+	}
 	c.feedMonitors(cmd, args)
 	if cmd.flags&flagWrite != 0 && c.inExec == nil {
 		c.signalWritten(cmd, args)
@@ -300,8 +323,12 @@ func (c *client) run(args [][]byte) (ok bool) {
 		}
 	}()
 	c.replyMark = len(c.w.buf)
+	if c.srv.tracking.on.Load() > 0 {
+		c.srv.limitTable(c)
+	}
 	c.dispatch(args)
 	c.afterCommand()
+	c.resetCachingAfter(args)
 	c.publish()
 	return true
 }
@@ -315,6 +342,7 @@ func (c *client) afterCommand() {
 	}
 	c.replySkip = c.replySkipNext
 	c.replySkipNext = false
+	c.afterCommandTracking()
 	if c.out != nil && len(c.w.buf) > 0 {
 		c.out.write(c.w.buf, c.w.resp3)
 		c.w.buf = c.w.buf[:0]
@@ -328,6 +356,8 @@ func (c *client) quiet() bool { return c.replyOff || c.replySkip }
 // ends: its subscriptions, its place among the monitors, and then its
 // outbound writer, once that has written everything.
 func (c *client) leave() {
+	c.gone.Store(true)
+	c.disableTracking()
 	c.leavePubSub()
 	c.stopMonitor()
 	if c.out != nil {
@@ -375,6 +405,7 @@ func (c *client) reset() {
 	c.discardMulti()
 	c.unwatchAll()
 	c.leavePubSub()
+	c.disableTracking()
 	c.replyOff, c.replySkipNext = false, false
 	c.shown.replyOff.Store(false)
 	c.selectDB(0)
@@ -387,18 +418,25 @@ func (c *client) reset() {
 
 func (c *client) selectDB(i int) {
 	c.dbIndex = i
-	if c.inExec != nil {
-		c.db = c.inExec.DB(i)
-		return
-	}
-	c.db = c.srv.store.DB(i)
+	c.db = c.dbAt(i)
 }
 
 // dbAt returns database i as this client may use it now: a held view
-// inside EXEC, the shared one otherwise.
+// inside EXEC, the shared one otherwise. A tracking client's views name it
+// as the writer of what it changes (see tracking.go).
 func (c *client) dbAt(i int) *store.DB {
 	if c.inExec != nil {
 		return c.inExec.DB(i)
 	}
-	return c.srv.store.DB(i)
+	db := c.srv.store.DB(i)
+	if db == nil || !c.tracking() {
+		return db
+	}
+	if c.trackViews == nil {
+		c.trackViews = make([]*store.DB, c.srv.store.Databases())
+	}
+	if c.trackViews[i] == nil {
+		c.trackViews[i] = db.WithWriter(c.id)
+	}
+	return c.trackViews[i]
 }

@@ -36,10 +36,18 @@ var clientCommands = []*command{
 				summary: "Marks the connection as one client eviction must spare.", handler: cmdClientNoEvict},
 			&command{name: "client|unblock", arity: -3, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous connection"), group: "connection", since: "5.0.0",
 				summary: "Frees a client blocked in a blocking command, as on timeout or with an error.", handler: cmdClientUnblock},
+			&command{name: "client|tracking", arity: -3, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "6.0.0",
+				summary: "Turns client-side caching's key tracking on or off for the connection.", handler: cmdClientTracking},
+			&command{name: "client|caching", arity: 3, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "6.0.0",
+				summary: "Says whether the next command's keys are tracked, in OPTIN or OPTOUT mode.", handler: cmdClientCaching},
 			&command{name: "client|getredir", arity: 2, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "6.0.0",
-				summary: "Returns where tracking notifications go; Ember does no tracking.", handler: cmdClientGetRedir},
+				summary: "Returns the ID of the connection tracking notifications are redirected to.", handler: cmdClientGetRedir},
 			&command{name: "client|trackinginfo", arity: 2, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "6.2.0",
-				summary: "Describes the connection's key tracking; Ember does none.", handler: cmdClientTrackingInfo},
+				summary: "Describes the connection's key tracking.", handler: cmdClientTrackingInfo},
+			&command{name: "client|pause", arity: -3, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous connection"), group: "connection", since: "2.9.50",
+				summary: "Holds back the commands of every client, or their writes, for a while.", handler: cmdClientPause},
+			&command{name: "client|unpause", arity: 2, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous connection"), group: "connection", since: "6.2.0",
+				summary: "Ends a CLIENT PAUSE.", handler: cmdClientUnpause},
 			&command{name: "client|reply", arity: 3, flags: parseFlags("noscript loading stale"), acl: acl("slow connection"), group: "connection", since: "3.2.0",
 				summary: "Turns the server's replies to this connection on or off, or skips the next one.", handler: cmdClientReply},
 			&command{name: "client|help", arity: 2, flags: parseFlags("loading stale"), acl: acl("slow connection"), group: "connection", since: "5.0.0",
@@ -221,10 +229,18 @@ func (c *client) writeClientLine(b *strings.Builder, other *client, args [][]byt
 	}
 	obl, oll, omem := outputFigures(pending)
 	fmt.Fprintf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d "+
-		"qbuf=0 qbuf-free=0 argv-mem=%d multi-mem=0 rbs=0 rbp=0 obl=%d oll=%d omem=%d tot-mem=%d events=r cmd=%s user=default redir=-1 resp=%d\n",
+		"qbuf=0 qbuf-free=0 argv-mem=%d multi-mem=0 rbs=0 rbp=0 obl=%d oll=%d omem=%d tot-mem=%d events=r cmd=%s user=default redir=%d resp=%d\n",
 		other.id, other.addr, other.laddr, other.fd(), name, int64(now.Sub(other.created)/time.Second), int64(idle),
 		other.flagString(), other.shown.db.Load(), other.shown.sub.Load(), other.shown.psub.Load(), other.shown.ssub.Load(),
-		other.shown.multi.Load(), argvMem, obl, oll, omem, omem, cmdName, other.shown.resp.Load())
+		other.shown.multi.Load(), argvMem, obl, oll, omem, omem, cmdName, other.redirShown(), other.shown.resp.Load())
+}
+
+// redirShown is CLIENT LIST's redir: the redirect with tracking on, else -1.
+func (c *client) redirShown() int64 {
+	if !c.tracking() {
+		return -1
+	}
+	return c.trackRedirect.Load()
 }
 
 // flagString is the flags field of CLIENT LIST, letters in Redis's order.
@@ -241,6 +257,15 @@ func (c *client) flagString() string {
 	}
 	if c.blocked.Load() {
 		f = append(f, 'b')
+	}
+	if tf := c.trackFlags.Load(); tf&trackOn != 0 {
+		f = append(f, 't')
+		if tf&trackBrokenRedir != 0 {
+			f = append(f, 'R')
+		}
+		if tf&trackBcast != 0 {
+			f = append(f, 'B')
+		}
 	}
 	if c.watch.Dirty() {
 		f = append(f, 'd')
@@ -446,27 +471,14 @@ func cmdClientReply(c *client, args [][]byte) {
 	c.shown.replyOff.Store(c.replyOff)
 }
 
-// CLIENT GETREDIR: -1, tracking being off.
-func cmdClientGetRedir(c *client, args [][]byte) { c.w.int(-1) }
-
-// CLIENT TRACKINGINFO: the reply Redis gives a connection without tracking.
-func cmdClientTrackingInfo(c *client, args [][]byte) {
-	c.w.mapHeader(3)
-	c.w.bulkString("flags")
-	c.w.setHeader(1)
-	c.w.bulkString("off")
-	c.w.bulkString("redirect")
-	c.w.int(-1)
-	c.w.bulkString("prefixes")
-	c.w.array(0)
-}
-
 func cmdClientHelp(c *client, args [][]byte) {
 	c.writeHelp("CLIENT",
+		"CACHING (YES|NO)",
+		"    Track (OPTIN) or skip (OPTOUT) the keys of the next command.",
 		"GETNAME",
 		"    Return the name of this connection.",
 		"GETREDIR",
-		"    Return -1: Ember does no client-side caching tracking.",
+		"    Return the ID invalidations are redirected to: -1 with tracking off, 0 for none.",
 		"ID",
 		"    Return the ID of this connection.",
 		"INFO",
@@ -485,6 +497,10 @@ func cmdClientHelp(c *client, args [][]byte) {
 		"    Describe the connections, one line each.",
 		"NO-EVICT (ON|OFF)",
 		"    Mark this connection as one client eviction must spare.",
+		"PAUSE <timeout> [WRITE|ALL]",
+		"    Hold back every command, or only writes, for <timeout> milliseconds.",
+		"UNPAUSE",
+		"    End a pause.",
 		"REPLY (ON|OFF|SKIP)",
 		"    Control the replies sent to the current connection.",
 		"    Mark this connection as one client eviction must spare.",
@@ -492,7 +508,10 @@ func cmdClientHelp(c *client, args [][]byte) {
 		"    Record the client library's name or version.",
 		"SETNAME <name>",
 		"    Name this connection.",
+		"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+		"         [OPTIN] [OPTOUT] [NOLOOP]",
+		"    Turn client-side caching's key tracking on or off.",
 		"TRACKINGINFO",
-		"    Describe this connection's key tracking (always off in Ember).",
+		"    Describe this connection's key tracking.",
 	)
 }

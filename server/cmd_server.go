@@ -48,6 +48,7 @@ func cmdFlushDB(c *client, args [][]byte) {
 		return
 	}
 	c.db.Flush()
+	c.trackingFlushed()
 	c.w.ok()
 }
 
@@ -61,6 +62,7 @@ func cmdFlushAll(c *client, args [][]byte) {
 	} else {
 		c.srv.store.FlushAll()
 	}
+	c.trackingFlushed()
 	c.w.ok()
 }
 

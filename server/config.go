@@ -477,7 +477,7 @@ var paramTable = []*param{
 	{name: "tls-session-cache-size", kind: kindInt, def: "20480", min: 0, max: maxInt32, effect: effNone},
 	{name: "tls-session-cache-timeout", kind: kindInt, def: "300", min: 0, max: maxInt32, effect: effNone},
 	{name: "tls-session-caching", kind: kindBool, def: "yes", effect: effNone},
-	{name: "tracking-table-max-keys", kind: kindInt, def: "1000000", min: 0, max: maxInt64, effect: effNone},
+	{name: "tracking-table-max-keys", kind: kindInt, def: "1000000", min: 0, max: maxInt64, effect: effApplied, apply: applyTrackingMaxKeys},
 	{name: "unixsocket", kind: kindString, def: "", flags: pImmutable, effect: effNone, refuse: refuseUnixSocket},
 	{name: "unixsocketperm", kind: kindSpecial, def: "0", flags: pImmutable, effect: effNone, parse: parseUnixSocketPerm},
 	{name: "zset-max-listpack-entries", alias: "zset-max-ziplist-entries", kind: kindInt, def: "128", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
@@ -1102,6 +1102,11 @@ func applyMaxBulk(s *Server, cfg *Config) {
 
 // applyEncodingLimits hands the store the thresholds of the compact
 // encodings (hash-max-listpack-entries and the like).
+func applyTrackingMaxKeys(s *Server, cfg *Config) {
+	n, _ := strconv.ParseInt(cfg.value(paramIndex["tracking-table-max-keys"]), 10, 64)
+	s.tracking.maxKeys.Store(n)
+}
+
 func applyEncodingLimits(s *Server, cfg *Config) { s.store.SetEncodingLimits(cfg.encodingLimits()) }
 
 // encodingLimits reads the compact encodings' thresholds from cfg.

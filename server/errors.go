@@ -224,3 +224,20 @@ const (
 const (
 	errSortNotDouble = "ERR One or more scores can't be converted into double"
 )
+
+// Client-side caching and CLIENT PAUSE (tracking.go, pause.go; Redis's
+// networking.c clientCommand).
+const (
+	errTrackingOneRedirect      = "ERR A client can only redirect to a single other client"
+	errTrackingNoRedirect       = "ERR The client ID you want redirect to does not exist"
+	errTrackingPrefixNeedsBcast = "ERR PREFIX option requires BCAST mode to be enabled"
+	errTrackingSwitchBcast      = "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."
+	errTrackingOptBcast         = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+	errTrackingOptInOut         = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+	errTrackingSwitchOpt        = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."
+	errCachingNeedsTracking     = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+	errCachingYes               = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+	errCachingNo                = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+	errPauseMode                = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+	errPauseTimeoutNotInteger   = "ERR timeout is not an integer or out of range"
+)

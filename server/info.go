@@ -166,7 +166,7 @@ func (s *Server) infoClients(c *client, b *infoBuilder) {
 	b.field("client_recent_max_input_buffer", 0)
 	b.field("client_recent_max_output_buffer", 0)
 	b.field("blocked_clients", s.blocking.blockedNow())
-	b.field("tracking_clients", 0)
+	b.field("tracking_clients", s.tracking.on.Load())
 	b.field("clients_in_timeout_table", 0)
 }
 
@@ -425,9 +425,10 @@ func (s *Server) infoStats(c *client, b *infoBuilder) {
 	b.field("active_defrag_key_misses", 0)
 	b.field("total_active_defrag_time", 0)
 	b.field("current_active_defrag_time", 0)
-	b.field("tracking_total_keys", 0)
-	b.field("tracking_total_items", 0)
-	b.field("tracking_total_prefixes", 0)
+	tkeys, titems, tprefixes := s.tracking.info()
+	b.field("tracking_total_keys", tkeys)
+	b.field("tracking_total_items", titems)
+	b.field("tracking_total_prefixes", tprefixes)
 	b.field("unexpected_error_replies", 0)
 	b.field("total_error_replies", st.totalErrors())
 	b.field("dump_payload_sanitizations", 0)

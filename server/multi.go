@@ -118,6 +118,9 @@ func cmdExec(c *client, args [][]byte) {
 	c.w.array(len(m.cmds))
 	saved := c.db
 	c.inExec = locked
+	if c.tracking() {
+		locked.SetWriter(c.id)
+	}
 	c.db = locked.DB(c.dbIndex)
 	for _, q := range m.cmds {
 		c.call(q.cmd, q.args, monoNow())

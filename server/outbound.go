@@ -57,6 +57,7 @@ func (c *client) startOutbound() *outbound {
 		o.conn = c.req.Conn
 	}
 	c.out = o
+	c.outShared.Store(o)
 	go o.run()
 	return o
 }

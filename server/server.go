@@ -36,6 +36,8 @@ type Server struct {
 	stats    serverStats
 	blocking blockRegistry
 	pubsub   pubsubRegistry
+	tracking trackingRegistry
+	pause    pauseState
 
 	monitorMu sync.Mutex
 	monitors  atomic.Pointer[[]*client]
@@ -87,6 +89,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	applyEncodingLimits(s, &cfg)
 	applyOutputBufferLimits(s, &cfg)
+	applyTrackingMaxKeys(s, &cfg)
 	applyMaxBulk(s, &cfg)
 	s.maxQuery.Store(cfg.ClientQueryBufferLimit)
 	applyKeyspaceEvents(s, &cfg)

@@ -131,3 +131,29 @@ func BenchmarkMSet(b *testing.B) {
 		db.MSet(keys[j:j+10], vals)
 	}
 }
+
+// BenchmarkSetWithKeyHook is SET with OnKeyModified absent, and installed
+// but doing nothing (the server's tracking with nothing tracked costs one
+// more atomic load in it): the hook must add no allocation.
+func BenchmarkSetWithKeyHook(b *testing.B) {
+	for _, hooked := range []bool{false, true} {
+		b.Run(map[bool]string{false: "none", true: "installed"}[hooked], func(b *testing.B) {
+			s := store.New(store.Options{SweepInterval: -1})
+			defer s.Close()
+			if hooked {
+				var active atomic.Int64
+				s.SetOnKeyModified(func(writer int64, key string) {
+					if active.Load() == 0 {
+						return
+					}
+				})
+			}
+			db := s.DB(0).WithWriter(7)
+			val := []byte("value")
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				db.Set("key", val, store.SetOptions{})
+			}
+		})
+	}
+}

@@ -9,7 +9,26 @@ type DB struct {
 	index  int
 	shards []*shard
 	held   bool
+	// writer is who the changes made through this view are attributed to,
+	// for OnKeyModified (see WithWriter); 0 for none.
+	writer int64
 }
+
+// WithWriter returns a view of the database whose changes OnKeyModified
+// reports as made by writer (the server passes a client's id), so that a
+// change can be told apart from other clients' without a lookup. The view
+// shares everything else with db.
+func (db *DB) WithWriter(writer int64) *DB {
+	if db.writer == writer {
+		return db
+	}
+	v := *db
+	v.writer = writer
+	return &v
+}
+
+// claim records, in a shard the caller holds, who is about to change it.
+func (db *DB) claim(sh *shard) { sh.writer = db.writer }
 
 // Index returns the database number.
 func (db *DB) Index() int { return db.index }
@@ -23,6 +42,7 @@ func (db *DB) lockKey(key string) (*shard, uint64) {
 	} else {
 		mustBeHeld(sh)
 	}
+	db.claim(sh)
 	return sh, h
 }
 
@@ -72,6 +92,7 @@ func (db *DB) lockKeys(keys []string, room *keyRoom) ([]uint64, []int) {
 		} else {
 			db.shards[i].mu.Lock()
 		}
+		db.claim(db.shards[i])
 	}
 	return hashes, order
 }
@@ -87,11 +108,11 @@ func (db *DB) unlockShards(order []int) {
 
 // lockAllShards locks every shard of the database.
 func (db *DB) lockAllShards() {
-	if db.held {
-		return
-	}
 	for _, sh := range db.shards {
-		sh.mu.Lock()
+		if !db.held {
+			sh.mu.Lock()
+		}
+		db.claim(sh)
 	}
 }
 
@@ -112,10 +133,13 @@ func lockPair(a *DB, ka string, b *DB, kb string) (sa *shard, ha uint64, sb *sha
 	ha, hb = a.store.hash(ka), b.store.hash(kb)
 	sa, sb = a.shardOf(ha), b.shardOf(hb)
 	if a.held && b.held {
+		a.claim(sa)
+		a.claim(sb)
 		return sa, ha, sb, hb, func() {}
 	}
 	if sa == sb {
 		sa.mu.Lock()
+		a.claim(sa)
 		return sa, ha, sb, hb, sa.mu.Unlock
 	}
 	first, second := sa, sb
@@ -124,6 +148,8 @@ func lockPair(a *DB, ka string, b *DB, kb string) (sa *shard, ha uint64, sb *sha
 	}
 	first.mu.Lock()
 	second.mu.Lock()
+	a.claim(sa)
+	a.claim(sb)
 	return sa, ha, sb, hb, func() {
 		second.mu.Unlock()
 		first.mu.Unlock()

@@ -41,6 +41,7 @@ func (s *Store) sweep(full bool) int {
 	for _, db := range s.dbs {
 		for _, sh := range db.shards {
 			sh.mu.Lock()
+			sh.writer = SweeperWriter
 			if len(sh.data.volatile) > 0 {
 				n += sh.sweepExpired(s, s.nowMs(), full)
 			}

@@ -285,6 +285,7 @@ func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 		} else {
 			mustBeHeld(sh)
 		}
+		db.claim(sh)
 		var next, last uint64
 		done := true
 		sh.data.order.Ascend(pivot, func(it scanItem) bool {
@@ -325,6 +326,7 @@ func (db *DB) RandomKey() (string, bool) {
 		if !db.held {
 			sh.mu.Lock()
 		}
+		db.claim(sh)
 		// A few tries skip keys that expired and wait for the sweeper.
 		for try := 0; try < 16 && sh.data.order.Len() > 0; try++ {
 			it, _ := sh.data.order.GetAt(rand.IntN(sh.data.order.Len()))

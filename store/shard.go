@@ -103,6 +103,9 @@ type shard struct {
 	store   *Store
 	dbIndex int // the database this shard belongs to, for OnKeyEvent
 	data    *shardData
+	// writer is who holds the lock to change the shard (DB.WithWriter),
+	// passed to OnKeyModified; set by every DB method as it takes the lock.
+	writer  int64
 	watched map[string][]*Watch // stays with the database index across SWAPDB
 
 	// scratch holds a value popped while the lock is held (PopFunc), so
@@ -132,8 +135,12 @@ func (w *Watch) Dirty() bool { return w.dirty.Load() }
 // Reset clears the dirty flag, for reuse after EXEC, DISCARD or UNWATCH.
 func (w *Watch) Reset() { w.dirty.Store(false) }
 
-// touch marks the watchers of key dirty: the key changed.
+// touch marks the watchers of key dirty and tells OnKeyModified: the key
+// changed. With no OnKeyModified it costs one atomic load.
 func (sh *shard) touch(key string) {
+	if f := sh.store.onModified.Load(); f != nil {
+		(*f)(sh.writer, key)
+	}
 	if len(sh.watched) == 0 {
 		return
 	}

@@ -43,6 +43,14 @@ type Options struct {
 	// store (see KeyEvent): the server turns these into keyspace
 	// notifications. Default none. SetOnKeyEvent changes it later.
 	OnKeyEvent func(db int, ev KeyEvent, key string)
+	// OnKeyModified, if set, is called with every key whose value changes
+	// (written, deleted, expired), with the writer of the DB view the
+	// change came through (DB.WithWriter; 0 for a view without one, and
+	// SweeperWriter for the store's own sweeper).
+	// It runs with the key's shard locked, so it must be quick and must
+	// not call the store: the server queues what it has to send. Default
+	// none; SetOnKeyModified changes it later.
+	OnKeyModified func(writer int64, key string)
 }
 
 // EncodingLimits are the sizes up to which aggregates keep a compact
@@ -108,9 +116,10 @@ type Store struct {
 	lruClock  atomic.Int64
 	coarseLRU atomic.Bool
 
-	encLimits atomic.Pointer[EncodingLimits]
-	onEvent   atomic.Pointer[func(db int, ev KeyEvent, key string)]
-	maxString atomic.Int64 // proto-max-bulk-len: how far a string may grow
+	encLimits  atomic.Pointer[EncodingLimits]
+	onEvent    atomic.Pointer[func(db int, ev KeyEvent, key string)]
+	maxString  atomic.Int64 // proto-max-bulk-len: how far a string may grow
+	onModified atomic.Pointer[func(writer int64, key string)]
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -148,6 +157,7 @@ func New(opts Options) *Store {
 	s.encLimits.Store(&limits)
 	s.SetOnKeyEvent(opts.OnKeyEvent)
 	s.maxString.Store(MaxStringSize)
+	s.SetOnKeyModified(opts.OnKeyModified)
 	nshards := 1 << logShards
 	s.dbs = make([]*DB, opts.Databases)
 	for i := range s.dbs {
@@ -169,6 +179,20 @@ func New(opts Options) *Store {
 		close(s.done)
 	}
 	return s
+}
+
+// SweeperWriter is the writer OnKeyModified is given for the keys the
+// store's sweeper expires: no command of anyone's.
+const SweeperWriter int64 = -1
+
+// SetOnKeyModified installs (or, with nil, removes) the OnKeyModified
+// callback; see Options.OnKeyModified.
+func (s *Store) SetOnKeyModified(f func(writer int64, key string)) {
+	if f == nil {
+		s.onModified.Store(nil)
+		return
+	}
+	s.onModified.Store(&f)
 }
 
 // Close stops the active sweeper. The data stays readable.
@@ -293,10 +317,22 @@ func (s *Store) ResetCounters() {
 // DB, and call Unlock when done. Views of a Locked must not be used to reach
 // shards it does not hold.
 type Locked struct {
-	s     *Store
-	all   bool
-	held  []*shard
-	views []*DB
+	s      *Store
+	all    bool
+	held   []*shard
+	views  []*DB
+	writer int64
+}
+
+// SetWriter makes the views DB returns from now on attribute their
+// changes to writer, as DB.WithWriter.
+func (l *Locked) SetWriter(writer int64) {
+	l.writer = writer
+	for _, v := range l.views {
+		if v != nil {
+			v.writer = writer
+		}
+	}
 }
 
 // LockAll takes every shard of every database.
@@ -348,6 +384,7 @@ func (l *Locked) DB(i int) *DB {
 	if l.views[i] == nil {
 		v := *src
 		v.held = true
+		v.writer = l.writer
 		l.views[i] = &v
 	}
 	return l.views[i]
