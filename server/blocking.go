@@ -188,6 +188,7 @@ func (c *client) block(keys [][]byte, kind store.Kind, deadline int64,
 		defer stop()
 	}
 	alive := true
+	c.wakeWriters()
 	select {
 	case <-b.wake:
 	case <-timeout:

@@ -47,6 +47,9 @@ type client struct {
 	out      *outbound   // set once the client subscribes or monitors
 	subs     *clientSubs // nil until the first subscription
 	redacted []int       // arguments MONITOR must not show
+	// wakeLater are the writers of subscribers this client's batch
+	// published to, to wake when the batch ends (wakeWriters).
+	wakeLater []*outbound
 
 	// CLIENT REPLY: replyOff is OFF; replySkip silences the running
 	// command (the one after SKIP), replySkipNext the next one.
@@ -356,6 +359,7 @@ func (c *client) quiet() bool { return c.replyOff || c.replySkip }
 // ends: its subscriptions, its place among the monitors, and then its
 // outbound writer, once that has written everything.
 func (c *client) leave() {
+	c.wakeWriters()
 	c.gone.Store(true)
 	c.disableTracking()
 	c.leavePubSub()
@@ -374,6 +378,7 @@ func (c *client) leave() {
 // connection's last interaction is recorded: once a batch, not once a
 // command.
 func (c *client) flush() error {
+	c.wakeWriters()
 	c.lastInteraction.Store(time.Now().UnixMilli())
 	if len(c.w.buf) == 0 {
 		return nil
@@ -397,6 +402,18 @@ func (c *client) flush() error {
 		c.w.buf = c.w.buf[:0]
 	}
 	return err
+}
+
+// wakeWriters wakes the writers that the client's PUBLISHes left to wake
+// (publishFrom). It runs whenever the client's goroutine is about to wait:
+// at the end of a batch (flush), before a blocking command or a client
+// pause parks it, and as the connection ends.
+func (c *client) wakeWriters() {
+	for i, o := range c.wakeLater {
+		o.signal()
+		c.wakeLater[i] = nil
+	}
+	c.wakeLater = c.wakeLater[:0]
 }
 
 // reset is RESET: the connection returns to its state right after connect.

@@ -113,6 +113,13 @@ func (o *outbound) signal() {
 // which case the caller must close the client (closeOverLimit) once it
 // has let go of the lock.
 func (o *outbound) appendLocked(p []byte) (over bool) {
+	return o.appendWakeLater(p, nil)
+}
+
+// appendWakeLater is appendLocked for a publisher: a writer it finds
+// idle goes onto *later, if not nil, to be woken when the publisher's
+// batch ends (client.wakeWriters), instead of at once.
+func (o *outbound) appendWakeLater(p []byte, later *[]*outbound) (over bool) {
 	if o.closed {
 		return false
 	}
@@ -127,7 +134,11 @@ func (o *outbound) appendLocked(p []byte) (over bool) {
 		return true
 	}
 	if idle {
-		o.signal()
+		if later != nil {
+			*later = append(*later, o)
+		} else {
+			o.signal()
+		}
 	}
 	return false
 }

@@ -174,6 +174,7 @@ func (c *client) postpone(cmd *command) bool {
 		defer stop()
 		gone = g
 	}
+	c.wakeWriters()
 	for paused {
 		var timeout <-chan time.Time
 		if c.srv.usesSystemClock() && end < math.MaxInt64 {

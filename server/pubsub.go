@@ -299,7 +299,10 @@ func (s *Server) publish(channel, message []byte) int {
 
 // publishFrom is publish on behalf of the client whose command publishes
 // (nil for none); shard selects the shard channels (SPUBLISH), which
-// patterns never match. The client's own copy, if it is a receiver, goes
+// patterns never match. The writers of the receivers are woken when the
+// publisher's batch of commands ends (client.wakeWriters), so a
+// pipelined batch of PUBLISHes reaches each subscriber in one write, as
+// Redis writes each client once per pass of its event loop. The client's own copy, if it is a receiver, goes
 // into its reply stream at this point, as in Redis: a RESP3 client that
 // publishes to itself reads the message before PUBLISH's reply.
 func (s *Server) publishFrom(from *client, channel, message []byte, shard bool) int {
@@ -310,6 +313,10 @@ func (s *Server) publishFrom(from *client, channel, message []byte, shard bool) 
 	f := framePool.Get().(*frame)
 	n := 0
 	var over []*client
+	var later *[]*outbound
+	if from != nil {
+		later = &from.wakeLater
+	}
 	deliver := func(c *client) {
 		n++
 		if c == from {
@@ -321,7 +328,7 @@ func (s *Server) publishFrom(from *client, channel, message []byte, shard bool) 
 			return
 		}
 		o.mu.Lock()
-		if o.appendLocked(f.bytes(o.resp3)) {
+		if o.appendWakeLater(f.bytes(o.resp3), later) {
 			over = append(over, c)
 		}
 		o.mu.Unlock()

@@ -22,7 +22,7 @@ func BenchmarkPublish(b *testing.B) {
 		targets = append(targets, "redis")
 	}
 	for _, target := range targets {
-		for _, n := range []int{1, 100} {
+		for _, n := range []int{1, 100, 1000} {
 			b.Run(fmt.Sprintf("%s/subscribers=%d", target, n), func(b *testing.B) {
 				var addr string
 				if target == "redis" {

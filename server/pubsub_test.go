@@ -72,6 +72,21 @@ func TestPublishFanOutInOrder(t *testing.T) {
 	}
 }
 
+// TestPublishBeforeParking checks that a message published early in a
+// pipelined batch goes out when the publisher then parks in a blocking
+// command, not when it next finishes a batch: the writers' wake-ups wait
+// for the end of the batch (publishFrom).
+func TestPublishBeforeParking(t *testing.T) {
+	_, addr := startServer(t, DefaultConfig())
+	sub := subscriber(t, addr, false, 1, "SUBSCRIBE", "news")
+	pub := dialRESP(t, addr)
+	pub.send(append(encodeCommand([]byte("PUBLISH"), []byte("news"), []byte("a")),
+		encodeCommand([]byte("BLPOP"), []byte("nothing"), []byte("0"))...))
+	if got, err := sub.readReply(); err != nil || got != push(false, "message", "news", "a") {
+		t.Fatalf("while the publisher blocks: %q, %v", got, err)
+	}
+}
+
 func TestPublishCountsPatternsAsRedis(t *testing.T) {
 	_, addr := startServer(t, DefaultConfig())
 	// One client on the channel and two patterns that match it: three
