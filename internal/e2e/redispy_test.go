@@ -16,12 +16,28 @@ import (
 // against a real redis-server and against the binary under test, with the
 // Python values redis-py returns compared step by step.
 func TestRedisPyCollections(t *testing.T) {
+	runRedisPyComparison(t, "redispy_collections.py")
+}
+
+// TestRedisPyMessaging runs testdata/redispy_messaging.py the same way:
+// the bitmap, HyperLogLog and Pub/Sub commands.
+func TestRedisPyMessaging(t *testing.T) {
+	runRedisPyComparison(t, "redispy_messaging.py", "redispy_collections.py")
+}
+
+// runRedisPyComparison runs a comparing script of testdata with the
+// addresses of a real redis-server and of the binary under test. reads
+// names the other scripts it imports.
+func runRedisPyComparison(t *testing.T, name string, reads ...string) {
 	python := testenv.RequireDebianPython(t)
-	script := filepath.Join(repoRoot, "internal", "e2e", "testdata", "redispy_collections.py")
+	dir := filepath.Join(repoRoot, "internal", "e2e", "testdata")
+	script := filepath.Join(dir, name)
 	// go test caches a passing result keyed on the files the test touched;
-	// python reads the script, so stat it here for an edit to rerun this.
-	if _, err := os.Stat(script); err != nil {
-		t.Fatal(err)
+	// python reads the scripts, so stat them here for an edit to rerun this.
+	for _, f := range append([]string{name}, reads...) {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	redisAddr := testenv.StartRedis(t)
 	s := startServer(t)
