@@ -32,17 +32,25 @@ func blockingListPop(c *client, args [][]byte, end store.ListEnd) {
 	if !ok {
 		return
 	}
-	keys := args[1 : len(args)-1]
-	key, vals, err := c.db.LMPop(keysOf(keys), end, 1)
-	if len(vals) > 0 {
-		c.srv.notifyPop(c.db, key, end)
-	}
+	listPopOrBlock(c, args[1:len(args)-1], end, 1, deadline, func(key string, vals [][]byte) {
+		writeKeyAndValue(c, key, vals[0])
+	})
+}
+
+// listPopOrBlock is what the blocking list pops share, as Redis's
+// blockingPopGenericCommand: pop count elements now from the first of keys
+// that holds a list (a key of another type before it answers WRONGTYPE);
+// inside MULTI answer as on timeout; else wait until a write fills one of
+// keys. write answers the key and what was popped from it.
+func listPopOrBlock(c *client, keys [][]byte, end store.ListEnd, count int, deadline int64, write func(key string, vals [][]byte)) {
+	key, vals, err := c.db.LMPop(keysOf(keys), end, count)
 	switch {
 	case err != nil:
 		c.storeError(err)
 		return
 	case vals != nil:
-		writeKeyAndValue(c, key, vals[0])
+		c.srv.notifyPop(c.db, key, end)
+		write(key, vals)
 		return
 	}
 	if c.inExec != nil {
@@ -50,12 +58,12 @@ func blockingListPop(c *client, args [][]byte, end store.ListEnd) {
 		return
 	}
 	c.blockOrClose(keys, store.KindList, deadline, func(db *store.DB, key string, _ *[]blockKey) bool {
-		vals, err := listPop(db, key, end, 1)
+		vals, err := listPop(db, key, end, count)
 		if err != nil || len(vals) == 0 {
 			return false
 		}
 		c.srv.notifyPop(db, key, end)
-		writeKeyAndValue(c, key, vals[0])
+		write(key, vals)
 		return true
 	})
 }
@@ -145,28 +153,8 @@ func cmdBLMPop(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	key, vals, err := c.db.LMPop(keysOf(keys), end, count)
-	switch {
-	case err != nil:
-		c.storeError(err)
-		return
-	case vals != nil:
-		c.srv.notifyPop(c.db, key, end)
+	listPopOrBlock(c, keys, end, count, deadline, func(key string, vals [][]byte) {
 		writeKeyAndBulks(c, key, vals)
-		return
-	}
-	if c.inExec != nil {
-		c.w.nullArray()
-		return
-	}
-	c.blockOrClose(keys, store.KindList, deadline, func(db *store.DB, key string, _ *[]blockKey) bool {
-		vals, err := listPop(db, key, end, count)
-		if err != nil || len(vals) == 0 {
-			return false
-		}
-		c.srv.notifyPop(db, key, end)
-		writeKeyAndBulks(c, key, vals)
-		return true
 	})
 }
 
@@ -201,16 +189,22 @@ func blockingZPop(c *client, args [][]byte, max bool) {
 		return
 	}
 	keys := args[1 : len(args)-1]
-	key, popped, err := c.db.ZMPop(keysOf(keys), max, 1)
-	if len(popped) > 0 {
-		c.srv.notifyZPop(c.db, key, max)
-	}
+	zsetPopOrBlock(c, keys, keysOf(keys), max, 1, deadline, func(key string, popped []store.ZMember) {
+		writeKeyMemberScore(c, key, popped[0])
+	})
+}
+
+// zsetPopOrBlock is listPopOrBlock for the blocking sorted-set pops, as
+// Redis's blockingGenericZpopCommand; names are keys as strings.
+func zsetPopOrBlock(c *client, keys [][]byte, names []string, max bool, count int, deadline int64, write func(key string, popped []store.ZMember)) {
+	key, popped, err := c.db.ZMPop(names, max, count)
 	switch {
 	case err != nil:
 		c.storeError(err)
 		return
 	case len(popped) > 0:
-		writeKeyMemberScore(c, key, popped[0])
+		c.srv.notifyZPop(c.db, key, max)
+		write(key, popped)
 		return
 	}
 	if c.inExec != nil {
@@ -218,12 +212,12 @@ func blockingZPop(c *client, args [][]byte, max bool) {
 		return
 	}
 	c.blockOrClose(keys, store.KindZSet, deadline, func(db *store.DB, key string, _ *[]blockKey) bool {
-		popped, err := db.ZPop(key, max, 1)
+		popped, err := db.ZPop(key, max, count)
 		if err != nil || len(popped) == 0 {
 			return false
 		}
 		c.srv.notifyZPop(db, key, max)
-		writeKeyMemberScore(c, key, popped[0])
+		write(key, popped)
 		return true
 	})
 }
@@ -247,29 +241,7 @@ func cmdBZMPop(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	key, popped, err := c.db.ZMPop(keys, max, count)
-	if len(popped) > 0 {
-		c.srv.notifyZPop(c.db, key, max)
-	}
-	switch {
-	case err != nil:
-		c.storeError(err)
-		return
-	case len(popped) > 0:
+	zsetPopOrBlock(c, args[3:3+len(keys)], keys, max, count, deadline, func(key string, popped []store.ZMember) {
 		writeZMPop(c, key, popped)
-		return
-	}
-	if c.inExec != nil {
-		c.w.nullArray()
-		return
-	}
-	c.blockOrClose(args[3:3+len(keys)], store.KindZSet, deadline, func(db *store.DB, key string, _ *[]blockKey) bool {
-		popped, err := db.ZPop(key, max, count)
-		if err != nil || len(popped) == 0 {
-			return false
-		}
-		c.srv.notifyZPop(db, key, max)
-		writeZMPop(c, key, popped)
-		return true
 	})
 }
