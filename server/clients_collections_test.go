@@ -26,12 +26,7 @@ import (
 // wrong shape shows up here as a different value or a decoding error even
 // where the raw differential scripts would need a line for it.
 func TestCollectionsGoRedis(t *testing.T) {
-	redisAddr := testenv.StartRedis(t)
-	_, emberAddr := startServer(t, DefaultConfig())
-	groups := []struct {
-		name string
-		run  func(p *clientPair)
-	}{
+	runGoRedisGroups(t, []goRedisGroup{
 		{"hashes", goRedisHashes},
 		{"lists", goRedisLists},
 		{"sets", goRedisSets},
@@ -39,7 +34,20 @@ func TestCollectionsGoRedis(t *testing.T) {
 		{"blocking", goRedisBlocking},
 		{"transactions", goRedisTransactions},
 		{"sort", goRedisSort},
-	}
+	})
+}
+
+// goRedisGroup is a named run of comparing steps.
+type goRedisGroup struct {
+	name string
+	run  func(p *clientPair)
+}
+
+// runGoRedisGroups runs each group in RESP2 and RESP3 on a fresh pair of
+// clients, from empty keyspaces, and compares every key's state after it.
+func runGoRedisGroups(t *testing.T, groups []goRedisGroup) {
+	redisAddr := testenv.StartRedis(t)
+	_, emberAddr := startServer(t, DefaultConfig())
 	for _, proto := range []int{2, 3} {
 		for _, g := range groups {
 			t.Run(fmt.Sprintf("RESP%d/%s", proto, g.name), func(t *testing.T) {

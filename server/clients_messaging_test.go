@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emberkv/ember/internal/testenv"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -16,31 +15,12 @@ import (
 // what the client decodes, as TestCollectionsGoRedis does for the
 // collections.
 func TestMessagingGoRedis(t *testing.T) {
-	redisAddr := testenv.StartRedis(t)
-	_, emberAddr := startServer(t, DefaultConfig())
-	groups := []struct {
-		name string
-		run  func(p *clientPair)
-	}{
+	runGoRedisGroups(t, []goRedisGroup{
 		{"bitmaps", goRedisBitmaps},
 		{"hyperloglog", goRedisHLL},
 		{"pubsub", goRedisPubSub},
 		{"tracking", goRedisTracking},
-	}
-	for _, proto := range []int{2, 3} {
-		for _, g := range groups {
-			t.Run(fmt.Sprintf("RESP%d/%s", proto, g.name), func(t *testing.T) {
-				p := &clientPair{t: t, ctx: context.Background(),
-					redis: redis.NewClient(&redis.Options{Addr: redisAddr, Protocol: proto}),
-					ember: redis.NewClient(&redis.Options{Addr: emberAddr, Protocol: proto})}
-				defer p.redis.Close()
-				defer p.ember.Close()
-				p.both(func(c *redis.Client) redis.Cmder { return c.FlushAll(p.ctx) })
-				g.run(p)
-				p.sameState()
-			})
-		}
-	}
+	})
 }
 
 func goRedisBitmaps(p *clientPair) {
