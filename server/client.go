@@ -73,6 +73,10 @@ type client struct {
 	outShared     atomic.Pointer[outbound] // out, for other goroutines
 	gone          atomic.Bool              // the connection has ended
 
+	// scriptCaller is, on the scripts' client, the client whose script
+	// is running the command (nil on every other client).
+	scriptCaller *client
+
 	blocked atomic.Bool // parked in a blocking command (flag b)
 	readied []blockKey  // keys in other databases the running command filled
 	watch   store.Watch
@@ -170,6 +174,12 @@ func (c *client) dispatch(args [][]byte) {
 	}
 	if msg := c.srv.errorOverride(); msg != "" {
 		c.w.error(msg)
+		return
+	}
+	// As Redis's processCommand: while a script is busy, only allow_busy
+	// commands run. This comes before any lock, since the script holds them.
+	if c.srv.scripts.running.Load() && cmd.flags&flagAllowBusy == 0 && c.srv.scripts.busyNow() {
+		c.reject(cmd, c.srv.scripts.busyError())
 		return
 	}
 	// As Redis: a RESP2 connection in Pub/Sub mode may only (un)subscribe,

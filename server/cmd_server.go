@@ -157,5 +157,6 @@ func cmdShutdown(c *client, args [][]byte) {
 	}
 	c.srv.log.Info("User requested shutdown...", slog.Int64("client", c.id))
 	c.closing = true
+	c.srv.scripts.abort() // SHUTDOWN NOSAVE stops a busy script
 	c.srv.requestShutdown()
 }

@@ -33,6 +33,8 @@ func commandRows() []*command {
 		monitorCommands,
 		sortCommands,
 		bitmapCommands,
+		scriptCommands,
+		functionCommands,
 	} {
 		rows = append(rows, group...)
 	}

@@ -337,7 +337,7 @@ var paramTable = []*param{
 	{name: "bind", kind: kindSpecial, def: "127.0.0.1 -::1", flags: pMulti, effect: effApplied, parse: parseBind, field: func(c *Config) any { return &c.Bind }},
 	{name: "bind-source-addr", kind: kindString, def: "", effect: effNone},
 	{name: "bio_cpulist", kind: kindString, def: "", flags: pImmutable, effect: effNone},
-	{name: "busy-reply-threshold", kind: kindInt, def: "5000", min: 0, max: maxInt64, effect: effNone},
+	{name: "busy-reply-threshold", alias: "lua-time-limit", kind: kindInt, def: "5000", min: 0, max: maxInt64, effect: effApplied, apply: applyBusyReplyThreshold},
 	{name: "client-output-buffer-limit", kind: kindSpecial, def: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", flags: pMulti, effect: effApplied, parse: parseClientOutputBufferLimit, apply: applyOutputBufferLimits},
 	{name: "client-query-buffer-limit", kind: kindMemory, def: "1073741824", min: 1048576, max: maxInt64, effect: effApplied, field: func(c *Config) any { return &c.ClientQueryBufferLimit }, apply: applyMaxQuery},
 	{name: "cluster-allow-pubsubshard-when-down", kind: kindBool, def: "yes", effect: effNone},
@@ -391,7 +391,6 @@ var paramTable = []*param{
 	{name: "list-max-listpack-size", alias: "list-max-ziplist-size", kind: kindInt, def: "-2", min: minInt32, max: maxInt32, effect: effApplied, apply: applyEncodingLimits},
 	{name: "logfile", kind: kindString, def: "", flags: pImmutable, effect: effApplied},
 	{name: "loglevel", kind: kindEnum, def: "notice", enum: enumOf("debug verbose notice warning"), effect: effApplied, apply: applyLogLevel},
-	{name: "lua-time-limit", kind: kindInt, def: "5000", min: 0, max: maxInt64, effect: effNone},
 	{name: "masterauth", kind: kindString, def: "", effect: effNone},
 	{name: "masteruser", kind: kindString, def: "", effect: effNone},
 	{name: "maxclients", kind: kindInt, def: "10000", min: 1, max: maxUint32, effect: effApplied, field: func(c *Config) any { return &c.MaxClients }},
@@ -1126,6 +1125,11 @@ func (cfg *Config) encodingLimits() store.EncodingLimits {
 	}
 }
 func applyMaxQuery(s *Server, cfg *Config) { s.maxQuery.Store(cfg.ClientQueryBufferLimit) }
+
+func applyBusyReplyThreshold(s *Server, cfg *Config) {
+	n, _ := strconv.ParseInt(cfg.value(paramIndex["busy-reply-threshold"]), 10, 64)
+	s.scripts.busyMs.Store(n)
+}
 
 func applyLogLevel(_ *Server, cfg *Config) {
 	if cfg.LogLevel != nil {

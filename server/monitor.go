@@ -72,6 +72,13 @@ func (c *client) feedMonitors(cmd *command, args [][]byte) {
 		c.redacted = c.redacted[:0]
 		return
 	}
+	c.feedMonitorsAlways(args)
+}
+
+// feedMonitorsAlways sends the monitors the line of args, whatever the
+// command's flags (EVAL and FCALL show themselves before their commands).
+func (c *client) feedMonitorsAlways(args [][]byte) {
+	mons := c.srv.monitors.Load()
 	line := c.monitorLine(args)
 	c.redacted = c.redacted[:0]
 	for _, m := range *mons {

@@ -38,6 +38,7 @@ type Server struct {
 	pubsub   pubsubRegistry
 	tracking trackingRegistry
 	pause    pauseState
+	scripts  scriptEngine // EVAL and functions (script.go)
 
 	monitorMu sync.Mutex
 	monitors  atomic.Pointer[[]*client]
@@ -78,6 +79,7 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.scripts.init(s)
 	s.cfg = newLiveConfig(cfg, s)
 	s.table, s.all = builtinCommands()
 	s.stats.commands = make([]commandStats, len(s.all))
@@ -189,6 +191,7 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.scripts.abort()
 	lns := s.listeners
 	s.listeners = nil
 	conns := make([]*client, 0, len(s.clients))

@@ -142,6 +142,10 @@ func lockPair(a *DB, ka string, b *DB, kb string) (sa *shard, ha uint64, sb *sha
 		a.claim(sa)
 		return sa, ha, sb, hb, sa.mu.Unlock
 	}
+	if a.index != b.index {
+		// Two databases: ordered with the other wide lockers (wide.go).
+		a.store.wide.Lock()
+	}
 	first, second := sa, sb
 	if a.index > b.index || (a.index == b.index && ha>>a.store.shift > hb>>b.store.shift) {
 		first, second = sb, sa
@@ -153,6 +157,9 @@ func lockPair(a *DB, ka string, b *DB, kb string) (sa *shard, ha uint64, sb *sha
 	return sa, ha, sb, hb, func() {
 		second.mu.Unlock()
 		first.mu.Unlock()
+		if a.index != b.index {
+			a.store.wide.Unlock()
+		}
 	}
 }
 

@@ -121,6 +121,10 @@ type Store struct {
 	maxString  atomic.Int64 // proto-max-bulk-len: how far a string may grow
 	onModified atomic.Pointer[func(writer int64, key string)]
 
+	// wide orders the lockers that reach more than one database (see
+	// wide.go); a caller takes it before any shard.
+	wide sync.Mutex
+
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
@@ -225,6 +229,7 @@ func (s *Store) hash(key string) uint64 { return maphash.String(s.seed, key) }
 
 // lockAll locks every shard of every database, in the fixed order.
 func (s *Store) lockAll() {
+	s.wide.Lock()
 	for _, db := range s.dbs {
 		for _, sh := range db.shards {
 			sh.mu.Lock()
@@ -238,6 +243,7 @@ func (s *Store) unlockAll() {
 			sh.mu.Unlock()
 		}
 	}
+	s.wide.Unlock()
 }
 
 // FlushAll empties every database, as FLUSHALL does.
@@ -322,6 +328,8 @@ type Locked struct {
 	held   []*shard
 	views  []*DB
 	writer int64
+	wide   bool   // holds s.wide (its shards span databases)
+	dbs    []bool // LockDB: the databases wholly held
 }
 
 // SetWriter makes the views DB returns from now on attribute their
@@ -363,12 +371,16 @@ func (s *Store) LockKeys(refs []KeyRef) *Locked {
 	}
 	slices.Sort(order)
 	order = slices.Compact(order)
+	wide := len(order) > 1 && order[0]/nshards != order[len(order)-1]/nshards
+	if wide {
+		s.wide.Lock()
+	}
 	for _, idx := range order {
 		sh := s.dbs[idx/nshards].shards[idx%nshards]
 		sh.mu.Lock()
 		held = append(held, sh)
 	}
-	return &Locked{s: s, held: held}
+	return &Locked{s: s, held: held, wide: wide}
 }
 
 // DB returns a view of database i whose operations assume their shards are
@@ -422,11 +434,14 @@ func (l *Locked) All() bool { return l.all }
 
 // Unlock releases what the Locked holds.
 func (l *Locked) Unlock() {
-	if l.all {
+	if l.all && l.dbs == nil {
 		l.s.unlockAll()
 		return
 	}
 	for i := len(l.held) - 1; i >= 0; i-- {
 		l.held[i].mu.Unlock()
+	}
+	if l.wide {
+		l.s.wide.Unlock()
 	}
 }

@@ -1,0 +1,702 @@
+package server
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emberkv/ember/store"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// The scripting engine: Lua 5.1 (gopher-lua) with Redis 7.0's sandbox and
+// redis.* API, shared by EVAL (cmd_script.go) and functions
+// (cmd_function.go).
+//
+// A script runs atomically against every other client: it takes the whole
+// database it starts in and every further database it reaches, under the
+// store's wide lock (store/wide.go), so it may touch keys it did not
+// declare, as Redis allows outside cluster mode. Every command it runs
+// goes through scriptRun.call, which runs it with (*client).call on the
+// script's own client, as Redis's scriptCall does with its fake client.
+
+// Errors of the scripting commands, Redis 7.0's texts.
+const (
+	errNoScript          = "NOSCRIPT No matching script. Please use EVAL."
+	errNumKeysNegative   = "ERR Number of keys can't be negative"
+	errBusyEval          = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	errBusyFunction      = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+	errNotBusy           = "NOTBUSY No scripts in execution right now."
+	errUnkillable        = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+	errScriptWriteRO     = "ERR Can not execute a script with write flag using *_ro command."
+	errScriptOOM         = "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'"
+	errScriptFlushOption = "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+	errScriptDebug       = "ERR Use SCRIPT DEBUG YES/SYNC/NO"
+	errScriptDebugNotYet = "ERR Ember does not have the Lua debugger (SCRIPT DEBUG)"
+	errCompileScript     = "ERR Error compiling script (new function): %s"
+
+	// Raised inside the script, as Lua errors.
+	msgUnknownScriptCmd = "Unknown Redis command called from script"
+	msgScriptArity      = "Wrong number of args calling Redis command from script"
+	msgNoScriptCmd      = "This Redis command is not allowed from script"
+	msgScriptROWrite    = "Write commands are not allowed from read-only scripts."
+	msgScriptOOM        = "-OOM command not allowed when used memory > 'maxmemory'."
+	msgScriptNoArgs     = "Please specify at least one argument for this redis lib call"
+	msgScriptArgType    = "Lua redis lib command arguments must be strings or integers"
+	msgScriptKilled     = "Script killed by user with SCRIPT KILL..."
+	msgFunctionKilled   = "Script killed by user with FUNCTION KILL..."
+	msgReadonlyTable    = "Attempt to modify a readonly table"
+	msgNoGlobal         = "Script attempted to access nonexistent global variable '%s'"
+	msgStackLimit       = "ERR reached lua stack limit"
+)
+
+// Script flags, from a shebang line (#!lua flags=...) or
+// redis.register_function, as Redis's scripts_flags_def.
+const (
+	scriptNoWrites = 1 << iota
+	scriptAllowOOM
+	scriptAllowStale
+	scriptNoCluster
+	scriptAllowCrossSlot
+	scriptCompat // no shebang: EVAL's historical behaviour
+)
+
+var scriptFlagNames = []struct {
+	flag int
+	name string
+}{
+	{scriptNoWrites, "no-writes"},
+	{scriptAllowOOM, "allow-oom"},
+	{scriptAllowStale, "allow-stale"},
+	{scriptNoCluster, "no-cluster"},
+	{scriptAllowCrossSlot, "allow-cross-slot-keys"},
+}
+
+// luaScript is one script of the EVAL cache.
+type luaScript struct {
+	sha   string // 40 lower-case hex digits
+	body  string
+	flags int
+	proto *lua.FunctionProto
+}
+
+// scriptEngine is a server's scripting state.
+type scriptEngine struct {
+	srv *Server
+
+	mu      sync.Mutex // guards scripts and scriptsMem
+	scripts map[string]*luaScript
+	mem     int64
+	gen     atomic.Uint64 // bumped by SCRIPT FLUSH: the VMs drop their functions
+
+	vmMu sync.Mutex
+	vms  []*luaVM // idle, prepared states
+
+	fn functionRegistry // FUNCTION libraries (cmd_function.go)
+
+	busyMs atomic.Int64 // busy-reply-threshold
+
+	// The running script, for BUSY, SCRIPT KILL and FUNCTION KILL, which
+	// other goroutines read. runMu orders KILL against the start and end
+	// of a run.
+	runMu    sync.Mutex
+	running  atomic.Bool
+	runEval  atomic.Bool  // an EVAL (not FCALL) is running
+	runStart atomic.Int64 // monoNow at its start
+	wrote    atomic.Bool  // it ran a write command: no longer killable
+	killed   atomic.Bool
+	cancel   chan struct{} // closed to stop the running script
+	runName  string        // under runMu: the running function (FUNCTION STATS)
+	runArgs  [][]byte      // under runMu: its command
+
+	// Scripts run one at a time (they hold the store's wide lock), so
+	// they share one client and one run context.
+	sc  *client
+	cur *scriptRun
+	// now is the clock of busy-reply-threshold; tests replace it.
+	now func() time.Duration
+
+	randState  uint64
+	randSeeded bool
+}
+
+func (e *scriptEngine) init(s *Server) {
+	e.srv = s
+	e.scripts = make(map[string]*luaScript)
+	e.busyMs.Store(5000)
+	e.now = monoNow
+	e.sc = &client{srv: s, id: -1, addr: "lua", authed: true, created: time.Now()}
+	e.cur = &scriptRun{e: e}
+	e.fn.init()
+}
+
+// denyOOMScripts reports whether a denyoom command would be refused now
+// (used memory over maxmemory). Memory accounting will answer it; until
+// then nothing is refused, so allow-oom changes nothing.
+func (s *Server) denyOOMScripts() bool { return false }
+
+// busyNow reports whether a script has been running longer than
+// busy-reply-threshold, so that other clients must get BUSY.
+func (e *scriptEngine) busyNow() bool {
+	if !e.running.Load() {
+		return false
+	}
+	limit := e.busyMs.Load()
+	return limit > 0 && e.now()-time.Duration(e.runStart.Load()) >= time.Duration(limit)*time.Millisecond
+}
+
+// busyError is the BUSY reply for the running kind of script.
+func (e *scriptEngine) busyError() string {
+	if e.runEval.Load() {
+		return errBusyEval
+	}
+	return errBusyFunction
+}
+
+// kill is SCRIPT KILL (eval) and FUNCTION KILL, as Redis's scriptKill.
+func (e *scriptEngine) kill(c *client, eval bool) {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	switch {
+	case !e.running.Load():
+		c.w.error(errNotBusy)
+	case e.wrote.Load():
+		c.w.error(errUnkillable)
+	case eval && !e.runEval.Load():
+		c.w.error(errBusyFunction)
+	case !eval && e.runEval.Load():
+		c.w.error(errBusyEval)
+	default:
+		e.stopLocked()
+		c.w.ok()
+	}
+}
+
+// abort stops the running script whatever it did, for SHUTDOWN and Close.
+func (e *scriptEngine) abort() {
+	e.runMu.Lock()
+	if e.running.Load() {
+		e.stopLocked()
+	}
+	e.runMu.Unlock()
+}
+
+func (e *scriptEngine) stopLocked() {
+	if !e.killed.Load() {
+		e.killed.Store(true)
+		close(e.cancel)
+	}
+}
+
+// sha1Hex is the lower-case hex SHA1 of b, Redis's sha1hex.
+func sha1Hex(b []byte) string {
+	sum := sha1.Sum(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// lowerSHA copies a 40-byte SHA argument in lower case into buf, so that
+// a cache lookup allocates nothing.
+func lowerSHA(buf *[40]byte, b []byte) []byte {
+	for i, ch := range b {
+		if ch >= 'A' && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		buf[i] = ch
+	}
+	return buf[:len(b)]
+}
+
+// lookupScript finds a cached script by its SHA (lower case).
+func (e *scriptEngine) lookupScript(sha []byte) *luaScript {
+	e.mu.Lock()
+	s := e.scripts[string(sha)]
+	e.mu.Unlock()
+	return s
+}
+
+// loadScript compiles body and caches it, or returns the cached script of
+// the same SHA, as Redis's luaCreateFunction. msg is the error reply.
+func (e *scriptEngine) loadScript(body []byte) (s *luaScript, msg string) {
+	var buf [40]byte
+	sum := sha1.Sum(body)
+	hex.Encode(buf[:], sum[:])
+	if s := e.lookupScript(buf[:]); s != nil {
+		return s, ""
+	}
+	flags, shebang, err := parseShebang(body)
+	if err != "" {
+		return nil, "ERR " + err
+	}
+	proto, cerr := compileLua(body[shebang:], "user_script")
+	if cerr != "" {
+		return nil, fmt.Sprintf(errCompileScript, cerr)
+	}
+	s = &luaScript{sha: string(buf[:]), body: string(body), flags: flags, proto: proto}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if old := e.scripts[s.sha]; old != nil {
+		return old, ""
+	}
+	e.scripts[s.sha] = s
+	e.mem += scriptMemory(s)
+	return s, ""
+}
+
+// scriptMemory estimates a cached script's bytes (used_memory_scripts_eval):
+// its SHA, its body and the compiled code.
+func scriptMemory(s *luaScript) int64 {
+	return int64(40+len(s.body)) + protoMemory(s.proto) + 64
+}
+
+func protoMemory(p *lua.FunctionProto) int64 {
+	if p == nil {
+		return 0
+	}
+	n := int64(len(p.Code)*4 + len(p.DbgSourcePositions)*8 + len(p.Constants)*16 + 128)
+	for _, c := range p.FunctionPrototypes {
+		n += protoMemory(c)
+	}
+	return n
+}
+
+// flushScripts empties the EVAL cache (SCRIPT FLUSH).
+func (e *scriptEngine) flushScripts() {
+	e.mu.Lock()
+	e.scripts = make(map[string]*luaScript)
+	e.mem = 0
+	e.mu.Unlock()
+	e.gen.Add(1)
+}
+
+// scriptsInfo is what INFO memory reports of the EVAL cache.
+func (e *scriptEngine) scriptsInfo() (n int, mem int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.scripts), e.mem
+}
+
+// parseShebang reads the "#!lua flags=a,b" first line of an EVAL script,
+// as Redis's evalExtractShebangFlags. It returns the flags and the length
+// of the line (the code starts after it, at its newline, so that line
+// numbers stay right).
+func parseShebang(body []byte) (flags, n int, err string) {
+	if len(body) < 2 || body[0] != '#' || body[1] != '!' {
+		return scriptCompat, 0, ""
+	}
+	end := strings.IndexByte(string(body), '\n')
+	if end < 0 {
+		return 0, 0, "Invalid script shebang"
+	}
+	parts, ok := splitArgsStrings(body[:end])
+	if !ok || len(parts) == 0 {
+		return 0, 0, "Invalid engine in script shebang"
+	}
+	if parts[0] != "#!lua" {
+		return 0, 0, "Unexpected engine in script shebang: " + parts[0]
+	}
+	for _, p := range parts[1:] {
+		list, ok := strings.CutPrefix(p, "flags=")
+		if !ok {
+			return 0, 0, "Unknown lua shebang option: " + p
+		}
+		f, bad := parseScriptFlags(strings.Split(list, ","), true)
+		if bad != "" {
+			return 0, 0, "Unexpected flag in script shebang: " + bad
+		}
+		flags |= f
+	}
+	return flags, end, ""
+}
+
+// parseScriptFlags maps flag names to flags; bad is the first unknown one.
+// An empty name is allowed where Redis's split allows it (flags=).
+func parseScriptFlags(names []string, allowEmpty bool) (flags int, bad string) {
+	for _, name := range names {
+		if name == "" && allowEmpty {
+			continue
+		}
+		found := false
+		for _, f := range scriptFlagNames {
+			if f.name == name {
+				flags |= f.flag
+				found = true
+			}
+		}
+		if !found {
+			return 0, name
+		}
+	}
+	return flags, ""
+}
+
+
+// splitArgsStrings is splitArgs (Redis's sdssplitargs) into strings.
+func splitArgsStrings(line []byte) ([]string, bool) {
+	parts, ok := splitArgs(line)
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = string(p)
+	}
+	return out, ok
+}
+
+// scriptRun is the context of the running script: what redis.call needs.
+type scriptRun struct {
+	e        *scriptEngine
+	caller   *client
+	locked   *store.Locked
+	ownLock  bool
+	name     string // the SHA or the function's name, for error messages
+	eval     bool
+	readOnly bool
+	allowOOM bool
+	wrote    bool
+	ready    []blockKey
+	argBuf   []byte
+	argv     [][]byte
+	offs     []int
+}
+
+// invocation is one EVAL or FCALL to run: the function to call in a VM,
+// and what the run checks.
+type invocation struct {
+	name     string
+	eval     bool
+	flags    int
+	ro       bool // *_RO command
+	keys     [][]byte
+	args     [][]byte
+	script   *luaScript // EVAL
+	function *luaFunction
+	argv     [][]byte // the whole command, for FUNCTION STATS
+}
+
+// runScript runs one EVAL or FCALL for c, atomically, and writes its
+// reply, as Redis's scriptPrepareForRun, luaCallFunction and
+// scriptResetRun.
+func (e *scriptEngine) runScript(c *client, inv *invocation) {
+	if inv.flags&scriptCompat == 0 {
+		if inv.flags&scriptNoWrites == 0 && inv.ro {
+			c.w.error(errScriptWriteRO)
+			return
+		}
+		if inv.flags&(scriptAllowOOM|scriptNoWrites) == 0 && e.srv.denyOOMScripts() {
+			c.w.error(errScriptOOM)
+			return
+		}
+	}
+	r := e.cur
+	var locked *store.Locked
+	own := c.inExec == nil
+	if own {
+		locked = e.srv.store.LockDB(c.dbIndex)
+	} else {
+		locked = c.inExec
+	}
+	if c.tracking() {
+		locked.SetWriter(c.id)
+	}
+	*r = scriptRun{e: e, caller: c, locked: locked, ownLock: own, name: inv.name, eval: inv.eval,
+		argBuf: r.argBuf[:0], argv: r.argv[:0], offs: r.offs[:0], ready: r.ready[:0]}
+	r.readOnly = inv.ro || (inv.flags&scriptCompat == 0 && inv.flags&scriptNoWrites != 0)
+	r.allowOOM = inv.flags&scriptCompat == 0 && inv.flags&scriptAllowOOM != 0
+
+	sc := e.sc
+	sc.inExec = locked
+	sc.dbIndex = c.dbIndex
+	sc.db = locked.DB(c.dbIndex)
+	sc.w.resp3 = false
+	sc.w.buf = sc.w.buf[:0]
+	sc.scriptCaller = c
+
+	var vm *luaVM
+	if inv.function != nil {
+		vm = inv.function.lib.vm
+		vm.mu.Lock()
+		defer vm.mu.Unlock()
+	} else {
+		vm = e.getVM()
+	}
+	e.startRun(vm, inv)
+	vm.run(r, inv, c)
+	e.endRun()
+	if inv.function == nil {
+		e.putVM(vm)
+	}
+
+	sc.scriptCaller = nil
+	sc.inExec = nil
+	sc.db = nil
+	if sc.trackPending != nil {
+		sc.trackPending = sc.trackPending[:0]
+	}
+	if own {
+		locked.Unlock()
+	}
+	if ready := r.ready; len(ready) > 0 && e.srv.blocking.count.Load() > 0 {
+		if own {
+			e.srv.serveReady(ready)
+		} else {
+			c.readied = append(c.readied, ready...)
+		}
+	}
+	r.caller = nil
+	r.locked = nil
+	if cap(sc.w.buf) > 64<<10 {
+		sc.w.buf = nil
+	}
+}
+
+func (e *scriptEngine) startRun(vm *luaVM, inv *invocation) {
+	eval := inv.eval
+	e.runMu.Lock()
+	e.runName, e.runArgs = inv.name, inv.argv
+	if e.killed.Load() || e.cancel == nil {
+		e.cancel = make(chan struct{})
+	}
+	vm.ctx.done = e.cancel
+	e.killed.Store(false)
+	e.wrote.Store(false)
+	e.runEval.Store(eval)
+	e.runStart.Store(int64(e.now()))
+	e.running.Store(true)
+	e.runMu.Unlock()
+}
+
+func (e *scriptEngine) endRun() {
+	e.runMu.Lock()
+	e.runName, e.runArgs = "", nil
+	e.running.Store(false)
+	e.runMu.Unlock()
+}
+
+// call runs one command of the script (redis.call, redis.pcall): the
+// checks of Redis's scriptCall, then (*client).call on the script's
+// client, so every hook of call applies to it. It returns the raw reply,
+// or a message to raise as the error (in Redis's "-CODE text" or plain
+// form).
+func (r *scriptRun) call(args [][]byte) (reply []byte, errMsg string) {
+	e := r.e
+	sc := e.sc
+	cmd := e.srv.table.lookupName(args[0])
+	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
+		cmd = cmd.subs[strings.ToLower(string(args[1]))]
+	}
+	switch {
+	case cmd == nil:
+		return nil, msgUnknownScriptCmd
+	case !cmd.arityOK(len(args)):
+		return nil, msgScriptArity
+	case cmd.flags&flagNoScript != 0:
+		return nil, msgNoScriptCmd
+	case r.readOnly && cmd.flags&(flagWrite|flagMayReplicate) != 0:
+		return nil, msgScriptROWrite
+	case !r.allowOOM && !r.wrote && cmd.flags&flagDenyOOM != 0 && e.srv.denyOOMScripts():
+		return nil, msgScriptOOM
+	}
+	if cmd.flags&flagWrite != 0 {
+		r.wrote = true
+		e.wrote.Store(true)
+	}
+	// Take what the command may reach: the database it runs in, or all
+	// of them for the commands that reach across databases.
+	if !r.locked.HoldsDB(sc.dbIndex) {
+		r.locked.HoldDB(sc.dbIndex)
+	}
+	if cmd.scope == scopeAll && cmd.name != "select" && !r.locked.All() {
+		r.locked.HoldAll()
+	}
+	sc.w.buf = sc.w.buf[:0]
+	sc.args = args
+	sc.call(cmd, args, monoNow())
+	if cmd.flags&flagWrite != 0 && e.srv.blocking.count.Load() > 0 {
+		r.ready = appendKeysOf(r.ready, sc.dbIndex, cmd, args)
+		r.ready = append(r.ready, sc.readied...)
+		sc.readied = sc.readied[:0]
+	}
+	return sc.w.buf, ""
+}
+
+// errKilled is the context error of a killed script.
+var errKilled = errors.New("killed")
+
+// killContext is the context every VM runs under: gopher-lua checks Done
+// between instructions, so closing done stops the script wherever it
+// loops.
+type killContext struct {
+	context.Context
+	done chan struct{}
+}
+
+func (k *killContext) Done() <-chan struct{} { return k.done }
+func (k *killContext) Err() error {
+	select {
+	case <-k.done:
+		return errKilled
+	default:
+		return nil
+	}
+}
+
+// getVM takes a prepared state from the pool, or makes one.
+func (e *scriptEngine) getVM() *luaVM {
+	e.vmMu.Lock()
+	if n := len(e.vms); n > 0 {
+		vm := e.vms[n-1]
+		e.vms = e.vms[:n-1]
+		e.vmMu.Unlock()
+		return vm
+	}
+	e.vmMu.Unlock()
+	return newLuaVM(e, false)
+}
+
+func (e *scriptEngine) putVM(vm *luaVM) {
+	if vm.L.GetTop() != 0 {
+		vm.L.SetTop(0)
+	}
+	e.vmMu.Lock()
+	if len(e.vms) < 4 {
+		e.vms = append(e.vms, vm)
+	}
+	e.vmMu.Unlock()
+}
+
+// run calls the invocation's function in this VM and writes the reply to
+// c, as Redis's luaCallFunction.
+func (vm *luaVM) run(r *scriptRun, inv *invocation, c *client) {
+	L := vm.L
+	vm.run_ = r
+	defer func() { vm.run_ = nil }()
+	var fn *lua.LFunction
+	nargs := 0
+	if inv.script != nil {
+		fn = vm.scriptFunction(inv.script)
+		vm.globals.RawSetString("KEYS", vm.stringArray(inv.keys))
+		vm.globals.RawSetString("ARGV", vm.stringArray(inv.args))
+		L.Push(fn)
+	} else {
+		fn = inv.function.fn
+		L.Push(fn)
+		L.Push(vm.stringArray(inv.keys))
+		L.Push(vm.stringArray(inv.args))
+		nargs = 2
+	}
+	err := L.PCall(nargs, 1, vm.errHandler)
+	vm.calls++
+	if vm.calls%50 == 0 {
+		// gopher-lua leaves collection to Go's collector; nothing to step.
+		vm.calls = 0
+	}
+	if err != nil {
+		var obj lua.LValue = lua.LString(err.Error())
+		if ae, ok := err.(*lua.ApiError); ok && ae.Object != nil {
+			obj = ae.Object
+		}
+		L.SetTop(0)
+		c.w.error(scriptErrorReply(obj, inv.name))
+		return
+	}
+	v := L.Get(-1)
+	L.Pop(1)
+	vm.reply(c, v, 0)
+}
+
+// scriptErrorReply formats the error a script raised, as the end of
+// Redis's luaCallFunction: the message, then where it was raised.
+func scriptErrorReply(obj lua.LValue, name string) string {
+	t, ok := obj.(*lua.LTable)
+	if !ok {
+		msg := "execution failure"
+		if s, ok := obj.(lua.LString); ok {
+			msg = string(s)
+		}
+		if len(msg) > 100 {
+			msg = msg[:100]
+		}
+		return fmt.Sprintf("ERR Error running script %s, %s", name, msg)
+	}
+	msg := luaToStringOr(t.RawGetString("err"), "")
+	source := luaToStringOr(t.RawGetString("source"), "")
+	line := luaToStringOr(t.RawGetString("line"), "")
+	msg = strings.TrimPrefix(msg, "-")
+	if line != "" && source != "" {
+		msg += " script: " + name + ", on " + source + ":" + line + "."
+	}
+	return msg
+}
+
+// luaToStringOr is lua_tostring for strings and numbers, else def.
+func luaToStringOr(v lua.LValue, def string) string {
+	switch v := v.(type) {
+	case lua.LString:
+		return string(v)
+	case lua.LNumber:
+		return formatLuaNumber(float64(v))
+	}
+	return def
+}
+
+// formatLuaNumber formats a number as Lua 5.1 does ("%.14g").
+func formatLuaNumber(f float64) string {
+	return formatC(f, 14)
+}
+
+// formatC is C's "%.<prec>g" for a double: what Redis's Lua prints.
+func formatC(f float64, prec int) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		if math.Signbit(f) {
+			return "-nan"
+		}
+		return "nan"
+	}
+	if f == math.Trunc(f) && math.Abs(f) < math.Pow10(prec) {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	s := strconv.FormatFloat(f, 'g', prec, 64)
+	// Go writes exponents as e+21 and C as e+21 too, but Go drops the
+	// leading zero C keeps (e-05 against e-5).
+	if i := strings.IndexByte(s, 'e'); i >= 0 {
+		mant, exp := s[:i], s[i+1:]
+		sign := exp[0]
+		digits := exp[1:]
+		if len(digits) < 2 {
+			digits = "0" + digits
+		}
+		s = mant + "e" + string(sign) + digits
+	}
+	return s
+}
+
+// backgroundCtx is the parent of every VM's killContext.
+var backgroundCtx = context.Background()
+
+// rand48 and srand48 are Redis's redisLrand48 and redisSrand48 (rand.c):
+// the 48-bit generator of drand48, whose top 31 bits math.random uses.
+// Scripts run one at a time, so the state needs no lock of its own.
+func (e *scriptEngine) rand48() int32 {
+	if !e.randSeeded {
+		e.randState = 0x1234ABCD330E
+		e.randSeeded = true
+	}
+	e.randState = (e.randState*0x5DEECE66D + 0xB) & (1<<48 - 1)
+	return int32(e.randState >> 17)
+}
+
+func (e *scriptEngine) srand48(seed int32) {
+	e.randState = uint64(uint32(seed))<<16 | 0x330E
+	e.randSeeded = true
+}
