@@ -154,7 +154,7 @@ func parseLibraryMeta(code string) (engine, name, err string) {
 // returns the library its functions make, as Redis's
 // functionsCreateWithLibraryCtx and luaEngineCreate. The caller holds
 // r.mu.
-func (e *scriptEngine) compileLibrary(code string) (*luaLibrary, string) {
+func (e *scriptEngine) compileLibrary(code string, replace bool) (*luaLibrary, string) {
 	engine, name, err := parseLibraryMeta(code)
 	if err != "" {
 		return nil, err
@@ -166,6 +166,9 @@ func (e *scriptEngine) compileLibrary(code string) (*luaLibrary, string) {
 		return nil, errBadName
 	}
 	r := &e.fn
+	if r.libs[name] != nil && !replace {
+		return nil, "Library '" + name + "' already exists"
+	}
 	if r.vm == nil {
 		r.vm = newLuaVM(e, true)
 	}
@@ -427,7 +430,7 @@ func cmdFunctionLoad(c *client, args [][]byte) {
 	r := &e.fn
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	lib, msg := e.compileLibrary(string(args[i]))
+	lib, msg := e.compileLibrary(string(args[i]), replace)
 	if msg == "" {
 		msg = r.addLibrary(lib, replace)
 	}
@@ -788,7 +791,7 @@ func cmdFunctionRestore(c *client, args [][]byte) {
 			return
 		}
 		body = body[1+used:]
-		lib, msg := e.compileLibrary(code)
+		lib, msg := e.compileLibrary(code, true)
 		if msg != "" {
 			c.w.error("ERR " + msg)
 			return

@@ -15,7 +15,7 @@ import (
 var hllCommands = []*command{
 	{name: "pfadd", arity: -2, flags: parseFlags("write denyoom fast"), acl: acl("write hyperloglog fast"), firstKey: 1, lastKey: 1, step: 1, group: "hyperloglog", since: "2.8.9",
 		summary: "Adds elements to a HyperLogLog, creating it if needed.", handler: cmdPFAdd},
-	{name: "pfcount", arity: -2, flags: parseFlags("readonly"), acl: acl("read hyperloglog slow"), firstKey: 1, lastKey: -1, step: 1, group: "hyperloglog", since: "2.8.9",
+	{name: "pfcount", arity: -2, flags: parseFlags("readonly may_replicate"), acl: acl("read hyperloglog slow"), firstKey: 1, lastKey: -1, step: 1, group: "hyperloglog", since: "2.8.9",
 		summary: "Estimates how many distinct elements one HyperLogLog, or the union of several, has seen.", handler: cmdPFCount},
 	{name: "pfmerge", arity: -2, flags: parseFlags("write denyoom"), acl: acl("write hyperloglog slow"), firstKey: 1, lastKey: -1, step: 1, group: "hyperloglog", since: "2.8.9",
 		summary: "Merges HyperLogLogs into one, which keeps its own elements too.", handler: cmdPFMerge},

@@ -337,7 +337,6 @@ func parseScriptFlags(names []string, allowEmpty bool) (flags int, bad string) {
 	return flags, ""
 }
 
-
 // splitArgsStrings is splitArgs (Redis's sdssplitargs) into strings.
 func splitArgsStrings(line []byte) ([]string, bool) {
 	parts, ok := splitArgs(line)
@@ -627,7 +626,6 @@ func scriptErrorReply(obj lua.LValue, name string) string {
 	msg := luaToStringOr(t.RawGetString("err"), "")
 	source := luaToStringOr(t.RawGetString("source"), "")
 	line := luaToStringOr(t.RawGetString("line"), "")
-	msg = strings.TrimPrefix(msg, "-")
 	if line != "" && source != "" {
 		msg += " script: " + name + ", on " + source + ":" + line + "."
 	}

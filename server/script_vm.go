@@ -47,7 +47,7 @@ type luaVM struct {
 // lists); everything else the libraries define is dropped.
 var luaGlobalsAllowed = map[string]bool{
 	"string": true, "cjson": true, "bit": true, "cmsgpack": true, "math": true, "table": true, "struct": true,
-	"redis": true,
+	"redis":  true,
 	"xpcall": true, "tostring": true, "getfenv": true, "setmetatable": true, "next": true, "assert": true,
 	"tonumber": true, "rawequal": true, "collectgarbage": true, "getmetatable": true, "rawset": true,
 	"pcall": true, "coroutine": true, "type": true, "_G": true, "select": true, "unpack": true,
@@ -95,6 +95,9 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 	math.RawSetString("randomseed", L.NewFunction(vm.mathRandomSeed))
 	G.RawSetString("rawset", L.NewFunction(vm.rawSet))
 	G.RawSetString("rawget", L.NewFunction(vm.rawGet))
+	G.RawSetString("setmetatable", L.NewFunction(vm.setMetatable(G.RawGetString("setmetatable").(*lua.LFunction))))
+	G.RawSetString("error", L.NewFunction(luaErrorBuiltin))
+	G.RawSetString("pcall", L.NewFunction(redisPcall))
 	if !functions {
 		redis := G.RawGetString("redis").(*lua.LTable)
 		redis.RawSetString("replicate_commands", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LTrue); return 1 }))
@@ -126,7 +129,9 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 		// While a library loads, its code sees only this redis table
 		// (function_lua.c's library API).
 		api := L.NewTable()
-		api.RawSetString("redis", vm.protect(vm.redisTable(true)))
+		loadRedis := vm.redisTable(true)
+		L.SetMetatable(loadRedis, missing)
+		api.RawSetString("redis", vm.protect(loadRedis))
 		L.SetMetatable(api, missing)
 		vm.loadAPI = api
 	}
@@ -152,15 +157,74 @@ func (vm *luaVM) protect(t *lua.LTable) *lua.LTable {
 	return p
 }
 
-// rawSet is rawset, refusing the proxies as Redis refuses read-only tables.
+// rawSet is rawset, refusing the proxies as Redis refuses read-only
+// tables (an error without a position, as Redis's).
 func (vm *luaVM) rawSet(L *lua.LState) int {
 	t := L.CheckTable(1)
 	if _, ok := vm.proxies[t]; ok {
-		L.RaiseError(msgReadonlyTable)
+		L.Error(lua.LString(msgReadonlyTable), 0)
 	}
 	t.RawSet(L.CheckAny(2), L.CheckAny(3))
 	L.Push(t)
 	return 1
+}
+
+// setMetatable is setmetatable, refusing the proxies.
+func (vm *luaVM) setMetatable(orig *lua.LFunction) lua.LGFunction {
+	return func(L *lua.LState) int {
+		if t, ok := L.Get(1).(*lua.LTable); ok {
+			if _, ok := vm.proxies[t]; ok {
+				L.Error(lua.LString(msgReadonlyTable), 0)
+			}
+		}
+		return orig.GFunction(L)
+	}
+}
+
+// luaErrorBuiltin is Lua 5.1's error: a string or number message gets
+// the position of the level that raised it, any other value (nil too) is
+// raised as it is. gopher-lua's own refuses nil and skips numbers.
+func luaErrorBuiltin(L *lua.LState) int {
+	obj := L.Get(1)
+	level := L.OptInt(2, 1)
+	switch v := obj.(type) {
+	case lua.LNumber:
+		obj = lua.LString(formatLuaNumber(float64(v)))
+	}
+	if s, ok := obj.(lua.LString); ok && level > 0 {
+		L.Error(s, level)
+	}
+	L.Error(obj, 0)
+	return 0
+}
+
+// redisPcall is Redis's pcall (luaRedisPcall): as Lua's, except that an
+// error table with an err string comes back as that string.
+func redisPcall(L *lua.LState) int {
+	top := L.GetTop()
+	if top == 0 {
+		L.ArgError(1, "value expected")
+	}
+	fn := L.Get(1)
+	L.Remove(1)
+	L.Insert(fn, 1)
+	if err := L.PCall(top-1, lua.MultRet, nil); err != nil {
+		var obj lua.LValue = lua.LString(err.Error())
+		if ae, ok := err.(*lua.ApiError); ok {
+			obj = ae.Object
+		}
+		if t, ok := obj.(*lua.LTable); ok {
+			if s, ok := t.RawGetString("err").(lua.LString); ok {
+				obj = s
+			}
+		}
+		L.SetTop(0)
+		L.Push(lua.LFalse)
+		L.Push(obj)
+		return 2
+	}
+	L.Insert(lua.LTrue, 1)
+	return L.GetTop()
 }
 
 // rawGet is rawget, reading through the proxies.
@@ -554,8 +618,7 @@ func luaToInt64(f float64) int64 {
 func (vm *luaVM) replyTable(c *client, t *lua.LTable, depth int) {
 	w := &c.w
 	if e, ok := t.RawGetString("err").(lua.LString); ok {
-		msg := string(e)
-		w.error(strings.TrimPrefix(msg, "-"))
+		w.error(string(e))
 		return
 	}
 	if s, ok := t.RawGetString("ok").(lua.LString); ok {

@@ -9,6 +9,8 @@ package luabit
 import (
 	"math"
 
+	"github.com/emberkv/ember/internal/luaargs"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -16,17 +18,17 @@ import (
 func New(L *lua.LState) *lua.LTable {
 	t := L.NewTable()
 	for name, f := range map[string]lua.LGFunction{
-		"tobit":   tobit,
-		"bnot":    bnot,
-		"band":    variadic(func(a, b uint32) uint32 { return a & b }),
-		"bor":     variadic(func(a, b uint32) uint32 { return a | b }),
-		"bxor":    variadic(func(a, b uint32) uint32 { return a ^ b }),
-		"lshift":  shift(func(b uint32, n uint) uint32 { return b << n }),
-		"rshift":  shift(func(b uint32, n uint) uint32 { return b >> n }),
-		"arshift": shift(func(b uint32, n uint) uint32 { return uint32(int32(b) >> n) }),
-		"rol":     shift(func(b uint32, n uint) uint32 { return b<<n | b>>(32-n) }),
-		"ror":     shift(func(b uint32, n uint) uint32 { return b>>n | b<<(32-n) }),
-		"bswap":   bswap,
+		"tobit":   unary("tobit", func(b uint32) uint32 { return b }),
+		"bnot":    unary("bnot", func(b uint32) uint32 { return ^b }),
+		"bswap":   unary("bswap", func(b uint32) uint32 { return b>>24 | (b>>8)&0xff00 | (b&0xff00)<<8 | b<<24 }),
+		"band":    variadic("band", func(a, b uint32) uint32 { return a & b }),
+		"bor":     variadic("bor", func(a, b uint32) uint32 { return a | b }),
+		"bxor":    variadic("bxor", func(a, b uint32) uint32 { return a ^ b }),
+		"lshift":  shift("lshift", func(b uint32, n uint) uint32 { return b << n }),
+		"rshift":  shift("rshift", func(b uint32, n uint) uint32 { return b >> n }),
+		"arshift": shift("arshift", func(b uint32, n uint) uint32 { return uint32(int32(b) >> n) }),
+		"rol":     shift("rol", func(b uint32, n uint) uint32 { return b<<n | b>>(32-n) }),
+		"ror":     shift("ror", func(b uint32, n uint) uint32 { return b>>n | b<<(32-n) }),
 		"tohex":   tohex,
 	} {
 		t.RawSetString(name, L.NewFunction(f))
@@ -48,44 +50,40 @@ func Bits(f float64) uint32 {
 	return uint32(m)
 }
 
-func arg(L *lua.LState, i int) uint32 { return Bits(float64(L.CheckNumber(i))) }
+func arg(L *lua.LState, i int, fn string) uint32 { return Bits(luaargs.Number(L, i, fn)) }
 
 func push(L *lua.LState, b uint32) int {
 	L.Push(lua.LNumber(int32(b)))
 	return 1
 }
 
-func tobit(L *lua.LState) int { return push(L, arg(L, 1)) }
-func bnot(L *lua.LState) int  { return push(L, ^arg(L, 1)) }
+func unary(fn string, op func(b uint32) uint32) lua.LGFunction {
+	return func(L *lua.LState) int { return push(L, op(arg(L, 1, fn))) }
+}
 
-func variadic(op func(a, b uint32) uint32) lua.LGFunction {
+func variadic(fn string, op func(a, b uint32) uint32) lua.LGFunction {
 	return func(L *lua.LState) int {
-		b := arg(L, 1)
+		b := arg(L, 1, fn)
 		for i := 2; i <= L.GetTop(); i++ {
-			b = op(b, arg(L, i))
+			b = op(b, arg(L, i, fn))
 		}
 		return push(L, b)
 	}
 }
 
-func shift(op func(b uint32, n uint) uint32) lua.LGFunction {
+func shift(fn string, op func(b uint32, n uint) uint32) lua.LGFunction {
 	return func(L *lua.LState) int {
-		b := arg(L, 1)
-		n := uint(arg(L, 2) & 31)
+		b := arg(L, 1, fn)
+		n := uint(arg(L, 2, fn) & 31)
 		return push(L, op(b, n))
 	}
 }
 
-func bswap(L *lua.LState) int {
-	b := arg(L, 1)
-	return push(L, b>>24|(b>>8)&0xff00|(b&0xff00)<<8|b<<24)
-}
-
 func tohex(L *lua.LState) int {
-	b := arg(L, 1)
+	b := arg(L, 1, "tohex")
 	n := int32(8)
 	if L.GetTop() >= 2 && L.Get(2) != lua.LNil {
-		n = int32(arg(L, 2))
+		n = int32(arg(L, 2, "tohex"))
 	}
 	digits := "0123456789abcdef"
 	if n < 0 {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/emberkv/ember/internal/luaargs"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -146,7 +147,7 @@ func (cfg *config) cfgEncodeInvalid(L *lua.LState) int {
 
 func (cfg *config) encode(L *lua.LState) int {
 	if L.GetTop() != 1 {
-		L.ArgError(1, "expected 1 argument")
+		luaargs.Error(L, 1, "encode", "expected 1 argument")
 	}
 	var b []byte
 	b = cfg.appendValue(L, b, L.Get(1), 0)
@@ -360,9 +361,9 @@ type parser struct {
 
 func (cfg *config) decode(L *lua.LState) int {
 	if L.GetTop() != 1 {
-		L.ArgError(1, "expected 1 argument")
+		luaargs.Error(L, 1, "decode", "expected 1 argument")
 	}
-	data := L.CheckString(1)
+	data := luaargs.String(L, 1, "decode")
 	if len(data) >= 2 && (data[0] == 0 || data[1] == 0) {
 		L.RaiseError("JSON parser does not support UTF-16 or UTF-32")
 	}
@@ -500,8 +501,10 @@ func (p *parser) next() token {
 	return p.errToken(t, "invalid token")
 }
 
+// errToken fails the token; the error points where the lexer stopped, as
+// Redis's json_set_token_error.
 func (p *parser) errToken(t token, msg string) token {
-	t.typ, t.err = tError, msg
+	t.typ, t.err, t.index = tError, msg, p.pos
 	return t
 }
 

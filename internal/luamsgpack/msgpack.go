@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"math"
 
+	"github.com/emberkv/ember/internal/luaargs"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -32,7 +33,7 @@ func New(L *lua.LState) *lua.LTable {
 func pack(L *lua.LState) int {
 	n := L.GetTop()
 	if n == 0 {
-		L.ArgError(0, "MessagePack pack needs input.")
+		luaargs.Error(L, 0, "pack", "MessagePack pack needs input.")
 	}
 	var b []byte
 	for i := 1; i <= n; i++ {
@@ -357,8 +358,8 @@ func (c *cursor) hash(n int) lua.LValue {
 	return t
 }
 
-func unpackFull(L *lua.LState, limit, offset int) int {
-	s := L.CheckString(1)
+func unpackFull(L *lua.LState, fn string, limit, offset int) int {
+	s := luaargs.String(L, 1, fn)
 	if offset < 0 || limit < 0 {
 		L.RaiseError("Invalid request to unpack with offset of %d and limit of %d.", offset, len(s))
 	} else if offset > len(s) {
@@ -396,17 +397,17 @@ func unpackFull(L *lua.LState, limit, offset int) int {
 	return len(out)
 }
 
-func unpack(L *lua.LState) int { return unpackFull(L, 0, 0) }
+func unpack(L *lua.LState) int { return unpackFull(L, "unpack", 0, 0) }
 
 func unpackOne(L *lua.LState) int {
-	off := L.OptInt(2, 0)
+	off := luaargs.OptInt(L, 2, "unpack_one", 0)
 	L.SetTop(1)
-	return unpackFull(L, 1, off)
+	return unpackFull(L, "unpack_one", 1, off)
 }
 
 func unpackLimit(L *lua.LState) int {
-	limit := L.CheckInt(2)
-	off := L.OptInt(3, 0)
+	limit := luaargs.Int(L, 2, "unpack_limit")
+	off := luaargs.OptInt(L, 3, "unpack_limit", 0)
 	L.SetTop(1)
-	return unpackFull(L, limit, off)
+	return unpackFull(L, "unpack_limit", limit, off)
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/emberkv/ember/internal/luaargs"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -37,14 +38,15 @@ type header struct {
 }
 
 type format struct {
+	fn  string // the function, for error messages
 	L   *lua.LState
 	s   string
 	i   int
 	hdr header
 }
 
-func newFormat(L *lua.LState) *format {
-	return &format{L: L, s: L.CheckString(1), hdr: header{little: true, align: 1}}
+func newFormat(L *lua.LState, fn string) *format {
+	return &format{fn: fn, L: L, s: luaargs.String(L, 1, fn), hdr: header{little: true, align: 1}}
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -113,7 +115,7 @@ func (f *format) control(opt byte) {
 		}
 		f.hdr.align = a
 	default:
-		f.L.ArgError(1, fmt.Sprintf("invalid format option '%c'", opt))
+		luaargs.Error(f.L, 1, f.fn, fmt.Sprintf("invalid format option '%c'", opt))
 	}
 }
 
@@ -126,7 +128,7 @@ func isInt(opt byte) bool {
 }
 
 func pack(L *lua.LState) int {
-	f := newFormat(L)
+	f := newFormat(L, "pack")
 	arg := 2
 	var out []byte
 	for f.i < len(f.s) {
@@ -138,7 +140,7 @@ func pack(L *lua.LState) int {
 		}
 		switch {
 		case isInt(opt):
-			n := float64(L.CheckNumber(arg))
+			n := float64(lua.LNumber(luaargs.Number(L, arg, f.fn)))
 			arg++
 			var v uint64
 			if n < 0 {
@@ -159,7 +161,7 @@ func pack(L *lua.LState) int {
 		case opt == 'x':
 			out = append(out, 0)
 		case opt == 'f':
-			v := math.Float32bits(float32(L.CheckNumber(arg)))
+			v := math.Float32bits(float32(lua.LNumber(luaargs.Number(L, arg, f.fn))))
 			arg++
 			if f.hdr.little {
 				out = binary.LittleEndian.AppendUint32(out, v)
@@ -167,7 +169,7 @@ func pack(L *lua.LState) int {
 				out = binary.BigEndian.AppendUint32(out, v)
 			}
 		case opt == 'd':
-			v := math.Float64bits(float64(L.CheckNumber(arg)))
+			v := math.Float64bits(float64(lua.LNumber(luaargs.Number(L, arg, f.fn))))
 			arg++
 			if f.hdr.little {
 				out = binary.LittleEndian.AppendUint64(out, v)
@@ -175,14 +177,14 @@ func pack(L *lua.LState) int {
 				out = binary.BigEndian.AppendUint64(out, v)
 			}
 		case opt == 'c' || opt == 's':
-			s := L.CheckString(arg)
+			s := luaargs.String(L, arg, f.fn)
 			arg++
 			n := size
 			if n == 0 || opt == 's' {
 				n = len(s)
 			}
 			if len(s) < n {
-				L.ArgError(arg, "string too short")
+				luaargs.Error(L, arg, f.fn, "string too short")
 			}
 			out = append(out, s[:n]...)
 			if opt == 's' {
@@ -197,11 +199,11 @@ func pack(L *lua.LState) int {
 }
 
 func unpack(L *lua.LState) int {
-	f := newFormat(L)
-	data := L.CheckString(2)
-	pos := L.OptInt(3, 1)
+	f := newFormat(L, "unpack")
+	data := luaargs.String(L, 2, f.fn)
+	pos := luaargs.OptInt(L, 3, f.fn, 1)
 	if pos <= 0 {
-		L.ArgError(3, "offset must be 1 or greater")
+		luaargs.Error(L, 3, f.fn, "offset must be 1 or greater")
 	}
 	pos--
 	var results []lua.LValue
@@ -211,7 +213,7 @@ func unpack(L *lua.LState) int {
 		size := f.optSize(opt)
 		pos += f.toAlign(pos, opt, size)
 		if size > len(data) || pos > len(data)-size {
-			L.ArgError(2, "data string too short")
+			luaargs.Error(L, 2, f.fn, "data string too short")
 		}
 		switch {
 		case isInt(opt):
@@ -265,7 +267,7 @@ func unpack(L *lua.LState) int {
 				results = results[:len(results)-1]
 				size = int(last)
 				if size < 0 || size > len(data) || pos > len(data)-size {
-					L.ArgError(2, "data string too short")
+					luaargs.Error(L, 2, f.fn, "data string too short")
 				}
 			}
 			results = append(results, lua.LString(data[pos:pos+size]))
@@ -295,7 +297,7 @@ func unpack(L *lua.LState) int {
 }
 
 func size(L *lua.LState) int {
-	f := newFormat(L)
+	f := newFormat(L, "size")
 	pos := 0
 	for f.i < len(f.s) {
 		opt := f.s[f.i]
@@ -303,9 +305,9 @@ func size(L *lua.LState) int {
 		size := f.optSize(opt)
 		pos += f.toAlign(pos, opt, size)
 		if opt == 's' {
-			L.ArgError(1, "option 's' has no fixed size")
+			luaargs.Error(L, 1, f.fn, "option 's' has no fixed size")
 		} else if opt == 'c' && size == 0 {
-			L.ArgError(1, "option 'c0' has no fixed size")
+			luaargs.Error(L, 1, f.fn, "option 'c0' has no fixed size")
 		}
 		if !isAlnum(opt) {
 			f.control(opt)
