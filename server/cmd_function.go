@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/binary"
+	"fmt"
 	"hash/crc64"
 	"sort"
 	"strings"
@@ -134,17 +135,18 @@ func parseLibraryMeta(code string) (engine, name, err string) {
 		return "", "", "Invalid library metadata"
 	}
 	engine = parts[0][2:]
+	given := false
 	for _, p := range parts[1:] {
 		if v, ok := strings.CutPrefix(p, "name="); ok {
-			if name != "" {
+			if given {
 				return "", "", "Invalid metadata value, name argument was given multiple times"
 			}
-			name = v
+			name, given = v, true
 			continue
 		}
 		return "", "", "Invalid metadata value given: " + p
 	}
-	if name == "" {
+	if !given {
 		return "", "", "Library name was not given"
 	}
 	return engine, name, ""
@@ -456,8 +458,11 @@ func cmdFunctionDelete(c *client, args [][]byte) {
 
 func cmdFunctionFlush(c *client, args [][]byte) {
 	switch {
+	case len(args) > 3:
+		c.w.error(fmt.Sprintf(errSubcommandSyntax, cString(args[1], 128), "FUNCTION"))
+		return
 	case len(args) == 2:
-	case len(args) == 3 && (strings.EqualFold(string(args[2]), "sync") || strings.EqualFold(string(args[2]), "async")):
+	case strings.EqualFold(string(args[2]), "sync") || strings.EqualFold(string(args[2]), "async"):
 	default:
 		c.w.error(errFunctionFlushOption)
 		return
@@ -752,7 +757,7 @@ func lzfDecompress(in []byte, outLen int) ([]byte, bool) {
 
 func cmdFunctionRestore(c *client, args [][]byte) {
 	if len(args) > 4 {
-		c.w.error("ERR unknown subcommand or wrong number of arguments for 'restore'. Try FUNCTION HELP.")
+		c.w.error(fmt.Sprintf(errSubcommandSyntax, cString(args[1], 128), "FUNCTION"))
 		return
 	}
 	policy := "append"
