@@ -1,0 +1,321 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// A script's read-modify-write is atomic against plain commands and other
+// scripts, on keys it declared and on keys it did not, in any database.
+func TestScriptAtomicity(t *testing.T) {
+	_, addr := startServer(t, DefaultConfig())
+	ctx := context.Background()
+	const workers, rounds = 4, 200
+	// GET then SET: lost updates unless the script runs alone. The second
+	// counter lives in database 3 and is not declared.
+	script := redis.NewScript(`
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+redis.call('SET', KEYS[1], v + 1)
+redis.call('SELECT', 3)
+local w = tonumber(redis.call('GET', 'undeclared') or '0')
+redis.call('SET', 'undeclared', w + 1)
+return v + 1`)
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*workers)
+	for i := 0; i < workers; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			rdb := redis.NewClient(&redis.Options{Addr: addr})
+			defer rdb.Close()
+			for j := 0; j < rounds; j++ {
+				if err := script.Run(ctx, rdb, []string{"counter"}).Err(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			rdb := redis.NewClient(&redis.Options{Addr: addr, DB: 3})
+			defer rdb.Close()
+			for j := 0; j < rounds; j++ {
+				if err := rdb.Incr(ctx, "undeclared").Err(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	if got, _ := rdb.Get(ctx, "counter").Int(); got != workers*rounds {
+		t.Errorf("counter = %d, want %d", got, workers*rounds)
+	}
+	rdb3 := redis.NewClient(&redis.Options{Addr: addr, DB: 3})
+	defer rdb3.Close()
+	if got, _ := rdb3.Get(ctx, "undeclared").Int(); got != 2*workers*rounds {
+		t.Errorf("undeclared = %d, want %d", got, 2*workers*rounds)
+	}
+}
+
+// fakeScriptClock replaces the clock of busy-reply-threshold.
+type fakeScriptClock struct{ now atomic.Int64 }
+
+func (f *fakeScriptClock) read() time.Duration { return time.Duration(f.now.Load()) }
+func (f *fakeScriptClock) advance(d time.Duration) { f.now.Add(int64(d)) }
+
+// waitRunning waits until a script runs on srv (bounded).
+func waitRunning(t *testing.T, srv *Server) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !srv.scripts.running.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the script never started")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// A script past busy-reply-threshold makes other clients' commands fail
+// with BUSY, except allow_busy ones; SCRIPT KILL stops one that has not
+// written, and refuses one that has; FUNCTION KILL and SCRIPT KILL refuse
+// the other kind.
+func TestScriptBusyAndKill(t *testing.T) {
+	srv, addr := startServer(t, DefaultConfig())
+	clock := &fakeScriptClock{}
+	srv.scripts.now = clock.read
+	ctx := context.Background()
+	other := redis.NewClient(&redis.Options{Addr: addr})
+	defer other.Close()
+	if err := other.ConfigSet(ctx, "busy-reply-threshold", "100").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := other.ConfigGet(ctx, "lua-time-limit").Val()["lua-time-limit"]; got != "100" {
+		t.Fatalf("lua-time-limit = %q, want the alias's 100", got)
+	}
+
+	tests := []struct {
+		name    string
+		script  string
+		fcall   bool
+		killErr string // what the wrong KILL answers
+		kill    string // SCRIPT or FUNCTION
+		want    string // the script's caller gets
+	}{
+		{name: "eval", script: "while true do end", kill: "SCRIPT", killErr: errBusyEval,
+			want: "ERR Script killed by user with SCRIPT KILL... script: "},
+		{name: "eval with pcall", script: "while true do pcall(function() while true do end end) end", kill: "SCRIPT", killErr: errBusyEval,
+			want: "ERR Script killed by user with SCRIPT KILL... script: "},
+		{name: "function", fcall: true, kill: "FUNCTION", killErr: errBusyFunction,
+			want: "ERR Script killed by user with FUNCTION KILL... script: spin, on @user_function:2."},
+	}
+	if err := other.FunctionLoad(ctx, "#!lua name=spinner\nredis.register_function('spin', function() while true do end end)").Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			caller := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: 10 * time.Second})
+			defer caller.Close()
+			done := make(chan error, 1)
+			go func() {
+				if tc.fcall {
+					done <- caller.FCall(ctx, "spin", nil).Err()
+				} else {
+					done <- caller.Eval(ctx, tc.script, nil).Err()
+				}
+			}()
+			waitRunning(t, srv)
+			// Under the threshold other clients wait; past it, BUSY.
+			clock.advance(time.Second)
+			busy := errBusyEval
+			if tc.fcall {
+				busy = errBusyFunction
+			}
+			if err := other.Ping(ctx).Err(); err == nil || err.Error() != busy {
+				t.Fatalf("PING while busy: %v, want %q", err, busy)
+			}
+			if err := other.Get(ctx, "k").Err(); err == nil || err.Error() != busy {
+				t.Fatalf("GET while busy: %v, want %q", err, busy)
+			}
+			if tc.fcall {
+				st, err := other.Do(ctx, "FUNCTION", "STATS").Result()
+				if err != nil || !strings.Contains(fmtAny(st), "spin") {
+					t.Fatalf("FUNCTION STATS while busy: %v %v", st, err)
+				}
+			}
+			wrong := "FUNCTION"
+			if tc.kill == "FUNCTION" {
+				wrong = "SCRIPT"
+			}
+			if err := other.Do(ctx, wrong, "KILL").Err(); err == nil || err.Error() != map[bool]string{true: errBusyEval, false: errBusyFunction}[!tc.fcall] {
+				t.Fatalf("%s KILL: %v", wrong, err)
+			}
+			if err := other.Do(ctx, tc.kill, "KILL").Err(); err != nil {
+				t.Fatalf("%s KILL: %v", tc.kill, err)
+			}
+			select {
+			case err := <-done:
+				if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+					t.Fatalf("killed script answered %v, want %q...", err, tc.want)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("the script was not stopped")
+			}
+			if err := other.Ping(ctx).Err(); err != nil {
+				t.Fatalf("PING after the kill: %v", err)
+			}
+			if err := other.Do(ctx, tc.kill, "KILL").Err(); err == nil || err.Error() != errNotBusy {
+				t.Fatalf("%s KILL with nothing running: %v", tc.kill, err)
+			}
+		})
+	}
+
+	// A script that wrote cannot be killed; SHUTDOWN NOSAVE still works.
+	caller := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: 10 * time.Second})
+	defer caller.Close()
+	done := make(chan error, 1)
+	go func() { done <- caller.Eval(ctx, "redis.call('SET', 'w', '1') while true do end", nil).Err() }()
+	waitRunning(t, srv)
+	clock.advance(time.Second)
+	if err := other.Do(ctx, "SCRIPT", "KILL").Err(); err == nil || err.Error() != errUnkillable {
+		t.Fatalf("SCRIPT KILL after a write: %v", err)
+	}
+	other.Do(ctx, "SHUTDOWN", "NOSAVE")
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("SHUTDOWN NOSAVE did not stop the script")
+	}
+}
+
+func fmtAny(v any) string {
+	switch v := v.(type) {
+	case []any:
+		var parts []string
+		for _, x := range v {
+			parts = append(parts, fmtAny(x))
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	case map[any]any:
+		var parts []string
+		for k, x := range v {
+			parts = append(parts, fmtAny(k)+":"+fmtAny(x))
+		}
+		return "map[" + strings.Join(parts, " ") + "]"
+	case string:
+		return v
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case nil:
+		return "<nil>"
+	}
+	return "?"
+}
+
+// A script's writes make WATCH fail, fire keyspace notifications and
+// wake blocked clients, as plain commands do.
+func TestScriptEffectsSeenByOthers(t *testing.T) {
+	_, addr := startServer(t, DefaultConfig())
+	ctx := context.Background()
+	eachProtocol(t, addr, func(t *testing.T, rdb *redis.Client, proto int) {
+		other := redis.NewClient(&redis.Options{Addr: addr, Protocol: proto})
+		defer other.Close()
+		key := "watched" + strconv.Itoa(proto)
+		err := rdb.Watch(ctx, func(tx *redis.Tx) error {
+			if err := other.Eval(ctx, "return redis.call('SET', KEYS[1], 'by script')", []string{key}).Err(); err != nil {
+				return err
+			}
+			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Set(ctx, key, "by tx", 0)
+				return nil
+			})
+			return err
+		}, key)
+		if !errors.Is(err, redis.TxFailedErr) {
+			t.Fatalf("EXEC after a script wrote the watched key: %v, want TxFailedErr", err)
+		}
+
+		if err := rdb.ConfigSet(ctx, "notify-keyspace-events", "KEA").Err(); err != nil {
+			t.Fatal(err)
+		}
+		sub := other.Subscribe(ctx, "__keyevent@0__:set")
+		defer sub.Close()
+		if _, err := sub.Receive(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.Eval(ctx, "return redis.call('SET', 'notified', 'v')", nil).Err(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case m := <-sub.Channel():
+			if m.Payload != "notified" {
+				t.Fatalf("notification %q", m.Payload)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no keyspace notification for a script's SET")
+		}
+		rdb.ConfigSet(ctx, "notify-keyspace-events", "")
+
+		blocked := redis.NewClient(&redis.Options{Addr: addr, Protocol: proto})
+		defer blocked.Close()
+		list := "queue" + strconv.Itoa(proto)
+		got := make(chan []string, 1)
+		go func() { got <- blocked.BLPop(ctx, 5*time.Second, list).Val() }()
+		deadline := time.Now().Add(5 * time.Second)
+		for !strings.Contains(rdb.ClientList(ctx).Val(), "cmd=blpop") {
+			if time.Now().After(deadline) {
+				t.Fatal("BLPOP never blocked")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if err := rdb.Eval(ctx, "return redis.call('RPUSH', KEYS[1], 'job')", []string{list}).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if v := <-got; len(v) != 2 || v[1] != "job" {
+			t.Fatalf("BLPOP got %q after a script's RPUSH", v)
+		}
+	})
+}
+
+// go-redis's Script runs EVALSHA and falls back to EVAL on NOSCRIPT, and
+// a function library loads and runs through FCALL, in both protocols.
+func TestScriptClients(t *testing.T) {
+	_, addr := startServer(t, DefaultConfig())
+	ctx := context.Background()
+	eachProtocol(t, addr, func(t *testing.T, rdb *redis.Client, proto int) {
+		rdb.ScriptFlush(ctx)
+		s := redis.NewScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+		for i := 1; i <= 3; i++ {
+			if got, err := s.Run(ctx, rdb, []string{"sc"}, 2).Int(); err != nil || got != 2*i+6*(proto-2) {
+				t.Fatalf("Script.Run = %d, %v", got, err)
+			}
+		}
+		if ok := rdb.ScriptExists(ctx, s.Hash()).Val(); len(ok) != 1 || !ok[0] {
+			t.Fatalf("SCRIPT EXISTS = %v", ok)
+		}
+		lib := "#!lua name=clientlib\nredis.register_function('hello', function(keys, args) return 'hello ' .. args[1] end)"
+		if err := rdb.FunctionLoadReplace(ctx, lib).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := rdb.FCall(ctx, "hello", nil, "world").Text(); err != nil || got != "hello world" {
+			t.Fatalf("FCALL = %q, %v", got, err)
+		}
+		if got, err := rdb.FCallRO(ctx, "hello", nil, "ro").Text(); err == nil {
+			t.Fatalf("FCALL_RO of a function without no-writes = %q, want an error", got)
+		}
+	})
+}
