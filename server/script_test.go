@@ -75,7 +75,7 @@ return v + 1`)
 // fakeScriptClock replaces the clock of busy-reply-threshold.
 type fakeScriptClock struct{ now atomic.Int64 }
 
-func (f *fakeScriptClock) read() time.Duration { return time.Duration(f.now.Load()) }
+func (f *fakeScriptClock) read() time.Duration     { return time.Duration(f.now.Load()) }
 func (f *fakeScriptClock) advance(d time.Duration) { f.now.Add(int64(d)) }
 
 // waitRunning waits until a script runs on srv (bounded).
