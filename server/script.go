@@ -119,8 +119,9 @@ type scriptEngine struct {
 
 	// Scripts run one at a time (they hold the store's wide lock), so
 	// they share one client and one run context.
-	sc  *client
-	cur *scriptRun
+	sc     *client
+	cur    *scriptRun
+	locked store.Locked // what a script outside EXEC holds, reused
 	// now is the clock of busy-reply-threshold; tests replace it.
 	now func() time.Duration
 
@@ -396,7 +397,8 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	var locked *store.Locked
 	own := c.inExec == nil
 	if own {
-		locked = e.srv.store.LockDB(c.dbIndex)
+		locked = &e.locked
+		e.srv.store.LockDBInto(locked, c.dbIndex)
 	} else {
 		locked = c.inExec
 	}
@@ -420,7 +422,6 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	if inv.function != nil {
 		vm = inv.function.lib.vm
 		vm.mu.Lock()
-		defer vm.mu.Unlock()
 	} else {
 		vm = e.getVM()
 	}
@@ -431,27 +432,32 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 		e.putVM(vm)
 	}
 
+	// Everything shared by the scripts is reset before the locks go: the
+	// next script may start the moment they do.
 	sc.scriptCaller = nil
 	sc.inExec = nil
 	sc.db = nil
 	if sc.trackPending != nil {
 		sc.trackPending = sc.trackPending[:0]
 	}
-	if own {
-		locked.Unlock()
-	}
-	if ready := r.ready; len(ready) > 0 && e.srv.blocking.count.Load() > 0 {
-		if own {
-			e.srv.serveReady(ready)
-		} else {
-			c.readied = append(c.readied, ready...)
-		}
-	}
-	r.caller = nil
-	r.locked = nil
 	if cap(sc.w.buf) > 64<<10 {
 		sc.w.buf = nil
 	}
+	var ready []blockKey
+	if len(r.ready) > 0 && e.srv.blocking.count.Load() > 0 {
+		ready = append(ready, r.ready...)
+	}
+	r.caller = nil
+	r.locked = nil
+	if vm != nil && inv.function != nil {
+		vm.mu.Unlock()
+	}
+	if !own {
+		c.readied = append(c.readied, ready...)
+		return
+	}
+	locked.Unlock()
+	e.srv.serveReady(ready)
 }
 
 func (e *scriptEngine) startRun(vm *luaVM, inv *invocation) {

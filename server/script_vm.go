@@ -284,6 +284,9 @@ func compileLua(code []byte, name string) (*lua.FunctionProto, string) {
 	if err != nil {
 		return nil, strings.TrimSpace(err.Error())
 	}
+	// As Lua 5.1's main chunks: vararg, but without the compatibility
+	// "arg" table, which gopher-lua would build on every call.
+	proto.IsVarArg &^= lua.VarArgNeedsArg
 	return proto, ""
 }
 

@@ -396,9 +396,9 @@ func (l *Locked) DB(i int) *DB {
 	if l.views[i] == nil {
 		v := *src
 		v.held = true
-		v.writer = l.writer
 		l.views[i] = &v
 	}
+	l.views[i].writer = l.writer
 	return l.views[i]
 }
 

@@ -18,10 +18,28 @@ package store
 // against everyone else while it may reach any key of any database (a
 // script). Call Unlock when done.
 func (s *Store) LockDB(i int) *Locked {
-	s.wide.Lock()
-	l := &Locked{s: s, wide: true, dbs: make([]bool, len(s.dbs))}
-	l.HoldDB(i)
+	l := &Locked{}
+	s.LockDBInto(l, i)
 	return l
+}
+
+// LockDBInto is LockDB reusing l, which must be unlocked (or new), so
+// that a caller running script after script allocates nothing.
+func (s *Store) LockDBInto(l *Locked, i int) {
+	s.wide.Lock()
+	held, dbs, views := l.held[:0], l.dbs, l.views
+	if len(dbs) != len(s.dbs) {
+		dbs = make([]bool, len(s.dbs))
+	}
+	clear(dbs)
+	for j, v := range views {
+		if v != nil {
+			*v = *s.dbs[j]
+			v.held = true
+		}
+	}
+	*l = Locked{s: s, wide: true, held: held, dbs: dbs, views: views}
+	l.HoldDB(i)
 }
 
 // HoldDB takes every shard of database i too, unless they are held
@@ -31,8 +49,11 @@ func (l *Locked) HoldDB(i int) {
 	if l.dbs == nil {
 		panic("store: Locked.HoldDB without LockDB")
 	}
-	if i < 0 || i >= len(l.dbs) || l.dbs[i] {
+	if l.all || i < 0 || i >= len(l.dbs) || l.dbs[i] {
 		return
+	}
+	if l.held == nil {
+		l.held = make([]*shard, 0, len(l.s.dbs[i].shards))
 	}
 	for _, sh := range l.s.dbs[i].shards {
 		sh.mu.Lock()
