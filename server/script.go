@@ -393,14 +393,28 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 			return
 		}
 	}
+	// An EVAL's state is its own from the pool, so its arguments are
+	// made before the locks; the functions' shared state is taken after
+	// them (lock order: store locks -> vm.mu, as EXEC holds the store's).
+	var vm *luaVM
+	if inv.function == nil {
+		vm = e.getVM()
+		vm.prepare(inv)
+	}
 	r := e.cur
 	var locked *store.Locked
 	own := c.inExec == nil
 	if own {
 		locked = &e.locked
-		e.srv.store.LockDBInto(locked, c.dbIndex)
+		e.srv.store.LockScript(locked)
 	} else {
 		locked = c.inExec
+	}
+	if inv.function != nil {
+		vm = inv.function.lib.vm
+		vm.mu.Lock()
+		defer vm.mu.Unlock()
+		vm.prepare(inv)
 	}
 	if c.tracking() {
 		locked.SetWriter(c.id)
@@ -418,22 +432,13 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	sc.w.buf = sc.w.buf[:0]
 	sc.scriptCaller = c
 
-	var vm *luaVM
-	if inv.function != nil {
-		vm = inv.function.lib.vm
-		vm.mu.Lock()
-	} else {
-		vm = e.getVM()
-	}
 	e.startRun(vm, inv)
-	vm.run(r, inv, c)
+	result, failed := vm.call(r, inv)
 	e.endRun()
-	if inv.function == nil {
-		e.putVM(vm)
-	}
 
 	// Everything shared by the scripts is reset before the locks go: the
 	// next script may start the moment they do.
+	resp3 := sc.w.resp3
 	sc.scriptCaller = nil
 	sc.inExec = nil
 	sc.db = nil
@@ -449,14 +454,24 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	}
 	r.caller = nil
 	r.locked = nil
-	if vm != nil && inv.function != nil {
-		vm.mu.Unlock()
+	if own {
+		locked.Unlock()
+	}
+
+	// The reply is written outside the store's locks.
+	if failed {
+		c.w.error(scriptErrorReply(result, inv.name))
+	} else {
+		vm.reply(c, result, resp3, 0)
+	}
+	vm.L.SetTop(0)
+	if inv.function == nil {
+		e.putVM(vm)
 	}
 	if !own {
 		c.readied = append(c.readied, ready...)
 		return
 	}
-	locked.Unlock()
 	e.srv.serveReady(ready)
 }
 
@@ -511,13 +526,22 @@ func (r *scriptRun) call(args [][]byte) (reply []byte, errMsg string) {
 		r.wrote = true
 		e.wrote.Store(true)
 	}
-	// Take what the command may reach: the database it runs in, or all
-	// of them for the commands that reach across databases.
-	if !r.locked.HoldsDB(sc.dbIndex) {
-		r.locked.HoldDB(sc.dbIndex)
-	}
-	if cmd.scope == scopeAll && cmd.name != "select" && !r.locked.All() {
-		r.locked.HoldAll()
+	// Lock what the command may reach before it runs, as EXEC's lockFor
+	// decides: its keys, its whole database, or every database
+	// (store/wide.go says why any order is safe here).
+	if l := r.locked; !l.All() {
+		switch {
+		case cmd.scope == scopeAll:
+			if cmd.name != "select" {
+				l.HoldAll()
+			}
+		case cmd.scope == scopeDB || cmd.flags&flagMovableKeys != 0:
+			l.HoldDB(sc.dbIndex)
+		default:
+			for _, i := range cmd.keyIndexes(args) {
+				l.HoldKey(sc.dbIndex, keyOf(args[i]))
+			}
+		}
 	}
 	sc.w.buf = sc.w.buf[:0]
 	sc.args = args
@@ -575,44 +599,39 @@ func (e *scriptEngine) putVM(vm *luaVM) {
 	e.vmMu.Unlock()
 }
 
-// run calls the invocation's function in this VM and writes the reply to
-// c, as Redis's luaCallFunction.
-func (vm *luaVM) run(r *scriptRun, inv *invocation, c *client) {
+// prepare pushes the invocation's function and sets its arguments:
+// KEYS and ARGV for EVAL, two tables for a function.
+func (vm *luaVM) prepare(inv *invocation) {
+	L := vm.L
+	if inv.script != nil {
+		L.Push(vm.scriptFunction(inv.script))
+		vm.globals.RawSetString("KEYS", vm.stringArray(inv.keys))
+		vm.globals.RawSetString("ARGV", vm.stringArray(inv.args))
+		return
+	}
+	L.Push(inv.function.fn)
+	L.Push(vm.stringArray(inv.keys))
+	L.Push(vm.stringArray(inv.args))
+}
+
+// call runs the prepared function, as Redis's luaCallFunction: it
+// returns the result, or the error value when failed.
+func (vm *luaVM) call(r *scriptRun, inv *invocation) (result lua.LValue, failed bool) {
 	L := vm.L
 	vm.run_ = r
 	defer func() { vm.run_ = nil }()
-	var fn *lua.LFunction
 	nargs := 0
-	if inv.script != nil {
-		fn = vm.scriptFunction(inv.script)
-		vm.globals.RawSetString("KEYS", vm.stringArray(inv.keys))
-		vm.globals.RawSetString("ARGV", vm.stringArray(inv.args))
-		L.Push(fn)
-	} else {
-		fn = inv.function.fn
-		L.Push(fn)
-		L.Push(vm.stringArray(inv.keys))
-		L.Push(vm.stringArray(inv.args))
+	if inv.script == nil {
 		nargs = 2
 	}
-	err := L.PCall(nargs, 1, vm.errHandler)
-	vm.calls++
-	if vm.calls%50 == 0 {
-		// gopher-lua leaves collection to Go's collector; nothing to step.
-		vm.calls = 0
-	}
-	if err != nil {
+	if err := L.PCall(nargs, 1, vm.errHandler); err != nil {
 		var obj lua.LValue = lua.LString(err.Error())
 		if ae, ok := err.(*lua.ApiError); ok && ae.Object != nil {
 			obj = ae.Object
 		}
-		L.SetTop(0)
-		c.w.error(scriptErrorReply(obj, inv.name))
-		return
+		return obj, true
 	}
-	v := L.Get(-1)
-	L.Pop(1)
-	vm.reply(c, v, 0)
+	return L.Get(-1), false
 }
 
 // scriptErrorReply formats the error a script raised, as the end of

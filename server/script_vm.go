@@ -39,7 +39,6 @@ type luaVM struct {
 	fns        map[*luaScript]*lua.LFunction
 	gen        uint64
 	run_       *scriptRun
-	calls      int
 	loading    *libraryLoad // FUNCTION LOAD in progress
 }
 
@@ -571,7 +570,9 @@ func indexCRLF(b []byte) int {
 const luaReplyDepth = 7000
 
 // reply writes a script's result to c, as Redis's luaReplyToRedisReply.
-func (vm *luaVM) reply(c *client, v lua.LValue, depth int) {
+// resp3 is the script's protocol (redis.setresp), which decides what a
+// boolean becomes.
+func (vm *luaVM) reply(c *client, v lua.LValue, resp3 bool, depth int) {
 	w := &c.w
 	if depth > luaReplyDepth {
 		w.error(msgStackLimit)
@@ -581,7 +582,7 @@ func (vm *luaVM) reply(c *client, v lua.LValue, depth int) {
 	case lua.LString:
 		w.bulkString(string(v))
 	case lua.LBool:
-		if !vm.e.sc.w.resp3 {
+		if !resp3 {
 			if v {
 				w.int(1)
 			} else {
@@ -603,7 +604,7 @@ func (vm *luaVM) reply(c *client, v lua.LValue, depth int) {
 	case lua.LNumber:
 		w.int(luaToInt64(float64(v)))
 	case *lua.LTable:
-		vm.replyTable(c, v, depth)
+		vm.replyTable(c, v, resp3, depth)
 	default:
 		w.null()
 	}
@@ -618,7 +619,7 @@ func luaToInt64(f float64) int64 {
 	return int64(f)
 }
 
-func (vm *luaVM) replyTable(c *client, t *lua.LTable, depth int) {
+func (vm *luaVM) replyTable(c *client, t *lua.LTable, resp3 bool, depth int) {
 	w := &c.w
 	if e, ok := t.RawGetString("err").(lua.LString); ok {
 		w.error(string(e))
@@ -668,8 +669,8 @@ func (vm *luaVM) replyTable(c *client, t *lua.LTable, depth int) {
 		m.ForEach(func(_, _ lua.LValue) { n++ })
 		w.mapHeader(n)
 		m.ForEach(func(k, v lua.LValue) {
-			vm.reply(c, k, depth+1)
-			vm.reply(c, v, depth+1)
+			vm.reply(c, k, resp3, depth+1)
+			vm.reply(c, v, resp3, depth+1)
 		})
 		return
 	}
@@ -677,7 +678,7 @@ func (vm *luaVM) replyTable(c *client, t *lua.LTable, depth int) {
 		n := 0
 		s.ForEach(func(_, _ lua.LValue) { n++ })
 		w.setHeader(n)
-		s.ForEach(func(k, _ lua.LValue) { vm.reply(c, k, depth+1) })
+		s.ForEach(func(k, _ lua.LValue) { vm.reply(c, k, resp3, depth+1) })
 		return
 	}
 	n := 0
@@ -686,7 +687,7 @@ func (vm *luaVM) replyTable(c *client, t *lua.LTable, depth int) {
 	}
 	w.array(n)
 	for i := 1; i <= n; i++ {
-		vm.reply(c, t.RawGetInt(i), depth+1)
+		vm.reply(c, t.RawGetInt(i), resp3, depth+1)
 	}
 }
 

@@ -86,6 +86,9 @@ func (db *DB) lockKeys(keys []string, room *keyRoom) ([]uint64, []int) {
 	}
 	slices.Sort(order)
 	order = slices.Compact(order)
+	if !db.held && len(order) > 1 {
+		db.store.wide.RLock() // several shards (wide.go)
+	}
 	for _, i := range order {
 		if db.held {
 			mustBeHeld(db.shards[i])
@@ -104,10 +107,16 @@ func (db *DB) unlockShards(order []int) {
 	for i := len(order) - 1; i >= 0; i-- {
 		db.shards[order[i]].mu.Unlock()
 	}
+	if len(order) > 1 {
+		db.store.wide.RUnlock()
+	}
 }
 
 // lockAllShards locks every shard of the database.
 func (db *DB) lockAllShards() {
+	if !db.held {
+		db.store.wide.RLock() // several shards (wide.go)
+	}
 	for _, sh := range db.shards {
 		if !db.held {
 			sh.mu.Lock()
@@ -123,6 +132,7 @@ func (db *DB) unlockAllShards() {
 	for i := len(db.shards) - 1; i >= 0; i-- {
 		db.shards[i].mu.Unlock()
 	}
+	db.store.wide.RUnlock()
 }
 
 func (db *DB) shardOf(h uint64) *shard { return db.shards[h>>db.store.shift] }
@@ -142,9 +152,12 @@ func lockPair(a *DB, ka string, b *DB, kb string) (sa *shard, ha uint64, sb *sha
 		a.claim(sa)
 		return sa, ha, sb, hb, sa.mu.Unlock
 	}
+	// Two shards: ordered with the other callers holding several
+	// (wide.go); exclusively when they are in two databases.
 	if a.index != b.index {
-		// Two databases: ordered with the other wide lockers (wide.go).
 		a.store.wide.Lock()
+	} else {
+		a.store.wide.RLock()
 	}
 	first, second := sa, sb
 	if a.index > b.index || (a.index == b.index && ha>>a.store.shift > hb>>b.store.shift) {
@@ -159,6 +172,8 @@ func lockPair(a *DB, ka string, b *DB, kb string) (sa *shard, ha uint64, sb *sha
 		first.mu.Unlock()
 		if a.index != b.index {
 			a.store.wide.Unlock()
+		} else {
+			a.store.wide.RUnlock()
 		}
 	}
 }

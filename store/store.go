@@ -121,9 +121,9 @@ type Store struct {
 	maxString  atomic.Int64 // proto-max-bulk-len: how far a string may grow
 	onModified atomic.Pointer[func(writer int64, key string)]
 
-	// wide orders the lockers that reach more than one database (see
-	// wide.go); a caller takes it before any shard.
-	wide sync.Mutex
+	// wide orders the callers that hold more than one shard at a time
+	// (see wide.go); they take it before any shard.
+	wide sync.RWMutex
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -328,8 +328,9 @@ type Locked struct {
 	held   []*shard
 	views  []*DB
 	writer int64
-	wide   bool   // holds s.wide (its shards span databases)
-	dbs    []bool // LockDB: the databases wholly held
+	wide   bool   // holds s.wide exclusively (its shards span databases, or a script)
+	shared bool   // holds s.wide shared (several shards of one database)
+	marks  []bool // LockScript: which shards (db*shards+i) are held
 }
 
 // SetWriter makes the views DB returns from now on attribute their
@@ -371,16 +372,21 @@ func (s *Store) LockKeys(refs []KeyRef) *Locked {
 	}
 	slices.Sort(order)
 	order = slices.Compact(order)
+	// See wide.go: several databases exclusively, several shards of one
+	// database shared.
 	wide := len(order) > 1 && order[0]/nshards != order[len(order)-1]/nshards
+	shared := len(order) > 1 && !wide
 	if wide {
 		s.wide.Lock()
+	} else if shared {
+		s.wide.RLock()
 	}
 	for _, idx := range order {
 		sh := s.dbs[idx/nshards].shards[idx%nshards]
 		sh.mu.Lock()
 		held = append(held, sh)
 	}
-	return &Locked{s: s, held: held, wide: wide}
+	return &Locked{s: s, held: held, wide: wide, shared: shared}
 }
 
 // DB returns a view of database i whose operations assume their shards are
@@ -434,7 +440,11 @@ func (l *Locked) All() bool { return l.all }
 
 // Unlock releases what the Locked holds.
 func (l *Locked) Unlock() {
-	if l.all && l.dbs == nil {
+	if l.marks != nil {
+		l.release()
+		return
+	}
+	if l.all {
 		l.s.unlockAll()
 		return
 	}
@@ -443,5 +453,7 @@ func (l *Locked) Unlock() {
 	}
 	if l.wide {
 		l.s.wide.Unlock()
+	} else if l.shared {
+		l.s.wide.RUnlock()
 	}
 }

@@ -1,85 +1,99 @@
 package store
 
-// The wide lock orders the callers that hold shards of more than one
-// database at a time: LockAll, LockKeys over several databases, MOVE and
-// COPY between databases, and scripts (LockDB). Each takes Store.wide
-// before any shard; callers that stay inside one database never take it.
+// The wide lock orders the callers that hold more than one shard at a
+// time. Every such caller takes Store.wide before its first shard:
+// exclusively when it reaches several databases (LockAll, LockKeys over
+// several databases, MOVE and COPY between databases) or runs a script
+// (LockScript), shared when it takes several shards of one database
+// (MSET, SINTERSTORE, KEYS, ...), which it locks in ascending order. A
+// caller of one shard takes nothing more, and never waits for a second
+// shard while it holds one.
 //
-// That is what lets a script lock whole databases in any order as it
-// reaches them (a script may SELECT any database at any point): while it
-// holds wide, every other holder of shards stays inside one database and
-// locks that database's shards in ascending order, so locking a further
-// database shard by shard in the same order cannot close a cycle. A
-// script so pays for the databases it touches (64 shards each by
-// default) instead of every shard of every database.
+// So while a script holds wide exclusively, every other holder of a shard
+// holds that one shard alone and will release it without waiting for
+// anything the script holds: the script may take shards in any order, as
+// it reaches keys, without deadlock. It pays for the shards it touches
+// instead of every shard of every database, and holding each until it
+// ends (strict two-phase locking) keeps it atomic against every other
+// client, for the keys it declared and those it did not.
 
-// LockDB takes every shard of database i, and the right to take whole
-// further databases with HoldDB, for a caller that must run atomically
-// against everyone else while it may reach any key of any database (a
-// script). Call Unlock when done.
-func (s *Store) LockDB(i int) *Locked {
-	l := &Locked{}
-	s.LockDBInto(l, i)
-	return l
-}
-
-// LockDBInto is LockDB reusing l, which must be unlocked (or new), so
-// that a caller running script after script allocates nothing.
-func (s *Store) LockDBInto(l *Locked, i int) {
+// LockScript takes the right to lock any shard in any order, for a caller
+// that must run atomically against everyone else while it may reach any
+// key of any database (a script): lock what it reaches with HoldKey,
+// HoldDB or HoldAll before reaching it, then Unlock. l must be unlocked
+// (or new); its memory is reused, so that script after script allocates
+// nothing.
+func (s *Store) LockScript(l *Locked) {
 	s.wide.Lock()
-	held, dbs, views := l.held[:0], l.dbs, l.views
-	if len(dbs) != len(s.dbs) {
-		dbs = make([]bool, len(s.dbs))
+	held, marks, views := l.held[:0], l.marks, l.views
+	n := len(s.dbs) * len(s.dbs[0].shards)
+	if len(marks) != n {
+		marks = make([]bool, n)
 	}
-	clear(dbs)
 	for j, v := range views {
 		if v != nil {
 			*v = *s.dbs[j]
 			v.held = true
 		}
 	}
-	*l = Locked{s: s, wide: true, held: held, dbs: dbs, views: views}
-	l.HoldDB(i)
+	*l = Locked{s: s, wide: true, held: held, marks: marks, views: views}
 }
 
-// HoldDB takes every shard of database i too, unless they are held
-// already; i out of range is ignored. It panics on a Locked that does not
-// come from LockDB, whose lock order it would break.
-func (l *Locked) HoldDB(i int) {
-	if l.dbs == nil {
-		panic("store: Locked.HoldDB without LockDB")
-	}
-	if l.all || i < 0 || i >= len(l.dbs) || l.dbs[i] {
+// HoldKey takes the shard of key in database i, unless it is held.
+func (l *Locked) HoldKey(i int, key string) {
+	if l.all || i < 0 || i >= len(l.s.dbs) {
 		return
 	}
-	if l.held == nil {
-		l.held = make([]*shard, 0, len(l.s.dbs[i].shards))
+	if l.marks == nil {
+		panic("store: Locked.HoldKey without LockScript")
 	}
-	for _, sh := range l.s.dbs[i].shards {
-		sh.mu.Lock()
-		l.held = append(l.held, sh)
-	}
-	l.dbs[i] = true
-	for _, held := range l.dbs {
-		if !held {
-			return
-		}
-	}
-	l.all = true
+	n := len(l.s.dbs[0].shards)
+	l.hold(i*n + int(l.s.hash(key)>>l.s.shift))
 }
 
-// HoldsDB reports whether every shard of database i is held.
-func (l *Locked) HoldsDB(i int) bool {
-	if l.all {
-		return true
+func (l *Locked) hold(idx int) {
+	if l.marks[idx] {
+		return
 	}
-	return l.dbs != nil && i >= 0 && i < len(l.dbs) && l.dbs[i]
+	n := len(l.s.dbs[0].shards)
+	sh := l.s.dbs[idx/n].shards[idx%n]
+	sh.mu.Lock()
+	l.marks[idx] = true
+	l.held = append(l.held, sh)
 }
 
-// HoldAll takes every database, as LockAll would have (a script running
+// HoldDB takes every shard of database i that is not held yet; i out of
+// range is ignored.
+func (l *Locked) HoldDB(i int) {
+	if l.all || i < 0 || i >= len(l.s.dbs) {
+		return
+	}
+	if l.marks == nil {
+		panic("store: Locked.HoldDB without LockScript")
+	}
+	n := len(l.s.dbs[0].shards)
+	for j := 0; j < n; j++ {
+		l.hold(i*n + j)
+	}
+}
+
+// HoldAll takes every shard, as LockAll would have (a script running
 // FLUSHALL or SWAPDB).
 func (l *Locked) HoldAll() {
 	for i := range l.s.dbs {
 		l.HoldDB(i)
 	}
+	l.all = true
+}
+
+// release is Unlock for a Locked of LockScript: it also clears the marks
+// of what it held, for the next script.
+func (l *Locked) release() {
+	for i := len(l.held) - 1; i >= 0; i-- {
+		l.held[i].mu.Unlock()
+		l.held[i] = nil
+	}
+	clear(l.marks)
+	l.held = l.held[:0]
+	l.s.wide.Unlock()
 }

@@ -1,0 +1,102 @@
+package server
+
+import (
+	"bufio"
+	"net"
+	"strconv"
+	"testing"
+)
+
+// The script of the benchmark: INCR a key and set its TTL.
+const benchScript = "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) return n"
+
+const benchLibrary = "#!lua name=benchlib\nredis.register_function('incr_expire', function(keys, args) local n = redis.call('INCR', keys[1]) redis.call('EXPIRE', keys[1], args[1]) return n end)"
+
+// BenchmarkScriptDispatch runs EVALSHA and FCALL through the whole
+// command path without the network, as one connection would.
+func BenchmarkScriptDispatch(b *testing.B) {
+	srv, err := New(DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	c := &client{srv: srv}
+	c.selectDB(0)
+	c.setAuthed(true)
+	s, msg := srv.scripts.loadScript([]byte(benchScript))
+	if s == nil {
+		b.Fatal(msg)
+	}
+	c.dispatch([][]byte{[]byte("FUNCTION"), []byte("LOAD"), []byte(benchLibrary)})
+	c.w.buf = c.w.buf[:0]
+	for _, tc := range []struct {
+		name string
+		args [][]byte
+	}{
+		{"EVALSHA", [][]byte{[]byte("EVALSHA"), []byte(s.sha), []byte("1"), []byte("counter"), []byte("100")}},
+		{"FCALL", [][]byte{[]byte("FCALL"), []byte("incr_expire"), []byte("1"), []byte("counter"), []byte("100")}},
+		{"EVAL", [][]byte{[]byte("EVAL"), []byte(benchScript), []byte("1"), []byte("counter"), []byte("100")}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				c.dispatch(tc.args)
+				if c.w.buf[0] != ':' {
+					b.Fatalf("reply %q", c.w.buf)
+				}
+				c.w.buf = c.w.buf[:0]
+			}
+		})
+	}
+}
+
+// BenchmarkScriptConn runs EVALSHA and FCALL over a loopback connection,
+// one request at a time and pipelined 16 deep, as redis-benchmark -P.
+func BenchmarkScriptConn(b *testing.B) {
+	srv, addr := startServer(b, DefaultConfig())
+	s, msg := srv.scripts.loadScript([]byte(benchScript))
+	if s == nil {
+		b.Fatal(msg)
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	if _, err := conn.Write(encodeCommand([]byte("FUNCTION"), []byte("LOAD"), []byte(benchLibrary))); err != nil {
+		b.Fatal(err)
+	}
+	if line, _ := r.ReadString('\n'); line[0] != '$' {
+		b.Fatal(line)
+	}
+	r.ReadString('\n')
+	for _, tc := range []struct {
+		name string
+		req  []byte
+	}{
+		{"EVALSHA", encodeCommand([]byte("EVALSHA"), []byte(s.sha), []byte("1"), []byte("counter"), []byte("100"))},
+		{"FCALL", encodeCommand([]byte("FCALL"), []byte("incr_expire"), []byte("1"), []byte("counter"), []byte("100"))},
+	} {
+		for _, depth := range []int{1, 16} {
+			batch := make([]byte, 0, len(tc.req)*depth)
+			for i := 0; i < depth; i++ {
+				batch = append(batch, tc.req...)
+			}
+			b.Run(tc.name+"/P"+strconv.Itoa(depth), func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; i < b.N; i += depth {
+					if _, err := conn.Write(batch); err != nil {
+						b.Fatal(err)
+					}
+					for j := 0; j < depth; j++ {
+						line, err := r.ReadString('\n')
+						if err != nil || line[0] != ':' {
+							b.Fatalf("reply %q, %v", line, err)
+						}
+					}
+				}
+			})
+		}
+	}
+}
