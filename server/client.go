@@ -76,6 +76,9 @@ type client struct {
 	// scriptCaller is, on the scripts' client, the client whose script
 	// is running the command (nil on every other client).
 	scriptCaller *client
+	// holdsScripts: the client kept the scripts' locks after its script,
+	// its next request being read already (script.go).
+	holdsScripts bool
 
 	blocked atomic.Bool // parked in a blocking command (flag b)
 	readied []blockKey  // keys in other databases the running command filled
@@ -163,6 +166,9 @@ func (c *client) dispatch(args [][]byte) {
 	}
 	if c.shown.cmd.Load() != cmd { // a pointer store costs a write barrier
 		c.shown.cmd.Store(cmd)
+	}
+	if c.holdsScripts && !c.isScriptCall(cmd) {
+		c.releaseScripts()
 	}
 	if !cmd.arityOK(len(args)) {
 		c.reject(cmd, fmt.Sprintf(errWrongArity, cmd.name))
@@ -369,6 +375,7 @@ func (c *client) quiet() bool { return c.replyOff || c.replySkip }
 // ends: its subscriptions, its place among the monitors, and then its
 // outbound writer, once that has written everything.
 func (c *client) leave() {
+	c.releaseScripts()
 	c.wakeWriters()
 	c.gone.Store(true)
 	c.disableTracking()
@@ -388,6 +395,7 @@ func (c *client) leave() {
 // connection's last interaction is recorded: once a batch, not once a
 // command.
 func (c *client) flush() error {
+	c.releaseScripts()
 	c.wakeWriters()
 	c.lastInteraction.Store(time.Now().UnixMilli())
 	if len(c.w.buf) == 0 {

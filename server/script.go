@@ -404,11 +404,15 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	r := e.cur
 	var locked *store.Locked
 	own := c.inExec == nil
-	if own {
+	switch {
+	case !own:
+		locked = c.inExec
+	case c.holdsScripts:
+		locked = &e.locked // kept from this client's previous script
+	default:
 		locked = &e.locked
 		e.srv.store.LockScript(locked)
-	} else {
-		locked = c.inExec
+		c.holdsScripts = true // so that leave releases them whatever happens
 	}
 	if inv.function != nil {
 		vm = inv.function.lib.vm
@@ -455,7 +459,13 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	r.caller = nil
 	r.locked = nil
 	if own {
-		locked.Unlock()
+		// As Redis runs a client's pipelined requests in one go, a
+		// client whose next request is already read keeps the locks for
+		// its next script; it lets them go when its batch ends, or before
+		// any other command (releaseScripts).
+		if c.req == nil || len(ready) > 0 {
+			c.releaseScripts()
+		}
 	}
 
 	// The reply is written outside the store's locks.
@@ -473,6 +483,28 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 		return
 	}
 	e.srv.serveReady(ready)
+}
+
+// releaseScripts lets go of the locks a client kept from its last
+// script (see runScript).
+func (c *client) releaseScripts() {
+	if c.holdsScripts {
+		c.holdsScripts = false
+		c.srv.scripts.locked.Unlock()
+	}
+}
+
+// isScriptCall reports whether cmd runs a script at once (outside MULTI),
+// which may reuse the locks a client kept from its previous script.
+func (c *client) isScriptCall(cmd *command) bool {
+	if c.multi != nil {
+		return false
+	}
+	switch cmd.name {
+	case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro":
+		return true
+	}
+	return false
 }
 
 func (e *scriptEngine) startRun(vm *luaVM, inv *invocation) {
