@@ -393,14 +393,10 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 			return
 		}
 	}
-	// An EVAL's state is its own from the pool, so its arguments are
-	// made before the locks; the functions' shared state is taken after
-	// them (lock order: store locks -> vm.mu, as EXEC holds the store's).
+	// The state is taken once the locks are held, so that scripts, which
+	// run one at a time, share one or two pooled states (lock order for a
+	// function's: store locks -> vm.mu, as EXEC holds the store's).
 	var vm *luaVM
-	if inv.function == nil {
-		vm = e.getVM()
-		vm.prepare(inv)
-	}
 	r := e.cur
 	var locked *store.Locked
 	own := c.inExec == nil
@@ -418,8 +414,10 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 		vm = inv.function.lib.vm
 		vm.mu.Lock()
 		defer vm.mu.Unlock()
-		vm.prepare(inv)
+	} else {
+		vm = e.getVM()
 	}
+	vm.prepare(inv)
 	if c.tracking() {
 		locked.SetWriter(c.id)
 	}

@@ -100,3 +100,49 @@ func BenchmarkScriptConn(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScriptConnParallel is redis-benchmark's shape: 50 connections
+// each pipelining 16 EVALSHAs of the same key.
+func BenchmarkScriptConnParallel(b *testing.B) {
+	srv, addr := startServer(b, DefaultConfig())
+	s, msg := srv.scripts.loadScript([]byte(benchScript))
+	if s == nil {
+		b.Fatal(msg)
+	}
+	req := encodeCommand([]byte("EVALSHA"), []byte(s.sha), []byte("1"), []byte("counter"), []byte("100"))
+	const depth = 16
+	batch := make([]byte, 0, len(req)*depth)
+	for i := 0; i < depth; i++ {
+		batch = append(batch, req...)
+	}
+	b.SetParallelism(25)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer conn.Close()
+		r := bufio.NewReader(conn)
+		for {
+			n := 0
+			for n < depth && pb.Next() {
+				n++
+			}
+			if n == 0 {
+				return
+			}
+			if _, err := conn.Write(batch[:n*len(req)]); err != nil {
+				b.Error(err)
+				return
+			}
+			for j := 0; j < n; j++ {
+				if line, err := r.ReadString('\n'); err != nil || line[0] != ':' {
+					b.Errorf("reply %q, %v", line, err)
+					return
+				}
+			}
+		}
+	})
+}
