@@ -9,14 +9,14 @@
 # port 6379 behind the tests' back.
 set -euo pipefail
 
-packages=(redis-server redis-tools python3-flask python3-redis)
+packages=(redis-server redis-tools python3-flask python3-redis python3-flask-limiter)
 
 missing() {
 	command -v redis-server >/dev/null 2>&1 || return 0
 	command -v redis-cli >/dev/null 2>&1 || return 0
 	command -v redis-benchmark >/dev/null 2>&1 || return 0
 	# Debian's python3, not whatever python3 is first on PATH.
-	/usr/bin/python3 -c 'import flask, redis' >/dev/null 2>&1 || return 0
+	/usr/bin/python3 -c 'import flask, redis, flask_limiter' >/dev/null 2>&1 || return 0
 	return 1
 }
 

@@ -15,6 +15,13 @@ Redis server, each on one data type:
   visitors in a HyperLogLog per day (PFADD, PFCOUNT over the week);
 - live notifications: PUBLISH on a channel per topic, relayed to browsers
   as Server-Sent Events by a Pub/Sub subscriber.
+
+And two uses of Lua scripts, which the server runs atomically:
+
+- a rate-limited route: Flask-Limiter keeps its counters in the server and
+  runs its fixed-window and moving-window strategies as EVALSHA;
+- a distributed lock: SET NX PX takes it with a random token, and a
+  compare-and-delete script releases it only for the holder of the token.
 """
 
 import json
@@ -26,6 +33,8 @@ import uuid
 
 import redis
 from flask import Flask, Response, g, jsonify, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 
 DEFAULT_URL = "redis://:123456@localhost:6379/0"
 EXPIRE_SECONDS = 60
@@ -66,6 +75,20 @@ EVENTS_PATTERN = EVENTS_PREFIX + "*"  # every topic, for GET /events
 SSE_HEARTBEAT = 15.0
 SSE_RETRY_MS = 3000  # how long a browser waits before it reconnects
 SUBSCRIBE_TIMEOUT = 5.0  # seconds to wait for the server to confirm
+
+RATE_LIMIT = "3 per minute"  # for GET /limited, per client address
+RATE_LIMIT_STRATEGY = "fixed-window"  # or "moving-window"
+
+LOCK_PREFIX = "lock:"
+LOCK_TTL_MS = 10000  # a lock whose holder died frees itself after this
+# Deletes the lock only while it still holds the caller's token: a holder
+# whose lock expired and was taken by someone else must not free theirs.
+RELEASE_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
 
 
 def session_key(sid):
@@ -249,10 +272,15 @@ def stop_workers(app):
         w.stop()
 
 
-def create_app(url=None):
+def create_app(url=None, rate_limit_strategy=RATE_LIMIT_STRATEGY):
     app = Flask(__name__)
     url = url or os.environ.get("REDIS_URL", DEFAULT_URL)
     db = redis.Redis.from_url(url)
+    # Flask-Limiter's counters live in the same server: with the redis://
+    # storage each strategy is a Lua script it loads and runs by SHA.
+    limiter = Limiter(get_remote_address, app=app, storage_uri=url, strategy=rate_limit_strategy)
+    app.config["LIMITER"] = limiter
+    release_lock = db.register_script(RELEASE_LOCK)
     app.config["REDIS"] = db
     app.config["REDIS_URL"] = url
     # The time the app goes by, for the per-minute sets: tests replace it.
@@ -477,6 +505,26 @@ def create_app(url=None):
         return event_stream(open_subscription(db, pattern=EVENTS_PATTERN))
 
     # --- The first demo: a counter and expiring keys --------------------
+
+    # --- Lua scripts: a rate-limited route and a distributed lock --------
+
+    @app.route("/limited")
+    @limiter.limit(RATE_LIMIT)
+    def limited():
+        return jsonify({"ok": True, "strategy": rate_limit_strategy})
+
+    @app.route("/locks/<name>", methods=["POST"])
+    def acquire_lock(name):
+        token = uuid.uuid4().hex
+        if not db.set(LOCK_PREFIX + name, token, nx=True, px=LOCK_TTL_MS):
+            return jsonify({"locked": False}), 409
+        return jsonify({"locked": True, "token": token})
+
+    @app.route("/locks/<name>", methods=["DELETE"])
+    def release(name):
+        # register_script sends EVALSHA, and EVAL once on NOSCRIPT.
+        released = release_lock(keys=[LOCK_PREFIX + name], args=[request.args.get("token", "")])
+        return jsonify({"released": released == 1})
 
     @app.route("/")
     def index():

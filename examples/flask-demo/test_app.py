@@ -279,6 +279,42 @@ class FlaskDemoTest(unittest.TestCase):
         self.assertIsNotNone(m, resp.data)
         return int(m.group(1))
 
+    def test_rate_limit_strategies(self):
+        # Each strategy allows RATE_LIMIT's 3 requests a minute per client,
+        # then refuses with 429, as against Redis; they keep separate
+        # counters, so the second starts afresh.
+        for strategy in ("fixed-window", "moving-window"):
+            with self.subTest(strategy=strategy):
+                self.redis.flushdb()
+                app = demo.create_app(self.server.url, rate_limit_strategy=strategy)
+                client = app.test_client()
+                for i in range(3):
+                    resp = client.get("/limited")
+                    self.assertEqual(resp.status_code, 200, (i, resp.data))
+                    self.assertEqual(json.loads(resp.data)["strategy"], strategy)
+                resp = client.get("/limited")
+                self.assertEqual(resp.status_code, 429, resp.data)
+                # Flask-Limiter ran its scripts: they are in the cache.
+                self.assertTrue(self.redis.info("memory")["number_of_cached_scripts"] >= 1)
+                # reset() clears the counters with a script too.
+                app.config["LIMITER"].reset()
+                self.assertEqual(client.get("/limited").status_code, 200)
+
+    def test_distributed_lock(self):
+        first = self.call("POST", "/locks/report")
+        self.assertTrue(first["locked"])
+        self.assertFalse(self.call("POST", "/locks/report", status=409)["locked"])
+        pttl = self.redis.pttl(demo.LOCK_PREFIX + "report")
+        self.assertTrue(0 < pttl <= demo.LOCK_TTL_MS, pttl)
+        # Only the token's holder frees it.
+        self.assertFalse(self.call("DELETE", "/locks/report?token=not-mine")["released"])
+        self.assertTrue(self.call("DELETE", "/locks/report?token=" + first["token"])["released"])
+        self.assertFalse(self.call("DELETE", "/locks/report?token=" + first["token"])["released"])
+        # Once SCRIPT FLUSH forgets the script, redis-py sends EVAL again.
+        self.redis.script_flush()
+        again = self.call("POST", "/locks/report")
+        self.assertTrue(self.call("DELETE", "/locks/report?token=" + again["token"])["released"])
+
     def test_counter_increments(self):
         first = self.hits()
         second = self.hits()

@@ -30,8 +30,8 @@ func RequireDebianPython(t testing.TB) string {
 	if _, err := os.Stat(DebianPython); err != nil {
 		missingTool(t, DebianPython)
 	}
-	if err := exec.Command(DebianPython, "-c", "import flask, redis").Run(); err != nil {
-		missingTool(t, "python3-flask or python3-redis")
+	if err := exec.Command(DebianPython, "-c", "import flask, redis, flask_limiter").Run(); err != nil {
+		missingTool(t, "python3-flask, python3-redis or python3-flask-limiter")
 	}
 	return DebianPython
 }
