@@ -225,8 +225,15 @@ func (cmd *command) runsInMulti() bool {
 func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	errsBefore := c.w.errors
 	cmd.handler(c, args)
-	if cmd.flags&flagReadonly != 0 && c.trackFlags.Load()&(trackOn|trackBcast) == trackOn {
-		c.rememberKeys(cmd, args)
+	if cmd.flags&flagReadonly != 0 {
+		// As Redis: what a script reads is tracked for its caller.
+		tc := c
+		if c.scriptCaller != nil {
+			tc = c.scriptCaller
+		}
+		if tc.trackFlags.Load()&(trackOn|trackBcast) == trackOn {
+			tc.rememberKeys(cmd, args)
+		}
 	}
 	c.feedMonitors(cmd, args)
 	if cmd.flags&flagWrite != 0 && c.inExec == nil {

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -318,4 +320,51 @@ func TestScriptClients(t *testing.T) {
 			t.Fatalf("FCALL_RO of a function without no-writes = %q, want an error", got)
 		}
 	})
+}
+
+// What a script reads is tracked for its caller, and a script's write
+// invalidates it, as plain commands do.
+func TestScriptTracking(t *testing.T) {
+	_, addr := startServer(t, DefaultConfig())
+	ctx := context.Background()
+	writer := redis.NewClient(&redis.Options{Addr: addr})
+	defer writer.Close()
+	writer.Set(ctx, "tracked", "v1", 0)
+
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	r := bufio.NewReader(conn)
+	send := func(args ...string) {
+		var bs [][]byte
+		for _, a := range args {
+			bs = append(bs, []byte(a))
+		}
+		if _, err := conn.Write(encodeCommand(bs...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readUntil := func(want string) {
+		var got strings.Builder
+		for !strings.Contains(got.String(), want) {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("reading for %q: %v (so far %q)", want, err, got.String())
+			}
+			got.WriteString(line)
+		}
+	}
+	send("HELLO", "3")
+	readUntil("modules")
+	send("CLIENT", "TRACKING", "ON")
+	readUntil("+OK")
+	send("EVAL", "return redis.call('GET', KEYS[1])", "1", "tracked")
+	readUntil("v1")
+	if err := writer.Eval(ctx, "return redis.call('SET', KEYS[1], 'v2')", []string{"tracked"}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	readUntil(">2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\ntracked\r\n")
 }
