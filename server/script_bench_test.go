@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"net"
+	"runtime"
 	"strconv"
 	"testing"
 )
@@ -145,4 +146,38 @@ func BenchmarkScriptConnParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkEvalCold is an EVAL of a script the cache has not seen: SHA1,
+// compile, cache, run. It reports the heap each cached script keeps.
+func BenchmarkEvalCold(b *testing.B) {
+	srv, err := New(DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	c := &client{srv: srv}
+	c.selectDB(0)
+	c.setAuthed(true)
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i] = []byte(benchScript + " -- " + strconv.Itoa(i))
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.dispatch([][]byte{[]byte("EVAL"), bodies[i], []byte("1"), []byte("counter"), []byte("100")})
+		if c.w.buf[0] != ':' {
+			b.Fatalf("reply %q", c.w.buf)
+		}
+		c.w.buf = c.w.buf[:0]
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "heap-B/script")
+	runtime.KeepAlive(bodies)
 }
