@@ -10,7 +10,7 @@ FUZZ      ?= FuzzRequestConn
 FUZZPKG   ?= ./server
 FUZZTIME  ?= 30s
 
-.PHONY: all build run test deps bench bench-collections bench-messaging lint fuzz clean
+.PHONY: all build run test deps bench bench-collections bench-messaging bench-scripting lint fuzz clean
 
 all: build
 
@@ -48,6 +48,11 @@ bench-collections: build
 # About 5 minutes; loopback only.
 bench-messaging: build
 	scripts/bench-messaging.sh
+
+# Ember against redis-server on EVALSHA and FCALL of a small script, at
+# -P 1 and -P 16 (docs/benchmarks.md). About a minute; loopback only.
+bench-scripting: build
+	scripts/bench-scripting.sh
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt:"; echo "$$out"; exit 1; fi
