@@ -223,8 +223,8 @@ func (t *trackingRegistry) send(target *client, value []byte, own *client) {
 
 // deliver appends the bytes build makes for dst's protocol to dst's
 // output: its reply buffer when dst is own, else its outbound buffer. A
-// client without an outbound buffer (never subscribed nor tracking) cannot
-// be written from here and gets nothing.
+// RESP3 client without one (a redirect that never subscribed) gets one
+// started for it; a RESP2 one would get nothing anyway.
 func deliver(dst, own *client, build func(resp3, subscribed bool) []byte) {
 	if dst == own {
 		if b := build(dst.w.resp3, dst.subCount() > 0); b != nil {
@@ -234,7 +234,12 @@ func deliver(dst, own *client, build func(resp3, subscribed bool) []byte) {
 	}
 	o := dst.outShared.Load()
 	if o == nil {
-		return
+		if dst.shown.resp.Load() != 3 {
+			return
+		}
+		if o = dst.foreignOutbound(); o == nil {
+			return
+		}
 	}
 	o.mu.Lock()
 	b := build(o.resp3, dst.subCount() > 0)

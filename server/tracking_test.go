@@ -179,6 +179,17 @@ A GET k
 B SET k v
 R ?
 `},
+	{"redirect to a RESP3 client that never subscribed", `
+R HELLO 3
+A CLIENT TRACKING ON REDIRECT {id:R}
+A GET k
+A GET j
+B SET k v
+R ?1
+B FLUSHALL
+R ?
+R GET x
+`},
 	{"BCAST with prefixes", `
 A HELLO 3
 A CLIENT TRACKING ON BCAST PREFIX user: PREFIX obj:
