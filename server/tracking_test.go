@@ -515,3 +515,39 @@ func expectReply(t *testing.T, c *respConn, want string, args ...string) {
 	}
 	mustReply(t, c, want)
 }
+
+// As Redis's expireIfNeeded and activeExpireCycle, a pause of either type
+// stops expiry: a key past its TTL reads as absent but stays counted, and
+// the sweeper leaves it, until the pause ends.
+func TestClientPauseFreezesExpiry(t *testing.T) {
+	clk := store.NewManualClock(time.Unix(1700000000, 0))
+	cfg := DefaultConfig()
+	cfg.Clock = clk
+	srv, addr := startServer(t, cfg)
+	c := dialRESP(t, addr)
+	expectReply(t, c, "+OK\r\n", "SET", "k", "v", "PX", "100")
+	expectReply(t, c, "+OK\r\n", "CLIENT", "PAUSE", "10000", "WRITE")
+	clk.Advance(200 * time.Millisecond)
+	srv.ClockChanged()
+	expectReply(t, c, "$-1\r\n", "GET", "k")
+	expectReply(t, c, ":1\r\n", "DBSIZE")
+	if n := srv.Store().Sweep(); n != 0 {
+		t.Fatalf("the sweeper removed %d keys during a pause", n)
+	}
+	expectReply(t, c, "+OK\r\n", "CLIENT", "UNPAUSE")
+	expectReply(t, c, "$-1\r\n", "GET", "k")
+	expectReply(t, c, ":0\r\n", "DBSIZE")
+
+	// A pause that ends by the clock ends the freeze with it.
+	expectReply(t, c, "+OK\r\n", "SET", "j", "v", "PX", "100")
+	expectReply(t, c, "+OK\r\n", "CLIENT", "PAUSE", "1000", "ALL")
+	clk.Advance(200 * time.Millisecond)
+	if n := srv.Store().Sweep(); n != 0 {
+		t.Fatalf("the sweeper removed %d keys during a pause", n)
+	}
+	clk.Advance(801 * time.Millisecond)
+	srv.ClockChanged()
+	if n := srv.Store().Sweep(); n != 1 {
+		t.Fatalf("the sweeper removed %d keys after the pause; want 1", n)
+	}
+}
