@@ -420,6 +420,7 @@ func (c *client) flush() error {
 // at the end of a batch (flush), before a blocking command or a client
 // pause parks it, and as the connection ends.
 func (c *client) wakeWriters() {
+	c.broadcastPending()
 	for i, o := range c.wakeLater {
 		o.signal()
 		c.wakeLater[i] = nil

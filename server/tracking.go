@@ -290,10 +290,11 @@ func (t *trackingRegistry) broadcastLocked(own *client) {
 }
 
 // afterCommandTracking sends what the command left for this client: its
-// own invalidations, after its reply, and the BCAST broadcasts.
+// own invalidations, after its reply. BCAST broadcasts wait for the end of
+// the batch (broadcastPending).
 func (c *client) afterCommandTracking() {
 	t := &c.srv.tracking
-	if len(c.trackPending) == 0 && !t.pendingBcast.Load() {
+	if len(c.trackPending) == 0 {
 		return
 	}
 	t.mu.Lock()
@@ -311,6 +312,19 @@ func (c *client) afterCommandTracking() {
 	}
 	clear(c.trackPending)
 	c.trackPending = c.trackPending[:0]
+	t.mu.Unlock()
+}
+
+// broadcastPending sends the BCAST invalidations that are waiting. It runs
+// whenever a client's goroutine is about to wait (wakeWriters), so the
+// keys a pipelined batch changed go out as one message per prefix, as
+// Redis sends them once per event-loop turn, in beforeSleep.
+func (c *client) broadcastPending() {
+	t := &c.srv.tracking
+	if !t.pendingBcast.Load() {
+		return
+	}
+	t.mu.Lock()
 	if t.pendingBcast.Load() {
 		t.broadcastLocked(c)
 	}

@@ -551,3 +551,32 @@ func TestClientPauseFreezesExpiry(t *testing.T) {
 		t.Fatalf("the sweeper removed %d keys after the pause; want 1", n)
 	}
 }
+
+// BCAST invalidations of a pipelined batch go out as one message, as
+// Redis sends them once per event-loop turn: the same bytes from both.
+func TestTrackingBcastBatchesPipeline(t *testing.T) {
+	run := func(addr string) string {
+		a := dialRESP(t, addr)
+		a.cmd("HELLO", "3")
+		a.cmd("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "u:")
+		b := dialRESP(t, addr)
+		if err := b.send([]byte("*3\r\n$3\r\nSET\r\n$3\r\nu:1\r\n$1\r\nx\r\n*3\r\n$3\r\nSET\r\n$3\r\nu:2\r\n$1\r\ny\r\n*2\r\n$3\r\nDEL\r\n$3\r\nu:1\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"+OK\r\n", "+OK\r\n", ":1\r\n"} {
+			if r, err := b.readReply(); err != nil || r != want {
+				t.Fatalf("pipeline reply %q, %v; want %q", r, err, want)
+			}
+		}
+		push, err := a.readWithin(3 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(push)
+	}
+	want := run(testenv.StartRedis(t))
+	_, addr := startServer(t, DefaultConfig())
+	if got := run(addr); got != want {
+		t.Fatalf("ember pushed %q; redis %q", got, want)
+	}
+}
