@@ -75,10 +75,10 @@ type client struct {
 	views      []*store.DB
 	trackViews []*store.DB // views naming this client as the writer
 	notes      store.OpNotes
-	outShared     atomic.Pointer[outbound] // out, for other goroutines
-	outMu         sync.Mutex               // guards starting an outbound, and outLeaving
-	outLeaving    bool                     // leave has begun: no outbound may start
-	gone          atomic.Bool              // the connection has ended
+	outShared  atomic.Pointer[outbound] // out, for other goroutines
+	outMu      sync.Mutex               // guards starting an outbound, and outLeaving
+	outLeaving bool                     // leave has begun: no outbound may start
+	gone       atomic.Bool              // the connection has ended
 
 	blocked atomic.Bool // parked in a blocking command (flag b)
 	readied []blockKey  // keys in other databases the running command filled
