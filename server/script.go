@@ -421,6 +421,9 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	if c.tracking() {
 		locked.SetWriter(c.id)
 	}
+	// What the script's commands did is noted on the script's client,
+	// whose call resets the notes (store.OpNotes, for "del" events).
+	locked.SetNotes(&e.sc.notes)
 	*r = scriptRun{e: e, caller: c, locked: locked, ownLock: own, name: inv.name, eval: inv.eval,
 		argBuf: r.argBuf[:0], argv: r.argv[:0], offs: r.offs[:0], ready: r.ready[:0]}
 	r.readOnly = inv.ro || (inv.flags&scriptCompat == 0 && inv.flags&scriptNoWrites != 0)
@@ -456,6 +459,9 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	}
 	r.caller = nil
 	r.locked = nil
+	if !own {
+		locked.SetNotes(&c.notes) // back to the transaction's
+	}
 	if own {
 		// As Redis runs a client's pipelined requests in one go, a
 		// client whose next request is already read keeps the locks for
