@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"hash/crc64"
@@ -191,15 +192,14 @@ func (e *scriptEngine) compileLibrary(code string, replace bool) (*luaLibrary, s
 	fn.Env = vm.env
 	vm.envMeta.RawSetString("__index", vm.loadAPI)
 	vm.loading = load
-	done := make(chan struct{})
-	vm.ctx.done = done
-	timer := time.AfterFunc(functionLoadTimeout, func() { close(done) })
+	ctx, cancel := context.WithTimeout(backgroundCtx, functionLoadTimeout)
+	L.SetContext(ctx)
 	L.Push(fn)
 	perr := L.PCall(0, 0, nil)
-	stopped := !timer.Stop()
+	stopped := ctx.Err() != nil
+	cancel()
 	vm.loading = nil
 	vm.envMeta.RawSetString("__index", vm.globals)
-	vm.ctx.done = nil
 	if perr != nil {
 		L.SetTop(0)
 		msg := perr.Error()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -113,7 +112,7 @@ type scriptEngine struct {
 	runStart atomic.Int64 // monoNow at its start
 	wrote    atomic.Bool  // it ran a write command: no longer killable
 	killed   atomic.Bool
-	cancel   chan struct{} // closed to stop the running script
+	cancel   context.CancelFunc // stops the running script
 	runName  string        // under runMu: the running function (FUNCTION STATS)
 	runArgs  [][]byte      // under runMu: its command
 
@@ -193,7 +192,7 @@ func (e *scriptEngine) abort() {
 func (e *scriptEngine) stopLocked() {
 	if !e.killed.Load() {
 		e.killed.Store(true)
-		close(e.cancel)
+		e.cancel()
 	}
 }
 
@@ -515,10 +514,11 @@ func (e *scriptEngine) startRun(vm *luaVM, inv *invocation) {
 	eval := inv.eval
 	e.runMu.Lock()
 	e.runName, e.runArgs = inv.name, inv.argv
-	if e.killed.Load() || e.cancel == nil {
-		e.cancel = make(chan struct{})
-	}
-	vm.ctx.done = e.cancel
+	// A context per run: gopher-lua checks it between instructions, so
+	// cancelling it stops the script wherever it loops.
+	ctx, cancel := context.WithCancel(backgroundCtx)
+	vm.L.SetContext(ctx)
+	e.cancel = cancel
 	e.killed.Store(false)
 	e.wrote.Store(false)
 	e.runEval.Store(eval)
@@ -529,6 +529,7 @@ func (e *scriptEngine) startRun(vm *luaVM, inv *invocation) {
 
 func (e *scriptEngine) endRun() {
 	e.runMu.Lock()
+	e.cancel() // releases the run's context
 	e.runName, e.runArgs = "", nil
 	e.running.Store(false)
 	e.runMu.Unlock()
@@ -588,27 +589,6 @@ func (r *scriptRun) call(args [][]byte) (reply []byte, errMsg string) {
 		sc.readied = sc.readied[:0]
 	}
 	return sc.w.buf, ""
-}
-
-// errKilled is the context error of a killed script.
-var errKilled = errors.New("killed")
-
-// killContext is the context every VM runs under: gopher-lua checks Done
-// between instructions, so closing done stops the script wherever it
-// loops.
-type killContext struct {
-	context.Context
-	done chan struct{}
-}
-
-func (k *killContext) Done() <-chan struct{} { return k.done }
-func (k *killContext) Err() error {
-	select {
-	case <-k.done:
-		return errKilled
-	default:
-		return nil
-	}
 }
 
 // getVM takes a prepared state from the pool, or makes one.
@@ -740,7 +720,7 @@ func formatC(f float64, prec int) string {
 	return s
 }
 
-// backgroundCtx is the parent of every VM's killContext.
+// backgroundCtx is the parent of every run's context.
 var backgroundCtx = context.Background()
 
 // rand48 and srand48 are Redis's redisLrand48 and redisSrand48 (rand.c):

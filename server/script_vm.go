@@ -35,7 +35,6 @@ type luaVM struct {
 	loadAPI    *lua.LTable // what FUNCTION LOAD's code sees
 	proxies    map[*lua.LTable]*lua.LTable
 	errHandler *lua.LFunction
-	ctx        *killContext
 	fns        map[*luaScript]*lua.LFunction
 	gen        uint64
 	run_       *scriptRun
@@ -135,8 +134,6 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 		vm.loadAPI = api
 	}
 	vm.errHandler = L.NewFunction(vm.handleError)
-	vm.ctx = &killContext{Context: backgroundCtx}
-	L.SetContext(vm.ctx)
 	return vm
 }
 
