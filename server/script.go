@@ -113,8 +113,8 @@ type scriptEngine struct {
 	wrote    atomic.Bool  // it ran a write command: no longer killable
 	killed   atomic.Bool
 	cancel   context.CancelFunc // stops the running script
-	runName  string        // under runMu: the running function (FUNCTION STATS)
-	runArgs  [][]byte      // under runMu: its command
+	runName  string             // under runMu: the running function (FUNCTION STATS)
+	runArgs  [][]byte           // under runMu: its command
 
 	// Scripts run one at a time (they hold the store's wide lock), so
 	// they share one client and one run context.
