@@ -481,6 +481,9 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	if inv.function == nil {
 		e.putVM(vm)
 	}
+	if len(ready) == 0 {
+		return
+	}
 	if !own {
 		c.readied = append(c.readied, ready...)
 		return
@@ -574,8 +577,13 @@ func (r *scriptRun) call(args [][]byte) (reply []byte, errMsg string) {
 			}
 		case cmd.scope == scopeDB || cmd.flags&flagMovableKeys != 0:
 			l.HoldDB(sc.dbIndex)
-		default:
-			for _, i := range cmd.keyIndexes(args) {
+		case cmd.firstKey != 0:
+			// cmd.keyIndexes, without its slice.
+			last := cmd.lastKey
+			if last < 0 {
+				last += len(args)
+			}
+			for i := cmd.firstKey; i <= last && i < len(args); i += cmd.step {
 				l.HoldKey(sc.dbIndex, keyOf(args[i]))
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/emberkv/ember/internal/luacjson"
 	"github.com/emberkv/ember/internal/luamsgpack"
 	"github.com/emberkv/ember/internal/luastruct"
+	"github.com/emberkv/ember/internal/redisnum"
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
 )
@@ -452,7 +453,7 @@ func parseReplyToLua(L *lua.LState, b []byte) (lua.LValue, int) {
 	next := end + 2
 	switch b[0] {
 	case ':':
-		n, _ := strconv.ParseInt(string(line), 10, 64)
+		n, _ := redisnum.ParseInt(line)
 		return lua.LNumber(n), next
 	case '$', '=':
 		n, _ := strconv.Atoi(string(line))
