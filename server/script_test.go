@@ -368,3 +368,53 @@ func TestScriptTracking(t *testing.T) {
 	}
 	readUntil(">2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\ntracked\r\n")
 }
+
+// INFO memory counts the cached scripts and the loaded functions.
+func TestScriptInfo(t *testing.T) {
+	_, addr := startServer(t, DefaultConfig())
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	field := func(name string) int64 {
+		t.Helper()
+		info := rdb.Info(ctx, "memory").Val()
+		for _, line := range strings.Split(info, "\r\n") {
+			if v, ok := strings.CutPrefix(line, name+":"); ok {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					t.Fatalf("%s: %v", line, err)
+				}
+				return n
+			}
+		}
+		t.Fatalf("INFO memory has no %s", name)
+		return 0
+	}
+	rdb.ScriptLoad(ctx, "return 1")
+	rdb.Eval(ctx, "return 2", nil)
+	rdb.ScriptLoad(ctx, "return 1") // cached once
+	rdb.FunctionLoad(ctx, "#!lua name=infolib\nredis.register_function('a', function() return 1 end)\nredis.register_function('b', function() return 2 end)")
+	tests := []struct {
+		name string
+		want func(int64) bool
+	}{
+		{"number_of_cached_scripts", func(n int64) bool { return n == 2 }},
+		{"used_memory_scripts_eval", func(n int64) bool { return n > 0 }},
+		{"number_of_functions", func(n int64) bool { return n == 2 }},
+		{"number_of_libraries", func(n int64) bool { return n == 1 }},
+		{"used_memory_functions", func(n int64) bool { return n > 0 }},
+		{"used_memory_scripts", func(n int64) bool { return n == field("used_memory_scripts_eval")+field("used_memory_functions") }},
+	}
+	for _, tc := range tests {
+		if n := field(tc.name); !tc.want(n) {
+			t.Errorf("%s = %d", tc.name, n)
+		}
+	}
+	rdb.ScriptFlush(ctx)
+	rdb.FunctionFlush(ctx)
+	for _, name := range []string{"number_of_cached_scripts", "used_memory_scripts_eval", "number_of_functions", "number_of_libraries", "used_memory_scripts"} {
+		if n := field(name); n != 0 {
+			t.Errorf("after the flushes %s = %d", name, n)
+		}
+	}
+}
