@@ -174,8 +174,8 @@ func (c *client) dispatch(args [][]byte) {
 	if c.shown.cmd.Load() != cmd { // a pointer store costs a write barrier
 		c.shown.cmd.Store(cmd)
 	}
-	if c.holdsScripts && !c.isScriptCall(cmd) {
-		c.releaseScripts()
+	if c.holdsScripts && (!c.isScriptCall(cmd) || c.srv.pause.active.Load() != 0) {
+		c.releaseScripts() // before anything that may wait
 	}
 	if !cmd.arityOK(len(args)) {
 		c.reject(cmd, fmt.Sprintf(errWrongArity, cmd.name))
