@@ -138,6 +138,16 @@ func (e *scriptEngine) init(s *Server) {
 	e.fn.init()
 }
 
+// scriptEffectsBegin and scriptEffectsEnd bracket the commands a script
+// runs from its first write on, for the AOF: as Redis 7 propagates a
+// script's effects (not the EVAL or FCALL) wrapped in MULTI/EXEC, the
+// propagation hook in (*client).call sees each of them come from the
+// scripts' client (client.scriptCaller set), between these two calls.
+// Both run under the script's locks. Nothing is propagated yet, so they
+// do nothing.
+func (s *Server) scriptEffectsBegin(caller *client) {}
+func (s *Server) scriptEffectsEnd(caller *client)   {}
+
 // denyOOMScripts reports whether a denyoom command would be refused now
 // (used memory over maxmemory). Memory accounting will answer it; until
 // then nothing is refused, so allow-oom changes nothing.
@@ -440,6 +450,9 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	result, failed := vm.call(r, inv)
 	e.endRun()
 
+	if r.wrote {
+		e.srv.scriptEffectsEnd(c) // under the locks, in order with other writes
+	}
 	// Everything shared by the scripts is reset before the locks go: the
 	// next script may start the moment they do.
 	resp3 := sc.w.resp3
@@ -563,6 +576,9 @@ func (r *scriptRun) call(args [][]byte) (reply []byte, errMsg string) {
 		return nil, msgScriptOOM
 	}
 	if cmd.flags&flagWrite != 0 {
+		if !r.wrote {
+			e.srv.scriptEffectsBegin(r.caller)
+		}
 		r.wrote = true
 		e.wrote.Store(true)
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"errors"
 	"net"
 	"strconv"
@@ -416,5 +417,49 @@ func TestScriptInfo(t *testing.T) {
 		if n := field(name); n != 0 {
 			t.Errorf("after the flushes %s = %d", name, n)
 		}
+	}
+}
+
+// FUNCTION RESTORE reads Redis's own payloads, whose library code is
+// LZF-compressed, and a DUMP of Ember's restores to the same libraries.
+func TestFunctionDumpRestore(t *testing.T) {
+	_, addr := startServer(t, DefaultConfig())
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	// redis-server 7.0.15's FUNCTION DUMP of a library of 20 functions,
+	// f0..f19, each returning its number.
+	const redisDump = "f5c3410544721f23216c7561206e616d653d64756d706c69620a72656469732e7265676973746510725f66756e6374696f6e28276630272c20e0000e0e292072657475726e203020656e6429e012360031e00c360031e017360032e00c360032e017360033e00c360033e017360034e00c360034e017360035e00c360035e017360036e00c360036e017360037e00c360037e017360038e00c360038e017360039e00c360039e017360031e20d260031e21927e20e28e218290031e20d2a0031e2182b0031e20d2c0031e2182d0031e20d2e0031e2182f0031e20d300031e218310031e20d320031e218330031e20d340031e218350031e20d360031e218370031e20d38003142390164290a005d844d50d0642109"
+	payload, err := hex.DecodeString(redisDump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.FunctionRestore(ctx, string(payload)).Err(); err != nil {
+		t.Fatalf("FUNCTION RESTORE of Redis's payload: %v", err)
+	}
+	for _, f := range []string{"f0", "f7", "f19"} {
+		if got, err := rdb.FCall(ctx, f, nil).Int(); err != nil || "f"+strconv.Itoa(got) != f {
+			t.Fatalf("FCALL %s = %d, %v", f, got, err)
+		}
+	}
+	// APPEND refuses a library that exists; a damaged payload is refused.
+	if err := rdb.FunctionRestore(ctx, string(payload)).Err(); err == nil || err.Error() != "ERR Library dumplib already exists" {
+		t.Fatalf("second RESTORE: %v", err)
+	}
+	damaged := append([]byte(nil), payload...)
+	damaged[5] ^= 1
+	if err := rdb.FunctionRestore(ctx, string(damaged)).Err(); err == nil || err.Error() != errDumpPayload {
+		t.Fatalf("RESTORE of a damaged payload: %v", err)
+	}
+	dump, err := rdb.FunctionDump(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb.FunctionFlush(ctx)
+	if err := rdb.Do(ctx, "FUNCTION", "RESTORE", dump, "FLUSH").Err(); err != nil {
+		t.Fatalf("RESTORE of Ember's own dump: %v", err)
+	}
+	if got, err := rdb.FCall(ctx, "f19", nil).Int(); err != nil || got != 19 {
+		t.Fatalf("FCALL f19 after the round trip = %d, %v", got, err)
 	}
 }
