@@ -4,7 +4,8 @@
 # redis-benchmark's custom commands on loopback: -c 50, -P 1 and -P 16,
 # rounds alternating which server goes first (the idle one paused with
 # SIGSTOP). Prints ops/s per round and the median ratio Ember/Redis, and
-# the servers' CPU per request.
+# the servers' CPU per script; plain INCR is the baseline of what any
+# request costs.
 #
 #   scripts/bench-scripting.sh [--rounds N] [--requests N] [--ember BIN]
 set -euo pipefail
@@ -53,6 +54,8 @@ for r in $(seq 1 "$ROUNDS"); do
       RES[$s,evalsha,$p,$r]=$(rate "$s" "$p" EVALSHA "${SHA[$s]}" 1 counter 100)
       RES[$s,fcall,$p,$r]=$(rate "$s" "$p" FCALL incr_expire 1 counter 100)
       RES[$s,cpu,$p,$r]=$(( $(cpu_ticks "${PID_OF[$s]}") - t0 ))
+      # The baseline: one plain command, what any request costs.
+      RES[$s,incr,$p,$r]=$(rate "$s" "$p" INCR counter)
     done
     kill -CONT "${PID_OF[$other]}"
   done
@@ -61,7 +64,7 @@ echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 printf '%-8s %-4s %12s %12s %7s   per round (ember/redis)\n' command -P ember redis ratio
-for cmd in evalsha fcall; do
+for cmd in evalsha fcall incr; do
   for p in 1 16; do
     e=$(for r in $(seq 1 "$ROUNDS"); do echo "${RES[ember,$cmd,$p,$r]}"; done | median)
     d=$(for r in $(seq 1 "$ROUNDS"); do echo "${RES[redis,$cmd,$p,$r]}"; done | median)
