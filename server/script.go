@@ -51,7 +51,6 @@ const (
 	msgScriptNoArgs     = "Please specify at least one argument for this redis lib call"
 	msgScriptArgType    = "Lua redis lib command arguments must be strings or integers"
 	msgScriptKilled     = "Script killed by user with SCRIPT KILL..."
-	msgFunctionKilled   = "Script killed by user with FUNCTION KILL..."
 	msgReadonlyTable    = "Attempt to modify a readonly table"
 	msgNoGlobal         = "Script attempted to access nonexistent global variable '%s'"
 	msgStackLimit       = "ERR reached lua stack limit"

@@ -124,7 +124,7 @@ func TestScriptBusyAndKill(t *testing.T) {
 		{name: "eval with pcall", script: "while true do pcall(function() while true do end end) end", kill: "SCRIPT", killErr: errBusyEval,
 			want: "ERR Script killed by user with SCRIPT KILL... script: "},
 		{name: "function", fcall: true, kill: "FUNCTION", killErr: errBusyFunction,
-			want: "ERR Script killed by user with FUNCTION KILL... script: spin, on @user_function:2."},
+			want: "ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2."},
 	}
 	if err := other.FunctionLoad(ctx, "#!lua name=spinner\nredis.register_function('spin', function() while true do end end)").Err(); err != nil {
 		t.Fatal(err)

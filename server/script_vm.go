@@ -319,12 +319,9 @@ func (vm *luaVM) handleError(L *lua.LState) int {
 	obj := L.Get(1)
 	t, ok := obj.(*lua.LTable)
 	if vm.e.killed.Load() && vm.run_ != nil {
+		// As Redis's luaMaskCountHook: the same words for FUNCTION KILL.
 		t, ok = L.NewTable(), true
-		msg := msgScriptKilled
-		if !vm.run_.eval {
-			msg = msgFunctionKilled
-		}
-		t.RawSetString("err", lua.LString("ERR "+msg))
+		t.RawSetString("err", lua.LString("ERR "+msgScriptKilled))
 	}
 	if !ok {
 		t = L.NewTable()
