@@ -21,7 +21,7 @@ func FuzzEval(f *testing.F) {
 		"return cmsgpack.unpack(ARGV[1])", "return struct.unpack(ARGV[1], ARGV[1])", "return bit.tohex(ARGV[1])",
 		"redis.setresp(3) return redis.call('HGETALL', KEYS[1])", "local t = {} t[1] = t return t",
 		"return redis.call('EVAL', 'return 1', 0)", "while true do end", "return loadstring(ARGV[1])",
-		"setfenv(1, {})", "KEYS[1] = 'changed' return KEYS", "return {double=0/0}", "return {map={a={set={b=true}}}}",
+		"getmetatable('').__index.stash = 1", "getmetatable('').__index = nil", "KEYS[1] = 'changed' return KEYS", "return {double=0/0}", "return {map={a={set={b=true}}}}",
 		"return redis.call('SELECT', ARGV[1])", "return redis.call('FLUSHALL')", "coroutine.wrap(function() redis.call('PING') end)()",
 	} {
 		f.Add(seed, "arg")
@@ -32,7 +32,7 @@ func FuzzEval(f *testing.F) {
 		f.Fatal(err)
 	}
 	defer srv.Close()
-	const probe = "return {type(redis), type(redis.call), type(string.len), type(KEYS), #KEYS, ARGV[1], type(x), type(y), ('a'):upper(), math.floor(2.5), cjson.encode({1})}"
+	const probe = "return {type(redis), type(redis.call), type(string.len), type(KEYS), #KEYS, ARGV[1], pcall(function() return x end), type(string.stash), ('a'):upper(), math.floor(2.5), cjson.encode({1})}"
 	run := func(script, arg string) []byte {
 		c := &client{srv: srv}
 		c.selectDB(0)

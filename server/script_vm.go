@@ -42,16 +42,19 @@ type luaVM struct {
 	loading    *libraryLoad // FUNCTION LOAD in progress
 }
 
-// luaGlobalsAllowed are the globals Redis 7.0 keeps (script_lua.c's allow
-// lists); everything else the libraries define is dropped.
+// luaGlobalsAllowed are the globals Redis 7.0.15 scripts see (checked on
+// the real server: script_lua.c's allow lists name getfenv, setfenv and
+// newproxy too, but they do not exist there); everything else the
+// libraries define is dropped. Without getfenv no script can reach the
+// real globals behind their read-only proxy.
 var luaGlobalsAllowed = map[string]bool{
 	"string": true, "cjson": true, "bit": true, "cmsgpack": true, "math": true, "table": true, "struct": true,
 	"redis":  true,
-	"xpcall": true, "tostring": true, "getfenv": true, "setmetatable": true, "next": true, "assert": true,
+	"xpcall": true, "tostring": true, "setmetatable": true, "next": true, "assert": true,
 	"tonumber": true, "rawequal": true, "collectgarbage": true, "getmetatable": true, "rawset": true,
 	"pcall": true, "coroutine": true, "type": true, "_G": true, "select": true, "unpack": true,
 	"gcinfo": true, "pairs": true, "rawget": true, "loadstring": true, "ipairs": true, "_VERSION": true,
-	"setfenv": true, "load": true, "error": true, "newproxy": true,
+	"load": true, "error": true,
 }
 
 func newLuaVM(e *scriptEngine, functions bool) *luaVM {
@@ -116,6 +119,15 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 	// Every library table, then the globals, behind a read-only proxy.
 	for _, name := range []string{"string", "math", "table", "coroutine", "cjson", "cmsgpack", "bit", "struct", "redis"} {
 		G.RawSetString(name, vm.protect(G.RawGetString(name).(*lua.LTable)))
+	}
+	// Strings find their methods through their metatable's __index: the
+	// protected string table, or a script could change the real one
+	// through getmetatable('').__index and be seen by the next. The
+	// metatable itself is read-only too, as in Redis: getmetatable('')
+	// answers its proxy (__metatable).
+	if smt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
+		smt.RawSetString("__index", G.RawGetString("string"))
+		smt.RawSetString("__metatable", vm.protect(smt))
 	}
 	vm.globals = G
 	vm.env = vm.protect(G)
