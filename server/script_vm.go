@@ -57,6 +57,23 @@ var luaGlobalsAllowed = map[string]bool{
 	"load": true, "error": true,
 }
 
+// luaTableCompat defines table.foreach and table.foreachi as Lua 5.1's
+// ltablib.c has them (table.setn, which only fails, is Go's).
+const luaTableCompat = `
+function table.foreach(t, f)
+  for k, v in pairs(t) do
+    local r = f(k, v)
+    if r ~= nil then return r end
+  end
+end
+function table.foreachi(t, f)
+  for i = 1, #t do
+    local r = f(i, t[i])
+    if r ~= nil then return r end
+  end
+end
+`
+
 func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 256, RegistrySize: 1024 * 4, RegistryMaxSize: 1024 * 256})
 	vm := &luaVM{e: e, L: L, proxies: make(map[*lua.LTable]*lua.LTable), fns: make(map[*luaScript]*lua.LFunction)}
@@ -74,7 +91,15 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 		L.Push(lua.LString(lib.name))
 		L.Call(1, 0)
 	}
+	// Lua 5.1's deprecated table functions, which gopher-lua lacks.
+	if err := L.DoString(luaTableCompat); err != nil {
+		panic("scripting: " + err.Error())
+	}
 	G := L.G.Global
+	G.RawGetString("table").(*lua.LTable).RawSetString("setn", L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError("'setn' is obsolete")
+		return 0
+	}))
 	G.RawSetString("cjson", luacjson.New(L))
 	G.RawSetString("cmsgpack", luamsgpack.New(L))
 	G.RawSetString("bit", luabit.New(L))
@@ -201,7 +226,8 @@ func luaErrorBuiltin(L *lua.LState) int {
 		obj = lua.LString(formatLuaNumber(float64(v)))
 	}
 	if s, ok := obj.(lua.LString); ok && level > 0 {
-		L.Error(s, level)
+		// gopher-lua counts this Go function's own frame as a level.
+		L.Error(s, level+1)
 	}
 	L.Error(obj, 0)
 	return 0
