@@ -725,6 +725,9 @@ func formatC(f float64, prec int) string {
 		}
 		return "nan"
 	}
+	if f == 0 && math.Signbit(f) {
+		return "-0"
+	}
 	if f == math.Trunc(f) && math.Abs(f) < math.Pow10(prec) {
 		return strconv.FormatInt(int64(f), 10)
 	}

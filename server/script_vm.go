@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/emberkv/ember/internal/luaargs"
 	"github.com/emberkv/ember/internal/luabit"
 	"github.com/emberkv/ember/internal/luacjson"
 	"github.com/emberkv/ember/internal/luamsgpack"
@@ -124,6 +125,8 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 	G.RawSetString("rawget", L.NewFunction(vm.rawGet))
 	G.RawSetString("setmetatable", L.NewFunction(vm.setMetatable(G.RawGetString("setmetatable").(*lua.LFunction))))
 	G.RawSetString("error", L.NewFunction(luaErrorBuiltin))
+	G.RawSetString("tostring", L.NewFunction(luaToString))
+	G.RawSetString("tonumber", L.NewFunction(luaToNumber))
 	G.RawSetString("pcall", L.NewFunction(redisPcall))
 	if !functions {
 		redis := G.RawGetString("redis").(*lua.LTable)
@@ -231,6 +234,56 @@ func luaErrorBuiltin(L *lua.LState) int {
 	}
 	L.Error(obj, 0)
 	return 0
+}
+
+// luaToString is Lua 5.1's tostring: numbers as "%.14g" (gopher-lua
+// writes every digit). Concatenation with .. still uses gopher-lua's own
+// form (docs/scripting.md).
+func luaToString(L *lua.LState) int {
+	v := L.CheckAny(1)
+	if n, ok := v.(lua.LNumber); ok {
+		L.Push(lua.LString(formatLuaNumber(float64(n))))
+		return 1
+	}
+	L.Push(L.ToStringMeta(v))
+	return 1
+}
+
+// luaToNumber is Lua 5.1's tonumber: a decimal number, exponent
+// included, or a hexadecimal one, or an integer in base 2 to 36
+// (gopher-lua reads "1e2" as nothing).
+func luaToNumber(L *lua.LState) int {
+	v := L.CheckAny(1)
+	base := L.OptInt(2, 10)
+	if base == 10 {
+		switch v := v.(type) {
+		case lua.LNumber:
+			L.Push(v)
+			return 1
+		case lua.LString:
+			if f, ok := luaargs.ParseNumber(string(v)); ok {
+				L.Push(lua.LNumber(f))
+				return 1
+			}
+		}
+		L.Push(lua.LNil)
+		return 1
+	}
+	if base < 2 || base > 36 {
+		L.ArgError(2, "base out of range")
+	}
+	s := strings.TrimSpace(L.CheckString(1))
+	n, err := strconv.ParseInt(s, base, 64)
+	if err != nil {
+		if u, uerr := strconv.ParseUint(s, base, 64); uerr == nil {
+			L.Push(lua.LNumber(u))
+			return 1
+		}
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(lua.LNumber(n))
+	return 1
 }
 
 // redisPcall is Redis's pcall (luaRedisPcall): as Lua's, except that an
