@@ -97,10 +97,12 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 		panic("scripting: " + err.Error())
 	}
 	G := L.G.Global
-	G.RawGetString("table").(*lua.LTable).RawSetString("setn", L.NewFunction(func(L *lua.LState) int {
+	tableLib := G.RawGetString("table").(*lua.LTable)
+	tableLib.RawSetString("setn", L.NewFunction(func(L *lua.LState) int {
 		L.RaiseError("'setn' is obsolete")
 		return 0
 	}))
+	tableLib.RawSetString("concat", L.NewFunction(luaTableConcat))
 	G.RawSetString("cjson", luacjson.New(L))
 	G.RawSetString("cmsgpack", luamsgpack.New(L))
 	G.RawSetString("bit", luabit.New(L))
@@ -246,6 +248,31 @@ func luaToString(L *lua.LState) int {
 		return 1
 	}
 	L.Push(L.ToStringMeta(v))
+	return 1
+}
+
+// luaTableConcat is Lua 5.1's table.concat: numbers as "%.14g"
+// (gopher-lua's writes 1/3 as "0").
+func luaTableConcat(L *lua.LState) int {
+	t := L.CheckTable(1)
+	sep := L.OptString(2, "")
+	i := L.OptInt(3, 1)
+	j := L.OptInt(4, t.Len())
+	var b strings.Builder
+	for k := i; k <= j; k++ {
+		switch v := t.RawGetInt(k).(type) {
+		case lua.LString:
+			b.WriteString(string(v))
+		case lua.LNumber:
+			b.WriteString(formatLuaNumber(float64(v)))
+		default:
+			L.RaiseError("invalid value (%s) at index %d in table for 'concat'", v.Type().String(), k)
+		}
+		if k < j {
+			b.WriteString(sep)
+		}
+	}
+	L.Push(lua.LString(b.String()))
 	return 1
 }
 
