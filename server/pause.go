@@ -147,6 +147,9 @@ func (s *Server) pausedFor(c *client, cmd *command) (wake chan struct{}, end int
 // mayReplicate is Redis's is_may_replicate_command: a write or
 // may-replicate command, or an EXEC of a transaction holding one.
 func (c *client) mayReplicate(cmd *command) bool {
+	if f, ok := c.scriptCommandFlags(cmd, c.args); ok {
+		return f&(flagWrite|flagMayReplicate) != 0
+	}
 	if cmd.flags&(flagWrite|flagMayReplicate) != 0 {
 		return true
 	}

@@ -147,6 +147,69 @@ func (e *scriptEngine) init(s *Server) {
 func (s *Server) scriptEffectsBegin(caller *client) {}
 func (s *Server) scriptEffectsEnd(caller *client)   {}
 
+// scriptCommandFlags is Redis's evalGetCommandFlags and
+// fcallGetCommandFlags: the flags of an EVAL or FCALL as its script
+// declares them (a shebang, register_function's flags), so that a
+// no-writes script is not held back by CLIENT PAUSE WRITE. ok is false
+// for other commands and for scripts that declare nothing.
+func (c *client) scriptCommandFlags(cmd *command, args [][]byte) (flags cmdFlags, ok bool) {
+	e := &c.srv.scripts
+	var sf int
+	switch cmd.name {
+	case "eval", "eval_ro":
+		if len(args) < 2 {
+			return 0, false
+		}
+		var buf [40]byte
+		sum := sha1.Sum(args[1])
+		hex.Encode(buf[:], sum[:])
+		if s := e.lookupScript(buf[:]); s != nil {
+			sf = s.flags
+		} else if f, _, err := parseShebang(args[1]); err == "" {
+			sf = f
+		} else {
+			return 0, false
+		}
+	case "evalsha", "evalsha_ro":
+		if len(args) < 2 || len(args[1]) != 40 {
+			return 0, false
+		}
+		var buf [40]byte
+		s := e.lookupScript(lowerSHA(&buf, args[1]))
+		if s == nil {
+			return 0, false
+		}
+		sf = s.flags
+	case "fcall", "fcall_ro":
+		if len(args) < 2 {
+			return 0, false
+		}
+		e.fn.mu.Lock()
+		f := e.fn.funcs[string(args[1])]
+		e.fn.mu.Unlock()
+		if f == nil {
+			return 0, false
+		}
+		sf = f.flags
+	default:
+		return 0, false
+	}
+	if sf&scriptCompat != 0 {
+		return 0, false
+	}
+	flags = cmd.flags &^ (flagStale | flagDenyOOM | flagWrite | flagMayReplicate)
+	if sf&(scriptAllowOOM|scriptNoWrites) == 0 {
+		flags |= flagDenyOOM
+	}
+	if sf&scriptNoWrites == 0 {
+		flags |= flagWrite
+	}
+	if sf&scriptAllowStale != 0 {
+		flags |= flagStale
+	}
+	return flags, true
+}
+
 // denyOOMScripts reports whether a denyoom command would be refused now
 // (used memory over maxmemory). Memory accounting will answer it; until
 // then nothing is refused, so allow-oom changes nothing.

@@ -463,3 +463,42 @@ func TestFunctionDumpRestore(t *testing.T) {
 		t.Fatalf("FCALL f19 after the round trip = %d, %v", got, err)
 	}
 }
+
+// CLIENT PAUSE WRITE holds back scripts that may write, but not those
+// that declare no-writes (a shebang, a function's flags), as Redis reads
+// a script's own flags.
+func TestScriptPauseWrite(t *testing.T) {
+	_, addr := startServer(t, DefaultConfig())
+	ctx := context.Background()
+	admin := redis.NewClient(&redis.Options{Addr: addr})
+	defer admin.Close()
+	if err := admin.FunctionLoad(ctx, "#!lua name=pauselib\nredis.register_function{function_name='ro', callback=function() return 'ro' end, flags={'no-writes'}}\nredis.register_function('rw', function() return 'rw' end)").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.Do(ctx, "CLIENT", "PAUSE", "10000", "WRITE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Do(ctx, "CLIENT", "UNPAUSE")
+	tests := []struct {
+		name   string
+		args   []any
+		paused bool
+	}{
+		{"no-writes shebang", []any{"EVAL", "#!lua flags=no-writes\nreturn 1", 0}, false},
+		{"EVAL_RO", []any{"EVAL_RO", "return 1", 0}, false},
+		{"no-writes function", []any{"FCALL", "ro", 0}, false},
+		{"plain EVAL", []any{"EVAL", "return 1", 0}, true},
+		{"shebang without no-writes", []any{"EVAL", "#!lua\nreturn 1", 0}, true},
+		{"function that may write", []any{"FCALL", "rw", 0}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: 200 * time.Millisecond, MaxRetries: -1})
+			defer c.Close()
+			err := c.Do(ctx, tc.args...).Err()
+			if paused := err != nil && strings.Contains(err.Error(), "timeout"); paused != tc.paused {
+				t.Fatalf("err %v, want paused=%v", err, tc.paused)
+			}
+		})
+	}
+}
