@@ -365,4 +365,3 @@ func (db *DB) View(key string, fn func(v *EntryView)) bool {
 	fn(&EntryView{DB: db.index, Key: key, Kind: e.kind, ExpireAt: e.expireAt, e: &e})
 	return true
 }
-
