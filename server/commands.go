@@ -33,6 +33,7 @@ func commandRows() []*command {
 		monitorCommands,
 		sortCommands,
 		bitmapCommands,
+		persistCommands,
 	} {
 		rows = append(rows, group...)
 	}
