@@ -281,6 +281,9 @@ func (s *Server) checkSavePoints(now time.Time) {
 func (s *Server) loadAtStart() {
 	p := &s.persist
 	defer close(p.loadDone)
+	if loadHook != nil {
+		loadHook()
+	}
 	path := s.rdbPath()
 	fi, err := os.Stat(path)
 	start := time.Now()
@@ -310,6 +313,10 @@ func (s *Server) loadAtStart() {
 	p.dirtyBase.Store(s.store.Changes())
 	p.loading.Store(false)
 }
+
+// loadHook, when set (by tests), runs before the dump file loads, so that
+// a test can watch the server while it is loading.
+var loadHook func()
 
 // Loaded is closed once the dataset has loaded at start-up (at once when
 // there was nothing to load); LoadError then tells whether it failed.
