@@ -359,7 +359,8 @@ func (s *Store) NewStaging() *Staging {
 // Keys is the number of keys added.
 func (st *Staging) Keys() int { return st.keys }
 
-// Add stores v at key in database db with the given expiry (0 for none).
+// Add stores v at key in database db with the given expiry (0 for none);
+// the staging keeps key (pass a string of your own, not a view).
 // A key already added is ErrBusyKey (Redis refuses an RDB file with a
 // duplicate key); a database out of range is ErrDBIndex; an empty value
 // is ErrEmptyValue (Redis skips such keys with a warning).
@@ -370,13 +371,29 @@ func (st *Staging) Add(db int, key string, v *Value, expireAt int64) error {
 	if err := v.done(); err != nil {
 		return err
 	}
+	return st.add(db, key, v.newEntry(expireAt, st.s.nowMs()))
+}
+
+// AddString is Add for a string value, without building a Value: the
+// loader's fast path. The staging keeps key and val.
+func (st *Staging) AddString(db int, key string, val []byte, expireAt int64) error {
+	if db < 0 || db >= len(st.data) {
+		return ErrDBIndex
+	}
+	if val == nil {
+		val = []byte{}
+	}
+	return st.add(db, key, entry{kind: KindString, str: val, expireAt: expireAt, atime: st.s.nowMs(), owned: true})
+}
+
+// add stores e at key, which the staging keeps as it is.
+func (st *Staging) add(db int, key string, e entry) error {
 	h := st.s.hash(key)
 	d := st.data[db][h>>st.s.shift]
 	if d.items.Contains(key) {
 		return ErrBusyKey
 	}
-	key = clone(key)
-	e := v.newEntry(expireAt, st.s.nowMs())
+	expireAt := e.expireAt
 	d.order.Set(scanItem{hash: h, key: key})
 	if expireAt != 0 {
 		d.volatile[key] = struct{}{}

@@ -3,6 +3,7 @@ package rdb
 import (
 	"bytes"
 	"io"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -14,7 +15,7 @@ import (
 // short string keys, as the figures. Run with
 //
 //	go test ./persistence/rdb -run X -bench 'Save|Load|Pause' -benchtime 1x
-var benchKeys = 1_000_000
+var benchKeys = benchSize()
 
 func benchStore(b *testing.B, n int) *store.Store {
 	b.Helper()
@@ -84,4 +85,12 @@ func BenchmarkShardPause(b *testing.B) {
 		longest = max(longest, sn.LongestShard())
 	}
 	b.ReportMetric(float64(longest.Microseconds()), "max-shard-µs")
+}
+
+// benchSize is 1M, or EMBER_BENCH_KEYS for a quicker run.
+func benchSize() int {
+	if n, err := strconv.Atoi(os.Getenv("EMBER_BENCH_KEYS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
 }
