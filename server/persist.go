@@ -233,6 +233,26 @@ func (s *Server) waitBgsave() {
 	}
 }
 
+// afterFlushAll does what Redis 7.0's FLUSHALL does for the dump file:
+// with save points configured it saves the emptied dataset at once, so
+// that a restart does not bring the flushed keys back. A background save
+// in progress (whose image predates the flush) finishes first, where
+// Redis kills its child. Inside EXEC, whose locks the save's cut would
+// wait for, the save is scheduled instead.
+func (s *Server) afterFlushAll(inExec bool) {
+	if s.cfg.get("save") == "" {
+		return
+	}
+	if inExec {
+		s.persist.mu.Lock()
+		s.persist.bgScheduled = true
+		s.persist.mu.Unlock()
+		return
+	}
+	s.waitBgsave()
+	s.saveNow()
+}
+
 // saveCron is Redis's serverCron check of the save points, ten times a
 // second: a BGSAVE when enough changes are old enough, or when one was
 // scheduled.

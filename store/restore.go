@@ -359,8 +359,7 @@ func (s *Store) NewStaging() *Staging {
 // Keys is the number of keys added.
 func (st *Staging) Keys() int { return st.keys }
 
-// Add stores v at key in database db with the given expiry (0 for none);
-// the staging keeps key (pass a string of your own, not a view).
+// Add stores v at key in database db with the given expiry (0 for none).
 // A key already added is ErrBusyKey (Redis refuses an RDB file with a
 // duplicate key); a database out of range is ErrDBIndex; an empty value
 // is ErrEmptyValue (Redis skips such keys with a warning).
@@ -371,11 +370,12 @@ func (st *Staging) Add(db int, key string, v *Value, expireAt int64) error {
 	if err := v.done(); err != nil {
 		return err
 	}
-	return st.add(db, key, v.newEntry(expireAt, st.s.nowMs()))
+	return st.add(db, clone(key), v.newEntry(expireAt, st.s.nowMs()))
 }
 
 // AddString is Add for a string value, without building a Value: the
-// loader's fast path. The staging keeps key and val.
+// loader's fast path. Unlike Add it keeps key and val as they are: pass
+// memory that is yours and never written again.
 func (st *Staging) AddString(db int, key string, val []byte, expireAt int64) error {
 	if db < 0 || db >= len(st.data) {
 		return ErrDBIndex
