@@ -311,9 +311,17 @@ func (s *Server) loadAtStart() {
 	if err == nil {
 		p.loadTotal.Store(fi.Size())
 	}
+	lastLog := start
 	stats, err := rdb.LoadFile(path, s.store, rdb.LoadOptions{
-		Warn:     func(msg string) { s.log.Warn(msg) },
-		Progress: func(n int64) { p.loadRead.Store(n) },
+		Warn: func(msg string) { s.log.Warn(msg) },
+		Progress: func(n int64) {
+			p.loadRead.Store(n)
+			// A large file says how far it got, every few seconds.
+			if total := p.loadTotal.Load(); total > 0 && time.Since(lastLog) >= 2*time.Second {
+				lastLog = time.Now()
+				s.log.Info(fmt.Sprintf("Loading RDB: %d of %d bytes (%.1f%%)", n, total, float64(n)*100/float64(total)))
+			}
+		},
 	})
 	if err != nil {
 		p.loadErr = err
@@ -324,8 +332,14 @@ func (s *Server) loadAtStart() {
 	}
 	p.loadKeys.Store(int64(stats.Keys))
 	p.loadExpired.Store(int64(stats.Expired))
+	if v := stats.Aux["redis-ver"]; v != "" {
+		s.log.Info("Loading RDB produced by version " + v)
+	}
 	if ctime, err := strconv.ParseInt(stats.Aux["ctime"], 10, 64); err == nil {
 		s.log.Info(fmt.Sprintf("RDB age %d seconds", time.Now().Unix()-ctime))
+	}
+	if mem, err := strconv.ParseInt(stats.Aux["used-mem"], 10, 64); err == nil {
+		s.log.Info(fmt.Sprintf("RDB memory usage when created %.2f Mb", float64(mem)/(1024*1024)))
 	}
 	s.log.Info(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d.", stats.Keys, stats.Expired))
 	s.log.Info(fmt.Sprintf("DB loaded from disk: %.3f seconds", time.Since(start).Seconds()))
