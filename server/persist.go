@@ -40,11 +40,16 @@ const bgsaveRetryDelay = 5 * time.Second
 // since the last save, the background save, loading at start-up. Its
 // figures are what INFO persistence shows.
 type persistState struct {
-	mu sync.Mutex // serializes saves and the fields below it
+	// mu guards bg, saving and lastBgTry. It is never taken while shard
+	// locks are held (inside EXEC), and never held while a save writes:
+	// a save's snapshot takes shard locks, so either would deadlock.
+	mu sync.Mutex
 	// bg is the background save in progress, nil when none.
-	bg          *bgSave
-	bgScheduled bool // BGSAVE SCHEDULE (or one asked for inside EXEC) waits
-	lastBgTry   time.Time
+	bg        *bgSave
+	saving    bool // a SAVE (foreground) is writing
+	lastBgTry time.Time
+
+	bgScheduled atomic.Bool // a BGSAVE asked for inside EXEC waits for the cron
 
 	dirtyBase    atomic.Int64 // store.Changes() at the last successful save
 	lastSave     atomic.Int64 // Unix seconds of the last successful save
@@ -150,10 +155,17 @@ func (c *client) persistRefusal(cmd *command, loadingOnly bool) string {
 func (s *Server) saveNow() error {
 	p := &s.persist
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bg != nil {
+	if p.bg != nil || p.saving {
+		p.mu.Unlock()
 		return errors.New(errBgsaveInProgress)
 	}
+	p.saving = true
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.saving = false
+		p.mu.Unlock()
+	}()
 	p.saves.Add(1)
 	before := s.store.Changes()
 	sn := rdb.NewSnapshot(s.store, s.cfg.get("rdbcompression") == "yes", nil)
@@ -180,11 +192,11 @@ func (s *Server) startBgsave() error {
 
 func (s *Server) startBgsaveLocked() error {
 	p := &s.persist
-	if p.bg != nil {
+	if p.bg != nil || p.saving {
 		return errors.New(errBgsaveInProgress)
 	}
 	p.saves.Add(1)
-	p.bgScheduled = false
+	p.bgScheduled.Store(false)
 	bg := &bgSave{start: time.Now(), dirtyBefore: s.store.Changes(), done: make(chan struct{})}
 	p.lastBgTry = bg.start
 	sn := rdb.NewSnapshot(s.store, s.cfg.get("rdbcompression") == "yes", nil)
@@ -244,9 +256,7 @@ func (s *Server) afterFlushAll(inExec bool) {
 		return
 	}
 	if inExec {
-		s.persist.mu.Lock()
-		s.persist.bgScheduled = true
-		s.persist.mu.Unlock()
+		s.persist.bgScheduled.Store(true)
 		return
 	}
 	s.waitBgsave()
@@ -276,10 +286,10 @@ func (s *Server) checkSavePoints(now time.Time) {
 	p := &s.persist
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bg != nil {
+	if p.bg != nil || p.saving {
 		return
 	}
-	if p.bgScheduled {
+	if p.bgScheduled.Load() {
 		s.startBgsaveLocked()
 		return
 	}

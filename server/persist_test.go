@@ -345,6 +345,17 @@ func TestFlushAllSaves(t *testing.T) {
 	rc.cmd("SET", "k", "v")
 	rc.cmd("SAVE")
 	rc.cmd("FLUSHALL")
+	// Inside EXEC, which holds every shard, the save is scheduled: no
+	// deadlock with the cut, and the cron runs it.
+	rc.cmd("SET", "k2", "v")
+	rc.cmd("MULTI")
+	rc.cmd("FLUSHALL")
+	rc.cmd("BGSAVE")
+	if got := rc.cmd("EXEC"); got != "*2\r\n+OK\r\n+Background saving scheduled\r\n" {
+		t.Fatalf("EXEC = %q", got)
+	}
+	waitFor(t, "the scheduled save", func() bool { return infoField(t, rc, "rdb_saves") == "3" })
+	srv.waitBgsave()
 	srv.Close()
 	srv2, addr2 := startServer(t, persistConfig(t, dir, ""))
 	<-srv2.Loaded()
