@@ -102,7 +102,9 @@ func (v *Value) ListAppendPlain(elem []byte) {
 func (s *Store) NewSet(hint int) *Value {
 	l := s.limits()
 	if hint > maxIntsetLen(l) {
-		return &Value{kind: KindSet, agg: newHashSet(hint), lim: l}
+		// The hint comes from a file: presize for at most 64k members,
+		// and let the table grow with the members actually read.
+		return &Value{kind: KindSet, agg: newHashSet(min(hint, 1<<16)), lim: l}
 	}
 	return &Value{kind: KindSet, agg: newIntsetSet(), lim: l}
 }
