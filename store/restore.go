@@ -418,6 +418,7 @@ func (s *Store) Install(st *Staging) {
 	defer s.unlockAll()
 	for i, db := range s.dbs {
 		for j, sh := range db.shards {
+			sh.saveAll()
 			sh.touchWatchedIfExists(sh.data)
 			sh.touchWatchedIfExists(st.data[i][j])
 			sh.data = st.data[i][j]
