@@ -43,7 +43,7 @@ func (s *Store) sweep(full bool) int {
 	n := 0
 	for _, db := range s.dbs {
 		for _, sh := range db.shards {
-			sh.mu.Lock()
+			sh.lock()
 			sh.writer = SweeperWriter
 			if len(sh.data.volatile) > 0 {
 				n += sh.sweepExpired(s, s.nowMs(), full)

@@ -118,8 +118,15 @@ type shard struct {
 	// small hash 40 bytes.
 	intText intText
 
+	// snaps are the snapshots this shard is pending for: serialized by
+	// the first lock after their cut (see Snapshot). Guarded by mu.
+	snaps []snapMark
+
 	// Counters for INFO, changed under mu but read without it.
 	hits, misses, expired atomic.Int64
+	// changes counts the keys changed (every touch), for the save
+	// points' count of changes (Redis's server.dirty).
+	changes atomic.Int64
 }
 
 func newShard(s *Store, db int) *shard { return &shard{store: s, dbIndex: db, data: newShardData()} }
@@ -139,6 +146,7 @@ func (w *Watch) Reset() { w.dirty.Store(false) }
 // touch marks the watchers of key dirty and tells OnKeyModified: the key
 // changed. With no OnKeyModified it costs one atomic load.
 func (sh *shard) touch(key string) {
+	sh.changes.Add(1)
 	if f := sh.store.onModified.Load(); f != nil {
 		(*f)(sh.writer, key)
 	}
@@ -227,6 +235,7 @@ func (sh *shard) put(key string, h uint64, e entry, old *entry) {
 // leaves the value as it was (SETBIT of a bit to the value it has), which
 // Redis does not signal.
 func (sh *shard) putQuiet(key string, h uint64, e entry, old *entry) {
+	sh.saveKey(h)
 	d := sh.data
 	if old == nil {
 		key = clone(key)
@@ -278,6 +287,7 @@ func (sh *shard) remove(key string, h uint64) bool {
 	if !ok {
 		return false
 	}
+	sh.saveKey(h)
 	d.items.Remove(key)
 	d.order.Delete(scanItem{hash: h, key: key})
 	if e.expireAt != 0 {
