@@ -197,6 +197,9 @@ func TestScriptBusyAndKill(t *testing.T) {
 	if err := other.Do(ctx, "SCRIPT", "KILL").Err(); err == nil || err.Error() != errUnkillable {
 		t.Fatalf("SCRIPT KILL after a write: %v", err)
 	}
+	if err := other.Do(ctx, "SHUTDOWN").Err(); err == nil || err.Error() != errBusyEval {
+		t.Fatalf("SHUTDOWN (saving) while busy: %v", err)
+	}
 	other.Do(ctx, "SHUTDOWN", "NOSAVE")
 	select {
 	case <-done:
