@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc64"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/emberkv/ember/internal/redisnum"
+	"github.com/emberkv/ember/persistence/rdb"
 	"github.com/emberkv/ember/store"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -413,6 +415,39 @@ func (e *scriptEngine) functionsInfo() (funcs, libs int, mem int64) {
 	return int(r.nFuncs.Load()), int(r.nLibs.Load()), r.mem.Load()
 }
 
+// libraryCodes is every library's code, sorted by name, for an RDB file.
+func (e *scriptEngine) libraryCodes() []string {
+	r := &e.fn
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	names := make([]string, 0, len(r.libs))
+	for name := range r.libs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	codes := make([]string, len(names))
+	for i, name := range names {
+		codes[i] = r.libs[name].code
+	}
+	return codes
+}
+
+// loadLibrary loads a library read from an RDB file, as Redis's
+// rdbFunctionLoad: one of the same name must not exist.
+func (e *scriptEngine) loadLibrary(code []byte) error {
+	r := &e.fn
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	lib, msg := e.compileLibrary(string(code), false)
+	if msg == "" {
+		msg = r.addLibrary(lib, false)
+	}
+	if msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}
+
 func cmdFunctionLoad(c *client, args [][]byte) {
 	replace := false
 	i := 2
@@ -596,11 +631,10 @@ func cmdFunctionList(c *client, args [][]byte) {
 }
 
 // The FUNCTION DUMP payload, as Redis's: for each library the RDB opcode
-// FUNCTION2 (245) and its code as an RDB string, then the RDB version
+// FUNCTION2 (245) and its code as an RDB string (LZF-compressed under
+// rdbcompression, as persistence/rdb writes them), then the RDB version
 // (10, two bytes little-endian) and the CRC64 of everything before
-// (eight bytes little-endian). Ember writes the strings uncompressed, so
-// a payload of a library longer than 20 bytes differs from Redis's LZF
-// one, but each server restores the other's.
+// (eight bytes little-endian).
 const (
 	rdbOpcodeFunction2 = 245
 	rdbOpcodeFunction  = 246
@@ -621,31 +655,14 @@ func cmdFunctionDump(c *client, args [][]byte) {
 	r.mu.Unlock()
 	sort.Slice(libs, func(i, j int) bool { return libs[i].name < libs[j].name })
 	var b []byte
+	enc := rdb.Encoder{Compression: c.srv.cfg.get("rdbcompression") == "yes"}
 	for _, lib := range libs {
 		b = append(b, rdbOpcodeFunction2)
-		b = appendRDBString(b, lib.code)
+		b = enc.AppendString(b, []byte(lib.code))
 	}
 	b = binary.LittleEndian.AppendUint16(b, rdbVersion)
 	b = binary.LittleEndian.AppendUint64(b, crc64Jones(b))
 	c.w.bulk(b)
-}
-
-// appendRDBString appends a length-prefixed RDB string.
-func appendRDBString(b []byte, s string) []byte {
-	n := len(s)
-	switch {
-	case n < 1<<6:
-		b = append(b, byte(n))
-	case n < 1<<14:
-		b = append(b, byte(n>>8)|0x40, byte(n))
-	case n <= 0xffffffff:
-		b = append(b, 0x80)
-		b = binary.BigEndian.AppendUint32(b, uint32(n))
-	default:
-		b = append(b, 0x81)
-		b = binary.BigEndian.AppendUint64(b, uint64(n))
-	}
-	return append(b, s...)
 }
 
 // readRDBString reads an RDB string (plain or LZF-compressed) at the

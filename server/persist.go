@@ -116,6 +116,7 @@ func (s *Server) rdbOptions() rdb.Options {
 		Checksum:    s.cfg.get("rdbchecksum") == "yes",
 		UsedMem:     s.usedMemory(),
 		RedisVer:    RedisVersion,
+		Functions:   s.scripts.libraryCodes(),
 	}
 }
 
@@ -323,7 +324,8 @@ func (s *Server) loadAtStart() {
 	}
 	lastLog := start
 	stats, err := rdb.LoadFile(path, s.store, rdb.LoadOptions{
-		Warn: func(msg string) { s.log.Warn(msg) },
+		Warn:       func(msg string) { s.log.Warn(msg) },
+		OnFunction: s.scripts.loadLibrary,
 		Progress: func(n int64) {
 			p.loadRead.Store(n)
 			// A large file says how far it got, every few seconds.

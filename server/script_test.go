@@ -458,6 +458,9 @@ func TestFunctionDumpRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if dump != string(payload) {
+		t.Errorf("FUNCTION DUMP = %x, want Redis's %x", dump, payload)
+	}
 	rdb.FunctionFlush(ctx)
 	if err := rdb.Do(ctx, "FUNCTION", "RESTORE", dump, "FLUSH").Err(); err != nil {
 		t.Fatalf("RESTORE of Ember's own dump: %v", err)
@@ -503,5 +506,34 @@ func TestScriptPauseWrite(t *testing.T) {
 				t.Fatalf("err %v, want paused=%v", err, tc.paused)
 			}
 		})
+	}
+}
+
+// SAVE writes the function libraries into the dump file, as Redis 7.0
+// does, and a new server on the same dir loads them back.
+func TestFunctionsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	srv, addr := startServer(t, persistConfig(t, dir, ""))
+	rc := dialRESP(t, addr)
+	if got := rc.cmd("FUNCTION", "LOAD", "#!lua name=kept\nredis.register_function('kept_f', function(keys, args) return 'still here' end)"); got != "$4\r\nkept\r\n" {
+		t.Fatalf("FUNCTION LOAD = %q", got)
+	}
+	rc.cmd("SET", "k", "v")
+	if got := rc.cmd("SAVE"); got != "+OK\r\n" {
+		t.Fatalf("SAVE = %q", got)
+	}
+	srv.Close()
+
+	srv2, addr2 := startServer(t, persistConfig(t, dir, ""))
+	<-srv2.Loaded()
+	if err := srv2.LoadError(); err != nil {
+		t.Fatal(err)
+	}
+	rc2 := dialRESP(t, addr2)
+	if got := rc2.cmd("FCALL", "kept_f", "0"); got != "$10\r\nstill here\r\n" {
+		t.Errorf("FCALL after the restart = %q", got)
+	}
+	if got := rc2.cmd("GET", "k"); got != "$1\r\nv\r\n" {
+		t.Errorf("GET after the restart = %q", got)
 	}
 }

@@ -139,6 +139,10 @@ func appendLen(dst []byte, n uint64) []byte {
 // integer of 32 bits as an integer encoding, a longer string LZF
 // compressed when compression is on and it saves at least 4 bytes,
 // otherwise its length and bytes.
+// AppendString appends s as an RDB string: LZF-compressed when
+// Compression is on and it pays, as Redis's rdbSaveRawString.
+func (enc *Encoder) AppendString(dst []byte, s []byte) []byte { return enc.appendString(dst, s) }
+
 func (enc *Encoder) appendString(dst []byte, s []byte) []byte {
 	if len(s) <= 11 {
 		if n, ok := redisnum.ParseInt(s); ok && n >= math.MinInt32 && n <= math.MaxInt32 {

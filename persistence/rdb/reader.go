@@ -65,6 +65,10 @@ type LoadOptions struct {
 	KeepExpired bool
 	// NoChecksum skips the CRC check (Redis's rdbchecksum no).
 	NoChecksum bool
+	// OnFunction receives the code of each function library, to load it
+	// (an error fails the load, as Redis's rdbFunctionLoad); without it
+	// libraries are skipped with a warning.
+	OnFunction func(code []byte) error
 	// Warn receives Redis's warnings (skipped module data, empty keys,
 	// a file saved without checksum). Default none.
 	Warn func(msg string)
@@ -363,10 +367,17 @@ func Load(src io.Reader, st *store.Staging, s *store.Store, opts LoadOptions) (L
 			warn(fmt.Sprintf("The RDB file contains AUX module data I can't load: no matching module '%s' (skipped)", moduleName(id)))
 			continue
 		case opFunction2:
-			if _, err := r.str(); err != nil {
+			code, err := r.str()
+			if err != nil {
 				return stats, err
 			}
-			warn("The RDB file contains a function library, which Ember does not run (skipped)")
+			if opts.OnFunction == nil {
+				warn("The RDB file contains a function library, which is not loaded here (skipped)")
+				continue
+			}
+			if err := opts.OnFunction(code); err != nil {
+				return stats, &Error{File: r.name, Offset: typeOff, Kind: ErrCorrupt, Detail: "function library: " + err.Error()}
+			}
 			continue
 		case opFunction:
 			return stats, &Error{File: r.name, Offset: typeOff, Kind: ErrUnsupported, Detail: "pre-release function format (Redis 7.0 rc)"}

@@ -21,6 +21,9 @@ type Options struct {
 	AOFBase bool
 	// UsedMem is the used-mem aux field, in bytes.
 	UsedMem int64
+	// Functions are the function libraries' code, written after the aux
+	// fields as Redis 7.0 does (opcode FUNCTION2 and the code).
+	Functions []string
 	// RedisVer is the redis-ver aux field; default "7.0.15", so that tools
 	// reading it see the version whose format this is.
 	RedisVer string
@@ -87,6 +90,10 @@ func Write(w io.Writer, sn *store.Snapshot, opts Options) (Stats, error) {
 		base = "1"
 	}
 	aux("aof-base", base)
+	for _, code := range opts.Functions {
+		hdr = append(hdr, opFunction2)
+		hdr = enc.appendString(hdr, []byte(code))
+	}
 	cw.write(hdr)
 
 	var st Stats
