@@ -900,7 +900,8 @@ func TestConcurrentUseWhileFastForwarding(t *testing.T) {
 
 // embertest must not pull anything heavy into a user's tests: only the
 // standard library, Ember's own packages, redcon and golang-lru (and what
-// they use from tidwall).
+// they use from tidwall), and gopher-lua for scripts (pure Go, no
+// dependencies of its own).
 func TestDependencies(t *testing.T) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -916,6 +917,7 @@ func TestDependencies(t *testing.T) {
 		"github.com/tidwall/match", // redcon's
 		"github.com/tidwall/btree", // the store's scan index
 		"github.com/hashicorp/golang-lru/v2/",
+		"github.com/yuin/gopher-lua", // EVAL and functions
 	}
 	for _, pkg := range strings.Fields(string(out)) {
 		first, _, _ := strings.Cut(pkg, "/")
