@@ -331,7 +331,9 @@ func cloneArgs(args [][]byte) [][]byte {
 	return c
 }
 
-func isName(b []byte, name string) bool { return len(b) == len(name) && string(bytes.ToLower(b)) == name }
+func isName(b []byte, name string) bool {
+	return len(b) == len(name) && string(bytes.ToLower(b)) == name
+}
 
 type countingReader struct {
 	r io.Reader

@@ -83,8 +83,8 @@ type Writer struct {
 	syncStart    time.Time
 	lastSlowWarn time.Time
 
-	now  func() time.Time
-	warn func(string)
+	now     func() time.Time
+	warn    func(string)
 	done    chan struct{} // closed when syncLoop ends
 	flushed chan struct{} // closed when flushLoop ends
 	stop    chan struct{}
