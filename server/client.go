@@ -71,6 +71,8 @@ type client struct {
 	trackPending  []pendingInvalidation
 	trackViews    []*store.DB              // database views naming this client as writer
 	outShared     atomic.Pointer[outbound] // out, for other goroutines
+	outMu         sync.Mutex               // guards starting an outbound, and outLeaving
+	outLeaving    bool                     // leave has begun: no outbound may start
 	gone          atomic.Bool              // the connection has ended
 
 	blocked atomic.Bool // parked in a blocking command (flag b)
@@ -364,6 +366,12 @@ func (c *client) leave() {
 	c.disableTracking()
 	c.leavePubSub()
 	c.stopMonitor()
+	c.outMu.Lock()
+	c.outLeaving = true
+	c.outMu.Unlock()
+	if c.out == nil {
+		c.out = c.outShared.Load() // one another goroutine started
+	}
 	if c.out != nil {
 		if len(c.w.buf) > 0 {
 			c.out.write(c.w.buf, c.w.resp3)
@@ -382,6 +390,9 @@ func (c *client) flush() error {
 	c.lastInteraction.Store(time.Now().UnixMilli())
 	if len(c.w.buf) == 0 {
 		return nil
+	}
+	if c.out == nil {
+		c.out = c.outShared.Load() // one another goroutine started
 	}
 	if c.out != nil {
 		c.out.write(c.w.buf, c.w.resp3)
@@ -409,6 +420,7 @@ func (c *client) flush() error {
 // at the end of a batch (flush), before a blocking command or a client
 // pause parks it, and as the connection ends.
 func (c *client) wakeWriters() {
+	c.broadcastPending()
 	for i, o := range c.wakeLater {
 		o.signal()
 		c.wakeLater[i] = nil

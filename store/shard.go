@@ -182,7 +182,9 @@ func (sh *shard) lookup(key string, h uint64, t *opTime) (entry, bool) {
 		return entry{}, false
 	}
 	if e.expireAt != 0 && e.expireAt <= t.now() {
-		sh.expire(key, h)
+		if !sh.store.expiryFrozen(t.now()) {
+			sh.expire(key, h)
+		}
 		sh.misses.Add(1)
 		sh.event(KeyMissed, key)
 		return entry{}, false

@@ -120,10 +120,27 @@ type Store struct {
 	onEvent    atomic.Pointer[func(db int, ev KeyEvent, key string)]
 	maxString  atomic.Int64 // proto-max-bulk-len: how far a string may grow
 	onModified atomic.Pointer[func(writer int64, key string)]
+	// frozenUntil holds expired keys in place until this Unix ms (see
+	// FreezeExpiry); 0 when expiry runs.
+	frozenUntil atomic.Int64
 
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
+}
+
+// FreezeExpiry keeps keys whose TTL has passed in place until the store's
+// clock passes until (Unix ms): reads see them as absent, but neither
+// reads nor the sweeper delete them, so the dataset stays still. Redis
+// does this while clients are paused (CLIENT PAUSE), so that a pause for
+// a failover sees no DELs from expiry. Writes still reclaim a key they
+// overwrite. 0 ends the freeze at once.
+func (s *Store) FreezeExpiry(until int64) { s.frozenUntil.Store(until) }
+
+// expiryFrozen reports whether FreezeExpiry holds expired keys at now.
+func (s *Store) expiryFrozen(now int64) bool {
+	u := s.frozenUntil.Load()
+	return u != 0 && now <= u
 }
 
 // New returns a store with the given options, its sweeper running unless
