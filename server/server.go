@@ -38,6 +38,7 @@ type Server struct {
 	pubsub   pubsubRegistry
 	tracking trackingRegistry
 	pause    pauseState
+	aof      aofState
 
 	monitorMu sync.Mutex
 	monitors  atomic.Pointer[[]*client]
@@ -97,6 +98,16 @@ func New(cfg Config) (*Server, error) {
 	s.stats.store = s.store
 	s.stats.replID = newRunID()
 	s.stats.startupMemory = s.usedMemory()
+	// As Redis: with appendonly yes the AOF is loaded (and not the RDB),
+	// then opened for appending.
+	if s.aofEnabled() {
+		if err := s.aofOpenAtStart(); err != nil {
+			if s.ownsStore {
+				s.store.Close()
+			}
+			return nil, err
+		}
+	}
 	go s.statsLoop()
 	return s, nil
 }
@@ -206,6 +217,9 @@ func (s *Server) Close() error {
 		}
 	}
 	close(s.shutdown)
+	if err := s.aofClose(); err != nil {
+		s.log.Warn("Closing the AOF", slog.String("err", err.Error()))
+	}
 	if s.ownsStore {
 		s.store.Close()
 	}

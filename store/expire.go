@@ -43,12 +43,19 @@ func (s *Store) sweep(full bool) int {
 	n := 0
 	for _, db := range s.dbs {
 		for _, sh := range db.shards {
+			var release func()
+			if g := s.sweepGate.Load(); g != nil {
+				release = (*g)()
+			}
 			sh.mu.Lock()
 			sh.writer = SweeperWriter
 			if len(sh.data.volatile) > 0 {
 				n += sh.sweepExpired(s, s.nowMs(), full)
 			}
 			sh.mu.Unlock()
+			if release != nil {
+				release()
+			}
 		}
 	}
 	return n

@@ -120,6 +120,9 @@ type Store struct {
 	onEvent    atomic.Pointer[func(db int, ev KeyEvent, key string)]
 	maxString  atomic.Int64 // proto-max-bulk-len: how far a string may grow
 	onModified atomic.Pointer[func(writer int64, key string)]
+	// sweepGate, if set, is asked before the sweeper locks a shard; see
+	// SetSweepGate.
+	sweepGate atomic.Pointer[func() func()]
 	// frozenUntil holds expired keys in place until this Unix ms (see
 	// FreezeExpiry); 0 when expiry runs.
 	frozenUntil atomic.Int64
@@ -201,6 +204,19 @@ func New(opts Options) *Store {
 // SweeperWriter is the writer OnKeyModified is given for the keys the
 // store's sweeper expires: no command of anyone's.
 const SweeperWriter int64 = -1
+
+// SetSweepGate installs (or, with nil, removes) gate: the active sweeper
+// calls it before it locks each shard, and calls what it returns (if not
+// nil) once it has unlocked the shard. The server's append-only file
+// uses it to order the sweeper's deletions with the commands it logs.
+// gate must not be called with a shard lock held, so it may block.
+func (s *Store) SetSweepGate(gate func() func()) {
+	if gate == nil {
+		s.sweepGate.Store(nil)
+		return
+	}
+	s.sweepGate.Store(&gate)
+}
 
 // SetOnKeyModified installs (or, with nil, removes) the OnKeyModified
 // callback; see Options.OnKeyModified.

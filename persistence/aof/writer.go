@@ -151,6 +151,24 @@ func (w *Writer) Append(p []byte) int64 {
 	return t
 }
 
+// AppendFunc lets fn append to the shared buffer in place, under the
+// writer's lock, and returns the ticket: the server formats its commands
+// straight into the buffer (one copy) and keeps state that must follow
+// the file's order, such as the database last SELECTed, inside fn.
+func (w *Writer) AppendFunc(fn func(b []byte) []byte) int64 {
+	w.mu.Lock()
+	wasEmpty := len(w.buf) == 0
+	before := len(w.buf)
+	w.buf = fn(w.buf)
+	w.end += int64(len(w.buf) - before)
+	t := w.end
+	w.mu.Unlock()
+	if wasEmpty {
+		w.cond.Broadcast()
+	}
+	return t
+}
+
 // Wait blocks until the bytes up to ticket are written (and, with
 // FsyncAlways, fsynced). It returns the write or fsync error that keeps
 // them from being so, at once rather than after the retry: the caller

@@ -1,0 +1,603 @@
+package server
+
+// The append-only file, server side: what goes into it, in what order,
+// and when a reply may go out.
+//
+//   - Effects, not requests, as Redis 7.0's propagate: each command that
+//     changed something (the store reported a modified key) is logged
+//     in the form that replays to the same state. SET ... EX becomes SET
+//     ... PXAT, EXPIRE becomes PEXPIREAT (or DEL when the time has
+//     passed), a served blocking pop its non-blocking form, SPOP the
+//     SREMs of the members it chose (aof_effects.go). Keys that expire or
+//     are evicted are logged as DEL when the store reports them.
+//   - One execution unit (a command from the wire, EXEC, a script)
+//     collects its effects in the client (c.aof.ops); at its end they go
+//     to the file in one append, wrapped in MULTI/EXEC when there are
+//     several, and preceded by SELECT when the database differs from the
+//     file's last one, as Redis's propagatePendingCommands and
+//     feedAppendOnlyFile.
+//   - Order: the file must list changes in the order they happened to
+//     each key. Ember runs commands in parallel, so while the AOF is on,
+//     a unit that may write holds s.aof.order exclusively from before its
+//     first change until its effects are appended, and every other
+//     command holds it shared (reads may expire keys, whose DELs must not
+//     overtake a writer's effects). The store's active expiry takes it
+//     too (store.SetSweepGate). Writes are therefore serialised while the
+//     AOF is on, as they are in Redis; reads still run in parallel.
+//   - Durability: the append returns a ticket; the client waits for it
+//     before its replies leave (flush), so with appendfsync always no
+//     reply acknowledges a write that is not on disk, and the flusher
+//     commits the writes of every client waiting at once in one fsync.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emberkv/ember/persistence/aof"
+)
+
+// Error texts of the AOF.
+const (
+	// As Redis's processCommand when aof_last_write_status is C_ERR.
+	errMisconfAOF = "MISCONF Errors writing to the AOF file: %s"
+	// As Redis's bgrewriteaofCommand.
+	errRewriteInProgress = "ERR Background append only file rewriting already in progress"
+	msgRewriteStarted    = "Background append only file rewriting started"
+	msgRewriteScheduled  = "Background append only file rewriting scheduled"
+)
+
+// aofState is the server's append-only file.
+type aofState struct {
+	on    atomic.Bool  // appendonly yes and the file is open
+	order sync.RWMutex // see the file comment
+
+	mu       sync.Mutex // guards what follows, and switching files
+	w        *aof.Writer
+	manifest *aof.Manifest
+	dir      string // the appenddirname directory, absolute
+	prefix   string // appendfilename
+	// selected is the database the file's last command ran in (Redis's
+	// aof_selected_db); -1 at the start of a new incr file. It changes
+	// only inside w.AppendFunc, under the writer's lock.
+	selected int
+
+	// Counters that tell whether a command changed anything: keys the
+	// store reported modified, and how many of those were expiries or
+	// evictions (logged as DEL on their own).
+	touches atomic.Int64
+	gone    atomic.Int64
+
+	// INFO persistence.
+	rewriting       atomic.Bool
+	scheduled       atomic.Bool
+	rewriteStart    atomic.Int64 // Unix ms
+	lastRewriteSec  atomic.Int64 // -1 before the first
+	lastRewriteOK   atomic.Bool
+	rewrites        atomic.Int64
+	baseSize        atomic.Int64 // the base file's size after the last rewrite
+	rewriteFailures int          // consecutive, for the backoff; under mu
+	nextRetry       time.Time    // under mu
+}
+
+// clientAOF is a client's part: the effects of the running unit.
+type clientAOF struct {
+	active   bool   // this unit collects effects (the AOF was on at its start)
+	locked   uint8  // 0, orderShared or orderExclusive: what this client holds
+	depth    int    // nesting of call: EXEC's commands, a script's
+	explicit bool   // the running command logged its own effects
+	ops      []byte // RESP commands
+	opEnds   []aofOp
+	ticket   int64 // wait for this before the replies go out
+}
+
+type aofOp struct {
+	db  int
+	end int // offset in ops after this command
+}
+
+const (
+	orderShared    = 1
+	orderExclusive = 2
+)
+
+// aofPrepare runs before a top-level command: it takes the order lock
+// the command needs while the AOF is on.
+func (c *client) aofPrepare(cmd *command) {
+	a := &c.srv.aof
+	if !a.on.Load() {
+		return
+	}
+	// Admin commands too: CONFIG SET appendonly no and SHUTDOWN close the
+	// file, which must not happen under a unit that is logging.
+	if cmd.flags&(flagWrite|flagMayReplicate|flagAdmin) != 0 || cmd.name == "exec" {
+		a.order.Lock()
+		c.aof.locked = orderExclusive
+	} else {
+		a.order.RLock()
+		c.aof.locked = orderShared
+	}
+	c.aof.active = true
+}
+
+// aofRelease lets go of the order lock (at the end of a unit, or before
+// a blocking command parks: the waiter's pops are logged by the writer
+// that serves it).
+func (c *client) aofRelease() {
+	switch c.aof.locked {
+	case orderExclusive:
+		c.srv.aof.order.Unlock()
+	case orderShared:
+		c.srv.aof.order.RUnlock()
+	}
+	c.aof.locked = 0
+}
+
+// aofBefore and aofAfter bracket a write command's handler: when it
+// changed something and logged nothing itself, its effect is logged.
+func (c *client) aofBefore() (touches, gone int64, explicit bool) {
+	a := &c.srv.aof
+	explicit = c.aof.explicit
+	c.aof.explicit = false
+	return a.touches.Load(), a.gone.Load(), explicit
+}
+
+func (c *client) aofAfter(cmd *command, args [][]byte, touches, gone int64, explicit bool, failed bool) {
+	a := &c.srv.aof
+	if !c.aof.explicit {
+		changed := a.touches.Load()-touches > a.gone.Load()-gone
+		if changed || forcedPropagation(cmd) && !failed {
+			logEffect(c, cmd, args)
+		}
+	}
+	c.aof.explicit = explicit
+}
+
+// forcedPropagation: commands Redis propagates even when they changed
+// nothing (forceCommandPropagation in flushdb/flushall; swapdb always
+// counts as dirty).
+func forcedPropagation(cmd *command) bool {
+	switch cmd.name {
+	case "flushdb", "flushall", "swapdb":
+		return true
+	}
+	return false
+}
+
+// propagate logs args as one effect of the running unit, in the client's
+// current database: the hook for handlers whose effect is not their
+// request (SPOP's SREMs, a pop served at once), and for the scripting
+// engine's inner commands (each run through call, so normally automatic).
+// It is a no-op when the AOF is off.
+func (c *client) propagate(args ...[]byte) {
+	if !c.aof.active {
+		return
+	}
+	c.aof.explicit = true
+	c.aof.ops = aof.AppendCommand(c.aof.ops, args...)
+	c.aof.opEnds = append(c.aof.opEnds, aofOp{db: c.dbIndex, end: len(c.aof.ops)})
+}
+
+// propagateNothing marks the running command as logged: its handler
+// decided it has no effect to log.
+func (c *client) propagateNothing() {
+	if c.aof.active {
+		c.aof.explicit = true
+	}
+}
+
+// aofFlushUnit appends the unit's effects to the file: one command as it
+// is, several inside MULTI/EXEC.
+func (c *client) aofFlushUnit() {
+	if len(c.aof.opEnds) == 0 {
+		return
+	}
+	a := &c.srv.aof
+	ops, ends := c.aof.ops, c.aof.opEnds
+	a.mu.Lock()
+	w := a.w
+	a.mu.Unlock()
+	if w != nil {
+		t := w.AppendFunc(func(b []byte) []byte {
+			wrap := len(ends) > 1
+			if wrap {
+				b = a.selectIn(b, ends[0].db)
+				b = append(b, "*1\r\n$5\r\nMULTI\r\n"...)
+			}
+			start := 0
+			for _, op := range ends {
+				b = a.selectIn(b, op.db)
+				b = append(b, ops[start:op.end]...)
+				start = op.end
+			}
+			if wrap {
+				b = append(b, "*1\r\n$4\r\nEXEC\r\n"...)
+			}
+			return b
+		})
+		c.aof.ticket = max(c.aof.ticket, t)
+	}
+	c.aof.ops = c.aof.ops[:0]
+	c.aof.opEnds = c.aof.opEnds[:0]
+	if cap(c.aof.ops) > 1<<20 {
+		c.aof.ops = nil
+	}
+}
+
+// selectIn appends a SELECT when db is not the file's current database.
+// It runs inside AppendFunc.
+func (a *aofState) selectIn(b []byte, db int) []byte {
+	if db == a.selected {
+		return b
+	}
+	a.selected = db
+	var num [20]byte
+	return aof.AppendCommand(b, []byte("SELECT"), strconv.AppendInt(num[:0], int64(db), 10))
+}
+
+// feedNow appends one command at once, outside any unit: the DEL of a
+// key that expired or was evicted, and the pops of blocked clients a
+// writer served (after the writer's own effects, as in Redis).
+// It returns the ticket to wait on (0 when the AOF is off).
+func (s *Server) aofFeedNow(db int, args ...[]byte) int64 {
+	a := &s.aof
+	if !a.on.Load() {
+		return 0
+	}
+	a.mu.Lock()
+	w := a.w
+	a.mu.Unlock()
+	if w == nil {
+		return 0
+	}
+	return w.AppendFunc(func(b []byte) []byte {
+		b = a.selectIn(b, db)
+		return aof.AppendCommand(b, args...)
+	})
+}
+
+// propagateServed logs the pop a writer did for the blocked client c
+// (which is parked, so its fields may be written, as its reply is) and
+// makes c's reply wait for it.
+func (c *client) propagateServed(db int, args ...[]byte) {
+	if t := c.srv.aofFeedNow(db, args...); t > c.aof.ticket {
+		c.aof.ticket = t
+	}
+}
+
+var delName = []byte("DEL")
+
+// aofKeyGone is told of keys the store removed by itself (expiry,
+// eviction): they are logged as DEL, as Redis's propagateDeletion.
+func (s *Server) aofKeyGone(db int, key string) {
+	if !s.aof.on.Load() {
+		return
+	}
+	s.aof.gone.Add(1)
+	s.aofFeedNow(db, delName, []byte(key))
+}
+
+// aofKeyModified counts changes, to tell whether a command did anything.
+func (s *Server) aofKeyModified() {
+	if s.aof.on.Load() {
+		s.aof.touches.Add(1)
+	}
+}
+
+// aofWait blocks until the client's logged writes are durable enough to
+// acknowledge (written; with always, fsynced). It reports false when the
+// write failed: the replies must not go out.
+func (c *client) aofWait() bool {
+	t := c.aof.ticket
+	if t == 0 {
+		return true
+	}
+	c.aof.ticket = 0
+	a := &c.srv.aof
+	a.mu.Lock()
+	w := a.w
+	a.mu.Unlock()
+	if w == nil {
+		return true
+	}
+	if err := w.Wait(t); err != nil {
+		c.srv.log.Warn("AOF write failed: the client's replies are withheld and its connection closed",
+			slog.Int64("id", c.id), slog.String("err", err.Error()))
+		return false
+	}
+	return true
+}
+
+// aofDeniesWrites is Redis's writeCommandsDeniedByDiskError for the AOF:
+// after a failed write or fsync, commands that write (and PING, as
+// Redis) get MISCONF until a write succeeds again.
+func (s *Server) aofDeniesWrites() string {
+	if !s.aof.on.Load() {
+		return ""
+	}
+	s.aof.mu.Lock()
+	w := s.aof.w
+	s.aof.mu.Unlock()
+	if w == nil {
+		return ""
+	}
+	if err := w.Err(); err != nil {
+		return fmt.Sprintf(errMisconfAOF, aofErrnoText(err))
+	}
+	return ""
+}
+
+// aofErrnoText is the OS error as strerror writes it.
+func aofErrnoText(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return errnoText(err)
+}
+
+// isWriteForMisconf is Redis's is_write_command for the disk-error check:
+// a write command, or EXEC of a transaction that queued one.
+func (c *client) isWriteForMisconf(cmd *command) bool {
+	if cmd.flags&flagWrite != 0 || cmd.name == "ping" {
+		return true
+	}
+	if cmd.name == "exec" && c.multi != nil {
+		for _, q := range c.multi.cmds {
+			if q.cmd.flags&flagWrite != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// aofConfig reads the AOF's parameters.
+type aofConfig struct {
+	dir, dirname, prefix string
+	fsync                aof.Fsync
+	loadTruncated        bool
+	rdbPreamble          bool
+}
+
+func (s *Server) aofConfig() aofConfig {
+	cfg := s.cfg.load()
+	get := func(n string) string { return cfg.value(paramIndex[n]) }
+	dir := get("dir")
+	if dir == "" {
+		dir = "."
+	}
+	fs, _ := aof.ParseFsync(get("appendfsync"))
+	return aofConfig{
+		dir: dir, dirname: get("appenddirname"), prefix: get("appendfilename"),
+		fsync: fs, loadTruncated: get("aof-load-truncated") == "yes", rdbPreamble: get("aof-use-rdb-preamble") == "yes",
+	}
+}
+
+// aofEnabled reports appendonly yes in the configuration.
+func (s *Server) aofEnabled() bool { return s.cfg.get("appendonly") == "yes" }
+
+// aofOpenAtStart is Redis's loadAppendOnlyFiles plus
+// aofOpenIfNeededOnServerStart: load what the directory holds, then open
+// the last incr file for appending (creating a base first when the
+// directory is new, so a restart has something to load).
+func (s *Server) aofOpenAtStart() error {
+	ac := s.aofConfig()
+	a := &s.aof
+	a.dir = filepath.Join(ac.dir, ac.dirname)
+	a.prefix = ac.prefix
+	if err := os.MkdirAll(a.dir, 0o755); err != nil {
+		return fmt.Errorf("Can't open or create append-only dir %s: %w", ac.dirname, err)
+	}
+	mpath := filepath.Join(a.dir, aof.ManifestName(a.prefix))
+	m, err := aof.ReadManifest(mpath)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		m = &aof.Manifest{}
+	case err != nil:
+		return err
+	default:
+		start := time.Now()
+		st, err := aof.Load(a.dir, m, &aofLoader{s: s}, aof.LoadOptions{Truncated: ac.loadTruncated,
+			Warn: func(msg string) { s.log.Warn(msg) }})
+		if err != nil {
+			return err
+		}
+		s.log.Info(fmt.Sprintf("DB loaded from append only file: %.3f seconds", time.Since(start).Seconds()),
+			slog.Int64("commands", st.Commands), slog.Int64("bytes", st.Bytes))
+	}
+	a.manifest = m
+	if m.Base == nil && len(m.Incr) == 0 {
+		fi := m.NewBase(a.prefix, false)
+		if err := s.writeBaseLocked(filepath.Join(a.dir, fi.Name)); err != nil {
+			return err
+		}
+		s.log.Info("Creating AOF base file " + fi.Name + " on server start")
+	}
+	created := len(m.Incr) == 0
+	if created {
+		m.NewIncr(a.prefix)
+	}
+	last := m.Incr[len(m.Incr)-1]
+	if err := s.aofSwitchTo(last.Name, ac.fsync); err != nil {
+		return err
+	}
+	if err := aof.WriteManifest(a.dir, aof.ManifestName(a.prefix), m); err != nil {
+		return err
+	}
+	if created {
+		s.log.Info("Creating AOF incr file " + last.Name + " on server start")
+	} else {
+		s.log.Info("Opening AOF incr file " + last.Name + " on server start")
+	}
+	s.aofInstallHooks()
+	a.on.Store(true)
+	return nil
+}
+
+// aofSwitchTo makes name (in the AOF directory) the file appends go to,
+// closing the previous writer after it wrote everything. The caller
+// holds the order lock exclusively or nothing runs yet.
+func (s *Server) aofSwitchTo(name string, fs aof.Fsync) error {
+	a := &s.aof
+	f, size, err := aof.OpenFile(filepath.Join(a.dir, name))
+	if err != nil {
+		return fmt.Errorf("Can't open the append-only file %s: %w", name, err)
+	}
+	w := aof.NewWriter(f, aof.WriterOptions{Fsync: fs, Size: size, Warn: func(msg string) { s.log.Warn(msg) }})
+	a.mu.Lock()
+	old := a.w
+	a.w = w
+	a.selected = -1
+	a.mu.Unlock()
+	if old != nil {
+		if err := old.Close(); err != nil {
+			s.log.Warn("Closing the previous AOF incr file", slog.String("err", err.Error()))
+		}
+	}
+	return nil
+}
+
+// aofInstallHooks connects the store's reports of changes and the sweep
+// gate.
+func (s *Server) aofInstallHooks() {
+	if !s.tracking.hooked.Load() {
+		s.store.SetOnKeyModified(s.keyModified)
+		s.tracking.hooked.Store(true)
+	}
+	s.store.SetSweepGate(func() func() {
+		if !s.aof.on.Load() {
+			return nil
+		}
+		s.aof.order.Lock()
+		return s.aof.order.Unlock
+	})
+}
+
+// aofClose writes and fsyncs what is pending and closes the file, for a
+// clean shutdown.
+func (s *Server) aofClose() error {
+	a := &s.aof
+	a.mu.Lock()
+	w := a.w
+	a.w = nil
+	a.mu.Unlock()
+	a.on.Store(false)
+	if w == nil {
+		return nil
+	}
+	return w.Close()
+}
+
+// aofLoader replays the AOF's commands through the command table with a
+// client of its own, as Redis's fake AOF client.
+type aofLoader struct {
+	s *Server
+	c *client
+}
+
+func (l *aofLoader) client() *client {
+	if l.c == nil {
+		l.c = &client{srv: l.s, id: -1}
+		l.c.selectDB(0)
+		l.c.authed = true
+	}
+	return l.c
+}
+
+func (l *aofLoader) LoadRDB(r io.Reader, file string) error {
+	return l.s.loadRDBBase(r, file)
+}
+
+// Command runs one logged command. MULTI and EXEC are dropped: the
+// loader hands over a transaction only once it is complete, and nothing
+// else runs during loading, so its commands simply run in order.
+func (l *aofLoader) Command(args [][]byte) error {
+	c := l.client()
+	name := args[0]
+	if isCommandName(name, "multi") || isCommandName(name, "exec") {
+		return nil
+	}
+	cmd := l.s.table.lookupName(name)
+	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
+		cmd = cmd.subs[lowerASCII(args[1])]
+	}
+	if cmd == nil {
+		return fmt.Errorf("Unknown command '%s' reading the append only file", cString(args[0], 128))
+	}
+	if !cmd.arityOK(len(args)) {
+		return fmt.Errorf("wrong number of arguments for '%s' reading the append only file", cmd.name)
+	}
+	if cmd.flags&flagBlocking != 0 {
+		// Redis never logs one (it logs the pop that was served), and
+		// the loader's client must never wait.
+		return fmt.Errorf("blocking command '%s' in the append only file", cmd.name)
+	}
+	c.w.buf = c.w.buf[:0]
+	cmd.handler(c, args)
+	if len(c.w.buf) > 0 && c.w.buf[0] == '-' {
+		// Redis ignores replies of the fake client; a command failing in
+		// replay means the file does not describe a state, so say so.
+		l.s.log.Warn("A command in the append only file failed on replay",
+			slog.String("command", cmd.name), slog.String("reply", string(c.w.buf[:min(len(c.w.buf), 200)])))
+	}
+	return nil
+}
+
+func isCommandName(b []byte, name string) bool {
+	if len(b) != len(name) {
+		return false
+	}
+	for i := range b {
+		if b[i]|0x20 != name[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(b []byte) string {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return string(out)
+}
+
+// applyAppendOnly is CONFIG SET appendonly: yes starts the AOF (a base of
+// the current data first), no stops it, as Redis's startAppendOnly and
+// stopAppendOnly. At start-up New opens it instead.
+func applyAppendOnly(s *Server, cfg *Config) {
+	want := cfg.value(paramIndex["appendonly"]) == "yes"
+	switch on := s.aof.on.Load(); {
+	case want && !on:
+		if err := s.aofStart(); err != nil {
+			s.log.Warn("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation", slog.String("err", err.Error()))
+		}
+	case !want && on:
+		if err := s.aofStop(); err != nil {
+			s.log.Warn("Stopping the AOF", slog.String("err", err.Error()))
+		}
+	}
+}
+
+// applyAppendFsync is CONFIG SET appendfsync.
+func applyAppendFsync(s *Server, cfg *Config) {
+	fs, _ := aof.ParseFsync(cfg.value(paramIndex["appendfsync"]))
+	s.aof.mu.Lock()
+	w := s.aof.w
+	s.aof.mu.Unlock()
+	if w != nil {
+		w.SetFsync(fs)
+	}
+}

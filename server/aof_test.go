@@ -1,0 +1,345 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emberkv/ember/internal/testenv"
+	"github.com/emberkv/ember/persistence/aof"
+)
+
+// aofConfig returns a config with the AOF on (appendfsync always) in dir.
+func aofTestConfig(t testing.TB, dir string, extra ...string) Config {
+	t.Helper()
+	cfg := DefaultConfig()
+	set := func(k, v string) {
+		if err := cfg.Set(k, v); err != nil {
+			t.Fatalf("config %s %s: %v", k, v, err)
+		}
+	}
+	set("dir", dir)
+	set("appendonly", "yes")
+	set("appendfsync", "always")
+	for i := 0; i+1 < len(extra); i += 2 {
+		set(extra[i], extra[i+1])
+	}
+	return cfg
+}
+
+// readIncr returns the commands of the last incr file of the
+// appendonlydir in dir, one string per command, arguments joined by
+// spaces.
+func readIncr(t testing.TB, dir string) []string {
+	t.Helper()
+	adir := filepath.Join(dir, "appendonlydir")
+	m, err := aof.ReadManifest(filepath.Join(adir, "appendonly.aof.manifest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(adir, m.Incr[len(m.Incr)-1].Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := aof.NewReader(f)
+	var out []string
+	for {
+		args, err := r.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("reading incr file: %v", err)
+		}
+		parts := make([]string, len(args))
+		for i, a := range args {
+			parts[i] = string(a)
+		}
+		out = append(out, strings.Join(parts, " "))
+	}
+}
+
+// absTime matches an absolute Unix time in ms or s (13 or 10 digits), to
+// compare files written a moment apart.
+var absTime = regexp.MustCompile(`\b1[0-9]{9}([0-9]{3})?\b`)
+
+func normalise(cmds []string) []string {
+	out := make([]string, len(cmds))
+	for i, c := range cmds {
+		out[i] = absTime.ReplaceAllString(c, "<time>")
+	}
+	return out
+}
+
+// aofEffectScript is run on Ember and on redis-server; their incr files
+// must list the same commands. Each line is one command, words split on
+// spaces.
+var aofEffectScript = []string{
+	"SET a 1",
+	"SET a 1 NX",          // no change: not logged
+	"SET b 2 EX 100",      // SET b 2 PXAT <abs>
+	"SET b 3 PX 100000 XX GET",
+	"SET c 1 KEEPTTL",
+	"SET c 2 GET",         // GET dropped
+	"SETEX d 100 v",       // SET d v PXAT
+	"PSETEX d 100000 v",
+	"GETEX d EX 100",      // PEXPIREAT
+	"GETEX d PERSIST",     // PERSIST
+	"GETEX d PERSIST",     // nothing to persist: not logged
+	"GETDEL d",            // DEL
+	"GETDEL d",            // missing: not logged
+	"GETSET a 5",          // SET
+	"INCR a",
+	"INCRBYFLOAT a 1.5",   // SET a 6.5 KEEPTTL
+	"EXPIRE a 100",        // PEXPIREAT
+	"EXPIRE a 100 NX",     // refused by NX: not logged
+	"PEXPIRE a 100000 XX", // PEXPIREAT ... XX
+	"EXPIREAT a 4000000000",
+	"PEXPIREAT a 4000000000000",
+	"PERSIST a",
+	"EXPIRE a -1",         // DEL
+	"DEL nothing",         // not logged
+	"HSET h f 1",
+	"HINCRBYFLOAT h f 0.5", // HSET h f 1.5
+	"HINCRBY h g 2",
+	"SELECT 3",
+	"RPUSH l a b c d e",
+	"LPOP l",
+	"LMPOP 1 l LEFT COUNT 2", // LPOP l 2
+	"BLPOP l 0",              // LPOP l
+	"BLMPOP 0 1 l RIGHT COUNT 5", // RPOP l 1
+	"BLPOP l 0.01",           // times out: not logged
+	"RPUSH l x y",
+	"BLMOVE l l2 RIGHT left 0", // LMOVE l l2 RIGHT left
+	"BRPOPLPUSH l l2 0",         // RPOPLPUSH l l2
+	"SADD s m",
+	"SPOP s",                    // SREM s m
+	"SADD s a b c",
+	"SPOP s 5",                  // DEL s
+	"SELECT 0",
+	"ZADD z 1 a 2 b 3 c",
+	"BZPOPMIN z 0",              // ZPOPMIN z
+	"ZMPOP 1 z MAX COUNT 5",     // ZPOPMAX z 2
+	"ZADD z 1 a",
+	"BZMPOP 0 1 z MIN",          // ZPOPMIN z 1
+	"MULTI",
+	"SET t1 1",
+	"SET t1 1 NX",
+	"INCR t1",
+	"EXEC",                       // MULTI SET INCR EXEC
+	"MULTI",
+	"SET t2 1",
+	"GET t2",
+	"EXEC",                       // one write: no MULTI/EXEC
+	"MULTI",
+	"GET t2",
+	"EXEC",                       // nothing
+	"MSET m1 1 m2 2",
+	"APPEND m1 x",
+	"SETRANGE m1 0 y",
+	"SETBIT bits 7 1",
+	"PFADD hll a b c",
+	"RENAME m1 m3",
+	"COPY m3 m4",
+	"MOVE m4 2",
+	"SWAPDB 0 1",
+	"SWAPDB 0 1",
+	"FLUSHDB",
+	"FLUSHALL",
+}
+
+func runScript(t *testing.T, addr string, script []string) {
+	t.Helper()
+	c := dialRESP(t, addr)
+	for _, line := range script {
+		c.cmd(strings.Fields(line)...)
+	}
+}
+
+func TestAOFEffectsMatchRedis(t *testing.T) {
+	redisDir := t.TempDir()
+	raddr := testenv.StartRedis(t, "--appendonly", "yes", "--appendfsync", "always", "--dir", redisDir)
+	runScript(t, raddr, aofEffectScript)
+
+	emberDir := t.TempDir()
+	_, eaddr := startServer(t, aofTestConfig(t, emberDir))
+	runScript(t, eaddr, aofEffectScript)
+
+	want := normalise(readIncr(t, redisDir))
+	got := normalise(readIncr(t, emberDir))
+	for i := 0; i < max(len(want), len(got)); i++ {
+		var w, g string
+		if i < len(want) {
+			w = want[i]
+		}
+		if i < len(got) {
+			g = got[i]
+		}
+		if w != g {
+			t.Errorf("command %d: ember %q, redis %q", i, g, w)
+		}
+	}
+	if t.Failed() {
+		t.Logf("redis:\n%s\nember:\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+	}
+}
+
+// TestAOFRestart: what a server logged, a new one loads.
+func TestAOFRestart(t *testing.T) {
+	dir := t.TempDir()
+	srv, addr := startServer(t, aofTestConfig(t, dir))
+	c := dialRESP(t, addr)
+	for _, line := range []string{"SET a 1", "RPUSH l x y z", "HSET h f v", "SADD s 1 2 3", "ZADD z 1.5 m", "SET ttl v EX 1000", "SELECT 2", "SET b 2", "INCRBYFLOAT f 1.25"} {
+		c.cmd(strings.Fields(line)...)
+	}
+	srv.Close()
+
+	_, addr2 := startServer(t, aofTestConfig(t, dir))
+	c2 := dialRESP(t, addr2)
+	checks := []struct{ cmd, want string }{
+		{"GET a", "$1\r\n1\r\n"},
+		{"LRANGE l 0 -1", "*3\r\n$1\r\nx\r\n$1\r\ny\r\n$1\r\nz\r\n"},
+		{"HGET h f", "$1\r\nv\r\n"},
+		{"SCARD s", ":3\r\n"},
+		{"ZSCORE z m", "$3\r\n1.5\r\n"},
+		{"SELECT 2", "+OK\r\n"},
+		{"GET b", "$1\r\n2\r\n"},
+		{"GET f", "$4\r\n1.25\r\n"},
+	}
+	for _, ck := range checks {
+		if got := c2.cmd(strings.Fields(ck.cmd)...); got != ck.want {
+			t.Errorf("%s = %q, want %q", ck.cmd, got, ck.want)
+		}
+	}
+	if got := c2.cmd("SELECT", "0"); got != "+OK\r\n" {
+		t.Fatal(got)
+	}
+	if got := c2.cmd("TTL", "ttl"); got != ":1000\r\n" && got != ":999\r\n" {
+		t.Errorf("TTL after reload = %q", got)
+	}
+}
+
+// TestAOFLoadErrors: a torn tail loads with aof-load-truncated yes and is
+// refused with no; garbage is refused either way, naming file and offset.
+func TestAOFLoadErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		truncated string
+		tail      []byte
+		wantErr   string
+	}{
+		{"torn tail trimmed", "yes", []byte("*3\r\n$3\r\nSET\r\n$1\r\nz"), ""},
+		{"torn tail refused", "no", []byte("*3\r\n$3\r\nSET\r\n$1\r\nz"), "appendonly.aof.1.incr.aof at offset"},
+		{"garbage refused", "yes", []byte("garbage\r\n*1\r\n$4\r\nPING\r\n"), "bad file format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			srv, addr := startServer(t, aofTestConfig(t, dir))
+			dialRESP(t, addr).cmd("SET", "a", "1")
+			srv.Close()
+			incr := filepath.Join(dir, "appendonlydir", "appendonly.aof.1.incr.aof")
+			f, err := os.OpenFile(incr, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Write(tt.tail)
+			f.Close()
+			s2, err := New(aofTestConfig(t, dir, "aof-load-truncated", tt.truncated))
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s2.Close()
+				if v, _, _ := s2.Store().DB(0).Get("a"); string(v) != "1" {
+					t.Fatalf("a = %q after a trimmed load", v)
+				}
+				return
+			}
+			if err == nil {
+				s2.Close()
+				t.Fatal("loaded a damaged AOF")
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %q does not contain %q", err, tt.wantErr)
+			}
+			var fe *aof.FileError
+			if !errors.As(err, &fe) || fe.File != "appendonly.aof.1.incr.aof" {
+				t.Fatalf("error %v does not name the file", err)
+			}
+		})
+	}
+}
+
+// TestAOFExpiredKeyLoggedAsDel: a key reclaimed by the sweeper is logged
+// as DEL, after the SET that created it.
+func TestAOFExpiredKeyLoggedAsDel(t *testing.T) {
+	dir := t.TempDir()
+	_, addr := startServer(t, aofTestConfig(t, dir))
+	c := dialRESP(t, addr)
+	c.cmd("SET", "k", "v", "PX", "20")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		cmds := readIncr(t, dir)
+		if len(cmds) > 0 && cmds[len(cmds)-1] == "DEL k" {
+			if !strings.HasPrefix(cmds[len(cmds)-2], "SET k v PXAT ") {
+				t.Fatalf("%q", cmds)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no DEL logged: %q", cmds)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestAOFConfigSetAppendOnly: CONFIG SET appendonly yes writes a base of
+// what is there, then logs; no stops logging.
+func TestAOFConfigSetAppendOnly(t *testing.T) {
+	dir := t.TempDir()
+	cfg := DefaultConfig()
+	cfg.Set("dir", dir)
+	_, addr := startServer(t, cfg)
+	c := dialRESP(t, addr)
+	c.cmd("SET", "before", "1")
+	if got := c.cmd("CONFIG", "SET", "appendonly", "yes"); got != "+OK\r\n" {
+		t.Fatal(got)
+	}
+	c.cmd("SET", "after", "2")
+	c.cmd("CONFIG", "SET", "appendonly", "no")
+	c.cmd("SET", "later", "3")
+	if got := readIncr(t, dir); len(got) != 1 || got[0] != "SELECT 0" && got[0] != "SET after 2" {
+		t.Logf("incr: %q", got)
+	}
+	s2, err := New(aofTestConfig(t, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	db := s2.Store().DB(0)
+	for k, want := range map[string]string{"before": "1", "after": "2", "later": ""} {
+		if v, _, _ := db.Get(k); string(v) != want {
+			t.Errorf("%s = %q, want %q", k, v, want)
+		}
+	}
+}
+
+var _ = bytes.Equal
+
+func TestAOFEffectsShow(t *testing.T) {
+	if os.Getenv("SHOW") == "" {
+		t.Skip()
+	}
+	redisDir := t.TempDir()
+	raddr := testenv.StartRedis(t, "--appendonly", "yes", "--appendfsync", "always", "--dir", redisDir)
+	runScript(t, raddr, aofEffectScript)
+	t.Logf("%s", strings.Join(readIncr(t, redisDir), "\n"))
+}
