@@ -83,19 +83,19 @@ func normalise(cmds []string) []string {
 // spaces.
 var aofEffectScript = []string{
 	"SET a 1",
-	"SET a 1 NX",          // no change: not logged
-	"SET b 2 EX 100",      // SET b 2 PXAT <abs>
+	"SET a 1 NX",     // no change: not logged
+	"SET b 2 EX 100", // SET b 2 PXAT <abs>
 	"SET b 3 PX 100000 XX GET",
 	"SET c 1 KEEPTTL",
-	"SET c 2 GET",         // GET dropped
-	"SETEX d 100 v",       // SET d v PXAT
+	"SET c 2 GET",   // GET dropped
+	"SETEX d 100 v", // SET d v PXAT
 	"PSETEX d 100000 v",
-	"GETEX d EX 100",      // PEXPIREAT
-	"GETEX d PERSIST",     // PERSIST
-	"GETEX d PERSIST",     // nothing to persist: not logged
-	"GETDEL d",            // DEL
-	"GETDEL d",            // missing: not logged
-	"GETSET a 5",          // SET
+	"GETEX d EX 100",  // PEXPIREAT
+	"GETEX d PERSIST", // PERSIST
+	"GETEX d PERSIST", // nothing to persist: not logged
+	"GETDEL d",        // DEL
+	"GETDEL d",        // missing: not logged
+	"GETSET a 5",      // SET
 	"INCR a",
 	"INCRBYFLOAT a 1.5",   // SET a 6.5 KEEPTTL
 	"EXPIRE a 100",        // PEXPIREAT
@@ -104,43 +104,43 @@ var aofEffectScript = []string{
 	"EXPIREAT a 4000000000",
 	"PEXPIREAT a 4000000000000",
 	"PERSIST a",
-	"EXPIRE a -1",         // DEL
-	"DEL nothing",         // not logged
+	"EXPIRE a -1", // DEL
+	"DEL nothing", // not logged
 	"HSET h f 1",
 	"HINCRBYFLOAT h f 0.5", // HSET h f 1.5
 	"HINCRBY h g 2",
 	"SELECT 3",
 	"RPUSH l a b c d e",
 	"LPOP l",
-	"LMPOP 1 l LEFT COUNT 2", // LPOP l 2
-	"BLPOP l 0",              // LPOP l
+	"LMPOP 1 l LEFT COUNT 2",     // LPOP l 2
+	"BLPOP l 0",                  // LPOP l
 	"BLMPOP 0 1 l RIGHT COUNT 5", // RPOP l 1
-	"BLPOP l 0.01",           // times out: not logged
+	"BLPOP l 0.01",               // times out: not logged
 	"RPUSH l x y",
 	"BLMOVE l l2 RIGHT left 0", // LMOVE l l2 RIGHT left
-	"BRPOPLPUSH l l2 0",         // RPOPLPUSH l l2
+	"BRPOPLPUSH l l2 0",        // RPOPLPUSH l l2
 	"SADD s m",
-	"SPOP s",                    // SREM s m
+	"SPOP s", // SREM s m
 	"SADD s a b c",
-	"SPOP s 5",                  // DEL s
+	"SPOP s 5", // DEL s
 	"SELECT 0",
 	"ZADD z 1 a 2 b 3 c",
-	"BZPOPMIN z 0",              // ZPOPMIN z
-	"ZMPOP 1 z MAX COUNT 5",     // ZPOPMAX z 2
+	"BZPOPMIN z 0",          // ZPOPMIN z
+	"ZMPOP 1 z MAX COUNT 5", // ZPOPMAX z 2
 	"ZADD z 1 a",
-	"BZMPOP 0 1 z MIN",          // ZPOPMIN z 1
+	"BZMPOP 0 1 z MIN", // ZPOPMIN z 1
 	"MULTI",
 	"SET t1 1",
 	"SET t1 1 NX",
 	"INCR t1",
-	"EXEC",                       // MULTI SET INCR EXEC
+	"EXEC", // MULTI SET INCR EXEC
 	"MULTI",
 	"SET t2 1",
 	"GET t2",
-	"EXEC",                       // one write: no MULTI/EXEC
+	"EXEC", // one write: no MULTI/EXEC
 	"MULTI",
 	"GET t2",
-	"EXEC",                       // nothing
+	"EXEC", // nothing
 	"MSET m1 1 m2 2",
 	"APPEND m1 x",
 	"SETRANGE m1 0 y",

@@ -267,7 +267,6 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "bad save", file: "save 900\n", line: 1, text: "save 900", reason: "Invalid save parameters"},
 		{name: "save points refused", file: "port 1\nsave 900 1\n", line: 2, text: "save 900 1", reason: "persistence is not implemented in Ember yet"},
 		{name: "refused at the last line that set it", file: "save 900 1\nsave 300 10\nport 1\n", line: 2, text: "save 300 10", reason: "only save \"\" is accepted"},
-		{name: "appendonly refused", file: "appendonly yes\nport 1\n", line: 1, text: "appendonly yes", reason: "appendonly must be no"},
 		{name: "daemonize refused", file: "daemonize yes\n", line: 1, text: "daemonize yes", reason: "Ember does not daemonize"},
 		{name: "replicaof refused", file: "replicaof 10.0.0.1 6379\n", line: 1, text: "replicaof 10.0.0.1 6379", reason: "replication is not implemented"},
 		{name: "tls refused", file: "tls-port 6380\n", line: 1, text: "tls-port 6380", reason: "TLS is not implemented"},
@@ -277,7 +276,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "flag error", flags: []string{"--port", "7000", "--maxclients", "0"}, text: "--maxclients 0", reason: "argument must be between 1 and 4294967295 inclusive"},
 		{name: "flag with no value", flags: []string{"--port"}, text: "--port", reason: "wrong number of arguments"},
 		{name: "flag swallowing the next flag", flags: []string{"--requirepass", "--daemonize", "yes"}, text: "--requirepass --daemonize yes", reason: "wrong number of arguments"},
-		{name: "flag refused", file: "port 1\n", flags: []string{"--appendonly", "yes"}, text: "--appendonly yes", reason: "appendonly must be no"},
+		{name: "flag refused", file: "port 1\n", flags: []string{"--daemonize", "yes"}, text: "--daemonize yes", reason: "Ember does not daemonize"},
 		{name: "unknown flag", flags: []string{"--no-such-thing", "1"}, text: "--no-such-thing 1", reason: "Bad directive"},
 	}
 	for _, tt := range tests {
@@ -433,7 +432,7 @@ func TestConfigSetGetAPI(t *testing.T) {
 		{"bind", []string{"127.0.0.1", "::1"}, "127.0.0.1 ::1", ""},
 		{"save", []string{""}, "", ""},
 		{"Port", []string{"7000"}, "7000", ""},
-		{"appendonly", []string{"yes"}, "no", "appendonly must be no"},
+		{"appendonly", []string{"yes"}, "yes", ""},
 		{"port", []string{"1", "2"}, "7000", "wrong number of arguments"},
 		{"nosuch", []string{"1"}, "", "Bad directive"},
 	} {
