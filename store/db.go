@@ -38,7 +38,7 @@ func (db *DB) lockKey(key string) (*shard, uint64) {
 	h := db.store.hash(key)
 	sh := db.shards[h>>db.store.shift]
 	if !db.held {
-		sh.mu.Lock()
+		sh.lock()
 	} else {
 		mustBeHeld(sh)
 	}
@@ -90,7 +90,7 @@ func (db *DB) lockKeys(keys []string, room *keyRoom) ([]uint64, []int) {
 		if db.held {
 			mustBeHeld(db.shards[i])
 		} else {
-			db.shards[i].mu.Lock()
+			db.shards[i].lock()
 		}
 		db.claim(db.shards[i])
 	}
@@ -110,7 +110,7 @@ func (db *DB) unlockShards(order []int) {
 func (db *DB) lockAllShards() {
 	for _, sh := range db.shards {
 		if !db.held {
-			sh.mu.Lock()
+			sh.lock()
 		}
 		db.claim(sh)
 	}
@@ -138,7 +138,7 @@ func lockPair(a *DB, ka string, b *DB, kb string) (sa *shard, ha uint64, sb *sha
 		return sa, ha, sb, hb, func() {}
 	}
 	if sa == sb {
-		sa.mu.Lock()
+		sa.lock()
 		a.claim(sa)
 		return sa, ha, sb, hb, sa.mu.Unlock
 	}
@@ -146,8 +146,8 @@ func lockPair(a *DB, ka string, b *DB, kb string) (sa *shard, ha uint64, sb *sha
 	if a.index > b.index || (a.index == b.index && ha>>a.store.shift > hb>>b.store.shift) {
 		first, second = sb, sa
 	}
-	first.mu.Lock()
-	second.mu.Lock()
+	first.lock()
+	second.lock()
 	a.claim(sa)
 	a.claim(sb)
 	return sa, ha, sb, hb, func() {
@@ -181,7 +181,7 @@ func (db *DB) Stats() KeyspaceStats {
 	var st KeyspaceStats
 	for _, sh := range db.shards {
 		if !db.held {
-			sh.mu.Lock()
+			sh.lock()
 		}
 		st.Keys += sh.data.items.Len()
 		st.Expires += len(sh.data.volatile)
@@ -195,7 +195,7 @@ func (db *DB) UsedBytes() int64 {
 	var n int64
 	for _, sh := range db.shards {
 		if !db.held {
-			sh.mu.Lock()
+			sh.lock()
 		}
 		n += sh.data.usedBytes
 		db.unlock(sh)

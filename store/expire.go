@@ -47,7 +47,7 @@ func (s *Store) sweep(full bool) int {
 			if g := s.sweepGate.Load(); g != nil {
 				release = (*g)()
 			}
-			sh.mu.Lock()
+			sh.lock()
 			sh.writer = SweeperWriter
 			if len(sh.data.volatile) > 0 {
 				n += sh.sweepExpired(s, s.nowMs(), full)

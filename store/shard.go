@@ -117,6 +117,10 @@ type shard struct {
 	// small hash 40 bytes.
 	intText intText
 
+	// snaps are the snapshots this shard is pending for: serialized by
+	// the first lock after their cut (see Snapshot). Guarded by mu.
+	snaps []snapMark
+
 	// Counters for INFO, changed under mu but read without it.
 	hits, misses, expired atomic.Int64
 }

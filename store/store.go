@@ -260,7 +260,7 @@ func (s *Store) hash(key string) uint64 { return maphash.String(s.seed, key) }
 func (s *Store) lockAll() {
 	for _, db := range s.dbs {
 		for _, sh := range db.shards {
-			sh.mu.Lock()
+			sh.lock()
 		}
 	}
 }
@@ -398,7 +398,7 @@ func (s *Store) LockKeys(refs []KeyRef) *Locked {
 	order = slices.Compact(order)
 	for _, idx := range order {
 		sh := s.dbs[idx/nshards].shards[idx%nshards]
-		sh.mu.Lock()
+		sh.lock()
 		held = append(held, sh)
 	}
 	return &Locked{s: s, held: held}

@@ -1,0 +1,367 @@
+package store
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/emberkv/ember/internal/listpack"
+)
+
+// A Snapshot is a point-in-time image of every database, taken while the
+// store keeps serving (BGSAVE, the AOF rewrite). Go cannot fork, so it
+// works shard by shard:
+//
+//   - the cut (Store.Snapshot) holds every shard's lock for a moment and
+//     only marks each shard "pending" for this snapshot: O(shards);
+//   - Next visits the shards in order and, under each shard's lock,
+//     serializes its live entries into a buffer through the caller's
+//     EntryEncoder, then clears the mark;
+//   - any operation that locks a still-pending shard first serializes it
+//     itself (shard.lock), before it changes anything.
+//
+// So every entry is serialized exactly as it was at the cut, the longest
+// pause a client sees is one shard's serialization, and the extra memory
+// is at most the serialized image (a shard serialized early by a client
+// waits, as bytes, until Next reaches it). Keys whose TTL had passed at
+// the cut are left out.
+type Snapshot struct {
+	s      *Store
+	enc    EntryEncoder
+	cutMs  int64
+	shards []*shard // every shard of every database, in database order
+	chunks [][]byte // chunks[i] is shards[i]'s image; guarded by its lock
+	done   []bool   // done[i]: shards[i] was serialized; guarded by its lock
+	counts []int    // counts[i]: entries in chunks[i]; guarded by its lock
+	sizes  []DBSize // per database, at the cut
+	next   int      // the next shard Next returns
+	keys   int64    // entries returned by Next so far
+	// longest is the longest one shard's serialization took, in ns: the
+	// longest a client waited for it.
+	longest atomic.Int64
+}
+
+// EntryEncoder appends the serialization of one entry to buf and returns
+// it. It runs with the entry's shard locked, possibly on a client's
+// goroutine, so it must be quick and must never call the store. v and
+// everything it hands out are valid only during the call.
+type EntryEncoder func(buf []byte, v *EntryView) []byte
+
+// SnapshotOptions configure Store.Snapshot.
+type SnapshotOptions struct {
+	// Encode serializes each entry (required).
+	Encode EntryEncoder
+	// AtCut, if set, is called at the cut, with every shard of every
+	// database held: nothing changes in the store while it runs. The AOF
+	// rewrite switches to a new incremental file there, so that the file
+	// and the image meet exactly. cutMs is the cut's time in Unix ms.
+	AtCut func(cutMs int64)
+}
+
+// DBSize is a database's key counts at a snapshot's cut, for RDB's
+// RESIZEDB. They count keys whose TTL passed but that were not reclaimed
+// yet, as Redis's dictSize does.
+type DBSize struct {
+	Keys    int
+	Expires int
+}
+
+// Snapshot takes the cut of a point-in-time image of every database; see
+// Snapshot. Read it with Next until it reports the end, or give it up
+// with Close. Several snapshots may be in progress at once.
+func (s *Store) Snapshot(opts SnapshotOptions) *Snapshot {
+	nsh := len(s.dbs) * len(s.dbs[0].shards)
+	sn := &Snapshot{
+		s:      s,
+		enc:    opts.Encode,
+		shards: make([]*shard, 0, nsh),
+		chunks: make([][]byte, nsh),
+		done:   make([]bool, nsh),
+		counts: make([]int, nsh),
+		sizes:  make([]DBSize, len(s.dbs)),
+	}
+	// Locked directly, not with shard.lock: taking the cut must not
+	// serialize another snapshot's pending shards all at once.
+	for _, db := range s.dbs {
+		for _, sh := range db.shards {
+			sh.mu.Lock()
+		}
+	}
+	sn.cutMs = s.nowMs()
+	for i, db := range s.dbs {
+		for _, sh := range db.shards {
+			sh.snaps = append(sh.snaps, snapMark{sn, len(sn.shards)})
+			sn.shards = append(sn.shards, sh)
+			sn.sizes[i].Keys += sh.data.items.Len()
+			sn.sizes[i].Expires += len(sh.data.volatile)
+		}
+	}
+	if opts.AtCut != nil {
+		opts.AtCut(sn.cutMs)
+	}
+	s.unlockAll()
+	return sn
+}
+
+// CutMs is the time of the cut, Unix ms.
+func (sn *Snapshot) CutMs() int64 { return sn.cutMs }
+
+// Size returns database db's key counts at the cut.
+func (sn *Snapshot) Size(db int) DBSize { return sn.sizes[db] }
+
+// Databases is the number of databases in the image.
+func (sn *Snapshot) Databases() int { return len(sn.sizes) }
+
+// Next returns the image of the next shard, in database order: the
+// concatenated encodings of its live entries (possibly empty) and its
+// database's number. ok is false past the last shard. The chunk is the
+// caller's to keep.
+func (sn *Snapshot) Next() (db int, chunk []byte, ok bool) {
+	if sn.next >= len(sn.shards) {
+		return 0, nil, false
+	}
+	i := sn.next
+	sn.next++
+	sh := sn.shards[i]
+	sh.mu.Lock()
+	if !sn.done[i] {
+		sh.serializeFor(sn, i)
+	}
+	chunk, sn.chunks[i] = sn.chunks[i], nil
+	sn.keys += int64(sn.counts[i])
+	db = sh.dbIndex
+	sh.mu.Unlock()
+	return db, chunk, true
+}
+
+// Keys is the number of entries Next has returned so far.
+func (sn *Snapshot) Keys() int64 { return sn.keys }
+
+// LongestShard is the longest time one shard's serialization took so far:
+// the longest an operation on that shard may have waited for it.
+func (sn *Snapshot) LongestShard() time.Duration { return time.Duration(sn.longest.Load()) }
+
+// Close gives up the snapshot: shards not visited yet are no longer
+// serialized for it. Calling it after the last Next is harmless.
+func (sn *Snapshot) Close() {
+	for i := sn.next; i < len(sn.shards); i++ {
+		sh := sn.shards[i]
+		sh.mu.Lock()
+		sh.dropMark(sn)
+		sn.chunks[i] = nil
+		sh.mu.Unlock()
+	}
+	sn.next = len(sn.shards)
+}
+
+// snapMark says a shard is pending for a snapshot, at slot i of it.
+type snapMark struct {
+	sn *Snapshot
+	i  int
+}
+
+// lock takes the shard's lock for an operation. If snapshots are pending
+// on it, the shard is serialized for them first, so that they see it as
+// it was at their cut. Every operation locks shards through lock (or
+// through a Store or DB method that does); only the snapshot itself takes
+// mu directly.
+func (sh *shard) lock() {
+	sh.mu.Lock()
+	if len(sh.snaps) != 0 {
+		for len(sh.snaps) != 0 {
+			m := sh.snaps[0]
+			sh.serializeFor(m.sn, m.i)
+		}
+	}
+}
+
+// serializeFor writes the shard's image for sn (slot i) and clears its
+// mark. The lock is held.
+func (sh *shard) serializeFor(sn *Snapshot, i int) {
+	start := time.Now()
+	var buf []byte
+	n := 0
+	v := EntryView{DB: sh.dbIndex}
+	cut := sn.cutMs
+	d := sh.data
+	d.order.Scan(func(it scanItem) bool {
+		e, ok := d.items.Peek(it.key)
+		if !ok || (e.expireAt != 0 && e.expireAt <= cut) {
+			return true
+		}
+		v.Key, v.Kind, v.ExpireAt, v.e = it.key, e.kind, e.expireAt, &e
+		buf = sn.enc(buf, &v)
+		n++
+		return true
+	})
+	sn.chunks[i] = buf
+	sn.counts[i] = n
+	if d := int64(time.Since(start)); d > sn.longest.Load() {
+		// Racy max: a close second may win; good enough for a statistic.
+		sn.longest.Store(d)
+	}
+	sn.done[i] = true
+	sh.dropMark(sn)
+}
+
+func (sh *shard) dropMark(sn *Snapshot) {
+	for j, m := range sh.snaps {
+		if m.sn == sn {
+			sh.snaps = append(sh.snaps[:j], sh.snaps[j+1:]...)
+			break
+		}
+	}
+	if len(sh.snaps) == 0 {
+		sh.snaps = nil
+	}
+}
+
+// EntryView is a read-only view of one key and its value, handed to an
+// EntryEncoder (or to DB.View's function). It and every slice it hands
+// out are valid only during that call, and must not be written.
+type EntryView struct {
+	DB       int
+	Key      string
+	Kind     Kind
+	ExpireAt int64 // absolute Unix ms; 0 means no expiry
+	e        *entry
+}
+
+// Encoding is the value's OBJECT ENCODING name, Redis 7.0's: "embstr",
+// "int" or "raw" for a string; "quicklist"; "intset" or "hashtable";
+// "listpack" or "skiplist"; "listpack" or "hashtable".
+func (v *EntryView) Encoding() string {
+	if v.Kind == KindString {
+		enc, _ := stringEncoding(*v.e)
+		return enc
+	}
+	return v.e.agg.encoding()
+}
+
+// Len is the number of elements of an aggregate (pairs for a hash), or
+// the length of a string.
+func (v *EntryView) Len() int {
+	if v.Kind == KindString {
+		return len(v.e.str)
+	}
+	return v.e.agg.length()
+}
+
+// AccessTime is the key's last access, Unix ms (OBJECT IDLETIME).
+func (v *EntryView) AccessTime() int64 { return v.e.atime }
+
+// Str returns a string's bytes.
+func (v *EntryView) Str() []byte { return v.e.str }
+
+// Listpack returns the raw listpack of a hash or sorted set in the
+// listpack encoding (byte for byte Redis's), nil for any other value.
+func (v *EntryView) Listpack() []byte {
+	switch a := v.e.agg.(type) {
+	case *hash:
+		if a.ht == nil {
+			return a.lp
+		}
+	case *zset:
+		if a.idx == nil {
+			return a.lp
+		}
+	}
+	return nil
+}
+
+// Intset returns the raw intset of a set in the intset encoding (byte for
+// byte Redis's), nil for any other value.
+func (v *EntryView) Intset() []byte {
+	if s, ok := v.e.agg.(*set); ok && s.ht == nil {
+		return s.is
+	}
+	return nil
+}
+
+// ListNodes calls fn with each node of a list, head first: a listpack
+// (Redis's PACKED node) or, when plain is true, one element's bytes (a
+// PLAIN node), until fn returns false.
+func (v *EntryView) ListNodes(fn func(node []byte, plain bool) bool) {
+	l, ok := v.e.agg.(*listValue)
+	if !ok {
+		return
+	}
+	l.ql.ForEachNode(func(lp []byte, plain bool) bool {
+		if plain {
+			// A plain node keeps its one element in a listpack.
+			var buf [24]byte
+			return fn(lpMember(lp, listpack.First(lp), &buf), true)
+		}
+		return fn(lp, false)
+	})
+}
+
+// ListEach calls fn with each element of a list, head first, until fn
+// returns false.
+func (v *EntryView) ListEach(fn func(elem []byte) bool) {
+	l, ok := v.e.agg.(*listValue)
+	if !ok {
+		return
+	}
+	var buf [24]byte
+	it := l.ql.IterAt(0, true)
+	for it.Next() {
+		if !fn(it.Append(buf[:0])) {
+			return
+		}
+	}
+}
+
+// SetEach calls fn with each member of a set (integers of an intset as
+// decimal text) until fn returns false.
+func (v *EntryView) SetEach(fn func(member []byte) bool) {
+	s, ok := v.e.agg.(*set)
+	if !ok {
+		return
+	}
+	var buf [24]byte
+	s.each(func(m setMember) bool { return fn(m.appendTo(buf[:0])) })
+}
+
+// HashEach calls fn with each field and value of a hash until fn returns
+// false.
+func (v *EntryView) HashEach(fn func(field, value []byte) bool) {
+	h, ok := v.e.agg.(*hash)
+	if !ok {
+		return
+	}
+	var num intText
+	h.each(&num, fn)
+}
+
+// ZSetEach calls fn with each member and score of a sorted set, in
+// ascending order, until fn returns false.
+func (v *EntryView) ZSetEach(fn func(member []byte, score float64) bool) {
+	if z, ok := v.e.agg.(*zset); ok {
+		z.ascend(0, fn)
+	}
+}
+
+// ZSetEachDesc calls fn with each member and score of a sorted set, in
+// descending order (how Redis writes a skiplist to an RDB file, so that
+// its loader inserts at the head), until fn returns false.
+func (v *EntryView) ZSetEachDesc(fn func(member []byte, score float64) bool) {
+	if z, ok := v.e.agg.(*zset); ok {
+		z.descend(z.length()-1, fn)
+	}
+}
+
+// View calls fn with a view of key's live entry, as a read (it counts a
+// hit or a miss and updates the key's recency, as DUMP's lookupKeyRead).
+// It reports whether the key exists. fn runs with the key's shard locked:
+// it must be quick and must not call the store.
+func (db *DB) View(key string, fn func(v *EntryView)) bool {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	t := db.store.newOpTime()
+	e, ok := sh.lookup(key, h, &t)
+	if !ok {
+		return false
+	}
+	fn(&EntryView{DB: db.index, Key: key, Kind: e.kind, ExpireAt: e.expireAt, e: &e})
+	return true
+}
