@@ -79,8 +79,8 @@ type aofState struct {
 	rewriting       atomic.Bool
 	scheduled       atomic.Bool
 	rewriteStart    atomic.Int64 // Unix ms
-	lastRewriteSec  atomic.Int64 // -1 before the first
-	lastRewriteOK   atomic.Bool
+	lastRewriteSec    atomic.Int64 // seconds + 1; 0 before the first
+	lastRewriteFailed atomic.Bool
 	rewrites        atomic.Int64
 	baseSize        atomic.Int64 // the base file's size after the last rewrite
 	rewriteFailures int          // consecutive, for the backoff; under mu
@@ -415,11 +415,17 @@ func (s *Server) aofOpenAtStart() error {
 	}
 	a.manifest = m
 	if m.Base == nil && len(m.Incr) == 0 {
-		fi := m.NewBase(a.prefix, false)
-		if err := s.writeBaseLocked(filepath.Join(a.dir, fi.Name)); err != nil {
+		fi := m.NewBase(a.prefix, ac.rdbPreamble)
+		size, err := s.writeBase(filepath.Join(a.dir, fi.Name), s.aofSnapshot(ac.rdbPreamble), ac.rdbPreamble)
+		if err != nil {
 			return err
 		}
+		a.baseSize.Store(size)
 		s.log.Info("Creating AOF base file " + fi.Name + " on server start")
+	} else if m.Base != nil {
+		if st, err := os.Stat(filepath.Join(a.dir, m.Base.Name)); err == nil {
+			a.baseSize.Store(st.Size())
+		}
 	}
 	created := len(m.Incr) == 0
 	if created {
@@ -600,4 +606,59 @@ func applyAppendFsync(s *Server, cfg *Config) {
 	if w != nil {
 		w.SetFsync(fs)
 	}
+}
+
+// infoAOF writes INFO persistence's aof_* fields, from aof_enabled to
+// aof_last_cow_size, as Redis 7.0's genRedisInfoString.
+func (s *Server) infoAOF(b *infoBuilder) {
+	a := &s.aof
+	b.field("aof_enabled", boolInt(a.on.Load()))
+	b.field("aof_rewrite_in_progress", boolInt(a.rewriting.Load()))
+	b.field("aof_rewrite_scheduled", boolInt(a.scheduled.Load()))
+	b.field("aof_last_rewrite_time_sec", a.lastRewriteSec.Load()-1)
+	cur := int64(-1)
+	if start := a.rewriteStart.Load(); start != 0 {
+		cur = (time.Now().UnixMilli() - start) / 1000
+	}
+	b.field("aof_current_rewrite_time_sec", cur)
+	b.field("aof_last_bgrewrite_status", okErr(!a.lastRewriteFailed.Load()))
+	b.field("aof_rewrites", a.rewrites.Load())
+	a.mu.Lock()
+	failures := a.rewriteFailures
+	w := a.w
+	a.mu.Unlock()
+	b.field("aof_rewrites_consecutive_failures", failures)
+	b.field("aof_last_write_status", okErr(w == nil || w.Err() == nil))
+	// Go cannot fork: a rewrite copies nothing on write beyond what the
+	// snapshot serializes, so there is no copy-on-write size to report.
+	b.field("aof_last_cow_size", 0)
+}
+
+// infoAOFSizes writes the fields Redis adds after module_fork_last_cow_size
+// while the AOF is on.
+func (s *Server) infoAOFSizes(b *infoBuilder) {
+	a := &s.aof
+	if !a.on.Load() {
+		return
+	}
+	a.mu.Lock()
+	w := a.w
+	a.mu.Unlock()
+	var pending int64
+	if w != nil {
+		pending = w.Pending()
+	}
+	b.field("aof_current_size", s.aofCurrentSize())
+	b.field("aof_base_size", a.baseSize.Load())
+	b.field("aof_pending_rewrite", boolInt(a.scheduled.Load()))
+	b.field("aof_buffer_length", pending)
+	b.field("aof_pending_bio_fsync", 0)
+	b.field("aof_delayed_fsync", 0)
+}
+
+func okErr(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "err"
 }

@@ -343,3 +343,73 @@ func TestAOFEffectsShow(t *testing.T) {
 	runScript(t, raddr, aofEffectScript)
 	t.Logf("%s", strings.Join(readIncr(t, redisDir), "\n"))
 }
+
+// TestAOFRewrite: BGREWRITEAOF writes a new base (RDB and command forms),
+// moves logging to a new incr file, drops the old files, and a restart
+// loads base then incr.
+func TestAOFRewrite(t *testing.T) {
+	for _, preamble := range []string{"yes", "no"} {
+		t.Run("preamble "+preamble, func(t *testing.T) {
+			dir := t.TempDir()
+			srv, addr := startServer(t, aofTestConfig(t, dir, "aof-use-rdb-preamble", preamble))
+			c := dialRESP(t, addr)
+			for _, line := range []string{"SET a 1", "RPUSH l x y z", "HSET h f v", "SADD s 1 2 3", "ZADD z 1.5 m -inf n", "SET ttl v EX 1000", "SELECT 2", "SET b 2"} {
+				c.cmd(strings.Fields(line)...)
+			}
+			if got := c.cmd("BGREWRITEAOF"); got != "+Background append only file rewriting started\r\n" {
+				t.Fatal(got)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				info := c.cmd("INFO", "persistence")
+				if strings.Contains(info, "aof_rewrites:1\r\n") && strings.Contains(info, "aof_rewrite_in_progress:0") {
+					if !strings.Contains(info, "aof_last_bgrewrite_status:ok") {
+						t.Fatal(info)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("rewrite did not finish: %s", info)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			c.cmd("SET", "after", "3")
+			m, err := aof.ReadManifest(filepath.Join(dir, "appendonlydir", "appendonly.aof.manifest"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ext := ".aof"
+			if preamble == "yes" {
+				ext = ".rdb"
+			}
+			if got := string(m.Encode()); got != "file appendonly.aof.2.base"+ext+" seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n" {
+				t.Fatalf("manifest %q", got)
+			}
+			entries, _ := os.ReadDir(filepath.Join(dir, "appendonlydir"))
+			if len(entries) != 3 {
+				var names []string
+				for _, e := range entries {
+					names = append(names, e.Name())
+				}
+				t.Fatalf("files %q, want base, incr, manifest", names)
+			}
+			srv.Close()
+
+			_, addr2 := startServer(t, aofTestConfig(t, dir, "aof-use-rdb-preamble", preamble))
+			c2 := dialRESP(t, addr2)
+			for _, ck := range []struct{ cmd, want string }{
+				{"GET a", "$1\r\n1\r\n"},
+				{"LRANGE l 0 -1", "*3\r\n$1\r\nx\r\n$1\r\ny\r\n$1\r\nz\r\n"},
+				{"ZSCORE z n", "$4\r\n-inf\r\n"},
+				{"SCARD s", ":3\r\n"},
+				{"SELECT 2", "+OK\r\n"},
+				{"GET b", "$1\r\n2\r\n"},
+				{"GET after", "$1\r\n3\r\n"},
+			} {
+				if got := c2.cmd(strings.Fields(ck.cmd)...); got != ck.want {
+					t.Errorf("%s = %q, want %q", ck.cmd, got, ck.want)
+				}
+			}
+		})
+	}
+}

@@ -33,6 +33,7 @@ func commandRows() []*command {
 		monitorCommands,
 		sortCommands,
 		bitmapCommands,
+		aofCommands,
 	} {
 		rows = append(rows, group...)
 	}

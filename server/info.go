@@ -366,18 +366,10 @@ func (s *Server) infoPersistence(c *client, b *infoBuilder) {
 	b.field("rdb_last_cow_size", 0)
 	b.field("rdb_last_load_keys_expired", 0)
 	b.field("rdb_last_load_keys_loaded", 0)
-	b.field("aof_enabled", 0)
-	b.field("aof_rewrite_in_progress", 0)
-	b.field("aof_rewrite_scheduled", 0)
-	b.field("aof_last_rewrite_time_sec", -1)
-	b.field("aof_current_rewrite_time_sec", -1)
-	b.field("aof_last_bgrewrite_status", "ok")
-	b.field("aof_rewrites", 0)
-	b.field("aof_rewrites_consecutive_failures", 0)
-	b.field("aof_last_write_status", "ok")
-	b.field("aof_last_cow_size", 0)
+	s.infoAOF(b)
 	b.field("module_fork_in_progress", 0)
 	b.field("module_fork_last_cow_size", 0)
+	s.infoAOFSizes(b)
 }
 
 // infoStats: connections, commands, errors and the store's counters

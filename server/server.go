@@ -109,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	go s.statsLoop()
+	go s.aofCron()
 	return s, nil
 }
 
