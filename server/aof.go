@@ -76,15 +76,15 @@ type aofState struct {
 	gone    atomic.Int64
 
 	// INFO persistence.
-	rewriting       atomic.Bool
-	scheduled       atomic.Bool
-	rewriteStart    atomic.Int64 // Unix ms
+	rewriting         atomic.Bool
+	scheduled         atomic.Bool
+	rewriteStart      atomic.Int64 // Unix ms
 	lastRewriteSec    atomic.Int64 // seconds + 1; 0 before the first
 	lastRewriteFailed atomic.Bool
-	rewrites        atomic.Int64
-	baseSize        atomic.Int64 // the base file's size after the last rewrite
-	rewriteFailures int          // consecutive, for the backoff; under mu
-	nextRetry       time.Time    // under mu
+	rewrites          atomic.Int64
+	baseSize          atomic.Int64 // the base file's size after the last rewrite
+	rewriteFailures   int          // consecutive, for the backoff; under mu
+	nextRetry         time.Time    // under mu
 }
 
 // clientAOF is a client's part: the effects of the running unit.
