@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -410,6 +411,94 @@ func TestAOFRewrite(t *testing.T) {
 					t.Errorf("%s = %q, want %q", ck.cmd, got, ck.want)
 				}
 			}
+		})
+	}
+}
+
+// crossScript fills a server with every type, TTLs and two databases.
+var crossScript = []string{
+	"SET s1 hello", "SET n1 12345", "SET big " + strings.Repeat("x", 100),
+	"RPUSH l a b c 1 2 3", "SADD si 1 2 3", "SADD ss a b c", "ZADD z 1 a 2.5 b -3 c",
+	"HSET h f1 v1 f2 v2", "SET t v PX 100000000", "PFADD hll a b c", "SETBIT bits 100 1",
+	"SELECT 2", "SET db2 yes", "RPUSH l2 x",
+}
+
+// crossChecks read back what crossScript wrote.
+var crossChecks = []string{
+	"GET s1", "GET n1", "GET big", "LRANGE l 0 -1", "SMEMBERS si", "ZRANGE z 0 -1 WITHSCORES",
+	"HGETALL h", "PFCOUNT hll", "GETBIT bits 100", "TYPE ss", "SCARD ss", "DBSIZE", "PEXPIRETIME t",
+	"SELECT 2", "GET db2", "LRANGE l2 0 -1", "DBSIZE",
+}
+
+func replies(t *testing.T, addr string, cmds []string) []string {
+	t.Helper()
+	c := dialRESP(t, addr)
+	out := make([]string, len(cmds))
+	for i, line := range cmds {
+		out[i] = c.cmd(strings.Fields(line)...)
+	}
+	return out
+}
+
+func sameReplies(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%s: %s = %q, want %q", what, crossChecks[i], got[i], want[i])
+		}
+	}
+}
+
+// TestAOFLoadsRedisDir: an appendonlydir made by redis-server 7.0 (an
+// RDB base from a rewrite, then an incr file) loads in Ember.
+func TestAOFLoadsRedisDir(t *testing.T) {
+	dir := t.TempDir()
+	raddr := testenv.StartRedis(t, "--appendonly", "yes", "--appendfsync", "always", "--dir", dir)
+	runScript(t, raddr, crossScript[:6])
+	c := dialRESP(t, raddr)
+	c.cmd("BGREWRITEAOF")
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(c.cmd("INFO", "persistence"), "aof_rewrites:1\r\n") || strings.Contains(c.cmd("INFO", "persistence"), "aof_rewrite_in_progress:1") {
+		if time.Now().After(deadline) {
+			t.Fatal("redis did not rewrite")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	runScript(t, raddr, crossScript[6:])
+	want := replies(t, raddr, crossChecks)
+
+	_, eaddr := startServer(t, aofTestConfig(t, dir))
+	sameReplies(t, "ember on redis's dir", replies(t, eaddr, crossChecks), want)
+}
+
+// TestRedisLoadsAOFDir: redis-server 7.0 loads Ember's appendonlydir,
+// and redis-check-aof accepts it, with either kind of base.
+func TestRedisLoadsAOFDir(t *testing.T) {
+	check := testenv.RequireTool(t, "redis-check-aof")
+	for _, preamble := range []string{"yes", "no"} {
+		t.Run("preamble "+preamble, func(t *testing.T) {
+			dir := t.TempDir()
+			srv, eaddr := startServer(t, aofTestConfig(t, dir, "aof-use-rdb-preamble", preamble))
+			runScript(t, eaddr, crossScript[:6])
+			c := dialRESP(t, eaddr)
+			c.cmd("BGREWRITEAOF")
+			deadline := time.Now().Add(10 * time.Second)
+			for !strings.Contains(c.cmd("INFO", "persistence"), "aof_rewrites:1\r\n") {
+				if time.Now().After(deadline) {
+					t.Fatal("no rewrite")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			runScript(t, eaddr, crossScript[6:])
+			want := replies(t, eaddr, crossChecks)
+			srv.Close()
+
+			out, err := exec.Command(check, filepath.Join(dir, "appendonlydir", "appendonly.aof.manifest")).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "is valid") {
+				t.Errorf("redis-check-aof: %v\n%s", err, out)
+			}
+			raddr := testenv.StartRedis(t, "--appendonly", "yes", "--dir", dir)
+			sameReplies(t, "redis on ember's dir", replies(t, raddr, crossChecks), want)
 		})
 	}
 }
