@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -500,5 +503,86 @@ func TestRedisLoadsAOFDir(t *testing.T) {
 			raddr := testenv.StartRedis(t, "--appendonly", "yes", "--dir", dir)
 			sameReplies(t, "redis on ember's dir", replies(t, raddr, crossChecks), want)
 		})
+	}
+}
+
+// flakyDisk is an aof.File that fails with ENOSPC while full is set.
+type flakyDisk struct {
+	mu   sync.Mutex
+	data []byte
+	full atomic.Bool
+}
+
+func (d *flakyDisk) Write(p []byte) (int, error) {
+	if d.full.Load() {
+		return 0, &os.PathError{Op: "write", Path: "incr", Err: syscall.ENOSPC}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.data = append(d.data, p...)
+	return len(p), nil
+}
+func (d *flakyDisk) Sync() error            { return nil }
+func (d *flakyDisk) Truncate(n int64) error { return nil }
+func (d *flakyDisk) Close() error           { return nil }
+
+// TestAOFWriteErrorMisconf: with appendfsync always, a write the disk
+// refused is never acknowledged; until the disk recovers, writes get
+// Redis's MISCONF error and reads go on.
+func TestAOFWriteErrorMisconf(t *testing.T) {
+	dir := t.TempDir()
+	srv, addr := startServer(t, aofTestConfig(t, dir))
+	disk := &flakyDisk{}
+	srv.aof.mu.Lock()
+	old := srv.aof.w
+	srv.aof.w = aof.NewWriter(disk, aof.WriterOptions{Fsync: aof.FsyncAlways, RetryEvery: 5 * time.Millisecond})
+	srv.aof.mu.Unlock()
+	old.Close()
+
+	c := dialRESP(t, addr)
+	if got := c.cmd("SET", "a", "1"); got != "+OK\r\n" {
+		t.Fatal(got)
+	}
+	disk.full.Store(true)
+	if got, err := c.do("SET", "b", "2"); err == nil {
+		t.Fatalf("a write the disk refused was answered %q", got)
+	}
+	c2 := dialRESP(t, addr)
+	const misconf = "-MISCONF Errors writing to the AOF file: No space left on device\r\n"
+	for _, cmd := range [][]string{{"SET", "c", "3"}, {"PING"}} {
+		if got := c2.cmd(cmd...); got != misconf {
+			t.Errorf("%s during the disk error = %q, want %q", cmd[0], got, misconf)
+		}
+	}
+	if got := c2.cmd("GET", "a"); got != "$1\r\n1\r\n" {
+		t.Errorf("GET during the disk error = %q", got)
+	}
+	c2.cmd("MULTI")
+	if got := c2.cmd("SET", "c", "3"); got != misconf {
+		t.Errorf("SET queued during the disk error = %q", got)
+	}
+	c2.cmd("DISCARD")
+	if got := c2.cmd("INFO", "persistence"); !strings.Contains(got, "aof_last_write_status:err") {
+		t.Errorf("INFO during the disk error: %s", got)
+	}
+	disk.full.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := c2.cmd("SET", "c", "3")
+		if got == "+OK\r\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("writes still refused after the disk recovered: %q", got)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	disk.mu.Lock()
+	logged := string(disk.data)
+	disk.mu.Unlock()
+	// The refused write was kept and logged once the disk recovered: the
+	// data set has it, so the file must too.
+	if !strings.Contains(logged, "$1\r\nb\r\n$1\r\n2\r\n") || !strings.Contains(logged, "$1\r\nc\r\n") {
+		t.Errorf("file after recovery: %q", logged)
 	}
 }
