@@ -361,3 +361,17 @@ func AppendCommand(b []byte, args ...[]byte) []byte {
 	}
 	return b
 }
+
+// Verify reads a file of commands to its end without running them and
+// returns the offset after the last complete command (or MULTI/EXEC
+// block), how many commands that covers, and the problem found there:
+// nil, ErrTruncated or ErrFormat. It is what ember-check-aof reports.
+func Verify(r io.Reader) (valid, commands int64, err error) {
+	res := replay(r, nopHandler{})
+	return res.valid, res.commands, res.err
+}
+
+type nopHandler struct{}
+
+func (nopHandler) LoadRDB(io.Reader, string) error { return nil }
+func (nopHandler) Command([][]byte) error          { return nil }
