@@ -59,15 +59,13 @@ type aofState struct {
 	on    atomic.Bool  // appendonly yes and the file is open
 	order sync.RWMutex // see the file comment
 
+	// file is the incr file appends go to; nil while the AOF is off.
+	file atomic.Pointer[aofFile]
+
 	mu       sync.Mutex // guards what follows, and switching files
-	w        *aof.Writer
 	manifest *aof.Manifest
 	dir      string // the appenddirname directory, absolute
 	prefix   string // appendfilename
-	// selected is the database the file's last command ran in (Redis's
-	// aof_selected_db); -1 at the start of a new incr file. It changes
-	// only inside w.AppendFunc, under the writer's lock.
-	selected int
 
 	// Counters that tell whether a command changed anything: keys the
 	// store reported modified, and how many of those were expiries or
@@ -87,6 +85,24 @@ type aofState struct {
 	nextRetry         time.Time    // under mu
 }
 
+// aofFile is one incr file being appended to.
+type aofFile struct {
+	w *aof.Writer
+	// selected is the database the file's last command ran in (Redis's
+	// aof_selected_db); -1 at the start, so the file begins with a
+	// SELECT. It changes only inside w.AppendFunc, under the writer's
+	// lock.
+	selected int
+}
+
+// writer returns the writer appends go to, or nil.
+func (a *aofState) writer() *aof.Writer {
+	if f := a.file.Load(); f != nil {
+		return f.w
+	}
+	return nil
+}
+
 // clientAOF is a client's part: the effects of the running unit.
 type clientAOF struct {
 	active   bool   // this unit collects effects (the AOF was on at its start)
@@ -95,7 +111,10 @@ type clientAOF struct {
 	explicit bool   // the running command logged its own effects
 	ops      []byte // RESP commands
 	opEnds   []aofOp
-	ticket   int64 // wait for this before the replies go out
+	// ticket is what to wait for before the replies go out: an offset
+	// in ticketW's file.
+	ticket  int64
+	ticketW *aof.Writer
 }
 
 type aofOp struct {
@@ -199,21 +218,17 @@ func (c *client) aofFlushUnit() {
 	if len(c.aof.opEnds) == 0 {
 		return
 	}
-	a := &c.srv.aof
 	ops, ends := c.aof.ops, c.aof.opEnds
-	a.mu.Lock()
-	w := a.w
-	a.mu.Unlock()
-	if w != nil {
-		t := w.AppendFunc(func(b []byte) []byte {
+	if f := c.srv.aof.file.Load(); f != nil {
+		t := f.w.AppendFunc(func(b []byte) []byte {
 			wrap := len(ends) > 1
 			if wrap {
-				b = a.selectIn(b, ends[0].db)
+				b = f.selectIn(b, ends[0].db)
 				b = append(b, "*1\r\n$5\r\nMULTI\r\n"...)
 			}
 			start := 0
 			for _, op := range ends {
-				b = a.selectIn(b, op.db)
+				b = f.selectIn(b, op.db)
 				b = append(b, ops[start:op.end]...)
 				start = op.end
 			}
@@ -222,7 +237,7 @@ func (c *client) aofFlushUnit() {
 			}
 			return b
 		})
-		c.aof.ticket = max(c.aof.ticket, t)
+		c.setTicket(f.w, t)
 	}
 	c.aof.ops = c.aof.ops[:0]
 	c.aof.opEnds = c.aof.opEnds[:0]
@@ -233,11 +248,11 @@ func (c *client) aofFlushUnit() {
 
 // selectIn appends a SELECT when db is not the file's current database.
 // It runs inside AppendFunc.
-func (a *aofState) selectIn(b []byte, db int) []byte {
-	if db == a.selected {
+func (f *aofFile) selectIn(b []byte, db int) []byte {
+	if db == f.selected {
 		return b
 	}
-	a.selected = db
+	f.selected = db
 	var num [20]byte
 	return aof.AppendCommand(b, []byte("SELECT"), strconv.AppendInt(num[:0], int64(db), 10))
 }
@@ -246,19 +261,13 @@ func (a *aofState) selectIn(b []byte, db int) []byte {
 // key that expired or was evicted, and the pops of blocked clients a
 // writer served (after the writer's own effects, as in Redis).
 // It returns the ticket to wait on (0 when the AOF is off).
-func (s *Server) aofFeedNow(db int, args ...[]byte) int64 {
-	a := &s.aof
-	if !a.on.Load() {
-		return 0
+func (s *Server) aofFeedNow(db int, args ...[]byte) (*aof.Writer, int64) {
+	f := s.aof.file.Load()
+	if f == nil {
+		return nil, 0
 	}
-	a.mu.Lock()
-	w := a.w
-	a.mu.Unlock()
-	if w == nil {
-		return 0
-	}
-	return w.AppendFunc(func(b []byte) []byte {
-		b = a.selectIn(b, db)
+	return f.w, f.w.AppendFunc(func(b []byte) []byte {
+		b = f.selectIn(b, db)
 		return aof.AppendCommand(b, args...)
 	})
 }
@@ -267,9 +276,21 @@ func (s *Server) aofFeedNow(db int, args ...[]byte) int64 {
 // (which is parked, so its fields may be written, as its reply is) and
 // makes c's reply wait for it.
 func (c *client) propagateServed(db int, args ...[]byte) {
-	if t := c.srv.aofFeedNow(db, args...); t > c.aof.ticket {
-		c.aof.ticket = t
+	if w, t := c.srv.aofFeedNow(db, args...); w != nil {
+		c.setTicket(w, t)
 	}
+}
+
+// setTicket records that the client's replies wait for offset t of w. A
+// ticket of a previous file (a rewrite switched files meanwhile) is
+// waited for first: that file was synced as it closed, so it is quick.
+func (c *client) setTicket(w *aof.Writer, t int64) {
+	if c.aof.ticketW != nil && c.aof.ticketW != w {
+		c.aof.ticketW.Wait(c.aof.ticket)
+		c.aof.ticket = 0
+	}
+	c.aof.ticketW = w
+	c.aof.ticket = max(c.aof.ticket, t)
 }
 
 var delName = []byte("DEL")
@@ -295,19 +316,12 @@ func (s *Server) aofKeyModified() {
 // acknowledge (written; with always, fsynced). It reports false when the
 // write failed: the replies must not go out.
 func (c *client) aofWait() bool {
-	t := c.aof.ticket
-	if t == 0 {
-		return true
-	}
-	c.aof.ticket = 0
-	a := &c.srv.aof
-	a.mu.Lock()
-	w := a.w
-	a.mu.Unlock()
+	w, t := c.aof.ticketW, c.aof.ticket
 	if w == nil {
 		return true
 	}
-	if err := w.Wait(t); err != nil {
+	c.aof.ticketW, c.aof.ticket = nil, 0
+	if err := w.Wait(t); err != nil && !errors.Is(err, aof.ErrClosed) {
 		c.srv.log.Warn("AOF write failed: the client's replies are withheld and its connection closed",
 			slog.Int64("id", c.id), slog.String("err", err.Error()))
 		return false
@@ -322,9 +336,7 @@ func (s *Server) aofDeniesWrites() string {
 	if !s.aof.on.Load() {
 		return ""
 	}
-	s.aof.mu.Lock()
-	w := s.aof.w
-	s.aof.mu.Unlock()
+	w := s.aof.writer()
 	if w == nil {
 		return ""
 	}
@@ -458,13 +470,9 @@ func (s *Server) aofSwitchTo(name string, fs aof.Fsync) error {
 		return fmt.Errorf("Can't open the append-only file %s: %w", name, err)
 	}
 	w := aof.NewWriter(f, aof.WriterOptions{Fsync: fs, Size: size, Warn: func(msg string) { s.log.Warn(msg) }})
-	a.mu.Lock()
-	old := a.w
-	a.w = w
-	a.selected = -1
-	a.mu.Unlock()
+	old := a.file.Swap(&aofFile{w: w, selected: -1})
 	if old != nil {
-		if err := old.Close(); err != nil {
+		if err := old.w.Close(); err != nil {
 			s.log.Warn("Closing the previous AOF incr file", slog.String("err", err.Error()))
 		}
 	}
@@ -491,15 +499,12 @@ func (s *Server) aofInstallHooks() {
 // clean shutdown.
 func (s *Server) aofClose() error {
 	a := &s.aof
-	a.mu.Lock()
-	w := a.w
-	a.w = nil
-	a.mu.Unlock()
 	a.on.Store(false)
-	if w == nil {
+	f := a.file.Swap(nil)
+	if f == nil {
 		return nil
 	}
-	return w.Close()
+	return f.w.Close()
 }
 
 // aofLoader replays the AOF's commands through the command table with a
@@ -600,10 +605,7 @@ func applyAppendOnly(s *Server, cfg *Config) {
 // applyAppendFsync is CONFIG SET appendfsync.
 func applyAppendFsync(s *Server, cfg *Config) {
 	fs, _ := aof.ParseFsync(cfg.value(paramIndex["appendfsync"]))
-	s.aof.mu.Lock()
-	w := s.aof.w
-	s.aof.mu.Unlock()
-	if w != nil {
+	if w := s.aof.writer(); w != nil {
 		w.SetFsync(fs)
 	}
 }
@@ -625,8 +627,8 @@ func (s *Server) infoAOF(b *infoBuilder) {
 	b.field("aof_rewrites", a.rewrites.Load())
 	a.mu.Lock()
 	failures := a.rewriteFailures
-	w := a.w
 	a.mu.Unlock()
+	w := a.writer()
 	b.field("aof_rewrites_consecutive_failures", failures)
 	b.field("aof_last_write_status", okErr(w == nil || w.Err() == nil))
 	// Go cannot fork: a rewrite copies nothing on write beyond what the
@@ -641,9 +643,7 @@ func (s *Server) infoAOFSizes(b *infoBuilder) {
 	if !a.on.Load() {
 		return
 	}
-	a.mu.Lock()
-	w := a.w
-	a.mu.Unlock()
+	w := a.writer()
 	var pending int64
 	if w != nil {
 		pending = w.Pending()

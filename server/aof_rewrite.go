@@ -490,9 +490,9 @@ func (s *Server) aofCron() {
 			continue
 		}
 		a.mu.Lock()
-		w := a.w
 		retry := a.rewriteFailures > 0 && time.Now().After(a.nextRetry)
 		a.mu.Unlock()
+		w := a.writer()
 		if w != nil {
 			w.SlowFsync()
 		}
@@ -531,9 +531,10 @@ func (s *Server) aofCurrentSize() int64 {
 	}
 	var n int64
 	files := a.manifest.Files()
+	w := a.writer()
 	for i, fi := range files {
-		if i == len(files)-1 && a.w != nil && fi.Type == aof.TypeIncr {
-			n += a.w.Size()
+		if i == len(files)-1 && w != nil && fi.Type == aof.TypeIncr {
+			n += w.Size()
 			continue
 		}
 		if st, err := os.Stat(filepath.Join(a.dir, fi.Name)); err == nil {
