@@ -69,11 +69,16 @@ type client struct {
 	trackPrefixes []string // sorted
 	trackCaching  bool
 	trackPending  []pendingInvalidation
-	trackViews    []*store.DB              // database views naming this client as writer
-	outShared     atomic.Pointer[outbound] // out, for other goroutines
-	outMu         sync.Mutex               // guards starting an outbound, and outLeaving
-	outLeaving    bool                     // leave has begun: no outbound may start
-	gone          atomic.Bool              // the connection has ended
+	// views are the client's views of the databases: they record in
+	// notes what an operation did (a key emptied, for "del" events) and,
+	// for a tracking client, name it as the writer (see tracking.go).
+	views      []*store.DB
+	trackViews []*store.DB // views naming this client as the writer
+	notes      store.OpNotes
+	outShared  atomic.Pointer[outbound] // out, for other goroutines
+	outMu      sync.Mutex               // guards starting an outbound, and outLeaving
+	outLeaving bool                     // leave has begun: no outbound may start
+	gone       atomic.Bool              // the connection has ended
 
 	aof    clientAOF   // the running unit's effects (aof.go)
 	inCall atomic.Bool // inside a top-level command, for CONFIG SET appendonly yes
@@ -234,6 +239,7 @@ func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 		touches, gone, explicit = c.aofBefore()
 	}
 	c.aof.depth++
+	c.notes.Emptied = false
 	cmd.handler(c, args)
 	c.aof.depth--
 	if logs {
@@ -503,21 +509,31 @@ func (c *client) selectDB(i int) {
 }
 
 // dbAt returns database i as this client may use it now: a held view
-// inside EXEC, the shared one otherwise. A tracking client's views name it
-// as the writer of what it changes (see tracking.go).
+// inside EXEC, the client's own view otherwise (see views).
 func (c *client) dbAt(i int) *store.DB {
 	if c.inExec != nil {
 		return c.inExec.DB(i)
 	}
 	db := c.srv.store.DB(i)
-	if db == nil || !c.tracking() {
-		return db
+	if db == nil {
+		return nil
+	}
+	if c.views == nil {
+		c.views = make([]*store.DB, c.srv.store.Databases())
+	}
+	v := c.views[i]
+	if v == nil {
+		v = db.WithNotes(&c.notes)
+		c.views[i] = v
+	}
+	if !c.tracking() {
+		return v
 	}
 	if c.trackViews == nil {
-		c.trackViews = make([]*store.DB, c.srv.store.Databases())
+		c.trackViews = make([]*store.DB, len(c.views))
 	}
 	if c.trackViews[i] == nil {
-		c.trackViews[i] = db.WithWriter(c.id)
+		c.trackViews[i] = v.WithWriter(c.id)
 	}
 	return c.trackViews[i]
 }

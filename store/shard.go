@@ -106,6 +106,7 @@ type shard struct {
 	// writer is who holds the lock to change the shard (DB.WithWriter),
 	// passed to OnKeyModified; set by every DB method as it takes the lock.
 	writer  int64
+	notes   *OpNotes            // the OpNotes of the view that holds the lock, if any
 	watched map[string][]*Watch // stays with the database index across SWAPDB
 
 	// scratch holds a value popped while the lock is held (PopFunc), so

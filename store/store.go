@@ -355,6 +355,18 @@ type Locked struct {
 	held   []*shard
 	views  []*DB
 	writer int64
+	notes  *OpNotes
+}
+
+// SetNotes makes the views DB returns from now on record in n what their
+// operations did, as DB.WithNotes.
+func (l *Locked) SetNotes(n *OpNotes) {
+	l.notes = n
+	for _, v := range l.views {
+		if v != nil {
+			v.notes = n
+		}
+	}
 }
 
 // SetWriter makes the views DB returns from now on attribute their
@@ -417,7 +429,7 @@ func (l *Locked) DB(i int) *DB {
 	if l.views[i] == nil {
 		v := *src
 		v.held = true
-		v.writer = l.writer
+		v.writer, v.notes = l.writer, l.notes
 		l.views[i] = &v
 	}
 	return l.views[i]
