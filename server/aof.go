@@ -460,6 +460,26 @@ func (s *Server) aofOpenAtStart() error {
 	return nil
 }
 
+// aofLoadAtStart is the AOF's part of loading at start-up, on its own
+// goroutine while clients are answered LOADING: load, open for
+// appending. A file that does not load is fatal, as Redis exits rather
+// than serve a partial dataset.
+func (s *Server) aofLoadAtStart() {
+	p := &s.persist
+	defer close(p.loadDone)
+	p.loadStart.Store(time.Now().Unix())
+	if err := s.aofOpenAtStart(); err != nil {
+		p.loadErr = err
+		s.log.Error(fmt.Sprintf("Fatal error loading the AOF: %v. Exiting.", err))
+		p.loading.Store(false)
+		s.fatal(err)
+		return
+	}
+	// As Redis: what is on disk is what is in memory.
+	p.dirtyBase.Store(s.store.Changes())
+	p.loading.Store(false)
+}
+
 // aofSwitchTo makes name (in the AOF directory) the file appends go to,
 // closing the previous writer after it wrote everything. The caller
 // holds the order lock exclusively or nothing runs yet.

@@ -38,6 +38,17 @@ func aofTestConfig(t testing.TB, dir string, extra ...string) Config {
 	return cfg
 }
 
+// startAOFServer starts a server on cfg and waits for it to load.
+func startAOFServer(t *testing.T, cfg Config) (*Server, string) {
+	t.Helper()
+	srv, addr := startServer(t, cfg)
+	<-srv.Loaded()
+	if err := srv.LoadError(); err != nil {
+		t.Fatalf("loading: %v", err)
+	}
+	return srv, addr
+}
+
 // readIncr returns the commands of the last incr file of the
 // appendonlydir in dir, one string per command, arguments joined by
 // spaces.
@@ -174,7 +185,7 @@ func TestAOFEffectsMatchRedis(t *testing.T) {
 	runScript(t, raddr, aofEffectScript)
 
 	emberDir := t.TempDir()
-	_, eaddr := startServer(t, aofTestConfig(t, emberDir))
+	_, eaddr := startAOFServer(t, aofTestConfig(t, emberDir))
 	runScript(t, eaddr, aofEffectScript)
 
 	want := normalise(readIncr(t, redisDir))
@@ -199,14 +210,14 @@ func TestAOFEffectsMatchRedis(t *testing.T) {
 // TestAOFRestart: what a server logged, a new one loads.
 func TestAOFRestart(t *testing.T) {
 	dir := t.TempDir()
-	srv, addr := startServer(t, aofTestConfig(t, dir))
+	srv, addr := startAOFServer(t, aofTestConfig(t, dir))
 	c := dialRESP(t, addr)
 	for _, line := range []string{"SET a 1", "RPUSH l x y z", "HSET h f v", "SADD s 1 2 3", "ZADD z 1.5 m", "SET ttl v EX 1000", "SELECT 2", "SET b 2", "INCRBYFLOAT f 1.25"} {
 		c.cmd(strings.Fields(line)...)
 	}
 	srv.Close()
 
-	_, addr2 := startServer(t, aofTestConfig(t, dir))
+	_, addr2 := startAOFServer(t, aofTestConfig(t, dir))
 	c2 := dialRESP(t, addr2)
 	checks := []struct{ cmd, want string }{
 		{"GET a", "$1\r\n1\r\n"},
@@ -247,7 +258,7 @@ func TestAOFLoadErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			srv, addr := startServer(t, aofTestConfig(t, dir))
+			srv, addr := startAOFServer(t, aofTestConfig(t, dir))
 			dialRESP(t, addr).cmd("SET", "a", "1")
 			srv.Close()
 			incr := filepath.Join(dir, "appendonlydir", "appendonly.aof.1.incr.aof")
@@ -258,18 +269,22 @@ func TestAOFLoadErrors(t *testing.T) {
 			f.Write(tt.tail)
 			f.Close()
 			s2, err := New(aofTestConfig(t, dir, "aof-load-truncated", tt.truncated))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s2.Close()
+			<-s2.Loaded()
+			err = s2.LoadError()
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer s2.Close()
 				if v, _, _ := s2.Store().DB(0).Get("a"); string(v) != "1" {
 					t.Fatalf("a = %q after a trimmed load", v)
 				}
 				return
 			}
 			if err == nil {
-				s2.Close()
 				t.Fatal("loaded a damaged AOF")
 			}
 			if !strings.Contains(err.Error(), tt.wantErr) {
@@ -287,7 +302,7 @@ func TestAOFLoadErrors(t *testing.T) {
 // as DEL, after the SET that created it.
 func TestAOFExpiredKeyLoggedAsDel(t *testing.T) {
 	dir := t.TempDir()
-	_, addr := startServer(t, aofTestConfig(t, dir))
+	_, addr := startAOFServer(t, aofTestConfig(t, dir))
 	c := dialRESP(t, addr)
 	c.cmd("SET", "k", "v", "PX", "20")
 	deadline := time.Now().Add(5 * time.Second)
@@ -329,6 +344,7 @@ func TestAOFConfigSetAppendOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
+	<-s2.Loaded()
 	db := s2.Store().DB(0)
 	for k, want := range map[string]string{"before": "1", "after": "2", "later": ""} {
 		if v, _, _ := db.Get(k); string(v) != want {
@@ -356,7 +372,7 @@ func TestAOFRewrite(t *testing.T) {
 	for _, preamble := range []string{"yes", "no"} {
 		t.Run("preamble "+preamble, func(t *testing.T) {
 			dir := t.TempDir()
-			srv, addr := startServer(t, aofTestConfig(t, dir, "aof-use-rdb-preamble", preamble))
+			srv, addr := startAOFServer(t, aofTestConfig(t, dir, "aof-use-rdb-preamble", preamble))
 			c := dialRESP(t, addr)
 			for _, line := range []string{"SET a 1", "RPUSH l x y z", "HSET h f v", "SADD s 1 2 3", "ZADD z 1.5 m -inf n", "SET ttl v EX 1000", "SELECT 2", "SET b 2"} {
 				c.cmd(strings.Fields(line)...)
@@ -400,7 +416,7 @@ func TestAOFRewrite(t *testing.T) {
 			}
 			srv.Close()
 
-			_, addr2 := startServer(t, aofTestConfig(t, dir, "aof-use-rdb-preamble", preamble))
+			_, addr2 := startAOFServer(t, aofTestConfig(t, dir, "aof-use-rdb-preamble", preamble))
 			c2 := dialRESP(t, addr2)
 			for _, ck := range []struct{ cmd, want string }{
 				{"GET a", "$1\r\n1\r\n"},
@@ -471,7 +487,7 @@ func TestAOFLoadsRedisDir(t *testing.T) {
 	runScript(t, raddr, crossScript[6:])
 	want := replies(t, raddr, crossChecks)
 
-	_, eaddr := startServer(t, aofTestConfig(t, dir))
+	_, eaddr := startAOFServer(t, aofTestConfig(t, dir))
 	sameReplies(t, "ember on redis's dir", replies(t, eaddr, crossChecks), want)
 }
 
@@ -482,7 +498,7 @@ func TestRedisLoadsAOFDir(t *testing.T) {
 	for _, preamble := range []string{"yes", "no"} {
 		t.Run("preamble "+preamble, func(t *testing.T) {
 			dir := t.TempDir()
-			srv, eaddr := startServer(t, aofTestConfig(t, dir, "aof-use-rdb-preamble", preamble))
+			srv, eaddr := startAOFServer(t, aofTestConfig(t, dir, "aof-use-rdb-preamble", preamble))
 			runScript(t, eaddr, crossScript[:6])
 			c := dialRESP(t, eaddr)
 			c.cmd("BGREWRITEAOF")
@@ -532,7 +548,7 @@ func (d *flakyDisk) Close() error           { return nil }
 // Redis's MISCONF error and reads go on.
 func TestAOFWriteErrorMisconf(t *testing.T) {
 	dir := t.TempDir()
-	srv, addr := startServer(t, aofTestConfig(t, dir))
+	srv, addr := startAOFServer(t, aofTestConfig(t, dir))
 	disk := &flakyDisk{}
 	old := srv.aof.file.Swap(&aofFile{w: aof.NewWriter(disk, aof.WriterOptions{Fsync: aof.FsyncAlways, RetryEvery: 5 * time.Millisecond}), selected: -1})
 	old.w.Close()
@@ -592,7 +608,7 @@ func TestAOFWriteErrorMisconf(t *testing.T) {
 // order the changes happened in.
 func TestAOFReplayMatchesLive(t *testing.T) {
 	dir := t.TempDir()
-	srv, addr := startServer(t, aofTestConfig(t, dir, "appendfsync", "no"))
+	srv, addr := startAOFServer(t, aofTestConfig(t, dir, "appendfsync", "no"))
 	const clients, ops = 6, 300
 	var wg sync.WaitGroup
 	for i := range clients {
@@ -646,7 +662,7 @@ func TestAOFReplayMatchesLive(t *testing.T) {
 	}
 	live := read(addr)
 	srv.Close()
-	_, addr2 := startServer(t, aofTestConfig(t, dir))
+	_, addr2 := startAOFServer(t, aofTestConfig(t, dir))
 	again := read(addr2)
 	for i := range live {
 		if live[i] != again[i] {

@@ -34,6 +34,7 @@ func commandRows() []*command {
 		sortCommands,
 		bitmapCommands,
 		aofCommands,
+		persistCommands,
 	} {
 		rows = append(rows, group...)
 	}

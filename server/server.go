@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,9 @@ type Server struct {
 	// when nothing is published.
 	notifyFlags atomic.Int32
 
+	persist  persistState          // RDB: save points, BGSAVE, loading (persist.go)
+	fatalErr atomic.Pointer[error] // why the server stopped itself, if it did
+
 	mu        sync.Mutex
 	listeners []net.Listener
 	clients   map[int64]*client
@@ -88,6 +92,7 @@ func New(cfg Config) (*Server, error) {
 		s.store = store.New(store.Options{Databases: cfg.Databases, Clock: cfg.Clock, SweepInterval: cfg.sweepInterval()})
 		s.ownsStore = true
 	}
+	s.persist.init()
 	applyEncodingLimits(s, &cfg)
 	applyOutputBufferLimits(s, &cfg)
 	applyTrackingMaxKeys(s, &cfg)
@@ -98,18 +103,25 @@ func New(cfg Config) (*Server, error) {
 	s.stats.store = s.store
 	s.stats.replID = newRunID()
 	s.stats.startupMemory = s.usedMemory()
-	// As Redis: with appendonly yes the AOF is loaded (and not the RDB),
-	// then opened for appending.
-	if s.aofEnabled() {
-		if err := s.aofOpenAtStart(); err != nil {
-			if s.ownsStore {
-				s.store.Close()
-			}
-			return nil, err
-		}
-	}
 	go s.statsLoop()
 	go s.aofCron()
+	switch {
+	case s.aofEnabled():
+		// As Redis's loadDataFromDisk: with appendonly yes the AOF is
+		// loaded (and not the dump file), then opened for appending,
+		// while connections are accepted and answered LOADING.
+		s.persist.loading.Store(true)
+		go s.aofLoadAtStart()
+	case s.ownsStore && fileExists(s.rdbPath()):
+		// As Redis: the dump file loads at start-up, while connections
+		// are already accepted (and answered LOADING). A store passed in
+		// Config is the caller's, and is not loaded into.
+		s.persist.loading.Store(true)
+		go s.loadAtStart()
+	default:
+		close(s.persist.loadDone)
+	}
+	go s.saveCron()
 	return s, nil
 }
 
@@ -185,6 +197,9 @@ func (s *Server) ListenAndServe() error {
 			first = err
 			s.Close()
 		}
+	}
+	if err := s.fatalError(); err != nil {
+		return err
 	}
 	return first
 }
@@ -308,4 +323,9 @@ func (s *Server) CommandCount() int64 { return s.stats.commandsProcessed.Load() 
 // what happens next (ember-server exits).
 func (s *Server) requestShutdown() {
 	go s.Close()
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

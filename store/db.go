@@ -236,6 +236,7 @@ func (db *DB) Flush() {
 func (db *DB) flushLocked() {
 	for _, sh := range db.shards {
 		sh.touchWatchedIfExists(sh.data)
+		sh.changes.Add(int64(sh.data.items.Len()))
 		sh.data = newShardData()
 	}
 }

@@ -323,7 +323,7 @@ func (db *DB) Restore(key string, v *Value, expireAt int64, replace bool, idleMs
 	}
 	atime := t.lru()
 	if idleMs > 0 {
-		atime = t.now() - idleMs
+		atime -= idleMs
 	}
 	e := v.newEntry(expireAt, atime)
 	if exists {

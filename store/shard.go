@@ -124,6 +124,9 @@ type shard struct {
 
 	// Counters for INFO, changed under mu but read without it.
 	hits, misses, expired atomic.Int64
+	// changes counts the keys changed (every touch), for the save
+	// points' count of changes (Redis's server.dirty).
+	changes atomic.Int64
 }
 
 func newShard(s *Store, db int) *shard { return &shard{store: s, dbIndex: db, data: newShardData()} }
@@ -143,6 +146,7 @@ func (w *Watch) Reset() { w.dirty.Store(false) }
 // touch marks the watchers of key dirty and tells OnKeyModified: the key
 // changed. With no OnKeyModified it costs one atomic load.
 func (sh *shard) touch(key string) {
+	sh.changes.Add(1)
 	if f := sh.store.onModified.Load(); f != nil {
 		(*f)(sh.writer, key)
 	}

@@ -334,6 +334,20 @@ func (s *Store) Counters() Counters {
 	return c
 }
 
+// Changes is the number of key changes since the store was made: every
+// write, deletion and expiry of a key counts one, a flush counts the keys
+// it removed. The save points compare it with its value at the last save,
+// as Redis's server.dirty. It takes no lock.
+func (s *Store) Changes() int64 {
+	var n int64
+	for _, db := range s.dbs {
+		for _, sh := range db.shards {
+			n += sh.changes.Load()
+		}
+	}
+	return n
+}
+
 // ResetCounters sets every counter to zero, for CONFIG RESETSTAT.
 func (s *Store) ResetCounters() {
 	for _, db := range s.dbs {

@@ -14,110 +14,154 @@ const (
 	lzfMaxLit = 1 << 5
 	lzfMaxOff = 1 << 13
 	lzfMaxRef = (1 << 8) + (1 << 3)
-	lzfHLog   = 14
+	lzfHLog   = 16 // Redis's lzfP.h HLOG
+	lzfHSize  = 1 << lzfHLog
 )
 
 var errLZF = errors.New("invalid LZF compressed string")
 
-// lzfTable is the compressor's hash table of recent 3-byte positions.
-type lzfTable [1 << lzfHLog]int32
+// lzfTable is the compressor's hash table: for each hash of three bytes,
+// the position after the last place they were seen, tagged with the
+// call's epoch so that the table needs no clearing between calls.
+type lzfTable struct {
+	slot  [lzfHSize]uint64
+	epoch uint64
+}
+
+// lzfIdx is liblzf's IDX for VERY_FAST, the variant Redis builds.
+func lzfIdx(h uint32) uint32 { return ((h >> (3*8 - lzfHLog)) - h*5) & (lzfHSize - 1) }
 
 // lzfCompress compresses in into out and returns the compressed length,
-// or 0 when the result would not fit in out (the data does not compress
-// well enough): Redis's lzf_compress contract. t is scratch space.
+// or 0 when the result would not fit in out: Redis's lzf_compress, with
+// its parameters (HLOG 16, VERY_FAST), step for step, so that Ember
+// writes the bytes Redis writes. (Redis's table starts with whatever the
+// stack held, so even Redis is not quite deterministic; a fresh table is
+// what it has when the stack held nothing useful.) t is scratch space.
 func lzfCompress(in, out []byte, t *lzfTable) int {
-	clear(t[:])
-	n := len(in)
-	if n < 3 {
+	n, outEnd := len(in), len(out)
+	if n == 0 || outEnd == 0 {
 		return 0
 	}
-	op := 1 // out[0] is the first literal run's control byte
+	t.epoch++
+	if t.epoch >= 1<<32 {
+		clear(t.slot[:])
+		t.epoch = 1
+	}
+	tag := t.epoch << 32
 	lit := 0
+	op := 1 // start a literal run
 	ip := 0
-	if op >= len(out) {
-		return 0
+	var hval uint32
+	if n >= 2 {
+		hval = uint32(in[0])<<8 | uint32(in[1])
 	}
 	for ip < n-2 {
-		h := (uint32(in[ip])<<16 | uint32(in[ip+1])<<8 | uint32(in[ip+2])) * 2654435761 >> (32 - lzfHLog)
-		ref := int(t[h]) - 1
-		t[h] = int32(ip + 1)
-		off := ip - ref - 1
-		if ref >= 0 && off < lzfMaxOff && in[ref] == in[ip] && in[ref+1] == in[ip+1] && in[ref+2] == in[ip+2] {
-			// A match of at least 3 bytes: extend it.
-			l := 3
-			maxl := min(n-ip, lzfMaxRef)
-			for l < maxl && in[ref+l] == in[ip+l] {
-				l++
+		hval = hval<<8 | uint32(in[ip+2])
+		slot := &t.slot[lzfIdx(hval)]
+		ref := -1
+		if *slot>>32 == t.epoch {
+			ref = int(uint32(*slot)) - 1
+		}
+		*slot = tag | uint64(ip+1)
+		if ref > 0 && ip-ref-1 < lzfMaxOff && in[ref+2] == in[ip+2] && in[ref] == in[ip] && in[ref+1] == in[ip+1] {
+			off := ip - ref - 1
+			l := 2
+			maxl := min(n-ip-l, lzfMaxRef)
+			if op+3+1 >= outEnd {
+				if op-b2i(lit == 0)+3+1 >= outEnd {
+					return 0
+				}
 			}
-			// Close the literal run (or drop its unused control byte).
-			if lit == 0 {
-				op--
-			} else {
-				out[op-lit-1] = byte(lit - 1)
-			}
-			need := 3
-			if op+need >= len(out) {
-				return 0
-			}
-			ml := l - 2
-			if ml < 7 {
-				out[op] = byte(off>>8) | byte(ml<<5)
+			out[op-lit-1] = byte(lit - 1) // stop the run
+			op -= b2i(lit == 0)           // undo it if it is empty
+			l = lzfMatch(in, ref, ip, maxl)
+			l -= 2 // octets - 1
+			ip++
+			if l < 7 {
+				out[op] = byte(off>>8) + byte(l<<5)
 				op++
 			} else {
-				out[op] = byte(off>>8) | 7<<5
-				out[op+1] = byte(ml - 7)
+				out[op] = byte(off>>8) + 7<<5
+				out[op+1] = byte(l - 7)
 				op += 2
 			}
 			out[op] = byte(off)
 			op++
-			ip += l
-			// Start a new literal run.
 			lit = 0
-			if op >= len(out) {
-				return 0
+			op++ // start a run
+			ip += l + 1
+			if ip >= n-2 {
+				break
 			}
-			op++
+			// VERY_FAST: hash the two positions before the new one.
+			ip -= 2
+			hval = uint32(in[ip])<<8 | uint32(in[ip+1])
+			hval = hval<<8 | uint32(in[ip+2])
+			t.slot[lzfIdx(hval)] = tag | uint64(ip+1)
+			ip++
+			hval = hval<<8 | uint32(in[ip+2])
+			t.slot[lzfIdx(hval)] = tag | uint64(ip+1)
+			ip++
 			continue
 		}
-		if op >= len(out) {
+		if op >= outEnd {
 			return 0
 		}
+		lit++
 		out[op] = in[ip]
 		op++
 		ip++
-		lit++
 		if lit == lzfMaxLit {
 			out[op-lit-1] = byte(lit - 1)
 			lit = 0
-			if op >= len(out) {
-				return 0
-			}
 			op++
 		}
+	}
+	if op+3 > outEnd {
+		return 0
 	}
 	for ip < n {
-		if op >= len(out) {
-			return 0
-		}
+		lit++
 		out[op] = in[ip]
 		op++
 		ip++
-		lit++
 		if lit == lzfMaxLit {
 			out[op-lit-1] = byte(lit - 1)
 			lit = 0
-			if op >= len(out) {
-				return 0
-			}
 			op++
 		}
 	}
-	if lit == 0 {
-		op-- // the last control byte opened no run
-	} else {
-		out[op-lit-1] = byte(lit - 1)
-	}
+	out[op-lit-1] = byte(lit - 1) // end the run
+	op -= b2i(lit == 0)
 	return op
+}
+
+// lzfMatch is how far the match at ref extends from ip, as lzf_compress
+// counts it: sixteen unchecked steps first when maxl > 16 (which may run
+// two past maxl, to the end of the input), then steps up to maxl.
+func lzfMatch(in []byte, ref, ip, maxl int) int {
+	l := 2
+	if maxl > 16 {
+		for range 16 {
+			l++
+			if in[ref+l] != in[ip+l] {
+				return l
+			}
+		}
+	}
+	for {
+		l++
+		if l >= maxl || in[ref+l] != in[ip+l] {
+			return l
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // lzfDecompress decompresses in into out, which must be exactly the
