@@ -321,7 +321,7 @@ func (c *client) aofWait() bool {
 		return true
 	}
 	c.aof.ticketW, c.aof.ticket = nil, 0
-	if err := w.Wait(t); err != nil && !errors.Is(err, aof.ErrClosed) {
+	if err := w.Wait(t); err != nil {
 		c.srv.log.Warn("AOF write failed: the client's replies are withheld and its connection closed",
 			slog.Int64("id", c.id), slog.String("err", err.Error()))
 		return false

@@ -57,11 +57,15 @@ type File interface {
 }
 
 // Writer appends to one incr file. Append copies the bytes into a shared
-// buffer and returns a ticket; one goroutine (the flusher) writes
-// whatever accumulated, and with FsyncAlways fsyncs it, while the next
-// batch accumulates behind it: group commit, so N clients waiting at
-// once cost one write and one fsync, not N. Wait(ticket) returns when the
-// ticket's bytes are written (everysec, no) or on disk (always).
+// buffer and returns a ticket. Wait(ticket) returns once the ticket's
+// bytes are written (everysec, no) or on disk (always): the first waiter
+// that finds the buffer unwritten becomes the flusher, takes the whole
+// buffer, writes it (and with FsyncAlways fsyncs it) while the next batch
+// accumulates behind it, then wakes everyone it covered. That is group
+// commit with no hand-off to another goroutine: N clients waiting at once
+// cost one write and one fsync, not N. A background loop writes what
+// nobody waits for (DELs of expired keys) within a few milliseconds, and
+// retries after a failed write.
 type Writer struct {
 	mu      sync.Mutex
 	cond    *sync.Cond // broadcast when written or synced move, or err changes
@@ -76,6 +80,11 @@ type Writer struct {
 	err     error // the last write or fsync error; nil once one succeeds
 	errAt   time.Time
 	closed  bool
+	// flushing is set while one goroutine writes a batch; the others
+	// wait on cond. closing is set once Close has begun: nobody else
+	// starts a batch, Close writes what is left.
+	flushing bool
+	closing  bool
 
 	// everysec bookkeeping, as Redis's aof_fsync_offset and the
 	// "fsync is taking too long" warning.
@@ -140,14 +149,10 @@ func OpenFile(path string) (*os.File, int64, error) {
 // wait on. It copies p, so the caller may reuse it.
 func (w *Writer) Append(p []byte) int64 {
 	w.mu.Lock()
-	wasEmpty := len(w.buf) == 0
 	w.buf = append(w.buf, p...)
 	w.end += int64(len(p))
 	t := w.end
 	w.mu.Unlock()
-	if wasEmpty {
-		w.cond.Broadcast()
-	}
 	return t
 }
 
@@ -157,15 +162,11 @@ func (w *Writer) Append(p []byte) int64 {
 // the file's order, such as the database last SELECTed, inside fn.
 func (w *Writer) AppendFunc(fn func(b []byte) []byte) int64 {
 	w.mu.Lock()
-	wasEmpty := len(w.buf) == 0
 	before := len(w.buf)
 	w.buf = fn(w.buf)
 	w.end += int64(len(w.buf) - before)
 	t := w.end
 	w.mu.Unlock()
-	if wasEmpty {
-		w.cond.Broadcast()
-	}
 	return t
 }
 
@@ -177,7 +178,7 @@ func (w *Writer) Wait(ticket int64) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for {
-		if w.policy == FsyncAlways && w.synced >= ticket || w.policy != FsyncAlways && w.written >= ticket {
+		if w.durable(ticket) {
 			return nil
 		}
 		if w.err != nil {
@@ -186,8 +187,64 @@ func (w *Writer) Wait(ticket int64) error {
 		if w.closed {
 			return ErrClosed
 		}
+		if !w.flushing && !w.closing && len(w.buf) > 0 {
+			w.flushLocked()
+			continue
+		}
 		w.cond.Wait()
 	}
+}
+
+// durable reports whether ticket is as durable as the policy asks.
+func (w *Writer) durable(ticket int64) bool {
+	if w.policy == FsyncAlways {
+		return w.synced >= ticket
+	}
+	return w.written >= ticket
+}
+
+// flushLocked writes the whole buffer as one batch, fsyncing it under
+// FsyncAlways. It is called with mu held and !flushing; it lets go of mu
+// during the I/O.
+func (w *Writer) flushLocked() {
+	w.flushing = true
+	batch := w.buf
+	w.buf = w.spare[:0]
+	w.spare = nil
+	start, end := w.written, w.end
+	always := w.policy == FsyncAlways
+	w.mu.Unlock()
+
+	err := w.writeAll(batch, start)
+	if err == nil && always {
+		if err = w.f.Sync(); err != nil {
+			err = fmt.Errorf("fsync: %w", err)
+		}
+	}
+
+	w.mu.Lock()
+	w.flushing = false
+	if err != nil {
+		// Put the batch back in front of what came since, so the retry
+		// writes everything in order.
+		w.buf = append(batch, w.buf...)
+		if w.err == nil {
+			w.warn("Error writing to the AOF file: " + err.Error())
+		}
+		w.err = err
+		w.errAt = w.now()
+	} else {
+		if w.err != nil {
+			w.warn("AOF write error looks solved, Redis can write again.")
+		}
+		w.err = nil
+		w.written = end
+		if always {
+			w.synced = end
+		}
+		w.spare = batch[:0]
+	}
+	w.cond.Broadcast()
 }
 
 // Err returns the last write or fsync error, nil once a write succeeded
@@ -221,67 +278,31 @@ func (w *Writer) SetFsync(p Fsync) {
 	w.cond.Broadcast()
 }
 
-// flushLoop is the group commit: take the whole buffer, write it, fsync
-// it under FsyncAlways, publish the new offsets, repeat.
+// flushLoop writes what was appended but nobody waits for, every few
+// milliseconds, and retries a failed write every retry.
 func (w *Writer) flushLoop(retry time.Duration) {
 	defer close(w.flushed)
-	w.mu.Lock()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	var nextTry time.Time
 	for {
-		for len(w.buf) == 0 && !w.closed {
-			w.cond.Wait()
-		}
-		if len(w.buf) == 0 && w.closed {
-			w.mu.Unlock()
+		select {
+		case <-w.stop:
 			return
+		case <-tick.C:
 		}
-		batch := w.buf
-		w.buf = w.spare[:0]
-		start, end := w.written, w.end
-		always := w.policy == FsyncAlways
-		w.mu.Unlock()
-
-		err := w.writeAll(batch, start)
-		if err == nil && always {
-			err = w.f.Sync()
-			if err != nil {
-				err = fmt.Errorf("fsync: %w", err)
-			}
-		}
-
 		w.mu.Lock()
-		if err != nil {
-			// Put the batch back in front of what came since, so the
-			// retry writes everything in order.
-			w.buf = append(batch, w.buf...)
-			w.spare = nil
-			if w.err == nil {
-				w.warn("Error writing to the AOF file: " + err.Error())
-			}
-			w.err = err
-			w.errAt = w.now()
-			w.cond.Broadcast()
-			if w.closed {
-				w.mu.Unlock()
-				return
-			}
+		if w.err != nil && w.now().Before(nextTry) {
 			w.mu.Unlock()
-			select {
-			case <-time.After(retry):
-			case <-w.stop:
-			}
-			w.mu.Lock()
 			continue
 		}
-		if w.err != nil {
-			w.warn("AOF write error looks solved, Redis can write again.")
+		if !w.flushing && !w.closing && len(w.buf) > 0 {
+			w.flushLocked()
+			if w.err != nil {
+				nextTry = w.now().Add(retry)
+			}
 		}
-		w.err = nil
-		w.written = end
-		if always {
-			w.synced = end
-		}
-		w.spare = batch[:0]
-		w.cond.Broadcast()
+		w.mu.Unlock()
 	}
 }
 
@@ -384,16 +405,33 @@ func (w *Writer) Sync() error {
 // Close flushes what it can, fsyncs, stops the goroutines and closes the
 // file.
 func (w *Writer) Close() error {
-	err := w.Sync()
 	w.mu.Lock()
-	if w.closed {
+	if w.closing {
 		w.mu.Unlock()
-		return err
+		return nil
 	}
+	w.closing = true
+	for w.flushing {
+		w.cond.Wait()
+	}
+	for len(w.buf) > 0 && w.err == nil {
+		w.flushLocked()
+	}
+	err := w.err
+	written := w.written
+	w.mu.Unlock()
+	if err == nil {
+		if err = w.f.Sync(); err == nil {
+			w.mu.Lock()
+			w.synced = max(w.synced, written)
+			w.mu.Unlock()
+		}
+	}
+	w.mu.Lock()
 	w.closed = true
+	w.cond.Broadcast()
 	w.mu.Unlock()
 	close(w.stop)
-	w.cond.Broadcast()
 	<-w.done
 	<-w.flushed
 	if cerr := w.f.Close(); err == nil {
