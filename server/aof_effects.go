@@ -53,6 +53,7 @@ func init() {
 		"pexpire":      effectExpire,
 		"expireat":     effectExpire,
 		"pexpireat":    effectExpire,
+		"restore":      effectRestore,
 	}
 }
 
@@ -186,6 +187,31 @@ func effectExpire(c *client, args [][]byte) {
 	}
 	out = append(out, args[3:]...)
 	c.propagate(out...)
+}
+
+// effectRestore: RESTORE with a relative TTL is logged with the absolute
+// time and ABSTTL; one whose time had passed (it only deleted the key it
+// replaced) as DEL, as Redis's restoreCommand.
+func effectRestore(c *client, args [][]byte) {
+	ttl, _ := redisnum.ParseInt(args[2])
+	if ttl == 0 {
+		c.propagate(args...)
+		return
+	}
+	at, ok := pxatOf(c, args[1])
+	if !ok {
+		c.propagate(delName, args[1])
+		return
+	}
+	for _, a := range args[4:] {
+		if eqFold(a, "absttl") {
+			c.propagate(args...)
+			return
+		}
+	}
+	out := append([][]byte(nil), args...)
+	out[2] = msBytes(at)
+	c.propagate(append(out, []byte("ABSTTL"))...)
 }
 
 // propagatePop logs a pop served from key: name key, with the count of

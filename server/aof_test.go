@@ -353,8 +353,6 @@ func TestAOFConfigSetAppendOnly(t *testing.T) {
 	}
 }
 
-var _ = bytes.Equal
-
 func TestAOFEffectsShow(t *testing.T) {
 	if os.Getenv("SHOW") == "" {
 		t.Skip()
@@ -668,5 +666,28 @@ func TestAOFReplayMatchesLive(t *testing.T) {
 		if live[i] != again[i] {
 			t.Errorf("after replay %q, live %q", again[i], live[i])
 		}
+	}
+}
+
+// TestAOFRestoreAbsTTL: RESTORE with a relative TTL is logged with the
+// absolute time and ABSTTL, as Redis.
+func TestAOFRestoreAbsTTL(t *testing.T) {
+	dir := t.TempDir()
+	_, addr := startAOFServer(t, aofTestConfig(t, dir))
+	c := dialRESP(t, addr)
+	c.cmd("SET", "k", "v")
+	dump, err := c.do("DUMP", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := string(dump[bytes.IndexByte(dump, '\n')+1 : len(dump)-2])
+	if got := c.cmd("RESTORE", "k2", "100000", payload); got != "+OK\r\n" {
+		t.Fatal(got)
+	}
+	c.cmd("RESTORE", "k3", "0", payload)
+	cmds := normalise(readIncr(t, dir))
+	want := []string{"RESTORE k2 <time> " + payload + " ABSTTL", "RESTORE k3 0 " + payload}
+	if got := cmds[len(cmds)-2:]; got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("logged %q, want %q", got, want)
 	}
 }
