@@ -417,8 +417,10 @@ func (s *Server) aofOpenAtStart() error {
 		return err
 	default:
 		start := time.Now()
+		s.store.SetLoading(true)
 		st, err := aof.Load(a.dir, m, &aofLoader{s: s}, aof.LoadOptions{Truncated: ac.loadTruncated,
 			Warn: func(msg string) { s.log.Warn(msg) }})
+		s.store.SetLoading(false)
 		if err != nil {
 			return err
 		}

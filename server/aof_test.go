@@ -691,3 +691,28 @@ func TestAOFRestoreAbsTTL(t *testing.T) {
 		t.Fatalf("logged %q, want %q", got, want)
 	}
 }
+
+// TestAOFReplayKeepsTimeOrder: a key that expired after it was changed
+// (SET ... PXAT, then APPEND before that time) replays to nothing, as in
+// Redis, where nothing expires while loading: the APPEND does not create
+// a new key without a TTL.
+func TestAOFReplayKeepsTimeOrder(t *testing.T) {
+	dir := t.TempDir()
+	srv, addr := startAOFServer(t, aofTestConfig(t, dir))
+	c := dialRESP(t, addr)
+	c.cmd("SET", "k", "v", "PX", "150")
+	c.cmd("APPEND", "k", "x")
+	c.cmd("SET", "p", "v", "PX", "150")
+	c.cmd("PERSIST", "p")
+	srv.Close()
+	time.Sleep(200 * time.Millisecond) // k's time passes while the server is down
+
+	_, addr2 := startAOFServer(t, aofTestConfig(t, dir))
+	c2 := dialRESP(t, addr2)
+	if got := c2.cmd("EXISTS", "k"); got != ":0\r\n" {
+		t.Errorf("EXISTS k after replay = %q, want :0", got)
+	}
+	if got := c2.cmd("GET", "p"); got != "$1\r\nv\r\n" {
+		t.Errorf("GET p after replay = %q (PERSIST was logged after the SET)", got)
+	}
+}

@@ -37,8 +37,8 @@ func (s *Store) Sweep() int {
 }
 
 func (s *Store) sweep(full bool) int {
-	if s.expiryFrozen(s.nowMs()) {
-		return 0 // as Redis's activeExpireCycle during a client pause
+	if s.expiryFrozen(s.nowMs()) || s.loading.Load() {
+		return 0 // as Redis's activeExpireCycle during a client pause or loading
 	}
 	n := 0
 	for _, db := range s.dbs {

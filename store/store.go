@@ -126,6 +126,8 @@ type Store struct {
 	// frozenUntil holds expired keys in place until this Unix ms (see
 	// FreezeExpiry); 0 when expiry runs.
 	frozenUntil atomic.Int64
+	// loading: see SetLoading.
+	loading atomic.Bool
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -139,6 +141,15 @@ type Store struct {
 // a failover sees no DELs from expiry. Writes still reclaim a key they
 // overwrite. 0 ends the freeze at once.
 func (s *Store) FreezeExpiry(until int64) { s.frozenUntil.Store(until) }
+
+// SetLoading marks the store as loading a log of commands (the AOF), or
+// no longer. While loading nothing counts as expired, a past expiry given
+// to EXPIREAT and the like is kept rather than deleting the key, and the
+// sweeper waits, as Redis while server.loading (keyIsExpired and
+// checkAlreadyExpired): replaying the log's absolute-time commands then
+// rebuilds the state it recorded, and keys whose time has passed go once
+// loading ends.
+func (s *Store) SetLoading(on bool) { s.loading.Store(on) }
 
 // expiryFrozen reports whether FreezeExpiry holds expired keys at now.
 func (s *Store) expiryFrozen(now int64) bool {
