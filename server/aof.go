@@ -341,18 +341,9 @@ func (s *Server) aofDeniesWrites() string {
 		return ""
 	}
 	if err := w.Err(); err != nil {
-		return fmt.Sprintf(errMisconfAOF, aofErrnoText(err))
+		return fmt.Sprintf(errMisconfAOF, errnoText(err))
 	}
 	return ""
-}
-
-// aofErrnoText is the OS error as strerror writes it.
-func aofErrnoText(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	return errnoText(err)
 }
 
 // isWriteForMisconf is Redis's is_write_command for the disk-error check:
