@@ -105,6 +105,12 @@ func (a *aofState) writer() *aof.Writer {
 
 // clientAOF is a client's part: the effects of the running unit.
 type clientAOF struct {
+	// unitOf, when set, is the client whose unit this client's commands
+	// belong to: the scripting engine sets it on the client that runs a
+	// script's commands to the script's caller (aofRunFor), so that their
+	// effects are logged as the script's, in one MULTI/EXEC, and no order
+	// lock is taken again (the caller holds it).
+	unitOf   *client
 	active   bool   // this unit collects effects (the AOF was on at its start)
 	locked   uint8  // 0, orderShared or orderExclusive: what this client holds
 	depth    int    // nesting of call: EXEC's commands, a script's
@@ -190,24 +196,40 @@ func forcedPropagation(cmd *command) bool {
 	return false
 }
 
+// aofRunFor makes c's commands part of caller's unit until aofRunDone:
+// for the client a script's commands run on (see clientAOF.unitOf).
+func (c *client) aofRunFor(caller *client) { c.aof.unitOf = caller }
+
+// aofRunDone ends aofRunFor.
+func (c *client) aofRunDone() { c.aof.unitOf = nil }
+
+// unit is the client whose unit c's commands belong to.
+func (c *client) unit() *client {
+	if u := c.aof.unitOf; u != nil {
+		return u
+	}
+	return c
+}
+
 // propagate logs args as one effect of the running unit, in the client's
 // current database: the hook for handlers whose effect is not their
-// request (SPOP's SREMs, a pop served at once), and for the scripting
-// engine's inner commands (each run through call, so normally automatic).
-// It is a no-op when the AOF is off.
+// request (SPOP's SREMs, a pop served at once). A script's commands need
+// no call of their own: run through call, with aofRunFor, they are logged
+// as any command. It is a no-op when the AOF is off.
 func (c *client) propagate(args ...[]byte) {
-	if !c.aof.active {
+	u := c.unit()
+	if !u.aof.active {
 		return
 	}
 	c.aof.explicit = true
-	c.aof.ops = aof.AppendCommand(c.aof.ops, args...)
-	c.aof.opEnds = append(c.aof.opEnds, aofOp{db: c.dbIndex, end: len(c.aof.ops)})
+	u.aof.ops = aof.AppendCommand(u.aof.ops, args...)
+	u.aof.opEnds = append(u.aof.opEnds, aofOp{db: c.dbIndex, end: len(u.aof.ops)})
 }
 
 // propagateNothing marks the running command as logged: its handler
 // decided it has no effect to log.
 func (c *client) propagateNothing() {
-	if c.aof.active {
+	if c.unit().aof.active {
 		c.aof.explicit = true
 	}
 }

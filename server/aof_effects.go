@@ -237,7 +237,7 @@ func servedPopArgs(name string, key string, n int, counted bool) [][]byte {
 // the whole set, else one SREM per member (wrapped in MULTI/EXEC with
 // the rest of the unit), as spopWithCountCommand.
 func (c *client) propagateSPop(key []byte, popped []string, counted bool) {
-	if !c.aof.active {
+	if !c.unit().aof.active {
 		return
 	}
 	if len(popped) == 0 {

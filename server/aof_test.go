@@ -716,3 +716,34 @@ func TestAOFReplayKeepsTimeOrder(t *testing.T) {
 		t.Errorf("GET p after replay = %q (PERSIST was logged after the SET)", got)
 	}
 }
+
+// TestAOFScriptHook: commands run on another client on behalf of a caller
+// (as the scripting engine runs a script's) are logged in the caller's
+// unit, inside MULTI/EXEC when there are several.
+func TestAOFScriptHook(t *testing.T) {
+	dir := t.TempDir()
+	srv, _ := startAOFServer(t, aofTestConfig(t, dir))
+	caller := &client{srv: srv, id: -10}
+	caller.selectDB(0)
+	inner := &client{srv: srv, id: -11}
+	inner.selectDB(0)
+	cmdOf := func(name string) *command { return srv.table.lookupName([]byte(name)) }
+	// The caller's own top-level command (EVAL, say) holds the unit.
+	caller.aofPrepare(cmdOf("set"))
+	inner.aofRunFor(caller)
+	for _, args := range [][]string{{"SET", "a", "1"}, {"SET", "a", "1", "NX"}, {"INCR", "a"}} {
+		inner.call(cmdOf(strings.ToLower(args[0])), stringArgs(args), monoNow())
+	}
+	inner.aofRunDone()
+	caller.aofFlushUnit()
+	caller.aof.active = false
+	caller.aofRelease()
+	if !caller.aofWait() {
+		t.Fatal("wait failed")
+	}
+	got := readIncr(t, dir)
+	want := []string{"SELECT 0", "MULTI", "SET a 1", "INCR a", "EXEC"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("logged %q, want %q", got, want)
+	}
+}

@@ -237,12 +237,12 @@ func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	// The AOF (aof.go): a top-level call takes the order lock while the
 	// AOF is on; every call that writes logs its effect; the top level
 	// appends the unit's effects before serving blocked clients.
-	top := c.aof.depth == 0
+	top := c.aof.depth == 0 && c.aof.unitOf == nil
 	if top {
 		c.inCall.Store(true)
 		c.aofPrepare(cmd)
 	}
-	logs := c.aof.active && cmd.flags&flagWrite != 0
+	logs := c.unit().aof.active && cmd.flags&flagWrite != 0
 	var touches, gone int64
 	var explicit bool
 	if logs {
