@@ -747,3 +747,47 @@ func TestAOFScriptHook(t *testing.T) {
 		t.Fatalf("logged %q, want %q", got, want)
 	}
 }
+
+// TestAOFServedPopsMatchRedis: a blocked client served by another's push
+// is logged after the push, as the pop it got, as redis-server logs it.
+func TestAOFServedPopsMatchRedis(t *testing.T) {
+	type step struct {
+		block []string // sent on the waiting connection first
+		wake  []string // then sent on another, once the first is blocked
+	}
+	steps := []step{
+		{[]string{"BLPOP", "l", "0"}, []string{"RPUSH", "l", "a", "b"}},
+		{[]string{"BRPOP", "l3", "l2", "0"}, []string{"LPUSH", "l2", "x"}},
+		{[]string{"BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"}, []string{"RPUSH", "src", "m"}},
+		{[]string{"BRPOPLPUSH", "src2", "dst", "0"}, []string{"RPUSH", "src2", "n"}},
+		{[]string{"BLMPOP", "0", "1", "lm", "LEFT", "COUNT", "5"}, []string{"RPUSH", "lm", "1", "2"}},
+		{[]string{"BZPOPMIN", "z", "0"}, []string{"ZADD", "z", "1", "a", "2", "b"}},
+		{[]string{"BZMPOP", "0", "1", "zm", "MAX", "COUNT", "3"}, []string{"ZADD", "zm", "1", "a", "2", "b"}},
+	}
+	run := func(addr string) {
+		waiter, pusher := dialRESP(t, addr), dialRESP(t, addr)
+		for _, st := range steps {
+			waiter.sendCmd(st.block...)
+			deadline := time.Now().Add(5 * time.Second)
+			for !strings.Contains(pusher.cmd("INFO", "clients"), "blocked_clients:1\r\n") {
+				if time.Now().After(deadline) {
+					t.Fatalf("%v never blocked", st.block)
+				}
+				time.Sleep(time.Millisecond)
+			}
+			pusher.cmd(st.wake...)
+			if _, err := waiter.readReply(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	redisDir := t.TempDir()
+	run(testenv.StartRedis(t, "--appendonly", "yes", "--appendfsync", "always", "--dir", redisDir))
+	emberDir := t.TempDir()
+	_, eaddr := startAOFServer(t, aofTestConfig(t, emberDir))
+	run(eaddr)
+	want, got := readIncr(t, redisDir), readIncr(t, emberDir)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("ember:\n%s\nredis:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

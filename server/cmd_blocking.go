@@ -116,7 +116,7 @@ func cmdBRPopLPush(c *client, args [][]byte) {
 // a source that holds a list moves at once; a missing one blocks (inside
 // MULTI it answers a null bulk, though a timeout answers a null array).
 // The AOF gets LMOVE with the request's directions when it moves at once,
-// LMOVE ... LEFT|RIGHT when served later, RPOPLPUSH for BRPOPLPUSH (whose
+// LMOVE ... left|right when served later, RPOPLPUSH for BRPOPLPUSH (whose
 // wherefrom/whereto are nil), as Redis.
 func blockingMove(c *client, src, dst []byte, from, to store.ListEnd, deadline int64, wherefrom, whereto []byte) {
 	v, ok, err := c.db.LMove(keyOf(src), keyOf(dst), from, to)
@@ -273,10 +273,11 @@ func cmdBZMPop(c *client, args [][]byte) {
 	})
 }
 
-// listEndName is LEFT or RIGHT, as Redis's getStringObjectFromListPosition.
+// listEndName is "left" or "right", as Redis's
+// getStringObjectFromListPosition (its shared objects are lower case).
 func listEndName(e store.ListEnd) []byte {
 	if e == store.ListLeft {
-		return []byte("LEFT")
+		return []byte("left")
 	}
-	return []byte("RIGHT")
+	return []byte("right")
 }
