@@ -82,9 +82,17 @@ func effectSet(c *client, args [][]byte) {
 		}
 	}
 	if expiry >= 0 {
-		at, ok := pxatOf(c, args[1])
-		if !ok {
-			at = absMs(c, args[expiry], args[expiry+1])
+		// An absolute time is the argument itself (reading the key back
+		// would expire one set in the past, and log a DEL Redis does not);
+		// a relative one is what the store computed.
+		opt := args[expiry]
+		var at int64
+		if eqFold(opt, "exat") || eqFold(opt, "pxat") {
+			at = absMs(c, opt, args[expiry+1])
+		} else if a, ok := pxatOf(c, args[1]); ok {
+			at = a
+		} else {
+			at = absMs(c, opt, args[expiry+1])
 		}
 		c.propagate(nameSet, args[1], args[2], namePXAT, msBytes(at))
 		return
@@ -103,8 +111,9 @@ func effectSet(c *client, args [][]byte) {
 	c.propagate(args...)
 }
 
-// absMs turns an expiry option into an absolute time in ms, for a key
-// whose expiry has already passed (so the store no longer shows it).
+// absMs turns an expiry option into an absolute time in ms: EXAT and
+// PXAT as given, EX and PX from now (for a key whose expiry has already
+// passed, so the store no longer shows it).
 func absMs(c *client, opt, val []byte) int64 {
 	n, _ := redisnum.ParseInt(val)
 	now := c.srv.store.Clock().Now().UnixMilli()
