@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -810,5 +811,73 @@ func TestAOFServedPopsMatchRedis(t *testing.T) {
 	want, got := readIncr(t, redisDir), readIncr(t, emberDir)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("ember:\n%s\nredis:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// waitInfo polls INFO persistence until it holds every one of want.
+func waitInfo(t *testing.T, c *respConn, want ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info := c.cmd("INFO", "persistence")
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(info, w)
+		}
+		if ok {
+			return info
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("INFO persistence never showed %q:\n%s", want, info)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestAOFRewriteFailureKeepsFiles: a rewrite that cannot write its base
+// fails with aof_last_bgrewrite_status:err and leaves a manifest that
+// still loads everything (old base, old incr, the new incr); the next
+// rewrite succeeds.
+func TestAOFRewriteFailureKeepsFiles(t *testing.T) {
+	dir := t.TempDir()
+	srv, addr := startAOFServer(t, aofTestConfig(t, dir))
+	c := dialRESP(t, addr)
+	c.cmd("SET", "a", "1")
+	// A directory where the rewrite's temp file goes makes it fail.
+	blocker := filepath.Join(dir, "appendonlydir", fmt.Sprintf("temp-rewriteaof-bg-%d.aof", os.Getpid()))
+	if err := os.Mkdir(blocker, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c.cmd("BGREWRITEAOF")
+	waitInfo(t, c, "aof_last_bgrewrite_status:err", "aof_rewrite_in_progress:0", "aof_rewrites_consecutive_failures:1")
+	c.cmd("SET", "b", "2")
+	m, err := aof.ReadManifest(filepath.Join(dir, "appendonlydir", "appendonly.aof.manifest"))
+	if err != nil || len(m.Incr) != 2 {
+		t.Fatalf("manifest after a failed rewrite: %v %+v", err, m)
+	}
+	os.Remove(blocker)
+	c.cmd("BGREWRITEAOF")
+	waitInfo(t, c, "aof_last_bgrewrite_status:ok", "aof_rewrites:1\r\n", "aof_rewrites_consecutive_failures:0")
+	c.cmd("SET", "c", "3")
+	srv.Close()
+	_, addr2 := startAOFServer(t, aofTestConfig(t, dir))
+	c2 := dialRESP(t, addr2)
+	if got := c2.cmd("MGET", "a", "b", "c"); got != "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n" {
+		t.Fatalf("MGET after reload = %q", got)
+	}
+}
+
+// TestAOFAutoRewrite: once the AOF has grown past auto-aof-rewrite-min-size
+// and by auto-aof-rewrite-percentage, the cron rewrites it.
+func TestAOFAutoRewrite(t *testing.T) {
+	dir := t.TempDir()
+	_, addr := startAOFServer(t, aofTestConfig(t, dir, "auto-aof-rewrite-min-size", "4096", "auto-aof-rewrite-percentage", "100"))
+	c := dialRESP(t, addr)
+	for i := range 200 {
+		c.cmd("SET", "k", strconv.Itoa(i)+strings.Repeat("x", 40))
+	}
+	info := waitInfo(t, c, "aof_rewrites:1\r\n", "aof_rewrite_in_progress:0")
+	if !strings.Contains(info, "aof_last_bgrewrite_status:ok") {
+		t.Fatal(info)
 	}
 }
