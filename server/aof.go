@@ -430,9 +430,17 @@ func (s *Server) aofOpenAtStart() error {
 		return err
 	default:
 		start := time.Now()
+		var total int64
+		for _, fi := range m.Files() {
+			if st, err := os.Stat(filepath.Join(a.dir, fi.Name)); err == nil {
+				total += st.Size()
+			}
+		}
+		s.persist.loadTotal.Store(total)
 		s.store.SetLoading(true)
 		st, err := aof.Load(a.dir, m, &aofLoader{s: s}, aof.LoadOptions{Truncated: ac.loadTruncated,
-			Warn: func(msg string) { s.log.Warn(msg) }})
+			Warn:     func(msg string) { s.log.Warn(msg) },
+			Progress: func(n int64) { s.persist.loadRead.Store(n) }})
 		s.store.SetLoading(false)
 		if err != nil {
 			return err

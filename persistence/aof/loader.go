@@ -202,6 +202,9 @@ type LoadOptions struct {
 	Truncated bool
 	// Warn is told of what Redis logs as warnings; nil for none.
 	Warn func(msg string)
+	// Progress, if set, is told now and then how many bytes of all the
+	// files have been loaded, for INFO's loading_* fields.
+	Progress func(loaded int64)
 }
 
 // LoadStats is what a load did.
@@ -244,9 +247,17 @@ func loadFile(path, name string, last bool, h Handler, opts LoadOptions, st *Loa
 		if fi != nil {
 			st.Bytes += fi.Size()
 		}
+		if opts.Progress != nil {
+			opts.Progress(st.Bytes)
+		}
 		return nil
 	}
-	res := replay(br, h)
+	var progress func(int64)
+	if opts.Progress != nil {
+		before := st.Bytes
+		progress = func(off int64) { opts.Progress(before + off) }
+	}
+	res := replay(br, h, progress)
 	st.Commands += res.commands
 	st.Bytes += res.valid
 	if res.err == nil {
@@ -280,11 +291,14 @@ type replayResult struct {
 // replay runs the commands of r, holding back a MULTI/EXEC block until
 // its EXEC. A block still open at the end is a torn end (Redis's "Revert
 // incomplete MULTI/EXEC transaction").
-func replay(r io.Reader, h Handler) replayResult {
+func replay(r io.Reader, h Handler, progress func(int64)) replayResult {
 	rd := NewReader(r)
 	var res replayResult
 	var block [][][]byte // a MULTI block, copied, MULTI first
-	for {
+	for n := 0; ; n++ {
+		if progress != nil && n%1024 == 0 {
+			progress(rd.Offset())
+		}
 		args, err := rd.Next()
 		if err == io.EOF {
 			if block != nil {
@@ -367,7 +381,7 @@ func AppendCommand(b []byte, args ...[]byte) []byte {
 // block), how many commands that covers, and the problem found there:
 // nil, ErrTruncated or ErrFormat. It is what ember-check-aof reports.
 func Verify(r io.Reader) (valid, commands int64, err error) {
-	res := replay(r, nopHandler{})
+	res := replay(r, nopHandler{}, nil)
 	return res.valid, res.commands, res.err
 }
 
