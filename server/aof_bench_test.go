@@ -1,0 +1,62 @@
+package server
+
+import (
+	"testing"
+
+	"github.com/emberkv/ember/persistence/aof"
+)
+
+// BenchmarkDispatchAOF is SET and GET through the whole command path, as
+// BenchmarkDispatch, with the AOF off, and on (appendfsync no, so the disk
+// is out of the measure): the cost of logging one effect, the order lock
+// and the append, with its allocations.
+func BenchmarkDispatchAOF(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "off"
+		cfg := DefaultConfig()
+		if on {
+			name = "on"
+			cfg.Set("dir", b.TempDir())
+			cfg.Set("appendonly", "yes")
+			cfg.Set("appendfsync", "no")
+		}
+		srv, err := New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		<-srv.Loaded()
+		if on {
+			// Appends go to a file that discards them, so the buffer never
+			// waits for the disk.
+			srv.aof.file.Load().w.Close()
+			srv.aof.file.Store(&aofFile{w: aof.NewWriter(discardFile{}, aof.WriterOptions{Fsync: aof.FsyncNo}), selected: -1})
+		}
+		c := &client{srv: srv}
+		c.selectDB(0)
+		c.setAuthed(true)
+		for _, tc := range []struct {
+			cmd  string
+			args [][]byte
+		}{
+			{"SET", [][]byte{[]byte("SET"), []byte("key:000042"), []byte("value-of-sixty-four-bytes-value-of-sixty-four-bytes-0123456789ab")}},
+			{"GET", [][]byte{[]byte("GET"), []byte("key:000042")}},
+		} {
+			b.Run(name+"/"+tc.cmd, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					c.dispatch(tc.args)
+					c.aofWait()
+					c.w.buf = c.w.buf[:0]
+				}
+			})
+		}
+		srv.Close()
+	}
+}
+
+type discardFile struct{}
+
+func (discardFile) Write(p []byte) (int, error) { return len(p), nil }
+func (discardFile) Sync() error                 { return nil }
+func (discardFile) Truncate(int64) error        { return nil }
+func (discardFile) Close() error                { return nil }
