@@ -185,12 +185,14 @@ func (c *client) aofAfter(cmd *command, args [][]byte, touches, gone int64, expl
 	c.aof.explicit = explicit
 }
 
-// forcedPropagation: commands Redis propagates even when they changed
-// nothing (forceCommandPropagation in flushdb/flushall; swapdb always
-// counts as dirty).
+// forcedPropagation: commands Redis propagates when they succeed even if
+// no key changed (forceCommandPropagation in flushdb/flushall; swapdb and
+// the FUNCTION commands that change the libraries count as dirty), since
+// what they change is not in the keyspace.
 func forcedPropagation(cmd *command) bool {
 	switch cmd.name {
-	case "flushdb", "flushall", "swapdb":
+	case "flushdb", "flushall", "swapdb",
+		"function|load", "function|delete", "function|flush", "function|restore":
 		return true
 	}
 	return false
