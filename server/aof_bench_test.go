@@ -3,6 +3,7 @@ package server
 import (
 	"testing"
 
+	"github.com/emberkv/ember/internal/testenv"
 	"github.com/emberkv/ember/persistence/aof"
 )
 
@@ -60,3 +61,44 @@ func (discardFile) Write(p []byte) (int, error) { return len(p), nil }
 func (discardFile) Sync() error                 { return nil }
 func (discardFile) Truncate(int64) error        { return nil }
 func (discardFile) Close() error                { return nil }
+
+// TestAOFHotPathsDoNotAllocate: with the AOF on, a SET that is logged
+// (effect, unit, order lock, append, wait) allocates no more than with it
+// off, once the buffers have grown.
+func TestAOFHotPathsDoNotAllocate(t *testing.T) {
+	if testenv.RaceEnabled {
+		t.Skip("allocation counts need a build without the race detector")
+	}
+	count := func(on bool) float64 {
+		cfg := DefaultConfig()
+		if on {
+			cfg.Set("dir", t.TempDir())
+			cfg.Set("appendonly", "yes")
+		}
+		srv, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		<-srv.Loaded()
+		if on {
+			srv.aof.file.Load().w.Close()
+			srv.aof.file.Store(&aofFile{w: aof.NewWriter(discardFile{}, aof.WriterOptions{Fsync: aof.FsyncNo}), selected: -1})
+		}
+		c := &client{srv: srv}
+		c.selectDB(0)
+		c.setAuthed(true)
+		args := [][]byte{[]byte("SET"), []byte("k"), []byte("v")}
+		run := func() {
+			c.dispatch(args)
+			c.aofWait()
+			c.w.buf = c.w.buf[:0]
+		}
+		run()
+		return testing.AllocsPerRun(200, run)
+	}
+	off, on := count(false), count(true)
+	if on > off {
+		t.Fatalf("SET allocates %.1f times with the AOF on, %.1f with it off", on, off)
+	}
+}
