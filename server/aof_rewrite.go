@@ -458,7 +458,9 @@ func (s *Server) waitQuiet() {
 	}
 	s.mu.Unlock()
 	for _, c := range clients {
-		for c.inCall.Load() && !c.switchingAOF() {
+		// A client parked in a blocking command has done nothing yet; the
+		// writer that serves it will log its pop.
+		for c.inCall.Load() && !c.blocked.Load() && !c.switchingAOF() {
 			time.Sleep(50 * time.Microsecond)
 		}
 	}

@@ -881,3 +881,32 @@ func TestAOFAutoRewrite(t *testing.T) {
 		t.Fatal(info)
 	}
 }
+
+// TestAOFConfigSetWithBlockedClient: CONFIG SET appendonly yes does not
+// wait for a client parked in BLPOP, and the pop it is later served is
+// logged.
+func TestAOFConfigSetWithBlockedClient(t *testing.T) {
+	dir := t.TempDir()
+	cfg := DefaultConfig()
+	cfg.Set("dir", dir)
+	_, addr := startServer(t, cfg)
+	waiter, c := dialRESP(t, addr), dialRESP(t, addr)
+	waiter.sendCmd("BLPOP", "q", "0")
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(c.cmd("INFO", "clients"), "blocked_clients:1\r\n") {
+		if time.Now().After(deadline) {
+			t.Fatal("never blocked")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got := c.cmd("CONFIG", "SET", "appendonly", "yes"); got != "+OK\r\n" {
+		t.Fatal(got)
+	}
+	c.cmd("RPUSH", "q", "x")
+	if _, err := waiter.readReply(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readIncr(t, dir); strings.Join(got, "|") != "SELECT 0|RPUSH q x|LPOP q" {
+		t.Fatalf("logged %q", got)
+	}
+}
