@@ -73,6 +73,10 @@ type aofState struct {
 	touches atomic.Int64
 	gone    atomic.Int64
 
+	// gen changes whenever the AOF is switched on or off, so a rewrite
+	// that began before can tell its manifest is no longer current.
+	gen atomic.Int64
+
 	// INFO persistence.
 	rewriting         atomic.Bool
 	scheduled         atomic.Bool
@@ -545,6 +549,7 @@ func (s *Server) aofInstallHooks() {
 func (s *Server) aofClose() error {
 	a := &s.aof
 	a.on.Store(false)
+	a.gen.Add(1)
 	f := a.file.Swap(nil)
 	if f == nil {
 		return nil

@@ -280,6 +280,7 @@ func (s *Server) aofRewriteOnce() error {
 	a.mu.Unlock()
 	s.log.Info("Creating AOF incr file " + incr.Name + " on background rewrite")
 	sn := s.aofSnapshot(ac.rdbPreamble)
+	gen := a.gen.Load()
 	a.order.Unlock()
 
 	next := m.Clone()
@@ -290,9 +291,9 @@ func (s *Server) aofRewriteOnce() error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.on.Load() {
+	if !a.on.Load() || a.gen.Load() != gen {
 		os.Remove(filepath.Join(a.dir, base.Name))
-		return errors.New("the AOF was turned off during the rewrite")
+		return errors.New("the AOF was switched off during the rewrite")
 	}
 	// The incr files before the cut become history; the one opened at
 	// the cut (and any after it) stays live.
@@ -420,6 +421,7 @@ func (s *Server) aofStart() error {
 	a.manifest = m.Clone()
 	a.mu.Unlock()
 	s.aofInstallHooks()
+	a.gen.Add(1)
 	a.on.Store(true)
 	a.order.Unlock()
 
