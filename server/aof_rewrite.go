@@ -386,6 +386,12 @@ func (s *Server) aofDeleteHistory() {
 func (s *Server) aofStart() error {
 	a := &s.aof
 	ac := s.aofConfig()
+	// The base written below counts as a rewrite in progress: a
+	// BGREWRITEAOF meanwhile is refused rather than racing its manifest.
+	for !a.rewriting.CompareAndSwap(false, true) {
+		time.Sleep(time.Millisecond) // a BGREWRITEAOF of the AOF-off kind is finishing
+	}
+	defer a.rewriting.Store(false)
 	a.order.Lock()
 	if a.on.Load() {
 		a.order.Unlock()
