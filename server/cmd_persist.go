@@ -50,16 +50,12 @@ func cmdBgsave(c *client, args [][]byte) {
 	}
 	p := &c.srv.persist
 	if c.inExec != nil {
-		p.mu.Lock()
-		busy := p.bg != nil
-		if !busy {
-			p.bgScheduled = true
-		}
-		p.mu.Unlock()
-		if busy {
+		// Atomics only: persist.mu is never taken under shard locks.
+		if p.bgInProgress.Load() {
 			c.w.error(errBgsaveInProgress)
 			return
 		}
+		p.bgScheduled.Store(true)
 		c.w.simple("Background saving scheduled")
 		return
 	}

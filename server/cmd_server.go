@@ -57,6 +57,7 @@ func cmdFlushAll(c *client, args [][]byte) {
 	} else {
 		c.srv.store.FlushAll()
 	}
+	c.srv.afterFlushAll(c.inExec != nil)
 	c.trackingFlushed()
 	c.w.ok()
 }

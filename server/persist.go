@@ -40,11 +40,16 @@ const bgsaveRetryDelay = 5 * time.Second
 // since the last save, the background save, loading at start-up. Its
 // figures are what INFO persistence shows.
 type persistState struct {
-	mu sync.Mutex // serializes saves and the fields below it
+	// mu guards bg, saving and lastBgTry. It is never taken while shard
+	// locks are held (inside EXEC), and never held while a save writes:
+	// a save's snapshot takes shard locks, so either would deadlock.
+	mu sync.Mutex
 	// bg is the background save in progress, nil when none.
-	bg          *bgSave
-	bgScheduled bool // BGSAVE SCHEDULE (or one asked for inside EXEC) waits
-	lastBgTry   time.Time
+	bg        *bgSave
+	saving    bool // a SAVE (foreground) is writing
+	lastBgTry time.Time
+
+	bgScheduled atomic.Bool // a BGSAVE asked for inside EXEC waits for the cron
 
 	dirtyBase    atomic.Int64 // store.Changes() at the last successful save
 	lastSave     atomic.Int64 // Unix seconds of the last successful save
@@ -150,10 +155,17 @@ func (c *client) persistRefusal(cmd *command, loadingOnly bool) string {
 func (s *Server) saveNow() error {
 	p := &s.persist
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bg != nil {
+	if p.bg != nil || p.saving {
+		p.mu.Unlock()
 		return errors.New(errBgsaveInProgress)
 	}
+	p.saving = true
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.saving = false
+		p.mu.Unlock()
+	}()
 	p.saves.Add(1)
 	before := s.store.Changes()
 	sn := rdb.NewSnapshot(s.store, s.cfg.get("rdbcompression") == "yes", nil)
@@ -180,11 +192,11 @@ func (s *Server) startBgsave() error {
 
 func (s *Server) startBgsaveLocked() error {
 	p := &s.persist
-	if p.bg != nil {
+	if p.bg != nil || p.saving {
 		return errors.New(errBgsaveInProgress)
 	}
 	p.saves.Add(1)
-	p.bgScheduled = false
+	p.bgScheduled.Store(false)
 	bg := &bgSave{start: time.Now(), dirtyBefore: s.store.Changes(), done: make(chan struct{})}
 	p.lastBgTry = bg.start
 	sn := rdb.NewSnapshot(s.store, s.cfg.get("rdbcompression") == "yes", nil)
@@ -233,6 +245,24 @@ func (s *Server) waitBgsave() {
 	}
 }
 
+// afterFlushAll does what Redis 7.0's FLUSHALL does for the dump file:
+// with save points configured it saves the emptied dataset at once, so
+// that a restart does not bring the flushed keys back. A background save
+// in progress (whose image predates the flush) finishes first, where
+// Redis kills its child. Inside EXEC, whose locks the save's cut would
+// wait for, the save is scheduled instead.
+func (s *Server) afterFlushAll(inExec bool) {
+	if s.cfg.get("save") == "" {
+		return
+	}
+	if inExec {
+		s.persist.bgScheduled.Store(true)
+		return
+	}
+	s.waitBgsave()
+	s.saveNow()
+}
+
 // saveCron is Redis's serverCron check of the save points, ten times a
 // second: a BGSAVE when enough changes are old enough, or when one was
 // scheduled.
@@ -256,10 +286,10 @@ func (s *Server) checkSavePoints(now time.Time) {
 	p := &s.persist
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bg != nil {
+	if p.bg != nil || p.saving {
 		return
 	}
-	if p.bgScheduled {
+	if p.bgScheduled.Load() {
 		s.startBgsaveLocked()
 		return
 	}
@@ -291,9 +321,17 @@ func (s *Server) loadAtStart() {
 	if err == nil {
 		p.loadTotal.Store(fi.Size())
 	}
+	lastLog := start
 	stats, err := rdb.LoadFile(path, s.store, rdb.LoadOptions{
-		Warn:     func(msg string) { s.log.Warn(msg) },
-		Progress: func(n int64) { p.loadRead.Store(n) },
+		Warn: func(msg string) { s.log.Warn(msg) },
+		Progress: func(n int64) {
+			p.loadRead.Store(n)
+			// A large file says how far it got, every few seconds.
+			if total := p.loadTotal.Load(); total > 0 && time.Since(lastLog) >= 2*time.Second {
+				lastLog = time.Now()
+				s.log.Info(fmt.Sprintf("Loading RDB: %d of %d bytes (%.1f%%)", n, total, float64(n)*100/float64(total)))
+			}
+		},
 	})
 	if err != nil {
 		p.loadErr = err
@@ -304,8 +342,14 @@ func (s *Server) loadAtStart() {
 	}
 	p.loadKeys.Store(int64(stats.Keys))
 	p.loadExpired.Store(int64(stats.Expired))
+	if v := stats.Aux["redis-ver"]; v != "" {
+		s.log.Info("Loading RDB produced by version " + v)
+	}
 	if ctime, err := strconv.ParseInt(stats.Aux["ctime"], 10, 64); err == nil {
 		s.log.Info(fmt.Sprintf("RDB age %d seconds", time.Now().Unix()-ctime))
+	}
+	if mem, err := strconv.ParseInt(stats.Aux["used-mem"], 10, 64); err == nil {
+		s.log.Info(fmt.Sprintf("RDB memory usage when created %.2f Mb", float64(mem)/(1024*1024)))
 	}
 	s.log.Info(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d.", stats.Keys, stats.Expired))
 	s.log.Info(fmt.Sprintf("DB loaded from disk: %.3f seconds", time.Since(start).Seconds()))

@@ -335,3 +335,31 @@ func sortedLines(s string) string {
 	slices.Sort(f)
 	return strings.Join(f, "\r\n")
 }
+
+// With save points, FLUSHALL saves the empty dataset, as Redis 7.0: a
+// restart does not bring the flushed keys back.
+func TestFlushAllSaves(t *testing.T) {
+	dir := t.TempDir()
+	srv, addr := startServer(t, persistConfig(t, dir, "3600 1"))
+	rc := dialRESP(t, addr)
+	rc.cmd("SET", "k", "v")
+	rc.cmd("SAVE")
+	rc.cmd("FLUSHALL")
+	// Inside EXEC, which holds every shard, the save is scheduled: no
+	// deadlock with the cut, and the cron runs it.
+	rc.cmd("SET", "k2", "v")
+	rc.cmd("MULTI")
+	rc.cmd("FLUSHALL")
+	rc.cmd("BGSAVE")
+	if got := rc.cmd("EXEC"); got != "*2\r\n+OK\r\n+Background saving scheduled\r\n" {
+		t.Fatalf("EXEC = %q", got)
+	}
+	waitFor(t, "the scheduled save", func() bool { return infoField(t, rc, "rdb_saves") == "3" })
+	srv.waitBgsave()
+	srv.Close()
+	srv2, addr2 := startServer(t, persistConfig(t, dir, ""))
+	<-srv2.Loaded()
+	if got := dialRESP(t, addr2).cmd("DBSIZE"); got != ":0\r\n" {
+		t.Errorf("DBSIZE after FLUSHALL and a restart = %q", got)
+	}
+}

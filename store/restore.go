@@ -102,7 +102,9 @@ func (v *Value) ListAppendPlain(elem []byte) {
 func (s *Store) NewSet(hint int) *Value {
 	l := s.limits()
 	if hint > maxIntsetLen(l) {
-		return &Value{kind: KindSet, agg: newHashSet(hint), lim: l}
+		// The hint comes from a file: presize for at most 64k members,
+		// and let the table grow with the members actually read.
+		return &Value{kind: KindSet, agg: newHashSet(min(hint, 1<<16)), lim: l}
 	}
 	return &Value{kind: KindSet, agg: newIntsetSet(), lim: l}
 }
@@ -370,13 +372,30 @@ func (st *Staging) Add(db int, key string, v *Value, expireAt int64) error {
 	if err := v.done(); err != nil {
 		return err
 	}
+	return st.add(db, clone(key), v.newEntry(expireAt, st.s.nowMs()))
+}
+
+// AddString is Add for a string value, without building a Value: the
+// loader's fast path. Unlike Add it keeps key and val as they are: pass
+// memory that is yours and never written again.
+func (st *Staging) AddString(db int, key string, val []byte, expireAt int64) error {
+	if db < 0 || db >= len(st.data) {
+		return ErrDBIndex
+	}
+	if val == nil {
+		val = []byte{}
+	}
+	return st.add(db, key, entry{kind: KindString, str: val, expireAt: expireAt, atime: st.s.nowMs(), owned: true})
+}
+
+// add stores e at key, which the staging keeps as it is.
+func (st *Staging) add(db int, key string, e entry) error {
 	h := st.s.hash(key)
 	d := st.data[db][h>>st.s.shift]
 	if d.items.Contains(key) {
 		return ErrBusyKey
 	}
-	key = clone(key)
-	e := v.newEntry(expireAt, st.s.nowMs())
+	expireAt := e.expireAt
 	d.order.Set(scanItem{hash: h, key: key})
 	if expireAt != 0 {
 		d.volatile[key] = struct{}{}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +39,9 @@ type Snapshot struct {
 	// longest is the longest one shard's serialization took, in ns: the
 	// longest a client waited for it.
 	longest atomic.Int64
+	// free holds chunks given back with Recycle, for the next shards.
+	freeMu sync.Mutex
+	free   [][]byte
 }
 
 // EntryEncoder appends the serialization of one entry to buf and returns
@@ -133,6 +137,30 @@ func (sn *Snapshot) Next() (db int, chunk []byte, ok bool) {
 	return db, chunk, true
 }
 
+// Recycle gives back a chunk from Next once it is written, so that the
+// next shards reuse its memory instead of allocating.
+func (sn *Snapshot) Recycle(chunk []byte) {
+	if cap(chunk) == 0 || cap(chunk) > 8<<20 {
+		return
+	}
+	sn.freeMu.Lock()
+	if len(sn.free) < 4 {
+		sn.free = append(sn.free, chunk[:0])
+	}
+	sn.freeMu.Unlock()
+}
+
+func (sn *Snapshot) takeBuf() []byte {
+	sn.freeMu.Lock()
+	defer sn.freeMu.Unlock()
+	if k := len(sn.free); k > 0 {
+		b := sn.free[k-1]
+		sn.free = sn.free[:k-1]
+		return b
+	}
+	return nil
+}
+
 // Keys is the number of entries Next has returned so far.
 func (sn *Snapshot) Keys() int64 { return sn.keys }
 
@@ -183,12 +211,20 @@ func (sh *shard) serializeFor(sn *Snapshot, i int) {
 	v := EntryView{DB: sh.dbIndex}
 	cut := sn.cutMs
 	d := sh.data
+	// The walk allocates nothing but the chunk (recycled, see Recycle):
+	// allocating while the collector marks a large heap makes the
+	// allocating goroutine help it, and here that goroutine may be a
+	// client waiting for this shard.
+	buf = sn.takeBuf()
+	cur := new(entry) // one copy for the whole walk: &e would escape per key
+	v.e = cur
 	d.order.Scan(func(it scanItem) bool {
 		e, ok := d.items.Peek(it.key)
 		if !ok || (e.expireAt != 0 && e.expireAt <= cut) {
 			return true
 		}
-		v.Key, v.Kind, v.ExpireAt, v.e = it.key, e.kind, e.expireAt, &e
+		*cur = e
+		v.Key, v.Kind, v.ExpireAt = it.key, e.kind, e.expireAt
 		buf = sn.enc(buf, &v)
 		n++
 		return true

@@ -51,7 +51,8 @@ func DecodeDump(s *store.Store, payload []byte) (*store.Value, error) {
 		return nil, ErrPayloadData
 	}
 	v, err := readValue(r, s, t, 0)
-	if err != nil || r.off != int64(len(body)) || v.Len() == 0 && v.Kind() != store.KindString {
+	// As Redis's restoreCommand, bytes after the value are not looked at.
+	if err != nil || v.Len() == 0 && v.Kind() != store.KindString {
 		return nil, ErrPayloadData
 	}
 	return v, nil

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"sync"
+	"unsafe"
 
 	"github.com/emberkv/ember/internal/redisnum"
 	"github.com/emberkv/ember/store"
@@ -35,7 +36,7 @@ func (enc *Encoder) AppendEntry(dst []byte, v *store.EntryView) []byte {
 		dst = binary.LittleEndian.AppendUint64(dst, uint64(v.ExpireAt))
 	}
 	dst = append(dst, valueType(v))
-	dst = enc.appendString(dst, []byte(v.Key))
+	dst = enc.appendString(dst, unsafe.Slice(unsafe.StringData(v.Key), len(v.Key)))
 	return enc.appendValue(dst, v)
 }
 

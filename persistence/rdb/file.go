@@ -4,18 +4,23 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/emberkv/ember/store"
 )
 
+// tempSeq numbers the temporary files of saves that may run at once (a
+// BGSAVE and an AOF rewrite's base, say).
+var tempSeq atomic.Int64
+
 // SaveFile writes sn to path durably, as Redis's rdbSave: into a
-// temporary file beside it (temp-<pid>.rdb, Redis's name for SAVE's), which
-// is fsynced, renamed over path, and whose directory is fsynced, so that a
-// crash at any moment leaves either the old file or the new one, whole.
-// It consumes sn.
+// temporary file beside it (temp-<pid>-<n>.rdb), which is fsynced,
+// renamed over path, and whose directory is fsynced, so that a crash at
+// any moment leaves either the old file or the new one, whole. It
+// consumes sn.
 func SaveFile(path string, sn *store.Snapshot, opts Options) (Stats, error) {
 	dir := filepath.Dir(path)
-	tmp := filepath.Join(dir, fmt.Sprintf("temp-%d.rdb", os.Getpid()))
+	tmp := filepath.Join(dir, fmt.Sprintf("temp-%d-%d.rdb", os.Getpid(), tempSeq.Add(1)))
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		sn.Close()

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -370,4 +371,62 @@ func TestDumpRestore(t *testing.T) {
 		}
 	}
 	diffImages(t, imageOf(t, dst), want0)
+}
+
+// laterValue matches a value written after the cut ("v1" .. "v20").
+var laterValue = regexp.MustCompile(`"v[1-9]`)
+
+// Writers running while the image is written, on every shard, change
+// nothing in it: the file holds exactly the state at the cut.
+func TestSnapshotUnderConcurrentWrites(t *testing.T) {
+	s := newStore(t)
+	db := s.DB(0)
+	const n = 4000
+	for i := range n {
+		db.Set("k"+strconv.Itoa(i), []byte("v0"), store.SetOptions{})
+		db.HSet("h"+strconv.Itoa(i%50), []byte("f"+strconv.Itoa(i)), []byte("v0"))
+	}
+	sn := NewSnapshot(s, true, nil)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	for w := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for round := 1; round <= 20; round++ {
+				for i := w; i < n; i += 4 {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					v := []byte("v" + strconv.Itoa(round))
+					db.Set("k"+strconv.Itoa(i), v, store.SetOptions{})
+					db.HSet("h"+strconv.Itoa(i%50), []byte("f"+strconv.Itoa(i)), v)
+					db.Del("k" + strconv.Itoa((i+1)%n))
+				}
+			}
+		}()
+	}
+	var buf bytes.Buffer
+	_, err := Write(&buf, sn, Options{Compression: true, Checksum: true})
+	close(stop)
+	for range 4 {
+		<-done
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := newStore(t)
+	if _, err := loadBytes(dst, buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	img := imageOf(t, dst)
+	if len(img) != n+50 {
+		t.Fatalf("%d keys in the image, want %d", len(img), n+50)
+	}
+	for _, k := range img {
+		if laterValue.MatchString(k.Value) {
+			t.Fatalf("%s holds a value written after the cut: %.80s", k.Key, k.Value)
+		}
+	}
 }

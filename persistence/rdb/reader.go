@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/emberkv/ember/store"
 )
@@ -183,8 +184,12 @@ func (r *reader) count() (int, error) {
 	if enc {
 		return 0, r.fail(ErrCorrupt, "an encoded string where a length was expected")
 	}
-	if (r.size > 0 && n > uint64(r.size-r.off)) || n > math.MaxInt32 {
-		return 0, r.fail(ErrCorrupt, "a count of %d elements cannot fit in the file", n)
+	if r.size > 0 && n > uint64(r.size-r.off) {
+		// Each element takes a byte at least: the file ends too soon.
+		return 0, r.fail(ErrTruncated, "a count of %d elements reaches past the end of the file", n)
+	}
+	if n > math.MaxInt32 {
+		return 0, r.fail(ErrCorrupt, "a count of %d elements", n)
 	}
 	return int(n), nil
 }
@@ -366,11 +371,20 @@ func Load(src io.Reader, st *store.Staging, s *store.Store, opts LoadOptions) (L
 		case opFunction:
 			return stats, &Error{File: r.name, Offset: typeOff, Kind: ErrUnsupported, Detail: "pre-release function format (Redis 7.0 rc)"}
 		}
-		key, err := r.str()
+		kb, err := r.str()
 		if err != nil {
 			return stats, err
 		}
-		v, err := readValue(r, s, t, typeOff)
+		// The key's bytes are fresh and never written again: the staging
+		// may keep them as the key's string.
+		key := unsafe.String(unsafe.SliceData(kb), len(kb))
+		var v *store.Value
+		var str []byte
+		if t == typeString {
+			str, err = r.str() // the fast path: no Value
+		} else {
+			v, err = readValue(r, s, t, typeOff)
+		}
 		if err != nil {
 			return stats, err
 		}
@@ -380,7 +394,12 @@ func Load(src io.Reader, st *store.Staging, s *store.Store, opts LoadOptions) (L
 			stats.Expired++
 			continue
 		}
-		switch err := st.Add(db, string(key), v, exp); {
+		if v == nil {
+			err = st.AddString(db, key, str, exp)
+		} else {
+			err = st.Add(db, key, v, exp)
+		}
+		switch {
 		case errors.Is(err, store.ErrEmptyValue):
 			warn(fmt.Sprintf("rdbLoadObject skipping empty key: %s", key))
 		case errors.Is(err, store.ErrBusyKey):

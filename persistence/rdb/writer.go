@@ -112,6 +112,7 @@ func Write(w io.Writer, sn *store.Snapshot, opts Options) (Stats, error) {
 		if len(chunk) > 0 {
 			cw.write(chunk)
 		}
+		sn.Recycle(chunk)
 		if cw.err != nil {
 			return st, cw.err
 		}
