@@ -97,6 +97,10 @@ type aofFile struct {
 	// SELECT. It changes only inside w.AppendFunc, under the writer's
 	// lock.
 	selected int
+	// timestamps is aof-timestamp-enabled; ts the second of the last
+	// annotation (under the writer's lock).
+	timestamps atomic.Bool
+	ts         int64
 }
 
 // writer returns the writer appends go to, or nil.
@@ -251,16 +255,17 @@ func (c *client) aofFlushUnit() {
 		t := f.w.AppendFunc(func(b []byte) []byte {
 			wrap := len(ends) > 1
 			if wrap {
-				b = f.selectIn(b, ends[0].db)
+				b = f.before(b, ends[0].db)
 				b = append(b, "*1\r\n$5\r\nMULTI\r\n"...)
 			}
 			start := 0
 			for _, op := range ends {
-				b = f.selectIn(b, op.db)
+				b = f.before(b, op.db)
 				b = append(b, ops[start:op.end]...)
 				start = op.end
 			}
 			if wrap {
+				b = f.before(b, ends[len(ends)-1].db)
 				b = append(b, "*1\r\n$4\r\nEXEC\r\n"...)
 			}
 			return b
@@ -274,8 +279,23 @@ func (c *client) aofFlushUnit() {
 	}
 }
 
+// before appends what goes before a command in database db, as Redis's
+// feedAppendOnlyFile: a "#TS:<unix seconds>" annotation when
+// aof-timestamp-enabled is on and the second changed, then a SELECT when
+// db is not the file's current database. It runs inside AppendFunc.
+func (f *aofFile) before(b []byte, db int) []byte {
+	if f.timestamps.Load() {
+		if now := time.Now().Unix(); now > f.ts {
+			f.ts = now
+			b = append(b, "#TS:"...)
+			b = strconv.AppendInt(b, now, 10)
+			b = append(b, '\r', '\n')
+		}
+	}
+	return f.selectIn(b, db)
+}
+
 // selectIn appends a SELECT when db is not the file's current database.
-// It runs inside AppendFunc.
 func (f *aofFile) selectIn(b []byte, db int) []byte {
 	if db == f.selected {
 		return b
@@ -295,7 +315,7 @@ func (s *Server) aofFeedNow(db int, args ...[]byte) (*aof.Writer, int64) {
 		return nil, 0
 	}
 	return f.w, f.w.AppendFunc(func(b []byte) []byte {
-		b = f.selectIn(b, db)
+		b = f.before(b, db)
 		return aof.AppendCommand(b, args...)
 	})
 }
@@ -519,7 +539,9 @@ func (s *Server) aofSwitchTo(name string, fs aof.Fsync) error {
 		return fmt.Errorf("Can't open the append-only file %s: %w", name, err)
 	}
 	w := aof.NewWriter(f, aof.WriterOptions{Fsync: fs, Size: size, Warn: func(msg string) { s.log.Warn(msg) }})
-	old := a.file.Swap(&aofFile{w: w, selected: -1})
+	nf := &aofFile{w: w, selected: -1}
+	nf.timestamps.Store(s.cfg.get("aof-timestamp-enabled") == "yes")
+	old := a.file.Swap(nf)
 	if old != nil {
 		if err := old.w.Close(); err != nil {
 			s.log.Warn("Closing the previous AOF incr file", slog.String("err", err.Error()))
@@ -711,4 +733,11 @@ func okErr(ok bool) string {
 		return "ok"
 	}
 	return "err"
+}
+
+// applyAOFTimestamps is CONFIG SET aof-timestamp-enabled.
+func applyAOFTimestamps(s *Server, cfg *Config) {
+	if f := s.aof.file.Load(); f != nil {
+		f.timestamps.Store(cfg.value(paramIndex["aof-timestamp-enabled"]) == "yes")
+	}
 }

@@ -910,3 +910,33 @@ func TestAOFConfigSetWithBlockedClient(t *testing.T) {
 		t.Fatalf("logged %q", got)
 	}
 }
+
+// TestAOFTimestamps: with aof-timestamp-enabled, "#TS:<seconds>" lines
+// precede the commands (one per second, as Redis), and the file still
+// loads in Ember and in redis-server.
+func TestAOFTimestamps(t *testing.T) {
+	dir := t.TempDir()
+	srv, addr := startAOFServer(t, aofTestConfig(t, dir, "aof-timestamp-enabled", "yes"))
+	c := dialRESP(t, addr)
+	c.cmd("SET", "a", "1")
+	c.cmd("SET", "b", "2")
+	srv.Close()
+	raw, err := os.ReadFile(filepath.Join(dir, "appendonlydir", "appendonly.aof.1.incr.aof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^#TS:[0-9]{10}\r\n\*2\r\n\$6\r\nSELECT\r\n`).Match(raw) {
+		t.Fatalf("incr file starts %q", raw[:min(len(raw), 40)])
+	}
+	if n := bytes.Count(raw, []byte("#TS:")); n < 1 || n > 2 {
+		t.Fatalf("%d annotations in %q", n, raw)
+	}
+	check := testenv.RequireTool(t, "redis-check-aof")
+	if out, err := exec.Command(check, filepath.Join(dir, "appendonlydir", "appendonly.aof.manifest")).CombinedOutput(); err != nil {
+		t.Fatalf("redis-check-aof: %v\n%s", err, out)
+	}
+	_, addr2 := startAOFServer(t, aofTestConfig(t, dir))
+	if got := dialRESP(t, addr2).cmd("GET", "b"); got != "$1\r\n2\r\n" {
+		t.Fatalf("GET b after reload = %q", got)
+	}
+}
