@@ -327,7 +327,7 @@ var paramTable = []*param{
 	{name: "aof-load-truncated", kind: kindBool, def: "yes", effect: effApplied},
 	{name: "aof-rewrite-incremental-fsync", kind: kindBool, def: "yes", effect: effNone},
 	{name: "aof-timestamp-enabled", kind: kindBool, def: "no", effect: effApplied, apply: applyAOFTimestamps},
-	{name: "aof-use-rdb-preamble", kind: kindBool, def: "yes", effect: effNone},
+	{name: "aof-use-rdb-preamble", kind: kindBool, def: "yes", effect: effApplied},
 	{name: "aof_rewrite_cpulist", kind: kindString, def: "", flags: pImmutable, effect: effNone},
 	{name: "appenddirname", kind: kindString, def: "appendonlydir", flags: pImmutable, effect: effApplied, check: dirNameOnly},
 	{name: "appendfilename", kind: kindString, def: "appendonly.aof", flags: pImmutable, effect: effApplied, check: fileNameOnly},
