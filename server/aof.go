@@ -320,10 +320,18 @@ func (s *Server) aofFeedNow(db int, args ...[]byte) (*aof.Writer, int64) {
 	})
 }
 
-// propagateServed logs the pop a writer did for the blocked client c
-// (which is parked, so its fields may be written, as its reply is) and
-// makes c's reply wait for it.
+// propagateServed logs the pop done for a blocking client c. Served on
+// its own goroutine, within its unit (block's last try before parking),
+// it is the unit's effect; served by a writer while c is parked (its
+// fields may then be written, as its reply is), it goes to the file at
+// once, after the writer's effects, and c's reply waits for it.
 func (c *client) propagateServed(db int, args ...[]byte) {
+	if c.aof.active {
+		c.aof.explicit = true
+		c.aof.ops = aof.AppendCommand(c.aof.ops, args...)
+		c.aof.opEnds = append(c.aof.opEnds, aofOp{db: db, end: len(c.aof.ops)})
+		return
+	}
 	if w, t := c.srv.aofFeedNow(db, args...); w != nil {
 		c.setTicket(w, t)
 	}

@@ -194,8 +194,8 @@ func (c *client) block(keys [][]byte, kind store.Kind, deadline int64,
 	// this client logs the pop.
 	if c.aof.active {
 		c.aofFlushUnit()
+		c.aof.active = false // before the release: a writer that serves c reads it
 		c.aofRelease()
-		c.aof.active = false
 	}
 	select {
 	case <-b.wake:
