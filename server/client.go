@@ -453,7 +453,9 @@ func (c *client) flush() error {
 		// connection (the client sees no reply, never a false one).
 		c.w.buf = c.w.buf[:0]
 		c.closing = true
-		c.req.Conn.Close()
+		if c.req != nil {
+			c.req.Conn.Close()
+		}
 		return errConnClosing
 	}
 	if len(c.w.buf) == 0 {
