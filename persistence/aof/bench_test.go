@@ -1,6 +1,7 @@
 package aof
 
 import (
+	"bytes"
 	"io"
 	"sync"
 	"testing"
@@ -85,4 +86,18 @@ func (c *countingFile) syncs() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.n
+}
+
+// BenchmarkReader is reading SET commands back, as a load does.
+func BenchmarkReader(b *testing.B) {
+	data := cmds([]string{"SET", "key:000001", "value-value-value"})
+	all := bytes.Repeat(data, 4096)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	r := NewReader(bytes.NewReader(all))
+	for b.Loop() {
+		if _, err := r.Next(); err != nil {
+			r = NewReader(bytes.NewReader(all))
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 )
 
@@ -58,6 +59,7 @@ type Reader struct {
 	off  int64 // bytes consumed
 	args [][]byte
 	buf  []byte
+	ends []int
 }
 
 // NewReader reads commands from r.
@@ -99,7 +101,7 @@ func (r *Reader) Next() ([][]byte, error) {
 			return nil, ErrFormat
 		}
 		r.buf = r.buf[:0]
-		ends := make([]int, 0, min(n, 64))
+		ends := r.ends[:0]
 		for range n {
 			hdr, err := r.line()
 			if err != nil {
@@ -123,6 +125,7 @@ func (r *Reader) Next() ([][]byte, error) {
 			r.off += int64(l) + 2
 			ends = append(ends, len(r.buf))
 		}
+		r.ends = ends
 		r.args = r.args[:0]
 		prev := 0
 		for _, e := range ends {
@@ -160,18 +163,20 @@ func (r *Reader) bulk(l int) error {
 	for l > 0 {
 		chunk := min(l, 1<<20)
 		at := len(r.buf)
-		r.buf = append(r.buf, make([]byte, chunk)...)
+		r.buf = slices.Grow(r.buf, chunk)[:at+chunk]
 		if _, err := io.ReadFull(r.br, r.buf[at:]); err != nil {
 			return truncatedOr(err)
 		}
 		l -= chunk
 	}
-	var crlf [2]byte
-	if _, err := io.ReadFull(r.br, crlf[:]); err != nil {
-		return truncatedOr(err)
-	}
-	if crlf != [2]byte{'\r', '\n'} {
-		return ErrFormat
+	for _, want := range [2]byte{'\r', '\n'} {
+		c, err := r.br.ReadByte()
+		if err != nil {
+			return truncatedOr(err)
+		}
+		if c != want {
+			return ErrFormat
+		}
 	}
 	return nil
 }
@@ -183,15 +188,26 @@ func truncatedOr(err error) error {
 	return err
 }
 
+// parseLen reads a RESP length: optional '-', digits, at most 18 of them.
 func parseLen(b []byte) (int, bool) {
-	if len(b) == 0 || len(b) > 19 {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil || n > 1<<40 {
-		return 0, false
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
 	}
-	return int(n), true
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 // LoadOptions are how damage is handled.
