@@ -1,6 +1,9 @@
 package server
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/emberkv/ember/internal/testenv"
@@ -101,4 +104,35 @@ func TestAOFHotPathsDoNotAllocate(t *testing.T) {
 	if on > off {
 		t.Fatalf("SET allocates %.1f times with the AOF on, %.1f with it off", on, off)
 	}
+}
+
+// BenchmarkAOFReplay is loading an incr file of SET commands through the
+// server's loader (what start-up does): ns per command.
+func BenchmarkAOFReplay(b *testing.B) {
+	dir := b.TempDir()
+	var data []byte
+	const n = 100000
+	for i := range n {
+		data = aof.AppendCommand(data, []byte("SET"), []byte("key:"+strconv.Itoa(i*7919%n)), []byte("value-value-value"))
+	}
+	m := &aof.Manifest{}
+	m.NewIncr("appendonly.aof")
+	if err := os.WriteFile(filepath.Join(dir, "appendonly.aof.1.incr.aof"), data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	srv, err := New(DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		srv.store.SetLoading(true)
+		if _, err := aof.Load(dir, m, &aofLoader{s: srv}, aof.LoadOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		srv.store.SetLoading(false)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/command")
 }
