@@ -474,7 +474,14 @@ func (s *Server) aofOpenAtStart() error {
 		s.store.SetLoading(true)
 		st, err := aof.Load(a.dir, m, &aofLoader{s: s}, aof.LoadOptions{Truncated: ac.loadTruncated,
 			Warn:     func(msg string) { s.log.Warn(msg) },
-			Progress: func(n int64) { s.persist.loadRead.Store(n) }})
+			Progress: func(n int64) { s.persist.loadRead.Store(n) },
+			Loaded: func(fi aof.FileInfo, took time.Duration) {
+				kind := "incr"
+				if fi.Type == aof.TypeBase {
+					kind = "base"
+				}
+				s.log.Info(fmt.Sprintf("DB loaded from %s file %s: %.3f seconds", kind, fi.Name, took.Seconds()))
+			}})
 		s.store.SetLoading(false)
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // MaxBulk bounds one argument's declared length, as Redis's
@@ -221,6 +222,9 @@ type LoadOptions struct {
 	// Progress, if set, is told now and then how many bytes of all the
 	// files have been loaded, for INFO's loading_* fields.
 	Progress func(loaded int64)
+	// Loaded, if set, is told of each file once it has loaded, and how
+	// long it took (Redis logs "DB loaded from base file ...").
+	Loaded func(fi FileInfo, took time.Duration)
 }
 
 // LoadStats is what a load did.
@@ -239,8 +243,12 @@ func Load(dir string, m *Manifest, h Handler, opts LoadOptions) (LoadStats, erro
 	files := m.Files()
 	for i, fi := range files {
 		last := i == len(files)-1
+		start := time.Now()
 		if err := loadFile(filepath.Join(dir, fi.Name), fi.Name, last, h, opts, &st); err != nil {
 			return st, err
+		}
+		if opts.Loaded != nil {
+			opts.Loaded(fi, time.Since(start))
 		}
 	}
 	return st, nil
