@@ -235,6 +235,7 @@ func (db *DB) Flush() {
 
 func (db *DB) flushLocked() {
 	for _, sh := range db.shards {
+		sh.saveAll()
 		sh.touchWatchedIfExists(sh.data)
 		sh.changes.Add(int64(sh.data.items.Len()))
 		sh.data = newShardData()

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"math"
+	"slices"
 
 	"github.com/emberkv/ember/internal/intset"
 	"github.com/emberkv/ember/internal/listpack"
@@ -343,13 +344,17 @@ func (db *DB) Restore(key string, v *Value, expireAt int64, replace bool, idleMs
 type Staging struct {
 	s    *Store
 	data [][]*shardData // [db][shard]
-	keys int
+	// order holds each shard's scan index items until Install builds the
+	// B-trees from them sorted, which is faster than inserting each.
+	order [][][]scanItem
+	keys  int
 }
 
 // NewStaging returns an empty keyspace shaped as the store's.
 func (s *Store) NewStaging() *Staging {
-	st := &Staging{s: s, data: make([][]*shardData, len(s.dbs))}
+	st := &Staging{s: s, data: make([][]*shardData, len(s.dbs)), order: make([][][]scanItem, len(s.dbs))}
 	for i, db := range s.dbs {
+		st.order[i] = make([][]scanItem, len(db.shards))
 		st.data[i] = make([]*shardData, len(db.shards))
 		for j := range st.data[i] {
 			st.data[i][j] = newShardData()
@@ -391,12 +396,13 @@ func (st *Staging) AddString(db int, key string, val []byte, expireAt int64) err
 // add stores e at key, which the staging keeps as it is.
 func (st *Staging) add(db int, key string, e entry) error {
 	h := st.s.hash(key)
-	d := st.data[db][h>>st.s.shift]
+	si := h >> st.s.shift
+	d := st.data[db][si]
 	if d.items.Contains(key) {
 		return ErrBusyKey
 	}
 	expireAt := e.expireAt
-	d.order.Set(scanItem{hash: h, key: key})
+	st.order[db][si] = append(st.order[db][si], scanItem{hash: h, key: key})
 	if expireAt != 0 {
 		d.volatile[key] = struct{}{}
 	}
@@ -410,6 +416,24 @@ func (st *Staging) add(db int, key string, e entry) error {
 // once (every shard is held): what loading an RDB file does. Watchers of
 // keys that existed are told, as after a FLUSHALL.
 func (s *Store) Install(st *Staging) {
+	// The scan indexes are built before any lock is taken.
+	for i := range st.order {
+		for j, items := range st.order[i] {
+			slices.SortFunc(items, func(a, b scanItem) int {
+				switch {
+				case scanLess(a, b):
+					return -1
+				case scanLess(b, a):
+					return 1
+				}
+				return 0
+			})
+			for _, it := range items {
+				st.data[i][j].order.Load(it)
+			}
+			st.order[i][j] = nil
+		}
+	}
 	for _, db := range s.dbs {
 		for _, sh := range db.shards {
 			sh.lock()
@@ -418,6 +442,7 @@ func (s *Store) Install(st *Staging) {
 	defer s.unlockAll()
 	for i, db := range s.dbs {
 		for j, sh := range db.shards {
+			sh.saveAll()
 			sh.touchWatchedIfExists(sh.data)
 			sh.touchWatchedIfExists(st.data[i][j])
 			sh.data = st.data[i][j]

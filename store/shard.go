@@ -235,6 +235,7 @@ func (sh *shard) put(key string, h uint64, e entry, old *entry) {
 // leaves the value as it was (SETBIT of a bit to the value it has), which
 // Redis does not signal.
 func (sh *shard) putQuiet(key string, h uint64, e entry, old *entry) {
+	sh.saveKey(h)
 	d := sh.data
 	if old == nil {
 		key = clone(key)
@@ -286,6 +287,7 @@ func (sh *shard) remove(key string, h uint64) bool {
 	if !ok {
 		return false
 	}
+	sh.saveKey(h)
 	d.items.Remove(key)
 	d.order.Delete(scanItem{hash: h, key: key})
 	if e.expireAt != 0 {

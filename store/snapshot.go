@@ -14,25 +14,32 @@ import (
 //
 //   - the cut (Store.Snapshot) holds every shard's lock for a moment and
 //     only marks each shard "pending" for this snapshot: O(shards);
-//   - Next visits the shards in order and, under each shard's lock,
-//     serializes its live entries into a buffer through the caller's
-//     EntryEncoder, then clears the mark;
-//   - any operation that locks a still-pending shard first serializes it
-//     itself (shard.lock), before it changes anything.
+//   - Next visits each shard's segments (snapSegments ranges of key
+//     hashes, the scan index's order) in order and, under the shard's
+//     lock, serializes a segment's live entries into a buffer through the
+//     caller's EntryEncoder;
+//   - any change to a key whose segment is still pending serializes that
+//     segment first (shard.saveKey, called where entries are stored,
+//     removed or handed out for an in-place change), and a change of a
+//     whole shard (FLUSHALL, SWAPDB, Install) serializes all of it first
+//     (shard.saveAll).
 //
 // So every entry is serialized exactly as it was at the cut, the longest
-// pause a client sees is one shard's serialization, and the extra memory
-// is at most the serialized image (a shard serialized early by a client
-// waits, as bytes, until Next reaches it). Keys whose TTL had passed at
-// the cut are left out.
+// pause a client sees is one segment's serialization (1/64 of a shard),
+// and the extra memory is at most the serialized image (a segment
+// serialized early by a client waits, as bytes, until Next reaches it).
+// Keys whose TTL had passed at the cut are left out.
 type Snapshot struct {
 	s      *Store
 	enc    EntryEncoder
 	cutMs  int64
 	shards []*shard // every shard of every database, in database order
-	chunks [][]byte // chunks[i] is shards[i]'s image; guarded by its lock
-	done   []bool   // done[i]: shards[i] was serialized; guarded by its lock
-	counts []int    // counts[i]: entries in chunks[i]; guarded by its lock
+	// Per segment, slot i*snapSegments+j for segment j of shards[i], each
+	// guarded by that shard's lock: its image, whether it was serialized,
+	// and how many entries the image holds.
+	chunks [][]byte
+	done   []bool
+	counts []int
 	sizes  []DBSize // per database, at the cut
 	next   int      // the next shard Next returns
 	keys   int64    // entries returned by Next so far
@@ -78,13 +85,11 @@ func (s *Store) Snapshot(opts SnapshotOptions) *Snapshot {
 		s:      s,
 		enc:    opts.Encode,
 		shards: make([]*shard, 0, nsh),
-		chunks: make([][]byte, nsh),
-		done:   make([]bool, nsh),
-		counts: make([]int, nsh),
+		chunks: make([][]byte, nsh*snapSegments),
+		done:   make([]bool, nsh*snapSegments),
+		counts: make([]int, nsh*snapSegments),
 		sizes:  make([]DBSize, len(s.dbs)),
 	}
-	// Locked directly, not with shard.lock: taking the cut must not
-	// serialize another snapshot's pending shards all at once.
 	for _, db := range s.dbs {
 		for _, sh := range db.shards {
 			sh.mu.Lock()
@@ -93,7 +98,7 @@ func (s *Store) Snapshot(opts SnapshotOptions) *Snapshot {
 	sn.cutMs = s.nowMs()
 	for i, db := range s.dbs {
 		for _, sh := range db.shards {
-			sh.snaps = append(sh.snaps, snapMark{sn, len(sn.shards)})
+			sh.snaps = append(sh.snaps, snapMark{sn: sn, i: len(sn.shards), left: snapSegments})
 			sn.shards = append(sn.shards, sh)
 			sn.sizes[i].Keys += sh.data.items.Len()
 			sn.sizes[i].Expires += len(sh.data.volatile)
@@ -115,23 +120,24 @@ func (sn *Snapshot) Size(db int) DBSize { return sn.sizes[db] }
 // Databases is the number of databases in the image.
 func (sn *Snapshot) Databases() int { return len(sn.sizes) }
 
-// Next returns the image of the next shard, in database order: the
-// concatenated encodings of its live entries (possibly empty) and its
-// database's number. ok is false past the last shard. The chunk is the
-// caller's to keep.
+// Next returns the image of the next segment of a shard, in database
+// order: the concatenated encodings of its live entries (possibly empty)
+// and its database's number. ok is false past the last one. The chunk is
+// the caller's to keep (or to give back with Recycle).
 func (sn *Snapshot) Next() (db int, chunk []byte, ok bool) {
-	if sn.next >= len(sn.shards) {
+	if sn.next >= len(sn.chunks) {
 		return 0, nil, false
 	}
-	i := sn.next
+	k := sn.next
 	sn.next++
+	i, j := k/snapSegments, k%snapSegments
 	sh := sn.shards[i]
 	sh.mu.Lock()
-	if !sn.done[i] {
-		sh.serializeFor(sn, i)
+	if !sn.done[k] {
+		sh.serializeSeg(sh.markOf(sn), j)
 	}
-	chunk, sn.chunks[i] = sn.chunks[i], nil
-	sn.keys += int64(sn.counts[i])
+	chunk, sn.chunks[k] = sn.chunks[k], nil
+	sn.keys += int64(sn.counts[k])
 	db = sh.dbIndex
 	sh.mu.Unlock()
 	return db, chunk, true
@@ -164,61 +170,126 @@ func (sn *Snapshot) takeBuf() []byte {
 // Keys is the number of entries Next has returned so far.
 func (sn *Snapshot) Keys() int64 { return sn.keys }
 
-// LongestShard is the longest time one shard's serialization took so far:
-// the longest an operation on that shard may have waited for it.
+// LongestShard is the longest time one segment's serialization took so
+// far: the longest an operation may have waited for it.
 func (sn *Snapshot) LongestShard() time.Duration { return time.Duration(sn.longest.Load()) }
 
-// Close gives up the snapshot: shards not visited yet are no longer
+// Close gives up the snapshot: segments not visited yet are no longer
 // serialized for it. Calling it after the last Next is harmless.
 func (sn *Snapshot) Close() {
-	for i := sn.next; i < len(sn.shards); i++ {
-		sh := sn.shards[i]
-		sh.mu.Lock()
-		sh.dropMark(sn)
-		sn.chunks[i] = nil
-		sh.mu.Unlock()
+	for k := sn.next; k < len(sn.chunks); k++ {
+		if k%snapSegments == 0 || k == sn.next {
+			sh := sn.shards[k/snapSegments]
+			sh.mu.Lock()
+			sh.dropMark(sn)
+			sh.mu.Unlock()
+		}
+		sn.chunks[k] = nil
 	}
-	sn.next = len(sn.shards)
+	sn.next = len(sn.chunks)
 }
 
-// snapMark says a shard is pending for a snapshot, at slot i of it.
+// snapSegments is how many ranges of key hashes a shard is serialized in:
+// the unit a client may wait for.
+const (
+	snapSegBits  = 6
+	snapSegments = 1 << snapSegBits
+)
+
+// snapMark says a shard is pending for a snapshot: slot i of it, with
+// left segments not serialized yet.
 type snapMark struct {
-	sn *Snapshot
-	i  int
+	sn   *Snapshot
+	i    int
+	left int
 }
 
-// lock takes the shard's lock for an operation. If snapshots are pending
-// on it, the shard is serialized for them first, so that they see it as
-// it was at their cut. Every operation locks shards through lock (or
-// through a Store or DB method that does); only the snapshot itself takes
-// mu directly.
-func (sh *shard) lock() {
-	sh.mu.Lock()
-	if len(sh.snaps) != 0 {
-		for len(sh.snaps) != 0 {
-			m := sh.snaps[0]
-			sh.serializeFor(m.sn, m.i)
+// lock takes the shard's lock for an operation.
+func (sh *shard) lock() { sh.mu.Lock() }
+
+// markOf returns the shard's mark for sn (it must be pending for it).
+func (sh *shard) markOf(sn *Snapshot) *snapMark {
+	for j := range sh.snaps {
+		if sh.snaps[j].sn == sn {
+			return &sh.snaps[j]
+		}
+	}
+	panic("store: snapshot mark missing")
+}
+
+// segOf is the segment of a key's hash within its shard.
+func (sh *shard) segOf(h uint64) int {
+	return int((h << (64 - sh.store.shift)) >> (64 - snapSegBits))
+}
+
+// saveKey is called, the lock held, before a change to the key of hash
+// h (storing, removing, or handing out its value to be changed in place):
+// the key's segment is serialized first for every snapshot it is pending
+// for. With no snapshot running it costs one length test.
+func (sh *shard) saveKey(h uint64) {
+	if len(sh.snaps) == 0 {
+		return
+	}
+	j := sh.segOf(h)
+	for k := 0; k < len(sh.snaps); {
+		m := &sh.snaps[k]
+		if m.sn.done[m.i*snapSegments+j] {
+			k++
+			continue
+		}
+		if sh.serializeSeg(m, j) {
+			continue // the mark was dropped: k now holds the next one
+		}
+		k++
+	}
+}
+
+// saveAll serializes every pending segment, before the shard's data is
+// replaced as a whole (a flush, SWAPDB, Install).
+func (sh *shard) saveAll() {
+	for len(sh.snaps) != 0 {
+		m := &sh.snaps[0]
+		for j := range snapSegments {
+			if !m.sn.done[m.i*snapSegments+j] {
+				if sh.serializeSeg(m, j) {
+					break
+				}
+			}
 		}
 	}
 }
 
-// serializeFor writes the shard's image for sn (slot i) and clears its
-// mark. The lock is held.
-func (sh *shard) serializeFor(sn *Snapshot, i int) {
+// serializeSeg writes segment j's image for m's snapshot, the lock held,
+// and reports whether that was the shard's last pending segment (its
+// mark is then dropped).
+func (sh *shard) serializeSeg(m *snapMark, j int) bool {
+	sn := m.sn
+	k := m.i*snapSegments + j
 	start := time.Now()
-	var buf []byte
 	n := 0
 	v := EntryView{DB: sh.dbIndex}
 	cut := sn.cutMs
 	d := sh.data
+	// The range of hashes of segment j of this shard.
+	shift := sh.store.shift
+	base := uint64(0)
+	if shift < 64 {
+		base = (uint64(m.i%len(sh.store.dbs[0].shards)) << shift)
+	}
+	width := uint64(1) << (shift - snapSegBits)
+	lo := base + uint64(j)*width
+	hi := lo + width // 0 after the last segment of the last shard: no bound
 	// The walk allocates nothing but the chunk (recycled, see Recycle):
 	// allocating while the collector marks a large heap makes the
 	// allocating goroutine help it, and here that goroutine may be a
-	// client waiting for this shard.
-	buf = sn.takeBuf()
+	// client waiting for this segment.
+	buf := sn.takeBuf()
 	cur := new(entry) // one copy for the whole walk: &e would escape per key
 	v.e = cur
-	d.order.Scan(func(it scanItem) bool {
+	d.order.Ascend(scanItem{hash: lo}, func(it scanItem) bool {
+		if hi != 0 && it.hash >= hi {
+			return false
+		}
 		e, ok := d.items.Peek(it.key)
 		if !ok || (e.expireAt != 0 && e.expireAt <= cut) {
 			return true
@@ -229,14 +300,19 @@ func (sh *shard) serializeFor(sn *Snapshot, i int) {
 		n++
 		return true
 	})
-	sn.chunks[i] = buf
-	sn.counts[i] = n
+	sn.chunks[k] = buf
+	sn.counts[k] = n
+	sn.done[k] = true
 	if d := int64(time.Since(start)); d > sn.longest.Load() {
 		// Racy max: a close second may win; good enough for a statistic.
 		sn.longest.Store(d)
 	}
-	sn.done[i] = true
-	sh.dropMark(sn)
+	m.left--
+	if m.left == 0 {
+		sh.dropMark(sn)
+		return true
+	}
+	return false
 }
 
 func (sh *shard) dropMark(sn *Snapshot) {

@@ -314,6 +314,8 @@ func (s *Store) swapLocked(a, b int) {
 	da, db := s.dbs[a], s.dbs[b]
 	for i := range da.shards {
 		sa, sb := da.shards[i], db.shards[i]
+		sa.saveAll()
+		sb.saveAll()
 		// As Redis: a watched key changes if it exists on either side.
 		sa.touchWatchedIfExists(sa.data)
 		sa.touchWatchedIfExists(sb.data)
