@@ -373,3 +373,34 @@ func TestEverysecWaitsForWriteOnly(t *testing.T) {
 		t.Fatal("Wait returned before the write")
 	}
 }
+
+// TestSlowFsyncWarning: an everysec fsync running for more than two
+// seconds gets Redis's warning, at most once every five seconds.
+func TestSlowFsyncWarning(t *testing.T) {
+	var warned []string
+	w := NewWriter(&memFile{}, WriterOptions{Fsync: FsyncEverySec, Warn: func(m string) { warned = append(warned, m) }})
+	defer w.Close()
+	now := time.Unix(1000, 0)
+	w.mu.Lock()
+	w.now = func() time.Time { return now }
+	w.syncing, w.syncStart = true, now.Add(-time.Second)
+	w.mu.Unlock()
+	if w.SlowFsync() {
+		t.Fatal("slow after 1s")
+	}
+	now = now.Add(2 * time.Second)
+	if !w.SlowFsync() || !w.SlowFsync() {
+		t.Fatal("not slow after 3s")
+	}
+	if len(warned) != 1 || !strings.HasPrefix(warned[0], "Asynchronous AOF fsync is taking too long (disk is busy?).") {
+		t.Fatalf("warnings %q", warned)
+	}
+	now = now.Add(5 * time.Second)
+	w.SlowFsync()
+	w.mu.Lock()
+	w.syncing = false
+	w.mu.Unlock()
+	if len(warned) != 2 {
+		t.Fatalf("warnings %q", warned)
+	}
+}
