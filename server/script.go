@@ -137,16 +137,6 @@ func (e *scriptEngine) init(s *Server) {
 	e.fn.init()
 }
 
-// scriptEffectsBegin and scriptEffectsEnd bracket the commands a script
-// runs from its first write on, for the AOF: as Redis 7 propagates a
-// script's effects (not the EVAL or FCALL) wrapped in MULTI/EXEC, the
-// propagation hook in (*client).call sees each of them come from the
-// scripts' client (client.scriptCaller set), between these two calls.
-// Both run under the script's locks. Nothing is propagated yet, so they
-// do nothing.
-func (s *Server) scriptEffectsBegin(caller *client) {}
-func (s *Server) scriptEffectsEnd(caller *client)   {}
-
 // scriptCommandFlags is Redis's evalGetCommandFlags and
 // fcallGetCommandFlags: the flags of an EVAL or FCALL as its script
 // declares them (a shebang, register_function's flags), so that a
@@ -507,17 +497,19 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	sc.w.resp3 = false
 	sc.w.buf = sc.w.buf[:0]
 	sc.scriptCaller = c
+	// The AOF logs the script's effects as the caller's unit, in one
+	// MULTI/EXEC, as Redis 7 propagates them (aof.go); the EVAL or FCALL
+	// itself is not an effect.
+	sc.aofRunFor(c)
 
 	e.startRun(vm, inv)
 	result, failed := vm.call(r, inv)
 	e.endRun()
 
-	if r.wrote {
-		e.srv.scriptEffectsEnd(c) // under the locks, in order with other writes
-	}
 	// Everything shared by the scripts is reset before the locks go: the
 	// next script may start the moment they do.
 	resp3 := sc.w.resp3
+	sc.aofRunDone()
 	sc.scriptCaller = nil
 	sc.inExec = nil
 	sc.db = nil
@@ -541,7 +533,9 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 		// client whose next request is already read keeps the locks for
 		// its next script; it lets them go when its batch ends, or before
 		// any other command (releaseScripts).
-		if c.req == nil || len(ready) > 0 {
+		// Not while the AOF is on: its order lock comes before the
+		// store's, and the next command takes it.
+		if c.req == nil || len(ready) > 0 || c.srv.aof.on.Load() {
 			c.releaseScripts()
 		}
 	}
@@ -638,9 +632,6 @@ func (r *scriptRun) call(args [][]byte) (reply []byte, errMsg string) {
 		return nil, msgScriptOOM
 	}
 	if cmd.flags&flagWrite != 0 {
-		if !r.wrote {
-			e.srv.scriptEffectsBegin(r.caller)
-		}
 		r.wrote = true
 		e.wrote.Store(true)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emberkv/ember/internal/testenv"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -535,5 +536,50 @@ func TestFunctionsSurviveRestart(t *testing.T) {
 	}
 	if got := rc2.cmd("GET", "k"); got != "$1\r\nv\r\n" {
 		t.Errorf("GET after the restart = %q", got)
+	}
+}
+
+// A script's effects go to the AOF as redis-server writes them: its
+// write commands, in MULTI/EXEC when there are several, not the EVAL or
+// FCALL; a script that changes nothing logs nothing.
+func TestAOFScriptEffectsMatchRedis(t *testing.T) {
+	// Lines are split on spaces, so the Lua code has none.
+	const script = `SET base 1
+EVAL redis.call('SET','s1','v')redis.call('INCR','n')redis.call('EXPIRE','s1','100')return(1) 0
+EVAL return(redis.call('GET','s1')) 0
+EVAL redis.call('SET',KEYS[1],ARGV[1])return(1) 1 k1 v1
+EVAL redis.call('SELECT','3')redis.call('SET','in3','x')return(1) 0
+EVAL redis.call('INCR','n')redis.call('SET','t','1','EX','50')return(1) 0
+EVAL return(redis.pcall('INCR','s1')) 0
+EVAL redis.call('DEL','nosuch')return(1) 0
+FUNCTION LOAD #!lua
+SET after 1`
+	// FUNCTION LOAD needs a newline in its code: run it separately below.
+	lines := strings.Split(script, "\n")
+	run := func(addr string) {
+		runScript(t, addr, lines[:8])
+		rdb := redis.NewClient(&redis.Options{Addr: addr})
+		defer rdb.Close()
+		ctx := context.Background()
+		if err := rdb.FunctionLoad(ctx, "#!lua name=aoflib\nredis.register_function('bump', function(keys) redis.call('INCR', keys[1]) return redis.call('INCR', keys[1]) end)").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.FCall(ctx, "bump", []string{"fc"}).Err(); err != nil {
+			t.Fatal(err)
+		}
+		runScript(t, addr, lines[9:])
+	}
+	redisDir := t.TempDir()
+	run(testenv.StartRedis(t, "--appendonly", "yes", "--appendfsync", "always", "--dir", redisDir))
+	emberDir := t.TempDir()
+	_, eaddr := startAOFServer(t, aofTestConfig(t, emberDir))
+	run(eaddr)
+	want := normalise(readIncr(t, redisDir))
+	got := normalise(readIncr(t, emberDir))
+	if !strings.Contains(strings.Join(want, "|"), "|MULTI|") {
+		t.Fatalf("redis logged no MULTI: %q", want)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("AOF after scripts:\nember:\n%s\nredis:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -37,18 +37,25 @@ func (s *Store) Sweep() int {
 }
 
 func (s *Store) sweep(full bool) int {
-	if s.expiryFrozen(s.nowMs()) {
-		return 0 // as Redis's activeExpireCycle during a client pause
+	if s.expiryFrozen(s.nowMs()) || s.loading.Load() {
+		return 0 // as Redis's activeExpireCycle during a client pause or loading
 	}
 	n := 0
 	for _, db := range s.dbs {
 		for _, sh := range db.shards {
+			var release func()
+			if g := s.sweepGate.Load(); g != nil {
+				release = (*g)()
+			}
 			sh.lock()
 			sh.writer = SweeperWriter
 			if len(sh.data.volatile) > 0 {
 				n += sh.sweepExpired(s, s.nowMs(), full)
 			}
 			sh.mu.Unlock()
+			if release != nil {
+				release()
+			}
 		}
 	}
 	return n
