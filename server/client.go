@@ -86,8 +86,8 @@ type client struct {
 	// holdsScripts: the client kept the scripts' locks after its script,
 	// its next request being read already (script.go).
 	holdsScripts bool
-	aof    clientAOF   // the running unit's effects (aof.go)
-	inCall atomic.Bool // inside a top-level command, for CONFIG SET appendonly yes
+	aof          clientAOF   // the running unit's effects (aof.go)
+	inCall       atomic.Bool // inside a top-level command, for CONFIG SET appendonly yes
 
 	blocked atomic.Bool // parked in a blocking command (flag b)
 	readied []blockKey  // keys in other databases the running command filled
