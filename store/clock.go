@@ -44,8 +44,9 @@ func (c *ManualClock) Set(t time.Time) {
 // set. Reads and writes of keys without a TTL need none, which matters on
 // the hot path (a clock read costs about as much as a map lookup).
 type opTime struct {
-	s  *Store
-	ms int64 // 0 until read
+	s       *Store
+	ms      int64 // 0 until read
+	created bool  // the operation created its key (writeAgg)
 }
 
 func (s *Store) newOpTime() opTime { return opTime{s: s} }

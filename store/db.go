@@ -212,8 +212,10 @@ func (db *DB) Flush() {
 }
 
 func (db *DB) flushLocked() {
+	db.store.bumpEvictGen()
 	for _, sh := range db.shards {
 		sh.touchWatchedIfExists(sh.data)
+		sh.account(-sh.data.usedBytes)
 		sh.data = newShardData()
 	}
 }

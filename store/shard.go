@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/emberkv/ember/internal/memsize"
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/tidwall/btree"
 )
@@ -46,7 +47,9 @@ type entry struct {
 	expireAt int64     // absolute Unix ms; 0 means no expiry
 	atime    int64     // last access, Unix ms, for OBJECT IDLETIME
 	kind     Kind
-	raw      bool // a string built in place (APPEND, SETRANGE): encoding "raw"
+	lfu      uint8  // LFU counter (a logarithmic Morris counter), as Redis's
+	ldt      uint16 // LFU: minutes (mod 2^16) of the last decrement, as Redis's
+	raw      bool   // a string built in place (APPEND, SETRANGE): encoding "raw"
 	unshared bool // a COPY of a small integer: Redis gives it its own object
 	// owned says the store holds the only reference to str's bytes: no
 	// view of them has left the store since a bit command last copied
@@ -55,12 +58,23 @@ type entry struct {
 	owned bool
 }
 
-// entryOverhead approximates what one key costs beyond its key and value
-// bytes: the LRU's list element and map slot, the scan index item.
-const entryOverhead = 160
+// entryOverhead is what one key costs beyond its key's and value's bytes:
+// the LRU's list element (golang-lru's Entry holding the entry by value:
+// 144 bytes with its size class), the LRU map's slot, and the scan
+// index's item in its B-tree node, the last two at their average fill.
+// Calibrated against the Go heap by TestAccountingMatchesHeap.
+const entryOverhead = 216
 
+// volatileOverhead is what a TTL adds: the key's slot in the TTL map.
+const volatileOverhead = 32
+
+// size is what the key and its value take, by the allocator's sizes, for
+// usedBytes: the figure eviction and used_memory count.
 func (e *entry) size(key string) int64 {
-	n := int64(len(key) + len(e.str) + entryOverhead)
+	n := int64(memsize.Alloc(len(key)) + memsize.Alloc(len(e.str)) + entryOverhead)
+	if e.expireAt != 0 {
+		n += volatileOverhead
+	}
 	if e.agg != nil {
 		n += e.agg.memSize()
 	}
@@ -118,7 +132,7 @@ type shard struct {
 	intText intText
 
 	// Counters for INFO, changed under mu but read without it.
-	hits, misses, expired atomic.Int64
+	hits, misses, expired, evicted atomic.Int64
 }
 
 func newShard(s *Store, db int) *shard { return &shard{store: s, dbIndex: db, data: newShardData()} }
@@ -188,10 +202,7 @@ func (sh *shard) lookup(key string, h uint64, t *opTime) (entry, bool) {
 		return entry{}, false
 	}
 	sh.hits.Add(1)
-	// Like Redis's LRU clock, access time has a resolution of a second; a
-	// finer one would cost a second index update on every read.
-	if lru := t.lru(); lru-e.atime >= 1000 {
-		e.atime = lru
+	if sh.touchAccess(&e, t) {
 		d.items.Add(key, e)
 	}
 	return e, true
@@ -225,11 +236,12 @@ func (sh *shard) put(key string, h uint64, e entry, old *entry) {
 // Redis does not signal.
 func (sh *shard) putQuiet(key string, h uint64, e entry, old *entry) {
 	d := sh.data
+	sh.initAccess(&e, old)
 	if old == nil {
 		key = clone(key)
 		d.order.Set(scanItem{hash: h, key: key})
 	} else {
-		d.usedBytes -= old.size(key)
+		sh.account(-old.size(key))
 		if old.expireAt != 0 && e.expireAt == 0 {
 			delete(d.volatile, key)
 		}
@@ -244,7 +256,7 @@ func (sh *shard) putQuiet(key string, h uint64, e entry, old *entry) {
 		}
 		d.volatile[key] = struct{}{}
 	}
-	d.usedBytes += e.size(key)
+	sh.account(e.size(key))
 	d.items.Add(key, e)
 	if old == nil {
 		sh.event(KeyCreated, key)
@@ -280,7 +292,7 @@ func (sh *shard) remove(key string, h uint64) bool {
 	if e.expireAt != 0 {
 		delete(d.volatile, key)
 	}
-	d.usedBytes -= e.size(key)
+	sh.account(-e.size(key))
 	sh.touch(key)
 	return true
 }

@@ -121,6 +121,13 @@ type Store struct {
 	maxString  atomic.Int64 // proto-max-bulk-len: how far a string may grow
 	onModified atomic.Pointer[func(writer int64, key string)]
 
+	// used is the sum of every shard's usedBytes, for MakeRoom's check
+	// before each command; eviction holds its state in evictor.
+	used     atomic.Int64
+	eviction atomic.Pointer[Eviction]
+	evictor  evictor
+	evictGen atomic.Uint64
+
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
@@ -157,6 +164,7 @@ func New(opts Options) *Store {
 	s.encLimits.Store(&limits)
 	s.SetOnKeyEvent(opts.OnKeyEvent)
 	s.maxString.Store(MaxStringSize)
+	s.SetEviction(DefaultEviction())
 	s.SetOnKeyModified(opts.OnKeyModified)
 	nshards := 1 << logShards
 	s.dbs = make([]*DB, opts.Databases)
@@ -267,6 +275,7 @@ func (s *Store) SwapDB(a, b int) error {
 
 // swapLocked exchanges two databases' contents; every shard is held.
 func (s *Store) swapLocked(a, b int) {
+	s.bumpEvictGen()
 	da, db := s.dbs[a], s.dbs[b]
 	for i := range da.shards {
 		sa, sb := da.shards[i], db.shards[i]
@@ -284,6 +293,7 @@ type Counters struct {
 	Hits    int64 // reads that found their key (keyspace_hits)
 	Misses  int64 // reads that did not (keyspace_misses)
 	Expired int64 // keys removed because their TTL passed (expired_keys)
+	Evicted int64 // keys removed to free memory (evicted_keys)
 }
 
 // Counters sums the counters of every shard. It takes no lock, so it is
@@ -296,6 +306,7 @@ func (s *Store) Counters() Counters {
 			c.Hits += sh.hits.Load()
 			c.Misses += sh.misses.Load()
 			c.Expired += sh.expired.Load()
+			c.Evicted += sh.evicted.Load()
 		}
 	}
 	return c
@@ -308,6 +319,7 @@ func (s *Store) ResetCounters() {
 			sh.hits.Store(0)
 			sh.misses.Store(0)
 			sh.expired.Store(0)
+			sh.evicted.Store(0)
 		}
 	}
 }
