@@ -50,7 +50,7 @@ type entry struct {
 	lfu      uint8  // LFU counter (a logarithmic Morris counter), as Redis's
 	ldt      uint16 // LFU: minutes (mod 2^16) of the last decrement, as Redis's
 	raw      bool   // a string built in place (APPEND, SETRANGE): encoding "raw"
-	unshared bool // a COPY of a small integer: Redis gives it its own object
+	unshared bool   // a COPY of a small integer: Redis gives it its own object
 	// owned says the store holds the only reference to str's bytes: no
 	// view of them has left the store since a bit command last copied
 	// them, so SETBIT and BITFIELD may change them in place. Every read
