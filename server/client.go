@@ -29,6 +29,10 @@ type client struct {
 	authed  bool
 	closing bool
 	created time.Time
+	// preCommandOOM: when the command began, memory was over maxmemory
+	// with nothing left to evict (Redis's server.pre_command_oom_state),
+	// for scripts that may not write then.
+	preCommandOOM bool
 
 	// info is what CLIENT LIST shows and other goroutines read.
 	mu      sync.Mutex
@@ -170,6 +174,10 @@ func (c *client) dispatch(args [][]byte) {
 	}
 	if msg := c.srv.errorOverride(); msg != "" {
 		c.w.error(msg)
+		return
+	}
+	if c.refusedForMemory(cmd) {
+		c.reject(cmd, errOOM)
 		return
 	}
 	// As Redis: a RESP2 connection in Pub/Sub mode may only (un)subscribe,

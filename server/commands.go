@@ -33,6 +33,7 @@ func commandRows() []*command {
 		monitorCommands,
 		sortCommands,
 		bitmapCommands,
+		memoryCommands,
 	} {
 		rows = append(rows, group...)
 	}

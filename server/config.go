@@ -56,6 +56,13 @@ type Config struct {
 	// LoadConfig sets it.
 	LogLevel *slog.LevelVar
 
+	// ManageGoMemoryLimit makes maxmemory set the Go runtime's soft memory
+	// limit (debug.SetMemoryLimit), so that the collector keeps the heap
+	// close to the limit. The limit is the whole process's: the
+	// ember-server command sets this; a program embedding several
+	// servers, or with memory of its own, leaves it off. Default off.
+	ManageGoMemoryLimit bool
+
 	// Clock drives expiry; tests replace it. Default the wall clock.
 	Clock store.Clock
 	// Store, when set, is served instead of a new one (and not closed).
@@ -385,8 +392,8 @@ var paramTable = []*param{
 	{name: "lazyfree-lazy-server-del", kind: kindBool, def: "no", effect: effNone},
 	{name: "lazyfree-lazy-user-del", kind: kindBool, def: "no", effect: effNone},
 	{name: "lazyfree-lazy-user-flush", kind: kindBool, def: "no", effect: effNone},
-	{name: "lfu-decay-time", kind: kindInt, def: "1", min: 0, max: maxInt32, effect: effNone},
-	{name: "lfu-log-factor", kind: kindInt, def: "10", min: 0, max: maxInt32, effect: effNone},
+	{name: "lfu-decay-time", kind: kindInt, def: "1", min: 0, max: maxInt32, effect: effApplied, apply: applyEviction},
+	{name: "lfu-log-factor", kind: kindInt, def: "10", min: 0, max: maxInt32, effect: effApplied, apply: applyEviction},
 	{name: "list-compress-depth", kind: kindInt, def: "0", min: 0, max: maxInt32, effect: effNone},
 	{name: "list-max-listpack-size", alias: "list-max-ziplist-size", kind: kindInt, def: "-2", min: minInt32, max: maxInt32, effect: effApplied, apply: applyEncodingLimits},
 	{name: "logfile", kind: kindString, def: "", flags: pImmutable, effect: effApplied},
@@ -395,11 +402,11 @@ var paramTable = []*param{
 	{name: "masterauth", kind: kindString, def: "", effect: effNone},
 	{name: "masteruser", kind: kindString, def: "", effect: effNone},
 	{name: "maxclients", kind: kindInt, def: "10000", min: 1, max: maxUint32, effect: effApplied, field: func(c *Config) any { return &c.MaxClients }},
-	{name: "maxmemory", kind: kindMemory, def: "0", min: 0, max: maxUint64, effect: effNotYet},
+	{name: "maxmemory", kind: kindMemory, def: "0", min: 0, max: maxUint64, effect: effApplied, apply: applyEviction},
 	{name: "maxmemory-clients", kind: kindMemory, def: "0", min: -100, max: maxInt64, flags: pPercent, effect: effNone},
-	{name: "maxmemory-eviction-tenacity", kind: kindInt, def: "10", min: 0, max: 100, effect: effNone},
-	{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: enumOf("volatile-lru volatile-lfu volatile-random volatile-ttl allkeys-lru allkeys-lfu allkeys-random noeviction"), effect: effNotYet},
-	{name: "maxmemory-samples", kind: kindInt, def: "5", min: 1, max: maxInt32, effect: effNone},
+	{name: "maxmemory-eviction-tenacity", kind: kindInt, def: "10", min: 0, max: 100, effect: effApplied, apply: applyEviction},
+	{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: enumOf("volatile-lru volatile-lfu volatile-random volatile-ttl allkeys-lru allkeys-lfu allkeys-random noeviction"), effect: effApplied, apply: applyEviction},
+	{name: "maxmemory-samples", kind: kindInt, def: "5", min: 1, max: maxInt32, effect: effApplied, apply: applyEviction},
 	{name: "min-replicas-max-lag", alias: "min-slaves-max-lag", kind: kindInt, def: "10", min: 0, max: maxInt32, effect: effNone},
 	{name: "min-replicas-to-write", alias: "min-slaves-to-write", kind: kindInt, def: "0", min: 0, max: maxInt32, effect: effNone},
 	{name: "no-appendfsync-on-rewrite", kind: kindBool, def: "no", effect: effNone},
@@ -1523,18 +1530,8 @@ func newLiveConfig(cfg Config, s *Server) *liveConfig {
 			lc.warned[n] = true
 		}
 	}
-	lc.warnNotYet(c)
 	go lc.closeIdleClients()
 	return lc
-}
-
-// warnNotYet logs, once, that maxmemory does nothing yet.
-func (lc *liveConfig) warnNotYet(c *Config) {
-	if c.value(paramIndex["maxmemory"]) != "0" && !lc.warned["maxmemory!"] {
-		lc.warned["maxmemory!"] = true
-		lc.srv.log.Warn("maxmemory is set but Ember does not evict keys yet: the limit and maxmemory-policy have no effect",
-			slog.String("maxmemory", c.value(paramIndex["maxmemory"])))
-	}
 }
 
 func (lc *liveConfig) load() *Config { return lc.cur.Load() }
@@ -1672,7 +1669,6 @@ func (lc *liveConfig) set(c *client, pairs [][]byte) string {
 		}
 		lc.warnNoEffect(ch.p)
 	}
-	lc.warnNotYet(next)
 	return ""
 }
 

@@ -28,7 +28,6 @@ type serverStats struct {
 
 	store         *store.Store // its hit, miss and expiry counters
 	replID        string       // master_replid, fixed at start
-	startupMemory int64        // used_memory once the server was built
 	peakMemory    atomic.Int64 // the highest used_memory seen
 
 	ops opsMeter

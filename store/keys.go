@@ -425,6 +425,9 @@ type ObjectInfo struct {
 	Encoding string
 	IdleMs   int64
 	Shared   bool // a small integer Redis would keep as a shared object
+	// Freq is the LFU counter after decay (OBJECT FREQ); it counts
+	// accesses only while an LFU policy is in force, as Redis's.
+	Freq int
 }
 
 // Object returns what OBJECT reports about key, without touching it.
@@ -437,6 +440,7 @@ func (db *DB) Object(key string) (ObjectInfo, bool) {
 		return ObjectInfo{}, false
 	}
 	info := ObjectInfo{Kind: e.kind, IdleMs: max(t.lru()-e.atime, 0)}
+	info.Freq = int(lfuDecayed(&e, lfuMinutes(t.lru()), db.store.eviction.Load().LFUDecayTime))
 	if e.kind == KindString {
 		info.Encoding, info.Shared = stringEncoding(e)
 	} else {
