@@ -224,7 +224,7 @@ func cmdMemoryStats(c *client, args [][]byte) {
 	o := c.memoryOverview()
 	rss := o.heap.total - o.heap.heapReleased
 	active := o.heap.heapObjects + o.heap.heapUnused
-	w := c.w
+	w := &c.w
 	w.mapHeader(27 + len(o.dbs))
 	field := func(name string, v int64) {
 		w.bulkString(name)
