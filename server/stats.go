@@ -26,9 +26,9 @@ type serverStats struct {
 	errMu  sync.Mutex
 	errors map[string]int64 // error code ("ERR", "WRONGTYPE") -> count
 
-	store         *store.Store // its hit, miss and expiry counters
-	replID        string       // master_replid, fixed at start
-	peakMemory    atomic.Int64 // the highest used_memory seen
+	store      *store.Store // its hit, miss and expiry counters
+	replID     string       // master_replid, fixed at start
+	peakMemory atomic.Int64 // the highest used_memory seen
 
 	ops opsMeter
 }
