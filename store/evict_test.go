@@ -174,7 +174,7 @@ func TestEvictionExactLRU(t *testing.T) {
 	// Reading the first ten makes them the most recent, in that order.
 	for i := range 10 {
 		clock.Advance(2 * time.Second)
-		s.DB(i%2).Get("k" + strconv.Itoa(i))
+		s.DB(i % 2).Get("k" + strconv.Itoa(i))
 	}
 	for i := 10; i < 100; i++ {
 		want = append(want, "k"+strconv.Itoa(i))
