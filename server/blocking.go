@@ -246,6 +246,7 @@ func (s *Server) serveReady(keys []blockKey) {
 	}
 	reg.mu.Lock()
 	var woken []*blockedClient
+	var notes store.OpNotes // what a serving pop did, for its "del" event
 	for len(keys) > 0 {
 		bk := keys[0]
 		keys = keys[1:]
@@ -261,7 +262,7 @@ func (s *Server) serveReady(keys []blockKey) {
 		if len(q) == 0 {
 			continue
 		}
-		db := s.store.DB(bk.db)
+		db := s.store.DB(bk.db).WithNotes(&notes)
 		kind := db.Type(bk.key)
 		for i := 0; i < len(q); {
 			b := q[i]
@@ -269,6 +270,7 @@ func (s *Server) serveReady(keys []blockKey) {
 				i++ // as Redis 7.0: it goes on waiting
 				continue
 			}
+			notes.Emptied = false
 			if !b.serve(db, bk.key, &keys) {
 				break // the key ran dry (or its type changed)
 			}

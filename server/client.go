@@ -73,9 +73,16 @@ type client struct {
 	trackPrefixes []string // sorted
 	trackCaching  bool
 	trackPending  []pendingInvalidation
-	trackViews    []*store.DB              // database views naming this client as writer
-	outShared     atomic.Pointer[outbound] // out, for other goroutines
-	gone          atomic.Bool              // the connection has ended
+	// views are the client's views of the databases: they record in
+	// notes what an operation did (a key emptied, for "del" events) and,
+	// for a tracking client, name it as the writer (see tracking.go).
+	views      []*store.DB
+	trackViews []*store.DB // views naming this client as the writer
+	notes      store.OpNotes
+	outShared  atomic.Pointer[outbound] // out, for other goroutines
+	outMu      sync.Mutex               // guards starting an outbound, and outLeaving
+	outLeaving bool                     // leave has begun: no outbound may start
+	gone       atomic.Bool              // the connection has ended
 
 	blocked atomic.Bool // parked in a blocking command (flag b)
 	readied []blockKey  // keys in other databases the running command filled
@@ -216,6 +223,7 @@ func (cmd *command) runsInMulti() bool {
 // call runs a command and records its statistics.
 func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	errsBefore := c.w.errors
+	c.notes.Emptied = false
 	cmd.handler(c, args)
 	if cmd.flags&flagReadonly != 0 && c.trackFlags.Load()&(trackOn|trackBcast) == trackOn {
 		c.rememberKeys(cmd, args)
@@ -372,6 +380,12 @@ func (c *client) leave() {
 	c.disableTracking()
 	c.leavePubSub()
 	c.stopMonitor()
+	c.outMu.Lock()
+	c.outLeaving = true
+	c.outMu.Unlock()
+	if c.out == nil {
+		c.out = c.outShared.Load() // one another goroutine started
+	}
 	if c.out != nil {
 		if len(c.w.buf) > 0 {
 			c.out.write(c.w.buf, c.w.resp3)
@@ -390,6 +404,9 @@ func (c *client) flush() error {
 	c.lastInteraction.Store(time.Now().UnixMilli())
 	if len(c.w.buf) == 0 {
 		return nil
+	}
+	if c.out == nil {
+		c.out = c.outShared.Load() // one another goroutine started
 	}
 	if c.out != nil {
 		c.out.write(c.w.buf, c.w.resp3)
@@ -417,6 +434,7 @@ func (c *client) flush() error {
 // at the end of a batch (flush), before a blocking command or a client
 // pause parks it, and as the connection ends.
 func (c *client) wakeWriters() {
+	c.broadcastPending()
 	for i, o := range c.wakeLater {
 		o.signal()
 		c.wakeLater[i] = nil
@@ -447,21 +465,31 @@ func (c *client) selectDB(i int) {
 }
 
 // dbAt returns database i as this client may use it now: a held view
-// inside EXEC, the shared one otherwise. A tracking client's views name it
-// as the writer of what it changes (see tracking.go).
+// inside EXEC, the client's own view otherwise (see views).
 func (c *client) dbAt(i int) *store.DB {
 	if c.inExec != nil {
 		return c.inExec.DB(i)
 	}
 	db := c.srv.store.DB(i)
-	if db == nil || !c.tracking() {
-		return db
+	if db == nil {
+		return nil
+	}
+	if c.views == nil {
+		c.views = make([]*store.DB, c.srv.store.Databases())
+	}
+	v := c.views[i]
+	if v == nil {
+		v = db.WithNotes(&c.notes)
+		c.views[i] = v
+	}
+	if !c.tracking() {
+		return v
 	}
 	if c.trackViews == nil {
-		c.trackViews = make([]*store.DB, c.srv.store.Databases())
+		c.trackViews = make([]*store.DB, len(c.views))
 	}
 	if c.trackViews[i] == nil {
-		c.trackViews[i] = db.WithWriter(c.id)
+		c.trackViews[i] = v.WithWriter(c.id)
 	}
 	return c.trackViews[i]
 }

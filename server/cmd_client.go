@@ -224,7 +224,7 @@ func (c *client) writeClientLine(b *strings.Builder, other *client, args [][]byt
 		cmdName = cmd.name
 	}
 	var pending int64
-	if o := other.out; o != nil {
+	if o := other.outShared.Load(); o != nil {
 		pending = o.pending.Load()
 	}
 	obl, oll, omem := outputFigures(pending)

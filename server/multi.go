@@ -122,6 +122,7 @@ func cmdExec(c *client, args [][]byte) {
 	c.w.array(len(m.cmds))
 	saved := c.db
 	c.inExec = locked
+	locked.SetNotes(&c.notes)
 	if c.tracking() {
 		locked.SetWriter(c.id)
 	}

@@ -115,14 +115,19 @@ func (c *client) notifyIn(db, class int, event string, key []byte) {
 func (c *client) notifies(class int) bool { return int(c.srv.notifyFlags.Load())&class != 0 }
 
 // notifyDelIfGone reports "del" for a key that a removal just emptied
-// (the store deletes an empty aggregate, as Redis does). It looks again at
-// the key rather than asking the store operation, so under concurrent
-// writers on the same key it can miss or misplace the event; inside MULTI,
-// where the keys are held, it is exact.
+// (the store deletes an empty aggregate, as Redis does), as the view's
+// OpNotes recorded it. A view without notes (an embedder's) looks at the
+// key again instead, which another writer could race.
 func (c *client) notifyDelIfGone(key []byte) { c.srv.notifyDelIfGone(c.db, keyOf(key)) }
 
 func (s *Server) notifyDelIfGone(db *store.DB, key string) {
-	if int(s.notifyFlags.Load())&nkGeneric != 0 && db.Exists(key) == 0 {
+	var emptied bool
+	if n := db.Notes(); n != nil {
+		emptied, n.Emptied = n.Emptied, false
+	} else if int(s.notifyFlags.Load())&nkGeneric != 0 {
+		emptied = db.Exists(key) == 0
+	}
+	if emptied && int(s.notifyFlags.Load())&nkGeneric != 0 {
 		s.notifySlow(nkGeneric, "del", key, db.Index())
 	}
 }

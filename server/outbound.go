@@ -47,16 +47,47 @@ type outbound struct {
 }
 
 // startOutbound moves the client onto the outbound path, once. Replies
-// written so far go first.
+// written so far go first. If another goroutine already started one for
+// the client (foreignOutbound), the client adopts it.
 func (c *client) startOutbound() *outbound {
 	if c.out != nil {
 		return c.out
 	}
-	o := &outbound{c: c, resp3: c.w.resp3, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	c.outMu.Lock()
+	o := c.outShared.Load()
+	if o == nil {
+		o = c.newOutbound(c.w.resp3)
+	}
+	c.outMu.Unlock()
+	c.out = o
+	return o
+}
+
+// foreignOutbound returns the client's outbound buffer for another
+// goroutine that must push to it (an invalidation for a RESP3 tracking
+// redirect that never subscribed), starting one if the client has none.
+// The client's goroutine adopts it at its next flush; until then its own
+// replies still go straight to the socket, which is safe because a
+// net.Conn never interleaves the bytes of two Writes. It returns nil once
+// the connection is leaving.
+func (c *client) foreignOutbound() *outbound {
+	if o := c.outShared.Load(); o != nil {
+		return o
+	}
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	if o := c.outShared.Load(); o != nil || c.outLeaving {
+		return o
+	}
+	return c.newOutbound(c.shown.resp.Load() == 3)
+}
+
+// newOutbound starts the writer; outMu is held.
+func (c *client) newOutbound(resp3 bool) *outbound {
+	o := &outbound{c: c, resp3: resp3, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	if c.req != nil {
 		o.conn = c.req.Conn
 	}
-	c.out = o
 	c.outShared.Store(o)
 	go o.run()
 	return o

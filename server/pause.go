@@ -118,6 +118,12 @@ func (s *Server) updatePauseLocked() {
 		p.wake = make(chan struct{})
 	}
 	p.active.Store(int32(p.typ))
+	// As Redis, a pause of either type also stops expiry, to its end.
+	frozen := int64(0)
+	if p.typ != pauseOff {
+		frozen = p.end
+	}
+	s.store.FreezeExpiry(frozen)
 }
 
 // pausedFor reports whether the pause in force holds cmd back, and if so

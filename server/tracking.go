@@ -223,8 +223,8 @@ func (t *trackingRegistry) send(target *client, value []byte, own *client) {
 
 // deliver appends the bytes build makes for dst's protocol to dst's
 // output: its reply buffer when dst is own, else its outbound buffer. A
-// client without an outbound buffer (never subscribed nor tracking) cannot
-// be written from here and gets nothing.
+// RESP3 client without one (a redirect that never subscribed) gets one
+// started for it; a RESP2 one would get nothing anyway.
 func deliver(dst, own *client, build func(resp3, subscribed bool) []byte) {
 	if dst == own {
 		if b := build(dst.w.resp3, dst.subCount() > 0); b != nil {
@@ -234,7 +234,12 @@ func deliver(dst, own *client, build func(resp3, subscribed bool) []byte) {
 	}
 	o := dst.outShared.Load()
 	if o == nil {
-		return
+		if dst.shown.resp.Load() != 3 {
+			return
+		}
+		if o = dst.foreignOutbound(); o == nil {
+			return
+		}
 	}
 	o.mu.Lock()
 	b := build(o.resp3, dst.subCount() > 0)
@@ -285,10 +290,11 @@ func (t *trackingRegistry) broadcastLocked(own *client) {
 }
 
 // afterCommandTracking sends what the command left for this client: its
-// own invalidations, after its reply, and the BCAST broadcasts.
+// own invalidations, after its reply. BCAST broadcasts wait for the end of
+// the batch (broadcastPending).
 func (c *client) afterCommandTracking() {
 	t := &c.srv.tracking
-	if len(c.trackPending) == 0 && !t.pendingBcast.Load() {
+	if len(c.trackPending) == 0 {
 		return
 	}
 	t.mu.Lock()
@@ -306,6 +312,19 @@ func (c *client) afterCommandTracking() {
 	}
 	clear(c.trackPending)
 	c.trackPending = c.trackPending[:0]
+	t.mu.Unlock()
+}
+
+// broadcastPending sends the BCAST invalidations that are waiting. It runs
+// whenever a client's goroutine is about to wait (wakeWriters), so the
+// keys a pipelined batch changed go out as one message per prefix, as
+// Redis sends them once per event-loop turn, in beforeSleep.
+func (c *client) broadcastPending() {
+	t := &c.srv.tracking
+	if !t.pendingBcast.Load() {
+		return
+	}
+	t.mu.Lock()
 	if t.pendingBcast.Load() {
 		t.broadcastLocked(c)
 	}

@@ -179,6 +179,17 @@ A GET k
 B SET k v
 R ?
 `},
+	{"redirect to a RESP3 client that never subscribed", `
+R HELLO 3
+A CLIENT TRACKING ON REDIRECT {id:R}
+A GET k
+A GET j
+B SET k v
+R ?1
+B FLUSHALL
+R ?
+R GET x
+`},
 	{"BCAST with prefixes", `
 A HELLO 3
 A CLIENT TRACKING ON BCAST PREFIX user: PREFIX obj:
@@ -503,4 +514,69 @@ func expectReply(t *testing.T, c *respConn, want string, args ...string) {
 		c.sendCmd(args...)
 	}
 	mustReply(t, c, want)
+}
+
+// As Redis's expireIfNeeded and activeExpireCycle, a pause of either type
+// stops expiry: a key past its TTL reads as absent but stays counted, and
+// the sweeper leaves it, until the pause ends.
+func TestClientPauseFreezesExpiry(t *testing.T) {
+	clk := store.NewManualClock(time.Unix(1700000000, 0))
+	cfg := DefaultConfig()
+	cfg.Clock = clk
+	srv, addr := startServer(t, cfg)
+	c := dialRESP(t, addr)
+	expectReply(t, c, "+OK\r\n", "SET", "k", "v", "PX", "100")
+	expectReply(t, c, "+OK\r\n", "CLIENT", "PAUSE", "10000", "WRITE")
+	clk.Advance(200 * time.Millisecond)
+	srv.ClockChanged()
+	expectReply(t, c, "$-1\r\n", "GET", "k")
+	expectReply(t, c, ":1\r\n", "DBSIZE")
+	if n := srv.Store().Sweep(); n != 0 {
+		t.Fatalf("the sweeper removed %d keys during a pause", n)
+	}
+	expectReply(t, c, "+OK\r\n", "CLIENT", "UNPAUSE")
+	expectReply(t, c, "$-1\r\n", "GET", "k")
+	expectReply(t, c, ":0\r\n", "DBSIZE")
+
+	// A pause that ends by the clock ends the freeze with it.
+	expectReply(t, c, "+OK\r\n", "SET", "j", "v", "PX", "100")
+	expectReply(t, c, "+OK\r\n", "CLIENT", "PAUSE", "1000", "ALL")
+	clk.Advance(200 * time.Millisecond)
+	if n := srv.Store().Sweep(); n != 0 {
+		t.Fatalf("the sweeper removed %d keys during a pause", n)
+	}
+	clk.Advance(801 * time.Millisecond)
+	srv.ClockChanged()
+	if n := srv.Store().Sweep(); n != 1 {
+		t.Fatalf("the sweeper removed %d keys after the pause; want 1", n)
+	}
+}
+
+// BCAST invalidations of a pipelined batch go out as one message, as
+// Redis sends them once per event-loop turn: the same bytes from both.
+func TestTrackingBcastBatchesPipeline(t *testing.T) {
+	run := func(addr string) string {
+		a := dialRESP(t, addr)
+		a.cmd("HELLO", "3")
+		a.cmd("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "u:")
+		b := dialRESP(t, addr)
+		if err := b.send([]byte("*3\r\n$3\r\nSET\r\n$3\r\nu:1\r\n$1\r\nx\r\n*3\r\n$3\r\nSET\r\n$3\r\nu:2\r\n$1\r\ny\r\n*2\r\n$3\r\nDEL\r\n$3\r\nu:1\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"+OK\r\n", "+OK\r\n", ":1\r\n"} {
+			if r, err := b.readReply(); err != nil || r != want {
+				t.Fatalf("pipeline reply %q, %v; want %q", r, err, want)
+			}
+		}
+		push, err := a.readWithin(3 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(push)
+	}
+	want := run(testenv.StartRedis(t))
+	_, addr := startServer(t, DefaultConfig())
+	if got := run(addr); got != want {
+		t.Fatalf("ember pushed %q; redis %q", got, want)
+	}
 }

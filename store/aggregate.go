@@ -82,6 +82,9 @@ func (sh *shard) commitAgg(key string, h uint64, a aggregate, sizeBefore int64, 
 	sh.account(a.memSize() - sizeBefore)
 	if a.length() == 0 {
 		sh.remove(key, h)
+		if sh.notes != nil {
+			sh.notes.Emptied = true
+		}
 		return
 	}
 	if !changed {

@@ -12,6 +12,28 @@ type DB struct {
 	// writer is who the changes made through this view are attributed to,
 	// for OnKeyModified (see WithWriter); 0 for none.
 	writer int64
+	notes  *OpNotes // see WithNotes; nil for none
+}
+
+// OpNotes collects what the operations made through a view did besides
+// their results, for a caller that reports events in Redis's order after
+// an operation returns. Only the goroutine using the view may read it.
+type OpNotes struct {
+	// Emptied is set when an operation deleted a list, set, sorted set
+	// or hash because it removed its last element (Redis's "del" event
+	// after "lpop", "srem", ...). The caller clears it.
+	Emptied bool
+}
+
+// Notes returns the OpNotes of a view made by WithNotes, else nil.
+func (db *DB) Notes() *OpNotes { return db.notes }
+
+// WithNotes returns a view of the database whose operations record in n
+// what they did (see OpNotes). The view shares everything else with db.
+func (db *DB) WithNotes(n *OpNotes) *DB {
+	v := *db
+	v.notes = n
+	return &v
 }
 
 // WithWriter returns a view of the database whose changes OnKeyModified
@@ -28,7 +50,7 @@ func (db *DB) WithWriter(writer int64) *DB {
 }
 
 // claim records, in a shard the caller holds, who is about to change it.
-func (db *DB) claim(sh *shard) { sh.writer = db.writer }
+func (db *DB) claim(sh *shard) { sh.writer, sh.notes = db.writer, db.notes }
 
 // Index returns the database number.
 func (db *DB) Index() int { return db.index }

@@ -37,6 +37,9 @@ func (s *Store) Sweep() int {
 }
 
 func (s *Store) sweep(full bool) int {
+	if s.expiryFrozen(s.nowMs()) {
+		return 0 // as Redis's activeExpireCycle during a client pause
+	}
 	n := 0
 	for _, db := range s.dbs {
 		for _, sh := range db.shards {

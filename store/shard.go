@@ -120,6 +120,7 @@ type shard struct {
 	// writer is who holds the lock to change the shard (DB.WithWriter),
 	// passed to OnKeyModified; set by every DB method as it takes the lock.
 	writer  int64
+	notes   *OpNotes            // the OpNotes of the view that holds the lock, if any
 	watched map[string][]*Watch // stays with the database index across SWAPDB
 
 	// scratch holds a value popped while the lock is held (PopFunc), so
@@ -196,7 +197,9 @@ func (sh *shard) lookup(key string, h uint64, t *opTime) (entry, bool) {
 		return entry{}, false
 	}
 	if e.expireAt != 0 && e.expireAt <= t.now() {
-		sh.expire(key, h)
+		if !sh.store.expiryFrozen(t.now()) {
+			sh.expire(key, h)
+		}
 		sh.misses.Add(1)
 		sh.event(KeyMissed, key)
 		return entry{}, false

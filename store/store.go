@@ -120,6 +120,9 @@ type Store struct {
 	onEvent    atomic.Pointer[func(db int, ev KeyEvent, key string)]
 	maxString  atomic.Int64 // proto-max-bulk-len: how far a string may grow
 	onModified atomic.Pointer[func(writer int64, key string)]
+	// frozenUntil holds expired keys in place until this Unix ms (see
+	// FreezeExpiry); 0 when expiry runs.
+	frozenUntil atomic.Int64
 
 	// used is the sum of every shard's usedBytes, for MakeRoom's check
 	// before each command; eviction holds its state in evictor.
@@ -131,6 +134,20 @@ type Store struct {
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
+}
+
+// FreezeExpiry keeps keys whose TTL has passed in place until the store's
+// clock passes until (Unix ms): reads see them as absent, but neither
+// reads nor the sweeper delete them, so the dataset stays still. Redis
+// does this while clients are paused (CLIENT PAUSE), so that a pause for
+// a failover sees no DELs from expiry. Writes still reclaim a key they
+// overwrite. 0 ends the freeze at once.
+func (s *Store) FreezeExpiry(until int64) { s.frozenUntil.Store(until) }
+
+// expiryFrozen reports whether FreezeExpiry holds expired keys at now.
+func (s *Store) expiryFrozen(now int64) bool {
+	u := s.frozenUntil.Load()
+	return u != 0 && now <= u
 }
 
 // New returns a store with the given options, its sweeper running unless
@@ -334,6 +351,18 @@ type Locked struct {
 	held   []*shard
 	views  []*DB
 	writer int64
+	notes  *OpNotes
+}
+
+// SetNotes makes the views DB returns from now on record in n what their
+// operations did, as DB.WithNotes.
+func (l *Locked) SetNotes(n *OpNotes) {
+	l.notes = n
+	for _, v := range l.views {
+		if v != nil {
+			v.notes = n
+		}
+	}
 }
 
 // SetWriter makes the views DB returns from now on attribute their
@@ -396,7 +425,7 @@ func (l *Locked) DB(i int) *DB {
 	if l.views[i] == nil {
 		v := *src
 		v.held = true
-		v.writer = l.writer
+		v.writer, v.notes = l.writer, l.notes
 		l.views[i] = &v
 	}
 	return l.views[i]
