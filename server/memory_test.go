@@ -135,7 +135,9 @@ func TestMemoryUsageTracksGrowth(t *testing.T) {
 		{"hash", func(i int) error { return rdb.HSet(ctx, "hash", fmt.Sprint("field", i), "value").Err() }},
 		{"list", func(i int) error { return rdb.RPush(ctx, "list", fmt.Sprint("element", i)).Err() }},
 		{"set", func(i int) error { return rdb.SAdd(ctx, "set", fmt.Sprint("member", i)).Err() }},
-		{"zset", func(i int) error { return rdb.ZAdd(ctx, "zset", redis.Z{Score: float64(i), Member: fmt.Sprint("m", i)}).Err() }},
+		{"zset", func(i int) error {
+			return rdb.ZAdd(ctx, "zset", redis.Z{Score: float64(i), Member: fmt.Sprint("m", i)}).Err()
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
