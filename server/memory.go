@@ -104,6 +104,13 @@ func applyEviction(s *Server, cfg *Config) {
 	debug.SetMemoryLimit(e.MaxMemory + e.MaxMemory/4 + 16<<20)
 }
 
+// applyExpiry hands hz and active-expire-effort to the store's sweeper.
+func applyExpiry(s *Server, cfg *Config) {
+	s.store.SetSweepInterval(cfg.sweepInterval())
+	n, _ := strconv.Atoi(cfg.value(paramIndex["active-expire-effort"]))
+	s.store.SetActiveExpireEffort(n)
+}
+
 // eviction reads the maxmemory directives.
 func (cfg *Config) eviction() store.Eviction {
 	e := store.DefaultEviction()

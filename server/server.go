@@ -94,6 +94,7 @@ func New(cfg Config) (*Server, error) {
 	s.maxQuery.Store(cfg.ClientQueryBufferLimit)
 	applyKeyspaceEvents(s, &cfg)
 	applyEviction(s, &cfg)
+	applyExpiry(s, &cfg)
 	s.store.SetOnKeyEvent(s.notifyKeyEvent)
 	s.stats.store = s.store
 	s.stats.replID = newRunID()

@@ -131,6 +131,8 @@ type Store struct {
 	evictor  evictor
 	evictGen atomic.Uint64
 
+	sweepStats sweepStats
+
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
@@ -182,6 +184,7 @@ func New(opts Options) *Store {
 	s.SetOnKeyEvent(opts.OnKeyEvent)
 	s.maxString.Store(MaxStringSize)
 	s.SetEviction(DefaultEviction())
+	s.SetActiveExpireEffort(1)
 	s.SetOnKeyModified(opts.OnKeyModified)
 	nshards := 1 << logShards
 	s.dbs = make([]*DB, opts.Databases)
