@@ -240,7 +240,7 @@ func (s *Store) shardCount() int { return len(s.dbs) * len(s.dbs[0].shards) }
 // The exact LRU: a min-heap of shard tails by access time.
 
 type tail struct {
-	atime int64
+	atime uint32
 	shard int
 }
 
@@ -374,13 +374,17 @@ type candidate struct {
 
 // score ranks an entry for the policy: higher goes first.
 func (s *Store) score(cfg *Eviction, e *entry, nowMs int64) uint64 {
+	sec := uint32(nowMs / 1000)
 	switch cfg.Policy {
 	case VolatileLFU, AllKeysLFU:
-		return 255 - uint64(lfuDecayed(e, lfuMinutes(nowMs), cfg.LFUDecayTime))
+		return 255 - uint64(lfuDecayed(e, lfuMinutes(sec), cfg.LFUDecayTime))
 	case VolatileTTL:
 		return math.MaxUint64 - uint64(e.expireAt)
 	}
-	return uint64(max(nowMs-e.atime, 0))
+	if sec < e.atime {
+		return 0
+	}
+	return uint64(sec - e.atime)
 }
 
 // sample adds up to cfg.Samples keys of shard i to the pool.
@@ -494,20 +498,26 @@ func (s *Store) evictFromPool(cfg *Eviction) bool {
 
 const lfuInitVal = 5
 
-// lfuMinutes is Redis's LFUGetTimeInMinutes: minutes, modulo 2^16.
-func lfuMinutes(nowMs int64) uint16 { return uint16(nowMs / 60000) }
+// lfuMinutes is Redis's LFUGetTimeInMinutes: minutes, modulo 2^16, of a
+// time in Unix seconds.
+func lfuMinutes(sec uint32) uint16 { return uint16(sec / 60) }
 
-// lfuDecayed is the counter after the decay due since its last access.
+// lfuFresh is a new value's LFU data at time sec: the initial counter.
+func lfuFresh(sec uint32) uint32 { return uint32(lfuMinutes(sec))<<8 | lfuInitVal }
+
+// lfuDecayed is the counter in e's LFU data after the decay due since
+// its last decrement, as Redis's LFUDecrAndReturn.
 func lfuDecayed(e *entry, now uint16, decayTime int) uint8 {
+	counter := uint8(e.atime)
 	if decayTime <= 0 {
-		return e.lfu
+		return counter
 	}
-	elapsed := int(now - e.ldt) // wraps as Redis's LFUTimeElapsed
+	elapsed := int(now - uint16(e.atime>>8)) // wraps as Redis's LFUTimeElapsed
 	periods := elapsed / decayTime
-	if periods >= int(e.lfu) {
+	if periods >= int(counter) {
 		return 0
 	}
-	return e.lfu - uint8(periods)
+	return counter - uint8(periods)
 }
 
 // lfuIncr is LFULogIncr.
@@ -525,43 +535,48 @@ func lfuIncr(counter uint8, logFactor int) uint8 {
 	return counter
 }
 
-// atimeResolution is how much an access time must move before a read
-// stores it again: like Redis's LRU clock, a second. A finer one costs a
-// second index update on reads (the entry is stored by value).
-const atimeResolution = 1000
-
-// touchAccess stamps an access on e: its access time, at the clock's
-// resolution, and under an LFU policy its frequency counter, as Redis's
-// lookupKey does. It reports whether e changed (the caller stores it).
-func (sh *shard) touchAccess(e *entry, t *opTime) bool {
-	changed := false
-	if lru := t.lru(); lru-e.atime >= atimeResolution || lru < e.atime {
-		e.atime = lru
-		changed = true
-	}
-	if cfg := sh.store.eviction.Load(); cfg.Policy.LFU() {
-		now := lfuMinutes(t.lru())
-		c := lfuIncr(lfuDecayed(e, now, cfg.LFUDecayTime), cfg.LFULogFactor)
-		if c != e.lfu || now != e.ldt {
-			e.lfu, e.ldt = c, now
-			changed = true
-		}
-	}
-	return changed
+// lfuTouched is e's LFU data after one access at time sec, as Redis's
+// updateLFU.
+func lfuTouched(e *entry, sec uint32, cfg *Eviction) uint32 {
+	now := lfuMinutes(sec)
+	return uint32(now)<<8 | uint32(lfuIncr(lfuDecayed(e, now, cfg.LFUDecayTime), cfg.LFULogFactor))
 }
 
-// initAccess gives a new entry its LFU counter. An overwrite keeps the
-// old value's counter, counting the write as one access, as Redis's
-// lookupKeyWrite then dbOverwrite do.
-func (sh *shard) initAccess(e *entry, old *entry) {
-	now := lfuMinutes(e.atime)
-	if old == nil {
-		e.lfu, e.ldt = lfuInitVal, now
-		return
-	}
-	e.lfu, e.ldt = old.lfu, old.ldt
+// touchAccess stamps an access on e: its access time (in seconds, like
+// Redis's LRU clock: a finer one would make reads store the entry again,
+// it being kept by value, far more often), or under an LFU
+// policy its frequency counter, as Redis's lookupKey does. It reports
+// whether e changed (the caller stores it).
+func (sh *shard) touchAccess(e *entry, t *opTime) bool {
+	old := e.atime
 	if cfg := sh.store.eviction.Load(); cfg.Policy.LFU() {
-		e.lfu, e.ldt = lfuIncr(lfuDecayed(old, now, cfg.LFUDecayTime), cfg.LFULogFactor), now
+		e.atime = lfuTouched(e, t.lru(), cfg)
+	} else {
+		e.atime = t.lru()
+	}
+	return e.atime != old
+}
+
+// freshAccess is the access data of a new value at time sec.
+func (sh *shard) freshAccess(sec uint32) uint32 {
+	if sh.store.eviction.Load().Policy.LFU() {
+		return lfuFresh(sec)
+	}
+	return sec
+}
+
+// initAccess gives a written entry its access data; e.atime holds the
+// time of the write (Unix seconds). A new value starts afresh; an
+// overwrite under an LFU policy keeps the old value's counter and counts
+// the write as one access, as Redis's lookupKeyWrite then dbOverwrite do.
+func (sh *shard) initAccess(e *entry, old *entry) {
+	cfg := sh.store.eviction.Load()
+	switch {
+	case !cfg.Policy.LFU():
+	case old == nil:
+		e.atime = lfuFresh(e.atime)
+	default:
+		e.atime = lfuTouched(old, e.atime, cfg)
 	}
 }
 

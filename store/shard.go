@@ -45,11 +45,15 @@ type entry struct {
 	str      []byte    // the value of a string
 	agg      aggregate // the value of a list, set, sorted set or hash
 	expireAt int64     // absolute Unix ms; 0 means no expiry
-	atime    int64     // last access, Unix ms, for OBJECT IDLETIME
+	// atime is the last access, Unix seconds, for OBJECT IDLETIME and
+	// LRU eviction; under an LFU policy it holds the LFU data instead, as
+	// Redis's 24-bit lru field: the minutes (mod 2^16) of the last
+	// decrement << 8 | the counter. One field for both keeps the entry at
+	// 56 bytes, and golang-lru's element holding it in the 128-byte size
+	// class instead of 144.
+	atime    uint32
 	kind     Kind
-	lfu      uint8  // LFU counter (a logarithmic Morris counter), as Redis's
-	ldt      uint16 // LFU: minutes (mod 2^16) of the last decrement, as Redis's
-	raw      bool   // a string built in place (APPEND, SETRANGE): encoding "raw"
+	raw      bool // a string built in place (APPEND, SETRANGE): encoding "raw"
 	unshared bool   // a COPY of a small integer: Redis gives it its own object
 	// owned says the store holds the only reference to str's bytes: no
 	// view of them has left the store since a bit command last copied
@@ -59,11 +63,14 @@ type entry struct {
 }
 
 // entryOverhead is what one key costs beyond its key's and value's bytes:
-// the LRU's list element (golang-lru's Entry holding the entry by value:
-// 144 bytes with its size class), the LRU map's slot, and the scan
-// index's item in its B-tree node, the last two at their average fill.
-// Calibrated against the Go heap by TestAccountingMatchesHeap.
-const entryOverhead = 216
+// the LRU's list element (golang-lru's Entry holding the 56-byte entry by
+// value: 128 bytes with its size class), the LRU map's slot (24 bytes and
+// a control byte, at a load between 44% and 88%: 28 to 57 bytes) and the
+// scan index's item in its B-tree node (about 35 bytes). Calibrated
+// against the Go heap by TestAccountingMatchesHeap: 247 bytes per 32-byte
+// string key at 100k keys, 268 at 1M, where the maps happen to be less
+// full; 208 sits between.
+const entryOverhead = 208
 
 // volatileOverhead is what a TTL adds: the key's slot in the TTL map.
 const volatileOverhead = 32
@@ -238,8 +245,20 @@ func (sh *shard) put(key string, h uint64, e entry, old *entry) {
 // leaves the value as it was (SETBIT of a bit to the value it has), which
 // Redis does not signal.
 func (sh *shard) putQuiet(key string, h uint64, e entry, old *entry) {
-	d := sh.data
 	sh.initAccess(&e, old)
+	sh.place(key, h, e, old)
+}
+
+// putMoved stores an entry that RENAME or MOVE brings over: the value
+// keeps its access data, as Redis's dbAdd of the same object.
+func (sh *shard) putMoved(key string, h uint64, e entry, old *entry) {
+	sh.place(key, h, e, old)
+	sh.touch(key)
+}
+
+// place puts e in the shard's structures and accounting.
+func (sh *shard) place(key string, h uint64, e entry, old *entry) {
+	d := sh.data
 	if old == nil {
 		key = clone(key)
 		d.order.Set(scanItem{hash: h, key: key})
