@@ -54,7 +54,7 @@ type entry struct {
 	atime    uint32
 	kind     Kind
 	raw      bool // a string built in place (APPEND, SETRANGE): encoding "raw"
-	unshared bool   // a COPY of a small integer: Redis gives it its own object
+	unshared bool // a COPY of a small integer: Redis gives it its own object
 	// owned says the store holds the only reference to str's bytes: no
 	// view of them has left the store since a bit command last copied
 	// them, so SETBIT and BITFIELD may change them in place. Every read
