@@ -41,7 +41,8 @@ func TestEvictionOverTCP(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: addr, Protocol: 3})
 	defer rdb.Close()
 	limit := int64(baseMemory + 200<<10)
-	for _, kv := range [][2]string{{"maxmemory", strconv.FormatInt(limit, 10)}, {"maxmemory-policy", "allkeys-lru"}, {"notify-keyspace-events", "Ee"}} {
+	for _, kv := range [][2]string{{"maxmemory", strconv.FormatInt(limit, 10)}, {"maxmemory-policy", "allkeys-lru"}, {"notify-keyspace-events", "Ee"},
+		{"maxmemory-eviction-tenacity", "100"}} {
 		if err := rdb.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
 			t.Fatal(err)
 		}

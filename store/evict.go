@@ -124,12 +124,43 @@ func (sh *shard) account(delta int64) {
 func (s *Store) MakeRoom(extra int64) bool {
 	cfg := s.eviction.Load()
 	if cfg.MaxMemory == 0 || s.used.Load()+extra <= cfg.MaxMemory {
+		if s.exceededSince.Load() != 0 {
+			s.endExceeded()
+		}
 		return true
 	}
-	if cfg.Policy == NoEviction {
-		return false
+	r := evictFail
+	if cfg.Policy != NoEviction {
+		r = s.evict(cfg, extra, true)
 	}
-	return s.evict(cfg, extra, true) != evictFail
+	if r == evictOK {
+		s.endExceeded()
+	} else {
+		// As Redis: the time over the limit runs while eviction fails or
+		// has not caught up.
+		s.exceededSince.CompareAndSwap(0, int64(time.Since(monoBase))+1)
+	}
+	return r != evictFail
+}
+
+// monoBase anchors the monotonic readings of the time over the limit.
+var monoBase = time.Now()
+
+func (s *Store) endExceeded() {
+	if since := s.exceededSince.Swap(0); since != 0 {
+		s.exceededTotal.Add(int64(time.Since(monoBase)) + 1 - since)
+	}
+}
+
+// EvictionExceeded is how long memory has been over maxmemory with
+// eviction failing or behind, in total and in the current stretch (0 when
+// under), as INFO's total_eviction_exceeded_time and
+// current_eviction_exceeded_time.
+func (s *Store) EvictionExceeded() (total, current time.Duration) {
+	if since := s.exceededSince.Load(); since != 0 {
+		current = time.Duration(int64(time.Since(monoBase)) + 1 - since)
+	}
+	return time.Duration(s.exceededTotal.Load()) + current, current
 }
 
 // OverMaxMemory reports whether UsedMemory()+extra exceeds the limit, not

@@ -24,6 +24,16 @@ func (l *evictionLog) onEvent(db int, ev store.KeyEvent, key string) {
 	}
 }
 
+// syncEviction is the default configuration with tenacity 100: MakeRoom
+// evicts all it must before returning, never in the background, so that
+// a test sees the result at once (the race detector slows eviction past
+// the default time limit).
+func syncEviction() store.Eviction {
+	e := store.DefaultEviction()
+	e.Tenacity = 100
+	return e
+}
+
 func newEvictionStore(t *testing.T, clock *store.ManualClock) (*store.Store, *evictionLog) {
 	t.Helper()
 	log := &evictionLog{}
@@ -83,7 +93,7 @@ func TestEvictionPolicies(t *testing.T) {
 				}
 			}
 			limit := s.UsedMemory() * 3 / 4
-			e := store.DefaultEviction()
+			e := syncEviction()
 			e.MaxMemory, e.Policy = limit, p
 			s.SetEviction(e)
 			for i := range 2000 {
@@ -145,7 +155,7 @@ func TestEvictionNoEviction(t *testing.T) {
 	if !s.MakeRoom(1 << 40) {
 		t.Error("MakeRoom without a limit failed")
 	}
-	e := store.DefaultEviction()
+	e := syncEviction()
 	e.MaxMemory = 1
 	s.SetEviction(e)
 	if s.MakeRoom(0) || !s.OverMaxMemory(0) {
@@ -154,10 +164,60 @@ func TestEvictionNoEviction(t *testing.T) {
 	if len(log.keys) != 0 || s.DB(0).Size() != 100 {
 		t.Errorf("noeviction evicted %v", log.keys)
 	}
+	time.Sleep(2 * time.Millisecond) // the time over the limit runs on the real clock
+	if total, current := s.EvictionExceeded(); current < time.Millisecond || total < current {
+		t.Errorf("over the limit: EvictionExceeded = %v, %v", total, current)
+	}
 	e.MaxMemory = s.UsedMemory()
 	s.SetEviction(e)
 	if !s.MakeRoom(0) || s.MakeRoom(1) {
 		t.Error("the limit is not inclusive")
+	}
+	s.MakeRoom(0)
+	if total, current := s.EvictionExceeded(); current != 0 || total < 2*time.Millisecond {
+		t.Errorf("back under the limit: EvictionExceeded = %v, %v", total, current)
+	}
+}
+
+// TestEvictionConcurrent runs writers, MakeRoom, FLUSHALL and SWAPDB at
+// once (for the race detector), bounded in iterations, and checks the
+// running total against the shards' own counts at the end.
+func TestEvictionConcurrent(t *testing.T) {
+	for _, p := range []store.EvictionPolicy{store.AllKeysLRU, store.AllKeysLFU, store.VolatileTTL, store.AllKeysRandom} {
+		t.Run(p.String(), func(t *testing.T) {
+			s := store.New(store.Options{Databases: 2, SweepInterval: time.Millisecond})
+			defer s.Close()
+			e := store.DefaultEviction()
+			e.Policy, e.MaxMemory = p, 64<<10
+			s.SetEviction(e)
+			far := time.Now().Add(time.Hour).UnixMilli()
+			var wg sync.WaitGroup
+			for w := range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 2000 {
+						s.MakeRoom(0)
+						db := s.DB((w + i) % 2)
+						writeOfType(t, db, w*100000+i, far)
+						db.Get(fmt.Sprintf("w%d", w*100000+i/2))
+						if w == 0 && i%500 == 499 {
+							s.FlushAll()
+						}
+						if w == 1 && i%700 == 699 {
+							s.SwapDB(0, 1)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			if !s.MakeRoom(0) || s.UsedMemory() > e.MaxMemory {
+				t.Errorf("used %d over %d at the end", s.UsedMemory(), e.MaxMemory)
+			}
+			if got, want := s.UsedMemory(), s.DB(0).UsedBytes()+s.DB(1).UsedBytes(); got != want {
+				t.Errorf("UsedMemory %d, the shards sum to %d", got, want)
+			}
+		})
 	}
 }
 

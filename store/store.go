@@ -130,6 +130,10 @@ type Store struct {
 	eviction atomic.Pointer[Eviction]
 	evictor  evictor
 	evictGen atomic.Uint64
+	// exceededSince is when memory went over the limit with eviction
+	// failing or behind (monoBase ns + 1; 0 when not); exceededTotal sums
+	// the past stretches, ns.
+	exceededSince, exceededTotal atomic.Int64
 
 	sweepStats sweepStats
 
@@ -342,6 +346,7 @@ func (s *Store) ResetCounters() {
 			sh.evicted.Store(0)
 		}
 	}
+	s.exceededTotal.Store(0)
 }
 
 // Locked is a set of shards held by one caller, for running a group of
