@@ -120,6 +120,8 @@ func (sh *shard) account(delta int64) {
 // commands that add data, with Redis's OOM error). Like Redis, it spends
 // at most the time maxmemory-eviction-tenacity allows; if that runs out
 // first, a background goroutine keeps evicting, and MakeRoom reports true.
+// While FreezeExpiry holds (a client pause), it evicts nothing and
+// reports true, as Redis.
 // It takes shard locks: never call it holding one.
 func (s *Store) MakeRoom(extra int64) bool {
 	cfg := s.eviction.Load()
@@ -127,6 +129,11 @@ func (s *Store) MakeRoom(extra int64) bool {
 		if s.exceededSince.Load() != 0 {
 			s.endExceeded()
 		}
+		return true
+	}
+	if s.expiryFrozen(s.nowMs()) {
+		// As Redis's isSafeToPerformEvictions: during a client pause the
+		// dataset stays still, and commands are not refused for it.
 		return true
 	}
 	r := evictFail
@@ -227,7 +234,7 @@ func (s *Store) evict(cfg *Eviction, extra int64, foreground bool) evictResult {
 			if foreground && ev.background.CompareAndSwap(false, true) {
 				go func() {
 					defer ev.background.Store(false)
-					for s.evict(s.eviction.Load(), extra, false) == evictRunning {
+					for !s.expiryFrozen(s.nowMs()) && s.evict(s.eviction.Load(), extra, false) == evictRunning {
 					}
 				}()
 			}

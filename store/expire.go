@@ -89,6 +89,9 @@ func (s *Store) sweepLoop(every time.Duration) {
 // once. Tests that move a manual clock call it to see what the active
 // sweeper would eventually do. It returns the number of keys removed.
 func (s *Store) Sweep() int {
+	if s.expiryFrozen(s.nowMs()) {
+		return 0 // as Redis's activeExpireCycle during a client pause
+	}
 	n := 0
 	for i := range s.shardCount() {
 		sh := s.shardAt(i)
@@ -108,6 +111,9 @@ func (s *Store) Sweep() int {
 
 // sweepCycle is one tick of the active sweeper.
 func (s *Store) sweepCycle(tick time.Duration) {
+	if s.expiryFrozen(s.nowMs()) {
+		return // as Redis's activeExpireCycle during a client pause
+	}
 	st := &s.sweepStats
 	effort := int(max(st.effort.Load(), 1)) - 1
 	perLoop := sweepSample + sweepSample/4*effort
