@@ -44,11 +44,13 @@ func (s *Server) usedMemory() int64 {
 
 // OutOfMemory reports whether a command flagged denyoom would be refused
 // now with the OOM error: maxmemory is set, memory is over it, and the
-// policy found nothing to evict (it evicts what it can first, as Redis's
-// performEvictions). Scripting uses it for scripts without allow-oom.
-// Never call it holding a shard lock (a Locked, inside EXEC).
+// policy found nothing left to evict when dispatch last tried (dispatch
+// evicts before every command, as Redis's performEvictions). It takes no
+// lock and evicts nothing, so a script may call it with shards held; for
+// Redis's exact rule (the state when the EVAL began, Redis's
+// server.pre_command_oom_state) read client.preCommandOOM instead.
 func (s *Server) OutOfMemory() bool {
-	return !s.store.MakeRoom(baseMemory)
+	return s.store.OutOfMemory(baseMemory)
 }
 
 // refusedForMemory is the maxmemory step of dispatch, Redis's
@@ -93,7 +95,18 @@ func (c *client) refusedForMemory(cmd *command) bool {
 // GOMEMLIMIT in the environment wins.
 func applyEviction(s *Server, cfg *Config) {
 	e := cfg.eviction()
+	old := s.store.Eviction()
 	s.store.SetEviction(e)
+	if e.MaxMemory > 0 && e.MaxMemory != old.MaxMemory {
+		if used := s.usedMemory(); used > e.MaxMemory {
+			s.log.Warn("the new maxmemory is smaller than the memory in use: keys will be evicted, or writes refused, depending on maxmemory-policy",
+				"maxmemory", e.MaxMemory, "used_memory", used)
+		}
+		// As Redis's updateMaxmemory: evict at once, not at the next
+		// command. In a goroutine: CONFIG SET may run inside EXEC, with
+		// shards held.
+		go s.store.MakeRoom(baseMemory)
+	}
 	if !cfg.ManageGoMemoryLimit || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}

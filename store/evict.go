@@ -140,6 +140,7 @@ func (s *Store) MakeRoom(extra int64) bool {
 	if cfg.Policy != NoEviction {
 		r = s.evict(cfg, extra, true)
 	}
+	s.roomFailed.Store(r == evictFail)
 	if r == evictOK {
 		s.endExceeded()
 	} else {
@@ -175,6 +176,14 @@ func (s *Store) EvictionExceeded() (total, current time.Duration) {
 func (s *Store) OverMaxMemory(extra int64) bool {
 	cfg := s.eviction.Load()
 	return cfg.MaxMemory != 0 && s.used.Load()+extra > cfg.MaxMemory
+}
+
+// OutOfMemory reports whether memory is over the limit and the last
+// MakeRoom found nothing to evict: what a command that adds data would be
+// refused for now. It takes no lock and evicts nothing, so it is safe
+// with shards held (a script, a transaction).
+func (s *Store) OutOfMemory(extra int64) bool {
+	return s.OverMaxMemory(extra) && (s.roomFailed.Load() || s.eviction.Load().Policy == NoEviction)
 }
 
 type evictResult uint8

@@ -134,6 +134,7 @@ type Store struct {
 	// failing or behind (monoBase ns + 1; 0 when not); exceededTotal sums
 	// the past stretches, ns.
 	exceededSince, exceededTotal atomic.Int64
+	roomFailed                   atomic.Bool // the last MakeRoom over the limit found nothing to evict
 
 	sweepStats sweepStats
 
