@@ -238,6 +238,8 @@ func (db *DB) flushLocked() {
 	for _, sh := range db.shards {
 		sh.touchWatchedIfExists(sh.data)
 		sh.account(-sh.data.usedBytes)
+		db.store.keys.Add(-int64(sh.data.items.Len()))
+		db.store.volatileKeys.Add(-int64(len(sh.data.volatile)))
 		sh.data = newShardData()
 	}
 }

@@ -255,6 +255,9 @@ func (s *Store) evict(cfg *Eviction, extra int64, foreground bool) evictResult {
 // evictOne removes one key chosen by the policy, reporting false when no
 // key is eligible.
 func (s *Store) evictOne(cfg *Eviction) bool {
+	if s.keys.Load() == 0 || (cfg.Policy.volatileOnly() && s.volatileKeys.Load() == 0) {
+		return false // nothing eligible: no need to visit the shards
+	}
 	switch cfg.Policy {
 	case AllKeysLRU:
 		return s.evictLRUTail()
@@ -504,6 +507,7 @@ func (s *Store) evictFromPool(cfg *Eviction) bool {
 	for tries := 0; tries < 2*n; tries++ {
 		// Refill from the next shard that has anything to offer.
 		nowMs := s.nowMs()
+		sampled := false
 		for range n {
 			ev.cursor = (ev.cursor + 1) % n
 			sh := s.shardAt(ev.cursor)
@@ -512,11 +516,12 @@ func (s *Store) evictFromPool(cfg *Eviction) bool {
 			sh.mu.Unlock()
 			if has {
 				s.sample(cfg, ev.cursor, nowMs)
+				sampled = true
 				break
 			}
 		}
-		if len(ev.pool) == 0 {
-			return false
+		if !sampled && len(ev.pool) == 0 {
+			return false // no shard holds an eligible key
 		}
 		// The best candidate that still exists (and still has a TTL, for
 		// the volatile policies) goes; the others are ghosts.

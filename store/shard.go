@@ -262,10 +262,12 @@ func (sh *shard) place(key string, h uint64, e entry, old *entry) {
 	if old == nil {
 		key = clone(key)
 		d.order.Set(scanItem{hash: h, key: key})
+		sh.store.keys.Add(1)
 	} else {
 		sh.account(-old.size(key))
 		if old.expireAt != 0 && e.expireAt == 0 {
 			delete(d.volatile, key)
+			sh.store.volatileKeys.Add(-1)
 		}
 	}
 	if e.expireAt != 0 && (old == nil || old.expireAt == 0) {
@@ -277,6 +279,7 @@ func (sh *shard) place(key string, h uint64, e entry, old *entry) {
 			}
 		}
 		d.volatile[key] = struct{}{}
+		sh.store.volatileKeys.Add(1)
 	}
 	sh.account(e.size(key))
 	d.items.Add(key, e)
@@ -311,8 +314,10 @@ func (sh *shard) remove(key string, h uint64) bool {
 	}
 	d.items.Remove(key)
 	d.order.Delete(scanItem{hash: h, key: key})
+	sh.store.keys.Add(-1)
 	if e.expireAt != 0 {
 		delete(d.volatile, key)
+		sh.store.volatileKeys.Add(-1)
 	}
 	sh.account(-e.size(key))
 	sh.touch(key)

@@ -135,6 +135,9 @@ type Store struct {
 	// the past stretches, ns.
 	exceededSince, exceededTotal atomic.Int64
 	roomFailed                   atomic.Bool // the last MakeRoom over the limit found nothing to evict
+	// keys and volatileKeys count the keys of every database, and those
+	// with a TTL, so that eviction with nothing eligible fails at once.
+	keys, volatileKeys atomic.Int64
 
 	sweepStats sweepStats
 
