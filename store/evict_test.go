@@ -242,7 +242,7 @@ func TestEvictionExactLRU(t *testing.T) {
 	for i := range 10 {
 		want = append(want, "k"+strconv.Itoa(i))
 	}
-	e := store.DefaultEviction()
+	e := syncEviction()
 	e.Policy = store.AllKeysLRU
 	for range want {
 		// A limit one byte under what is used makes MakeRoom evict one key.
@@ -266,7 +266,7 @@ func TestEvictionExactLRU(t *testing.T) {
 func TestEvictionLFU(t *testing.T) {
 	clock := store.NewManualClock(time.Unix(1e9, 0))
 	s, log := newEvictionStore(t, clock)
-	e := store.DefaultEviction()
+	e := syncEviction()
 	e.Policy, e.LFULogFactor, e.LFUDecayTime, e.Samples = store.AllKeysLFU, 0, 0, 10
 	s.SetEviction(e)
 	db := s.DB(0)
@@ -309,7 +309,7 @@ func TestEvictionLFUDecay(t *testing.T) {
 	// On a minute's start: Redis's LFU clock counts whole minutes.
 	clock := store.NewManualClock(time.Unix(999999960, 0))
 	s, _ := newEvictionStore(t, clock)
-	e := store.DefaultEviction()
+	e := syncEviction()
 	e.Policy, e.LFULogFactor, e.LFUDecayTime = store.VolatileLFU, 0, 2
 	s.SetEviction(e)
 	db := s.DB(0)
@@ -344,7 +344,7 @@ func TestEvictionFlushResetsAccounting(t *testing.T) {
 	if got := s.UsedMemory(); got != 0 {
 		t.Errorf("UsedMemory after FlushAll = %d", got)
 	}
-	e := store.DefaultEviction()
+	e := syncEviction()
 	e.Policy, e.MaxMemory = store.AllKeysLRU, 1
 	s.SetEviction(e)
 	s.DB(0).Set("a", []byte("b"), store.SetOptions{})
