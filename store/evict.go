@@ -210,7 +210,8 @@ type evictor struct {
 	background atomic.Bool // a goroutine is evicting past the time limit
 }
 
-// gen counts FLUSHALL, FLUSHDB and SWAPDB, which invalidate the tail heap.
+// bumpEvictGen counts FLUSHALL, FLUSHDB and SWAPDB, which invalidate the
+// tail heap.
 func (s *Store) bumpEvictGen() { s.evictGen.Add(1) }
 
 // tenacityLimit is Redis's evictionTimeLimitUs: 50us per step up to 10,
@@ -233,8 +234,8 @@ func (s *Store) evict(cfg *Eviction, extra int64, foreground bool) evictResult {
 	limit := tenacityLimit(cfg.Tenacity)
 	start := time.Now()
 	for n := 1; ; n++ {
-		if s.used.Load()+extra <= cfg.MaxMemory {
-			return evictOK
+		if cfg.MaxMemory == 0 || s.used.Load()+extra <= cfg.MaxMemory {
+			return evictOK // (the background goroutine may see the limit lifted)
 		}
 		if !s.evictOne(cfg) {
 			return evictFail
@@ -329,38 +330,46 @@ func (s *Store) evictLRUTail() bool {
 	if len(ev.tails) == 0 || ev.builtGen != s.evictGen.Load() || time.Since(ev.builtAt) > time.Second {
 		s.rebuildTails()
 	}
-	for len(ev.tails) > 0 {
-		top := &ev.tails[0]
-		sh := s.shardAt(top.shard)
-		sh.mu.Lock()
-		key, e, ok := sh.data.items.GetOldest()
-		switch {
-		case !ok:
-			heap.Pop(&ev.tails)
-		case e.atime > top.atime: // touched since: look again
-			top.atime = e.atime
-			heap.Fix(&ev.tails, 0)
-		default:
-			sh.evictKey(key, s.hash(key))
-			if _, next, ok := sh.data.items.GetOldest(); ok {
-				top.atime = next.atime
-				heap.Fix(&ev.tails, 0)
-			} else {
-				heap.Pop(&ev.tails)
+	for range 2 {
+		for len(ev.tails) > 0 {
+			if s.evictTopTail() {
+				return true
 			}
-			sh.mu.Unlock()
-			return true
 		}
-		sh.mu.Unlock()
-	}
-	// Shards that were empty when the heap was built may hold keys now.
-	if time.Since(ev.builtAt) > 0 {
+		// Shards that were empty when the heap was built may hold keys now.
 		s.rebuildTails()
-		if len(ev.tails) > 0 {
-			return s.evictLRUTail()
-		}
 	}
 	return false
+}
+
+// evictTopTail looks at the shard on top of the tail heap: it evicts that
+// shard's oldest key if its access time is still the heap's, and
+// otherwise puts the shard back in its place (touched since) or drops it
+// (empty). It reports whether it evicted.
+func (s *Store) evictTopTail() bool {
+	ev := &s.evictor
+	top := &ev.tails[0]
+	sh := s.shardAt(top.shard)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	key, e, ok := sh.data.items.GetOldest()
+	switch {
+	case !ok:
+		heap.Pop(&ev.tails)
+		return false
+	case e.atime > top.atime:
+		top.atime = e.atime
+		heap.Fix(&ev.tails, 0)
+		return false
+	}
+	sh.evictKey(key, s.hash(key))
+	if _, next, ok := sh.data.items.GetOldest(); ok {
+		top.atime = next.atime
+		heap.Fix(&ev.tails, 0)
+	} else {
+		heap.Pop(&ev.tails)
+	}
+	return true
 }
 
 // Random eviction: the next shard holding an eligible key gives a random one.
