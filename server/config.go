@@ -1913,6 +1913,10 @@ func (lc *liveConfig) closeIdleClients() {
 		case <-s.shutdown:
 			return
 		case now := <-t.C:
+			if p := lc.load().sweepInterval(); p != period { // CONFIG SET hz
+				period = p
+				t.Reset(period)
+			}
 			timeout := lc.timeout()
 			if timeout <= 0 {
 				continue
