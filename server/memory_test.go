@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emberkv/ember/internal/testenv"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -165,5 +166,57 @@ func TestMemoryUsageTracksGrowth(t *testing.T) {
 				t.Errorf("MEMORY USAGE %d for 2000 elements", last)
 			}
 		})
+	}
+}
+
+// TestOOMAcrossConnections compares with a real Redis what only a second
+// connection can arrange: a limit that arrives while a transaction is
+// being queued. EXEC is then refused, with EXECABORT wrapping the OOM
+// error, when the transaction holds a denyoom command, and runs when it
+// holds only reads; QUIT and RESET still work inside MULTI.
+func TestOOMAcrossConnections(t *testing.T) {
+	redisAddr := testenv.StartRedis(t)
+	_, emberAddr := startServer(t, DefaultConfig())
+	steps := []struct {
+		admin bool // run on the second connection
+		args  []string
+	}{
+		{false, []string{"SET", "k", "v"}},
+		{false, []string{"MULTI"}},
+		{false, []string{"SET", "k", "w"}},
+		{true, []string{"CONFIG", "SET", "maxmemory", "1"}},
+		{false, []string{"EXEC"}},
+		{false, []string{"GET", "k"}},
+		{true, []string{"CONFIG", "SET", "maxmemory", "0"}},
+		{false, []string{"MULTI"}},
+		{false, []string{"GET", "k"}},
+		{true, []string{"CONFIG", "SET", "maxmemory", "1"}},
+		{false, []string{"EXEC"}},
+		{false, []string{"MULTI"}},
+		{false, []string{"RESET"}},
+		{false, []string{"SET", "k", "x"}},
+		{true, []string{"CONFIG", "SET", "maxmemory", "0"}},
+		{false, []string{"DEL", "k"}},
+	}
+	replies := func(addr string) []string {
+		c, admin := dialRESP(t, addr), dialRESP(t, addr)
+		var out []string
+		for _, st := range steps {
+			conn := c
+			if st.admin {
+				conn = admin
+			}
+			out = append(out, conn.cmd(st.args...))
+		}
+		return out
+	}
+	want, got := replies(redisAddr), replies(emberAddr)
+	if !strings.HasPrefix(want[4], "-EXECABORT Transaction discarded because of: OOM") {
+		t.Fatalf("the script no longer makes Redis refuse EXEC: %q", want[4])
+	}
+	for i := range steps {
+		if got[i] != want[i] {
+			t.Errorf("%v: ember %q, redis %q", steps[i].args, got[i], want[i])
+		}
 	}
 }
