@@ -1,8 +1,7 @@
-// Package persistence will make Ember durable: Redis-compatible RDB
-// snapshots (version 10, readable by Redis 7.0 and read from its dump
-// files) and an append-only file of effects (SET ... PXAT, DEL for expired
-// keys), written against the store's API and never the network.
-//
-// Nothing lives here yet: until it does, ember-server refuses the
-// directives that would promise durability (appendonly yes, save points).
+// Package persistence makes Ember durable, in Redis's own formats and
+// against the store's API, never the network: rdb (this directory's
+// persistence/rdb) reads and writes RDB snapshots, version 10, readable
+// by Redis 7.0 and read from its dump files; the append-only file of
+// effects (SET ... PXAT, DEL for expired keys) joins it. See
+// docs/persistence.md.
 package persistence

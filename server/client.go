@@ -187,10 +187,20 @@ func (c *client) dispatch(args [][]byte) {
 		c.reject(cmd, errOOM)
 		return
 	}
+	// As Redis's processCommand: MISCONF after a failed save, then the
+	// Pub/Sub context, then LOADING (persist.go).
+	if msg := c.persistRefusal(cmd, false); msg != "" {
+		c.reject(cmd, msg)
+		return
+	}
 	// As Redis: a RESP2 connection in Pub/Sub mode may only (un)subscribe,
 	// ping, quit or reset; RESP3 has no such limit.
 	if !c.w.resp3 && c.subCount() > 0 && !cmd.allowedWhileSubscribed() {
 		c.reject(cmd, fmt.Sprintf(errPubSubContext, cmd.name))
+		return
+	}
+	if msg := c.persistRefusal(cmd, true); msg != "" {
+		c.reject(cmd, msg)
 		return
 	}
 	// As Redis's processCommand: a pause holds the command back here,

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -22,10 +21,6 @@ var serverCommands = []*command{
 		summary: "Exchanges the contents of two databases.", handler: cmdSwapDB},
 	{name: "time", arity: 1, flags: parseFlags("loading stale fast"), acl: acl("fast"), group: "server", since: "2.6.0",
 		summary: "Returns the server's time.", handler: cmdTime},
-	{name: "lastsave", arity: 1, flags: parseFlags("loading stale fast"), acl: acl("admin fast dangerous"), group: "server", since: "1.0.0",
-		summary: "Returns when the data was last saved, as a Unix time.", handler: cmdLastSave},
-	{name: "shutdown", arity: -1, flags: parseFlags("admin noscript loading stale no_multi allow_busy"), acl: acl("admin slow dangerous"), group: "server", since: "1.0.0",
-		summary: "Stops the server.", handler: cmdShutdown},
 }
 
 func cmdDBSize(c *client, args [][]byte) { c.w.int(int64(c.db.Size())) }
@@ -62,6 +57,7 @@ func cmdFlushAll(c *client, args [][]byte) {
 	} else {
 		c.srv.store.FlushAll()
 	}
+	c.srv.afterFlushAll(c.inExec != nil)
 	c.trackingFlushed()
 	c.w.ok()
 }
@@ -113,49 +109,3 @@ func cmdTime(c *client, args [][]byte) {
 // LASTSAVE: Ember does not save yet, so the data was last "saved" when the
 // server started with an empty keyspace, which is what Redis reports
 // before its first save too.
-func cmdLastSave(c *client, args [][]byte) { c.w.int(c.srv.lastSaveUnix()) }
-
-func (s *Server) lastSaveUnix() int64 { return s.start.Unix() }
-
-// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: the options are checked as
-// Redis checks them. Ember has no persistence yet, so there is nothing to
-// save or to wait for: the server stops at once and the client gets no
-// reply, its connection closing. SHUTDOWN SAVE fails (unless FORCE), since
-// the save it asks for cannot happen.
-func cmdShutdown(c *client, args [][]byte) {
-	var nosave, save, force, abort, now bool
-	for _, a := range args[1:] {
-		switch strings.ToLower(string(a)) {
-		case "nosave":
-			nosave = true
-		case "save":
-			save = true
-		case "now":
-			now = true
-		case "force":
-			force = true
-		case "abort":
-			abort = true
-		default:
-			c.w.error(errSyntax)
-			return
-		}
-	}
-	if (abort && (nosave || save || now || force)) || (nosave && save) {
-		c.w.error(errSyntax)
-		return
-	}
-	if abort {
-		// A shutdown never waits in Ember, so none can be in progress.
-		c.w.error(errNoShutdownInProgress)
-		return
-	}
-	if save && !force {
-		c.srv.log.Warn("SHUTDOWN SAVE refused: this server has no persistence to save with")
-		c.w.error(errShutdownFailed)
-		return
-	}
-	c.srv.log.Info("User requested shutdown...", slog.Int64("client", c.id))
-	c.closing = true
-	c.srv.requestShutdown()
-}

@@ -64,7 +64,6 @@ func TestServerCommandReplies(t *testing.T) {
 		{"shutdown abort now", [][]string{{"SHUTDOWN", "ABORT", "NOW"}}, "-ERR syntax error\r\n"},
 		{"shutdown save nosave", [][]string{{"SHUTDOWN", "NOSAVE", "SAVE"}}, "-ERR syntax error\r\n"},
 		{"shutdown unknown", [][]string{{"SHUTDOWN", "FOO"}}, "-ERR syntax error\r\n"},
-		{"shutdown save", [][]string{{"SHUTDOWN", "SAVE"}}, "-ERR Errors trying to SHUTDOWN. Check logs.\r\n"},
 		{"shutdown in multi", [][]string{{"MULTI"}, {"SHUTDOWN"}}, "-ERR Command not allowed inside a transaction\r\n"},
 		{"flushall in multi", [][]string{{"SET", "a", "1"}, {"MULTI"}, {"FLUSHALL"}, {"DBSIZE"}, {"EXEC"}}, "*2\r\n+OK\r\n:0\r\n"},
 		{"swapdb in multi", [][]string{{"SET", "a", "1"}, {"MULTI"}, {"SWAPDB", "0", "1"}, {"DBSIZE"}, {"SELECT", "1"}, {"GET", "a"}, {"EXEC"}},

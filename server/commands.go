@@ -34,6 +34,7 @@ func commandRows() []*command {
 		sortCommands,
 		bitmapCommands,
 		memoryCommands,
+		persistCommands,
 	} {
 		rows = append(rows, group...)
 	}

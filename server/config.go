@@ -83,8 +83,10 @@ type Config struct {
 
 // DefaultConfig returns Redis's defaults, except where Ember differs on
 // purpose: it listens on 127.0.0.1 and, where the machine has it, ::1 (as
-// the stock redis.conf does, rather than every interface), and save is ""
-// since Ember does not persist data yet.
+// the stock redis.conf does, rather than every interface), and it has no
+// save points (save ""), so that a server embedded in a program or a test
+// writes no dump file unless asked to. LoadConfig, what ember-server
+// runs, starts from Redis's save points instead (3600 1 300 100 60 10000).
 func DefaultConfig() Config {
 	return Config{
 		Bind:                   []string{"127.0.0.1", "-::1"},
@@ -369,8 +371,8 @@ var paramTable = []*param{
 	{name: "crash-memcheck-enabled", kind: kindBool, def: "yes", effect: effNone},
 	{name: "daemonize", kind: kindBool, def: "no", flags: pImmutable, effect: effApplied, refuse: refuseDaemonize},
 	{name: "databases", kind: kindInt, def: "16", min: 1, max: maxInt32, flags: pImmutable, effect: effApplied, field: func(c *Config) any { return &c.Databases }},
-	{name: "dbfilename", kind: kindString, def: "dump.rdb", flags: pProtected, effect: effPersistence, check: fileNameOnly},
-	{name: "dir", kind: kindSpecial, def: "", flags: pProtected, effect: effPersistence, parse: parseDir},
+	{name: "dbfilename", kind: kindString, def: "dump.rdb", flags: pProtected, effect: effApplied, check: fileNameOnly},
+	{name: "dir", kind: kindSpecial, def: "", flags: pProtected, effect: effApplied, parse: parseDir},
 	{name: "disable-thp", kind: kindBool, def: "yes", flags: pImmutable, effect: effNone},
 	{name: "dynamic-hz", kind: kindBool, def: "yes", effect: effNone},
 	{name: "enable-debug-command", kind: kindEnum, def: "no", enum: enumOf("no yes local"), flags: pImmutable, effect: effNone},
@@ -419,10 +421,10 @@ var paramTable = []*param{
 	{name: "propagation-error-behavior", kind: kindEnum, def: "ignore", enum: enumOf("ignore panic panic-on-replicas"), effect: effNone},
 	{name: "protected-mode", kind: kindBool, def: "yes", effect: effApplied},
 	{name: "proto-max-bulk-len", kind: kindMemory, def: "536870912", min: 1048576, max: maxInt64, effect: effApplied, field: func(c *Config) any { return &c.ProtoMaxBulkLen }, apply: applyMaxBulk},
-	{name: "rdb-del-sync-files", kind: kindBool, def: "no", effect: effNone},
+	{name: "rdb-del-sync-files", kind: kindBool, def: "no", effect: effApplied},
 	{name: "rdb-save-incremental-fsync", kind: kindBool, def: "yes", effect: effNone},
-	{name: "rdbchecksum", kind: kindBool, def: "yes", flags: pImmutable, effect: effNone},
-	{name: "rdbcompression", kind: kindBool, def: "yes", effect: effNone},
+	{name: "rdbchecksum", kind: kindBool, def: "yes", flags: pImmutable, effect: effApplied},
+	{name: "rdbcompression", kind: kindBool, def: "yes", effect: effApplied},
 	{name: "repl-backlog-size", kind: kindMemory, def: "1048576", min: 1, max: maxInt64, effect: effNone},
 	{name: "repl-backlog-ttl", kind: kindInt, def: "3600", min: 0, max: maxInt64, effect: effNone},
 	{name: "repl-disable-tcp-nodelay", kind: kindBool, def: "no", effect: effNone},
@@ -444,17 +446,17 @@ var paramTable = []*param{
 	{name: "replicaof", alias: "slaveof", kind: kindSpecial, def: "", flags: pImmutable | pMulti, effect: effNone, parse: parseReplicaOf, refuse: refuseReplicaOf},
 	{name: "requirepass", kind: kindString, def: "", effect: effApplied, field: func(c *Config) any { return &c.RequirePass }},
 	{name: "sanitize-dump-payload", kind: kindEnum, def: "no", enum: enumOf("no yes clients"), effect: effNone},
-	{name: "save", kind: kindSpecial, def: "", flags: pMulti, effect: effPersistence, parse: parseSave, refuse: refuseSave},
+	{name: "save", kind: kindSpecial, def: "", flags: pMulti, effect: effApplied, parse: parseSave},
 	{name: "server_cpulist", kind: kindString, def: "", flags: pImmutable, effect: effNone},
 	{name: "set-max-intset-entries", kind: kindInt, def: "512", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
 	{name: "set-proc-title", kind: kindBool, def: "yes", flags: pImmutable, effect: effNone},
-	{name: "shutdown-on-sigint", kind: kindSpecial, def: "default", flags: pMulti, effect: effNone, parse: parseShutdownFlags},
-	{name: "shutdown-on-sigterm", kind: kindSpecial, def: "default", flags: pMulti, effect: effNone, parse: parseShutdownFlags},
+	{name: "shutdown-on-sigint", kind: kindSpecial, def: "default", flags: pMulti, effect: effApplied, parse: parseShutdownFlags},
+	{name: "shutdown-on-sigterm", kind: kindSpecial, def: "default", flags: pMulti, effect: effApplied, parse: parseShutdownFlags},
 	{name: "shutdown-timeout", kind: kindInt, def: "10", min: 0, max: maxInt32, effect: effNone},
 	{name: "slowlog-log-slower-than", kind: kindInt, def: "10000", min: -1, max: maxInt64, effect: effNone},
 	{name: "slowlog-max-len", kind: kindInt, def: "128", min: 0, max: maxInt64, effect: effNone},
 	{name: "socket-mark-id", kind: kindInt, def: "0", min: 0, max: maxUint32, flags: pImmutable, effect: effNone},
-	{name: "stop-writes-on-bgsave-error", kind: kindBool, def: "yes", effect: effNone},
+	{name: "stop-writes-on-bgsave-error", kind: kindBool, def: "yes", effect: effApplied},
 	{name: "stream-node-max-bytes", kind: kindMemory, def: "4096", min: 0, max: maxInt64, effect: effNone},
 	{name: "stream-node-max-entries", kind: kindInt, def: "100", min: 0, max: maxInt64, effect: effNone},
 	{name: "supervised", kind: kindEnum, def: "no", enum: enumOf("upstart systemd auto no"), flags: pImmutable, effect: effNone},
@@ -734,9 +736,13 @@ func parseBind(args []string, _ string) (string, string) {
 	return strings.Join(args, " "), ""
 }
 
+// DefaultSavePoints are Redis's save points, what ember-server (LoadConfig)
+// saves with when its configuration names none: after an hour if a key
+// changed, 5 minutes if 100 did, a minute if 10000 did.
+const DefaultSavePoints = "3600 1 300 100 60 10000"
+
 // parseSave checks save points ("seconds changes" pairs); "" or no words
-// clears them. Ember refuses any save point afterwards (refuseSave), but
-// a bad one gets Redis's error first.
+// clears them.
 func parseSave(args []string, _ string) (string, string) {
 	if len(args) == 0 || len(args) == 1 && args[0] == "" {
 		return "", ""
@@ -1041,13 +1047,6 @@ func dirNameOnly(_ *param, v string) (string, string) {
 // Values Ember refuses, because honouring them needs a feature it lacks
 // and ignoring them would surprise whoever wrote them.
 
-func refuseSave(v string) string {
-	if v != "" {
-		return reasonNoSnapshots
-	}
-	return ""
-}
-
 func refuseAppendOnly(v string) string {
 	if v == "yes" {
 		return reasonNoAOF
@@ -1254,6 +1253,10 @@ func loadConfig(args []string, stdin io.Reader, log *slog.Logger) (Config, error
 		if err := ld.apply(l); err != nil {
 			return Config{}, err
 		}
+	}
+	if !ld.saveSeen {
+		// As redis-server: save points on unless the configuration says.
+		ld.cfg.store(paramIndex["save"], DefaultSavePoints)
 	}
 	if err := ld.finish(); err != nil {
 		return Config{}, err

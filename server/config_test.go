@@ -172,7 +172,7 @@ func TestLoadConfig(t *testing.T) {
 		flags []string
 		want  map[string]string // Get(name) after loading
 	}{
-		{name: "defaults", want: map[string]string{"port": "6379", "bind": "127.0.0.1 -::1", "save": "", "appendonly": "no",
+		{name: "defaults", want: map[string]string{"port": "6379", "bind": "127.0.0.1 -::1", "save": "3600 1 300 100 60 10000", "appendonly": "no",
 			"databases": "16", "maxclients": "10000", "proto-max-bulk-len": "536870912", "hz": "10"}},
 		{name: "basic file",
 			file: "# comment\n\n   port 7000  \r\nbind 127.0.0.1 ::1\nrequirepass \"se cret\"\nmaxmemory 100mb\ndatabases 4\n\t# indented comment\n",
@@ -192,6 +192,9 @@ func TestLoadConfig(t *testing.T) {
 			flags: []string{"--port", "7002", "--bind", "127.0.0.1", "-::1", "--loglevel", "warning"},
 			want:  map[string]string{"port": "7002", "maxclients": "50", "bind": "127.0.0.1 -::1", "loglevel": "warning"}},
 		{name: "later lines win", file: "port 7000\nport 7001\n", want: map[string]string{"port": "7001"}},
+		{name: "save lines add up, replacing the default", file: "save 900 1\nsave 300 10\n", want: map[string]string{"save": "900 1 300 10"}},
+		{name: "save points as one quoted word", flags: []string{"--save", "900 1 300 10"}, want: map[string]string{"save": "900 1 300 10"}},
+		{name: "save points as flag words", flags: []string{"--save", "900", "1", "300", "10"}, want: map[string]string{"save": "900 1 300 10"}},
 		{name: "save points cleared by save \"\"", file: "save 900 1\nsave 300 10\nsave \"\"\n", want: map[string]string{"save": ""}},
 		{name: "persistence refused values overridden by flags", file: "appendonly yes\n", flags: []string{"--appendonly", "no", "--save"},
 			want: map[string]string{"appendonly": "no", "save": ""}},
@@ -209,7 +212,7 @@ func TestLoadConfig(t *testing.T) {
 			want: map[string]string{
 				"port":                       "6379",
 				"bind":                       "127.0.0.1 -::1",
-				"save":                       "",
+				"save":                       "3600 1 300 100 60 10000",
 				"logfile":                    "",
 				"pidfile":                    "/var/run/redis_6379.pid",
 				"auto-aof-rewrite-min-size":  "67108864",
@@ -265,8 +268,6 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "bad enum", file: "maxmemory-policy lru\n", line: 1, text: "maxmemory-policy lru",
 			reason: "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"},
 		{name: "bad save", file: "save 900\n", line: 1, text: "save 900", reason: "Invalid save parameters"},
-		{name: "save points refused", file: "port 1\nsave 900 1\n", line: 2, text: "save 900 1", reason: "persistence is not implemented in Ember yet"},
-		{name: "refused at the last line that set it", file: "save 900 1\nsave 300 10\nport 1\n", line: 2, text: "save 300 10", reason: "only save \"\" is accepted"},
 		{name: "appendonly refused", file: "appendonly yes\nport 1\n", line: 1, text: "appendonly yes", reason: "appendonly must be no"},
 		{name: "daemonize refused", file: "daemonize yes\n", line: 1, text: "daemonize yes", reason: "Ember does not daemonize"},
 		{name: "replicaof refused", file: "replicaof 10.0.0.1 6379\n", line: 1, text: "replicaof 10.0.0.1 6379", reason: "replication is not implemented"},
@@ -525,9 +526,14 @@ func TestConfigGetSetGoRedis(t *testing.T) {
 		if err == nil || err.Error() != "ERR Unknown option or number of arguments for CONFIG SET - 'foo'" {
 			t.Errorf("unknown parameter: %v", err)
 		}
-		err = rdb.ConfigSet(ctx, "save", "900 1").Err()
-		if err == nil || !strings.Contains(err.Error(), "persistence is not implemented") {
+		if err := rdb.ConfigSet(ctx, "save", "900 1 300 10").Err(); err != nil {
 			t.Errorf("save points: %v", err)
+		}
+		if got, _ := rdb.ConfigGet(ctx, "save").Result(); fmt.Sprint(got) != "map[save:900 1 300 10]" {
+			t.Errorf("save after CONFIG SET = %v", got)
+		}
+		if err := rdb.ConfigSet(ctx, "save", "").Err(); err != nil {
+			t.Errorf("save \"\": %v", err)
 		}
 		if err := rdb.Do(ctx, "CONFIG", "SET", "timeout", "0", "maxmemory", "0", "maxmemory-policy", "noeviction", "hz", "10").Err(); err != nil {
 			t.Fatal(err)

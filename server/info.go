@@ -327,42 +327,6 @@ func (lc *liveConfig) maxmemory() (int64, string) {
 	return int64(n), strings.ToLower(lc.get("maxmemory-policy"))
 }
 
-// infoPersistence: Ember has no RDB or AOF yet. The figures are those of a
-// Redis that has never saved (rdb_last_save_time is the start time, as
-// LASTSAVE answers) and has AOF off; nothing is ever loading.
-func (s *Server) infoPersistence(c *client, b *infoBuilder) {
-	b.field("loading", 0)
-	b.field("async_loading", 0)
-	b.field("current_cow_peak", 0)
-	b.field("current_cow_size", 0)
-	b.field("current_cow_size_age", 0)
-	b.field("current_fork_perc", "0.00")
-	b.field("current_save_keys_processed", 0)
-	b.field("current_save_keys_total", 0)
-	b.field("rdb_changes_since_last_save", 0)
-	b.field("rdb_bgsave_in_progress", 0)
-	b.field("rdb_last_save_time", s.lastSaveUnix())
-	b.field("rdb_last_bgsave_status", "ok")
-	b.field("rdb_last_bgsave_time_sec", -1)
-	b.field("rdb_current_bgsave_time_sec", -1)
-	b.field("rdb_saves", 0)
-	b.field("rdb_last_cow_size", 0)
-	b.field("rdb_last_load_keys_expired", 0)
-	b.field("rdb_last_load_keys_loaded", 0)
-	b.field("aof_enabled", 0)
-	b.field("aof_rewrite_in_progress", 0)
-	b.field("aof_rewrite_scheduled", 0)
-	b.field("aof_last_rewrite_time_sec", -1)
-	b.field("aof_current_rewrite_time_sec", -1)
-	b.field("aof_last_bgrewrite_status", "ok")
-	b.field("aof_rewrites", 0)
-	b.field("aof_rewrites_consecutive_failures", 0)
-	b.field("aof_last_write_status", "ok")
-	b.field("aof_last_cow_size", 0)
-	b.field("module_fork_in_progress", 0)
-	b.field("module_fork_last_cow_size", 0)
-}
-
 // infoStats: connections, commands, errors and the store's counters
 // (hits, misses, expired keys) are counted; network byte counts, eviction,
 // pub/sub, forks, defragmentation and tracking are not kept and show 0.

@@ -12,8 +12,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// infoField reads one field of INFO section.
-func infoField(t *testing.T, rdb *redis.Client, section, field string) int64 {
+// infoInt reads one integer field of an INFO section.
+func infoInt(t *testing.T, rdb *redis.Client, section, field string) int64 {
 	t.Helper()
 	text, err := rdb.Info(context.Background(), section).Result()
 	if err != nil {
@@ -71,11 +71,11 @@ func TestEvictionOverTCP(t *testing.T) {
 		if err != nil {
 			t.Fatalf("write %d: %v", i, err)
 		}
-		if used := infoField(t, rdb, "memory", "used_memory"); i%100 == 0 && used > limit+1024 {
+		if used := infoInt(t, rdb, "memory", "used_memory"); i%100 == 0 && used > limit+1024 {
 			t.Fatalf("write %d: used_memory %d over maxmemory %d", i, used, limit)
 		}
 	}
-	evicted := infoField(t, rdb, "stats", "evicted_keys")
+	evicted := infoInt(t, rdb, "stats", "evicted_keys")
 	if evicted == 0 {
 		t.Fatal("evicted_keys is 0")
 	}
@@ -115,9 +115,9 @@ func TestEvictionOverTCP(t *testing.T) {
 
 	// FLUSHALL's drop shows in INFO at once.
 	rdb.ConfigSet(ctx, "maxmemory", "0")
-	before := infoField(t, rdb, "memory", "used_memory")
+	before := infoInt(t, rdb, "memory", "used_memory")
 	rdb.FlushAll(ctx)
-	if after := infoField(t, rdb, "memory", "used_memory"); after != baseMemory || after >= before {
+	if after := infoInt(t, rdb, "memory", "used_memory"); after != baseMemory || after >= before {
 		t.Errorf("used_memory %d before FLUSHALL, %d after, want %d", before, after, baseMemory)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,6 +54,9 @@ type Server struct {
 	// when nothing is published.
 	notifyFlags atomic.Int32
 
+	persist  persistState          // RDB: save points, BGSAVE, loading (persist.go)
+	fatalErr atomic.Pointer[error] // why the server stopped itself, if it did
+
 	mu        sync.Mutex
 	listeners []net.Listener
 	clients   map[int64]*client
@@ -87,6 +91,7 @@ func New(cfg Config) (*Server, error) {
 		s.store = store.New(store.Options{Databases: cfg.Databases, Clock: cfg.Clock, SweepInterval: cfg.sweepInterval()})
 		s.ownsStore = true
 	}
+	s.persist.init()
 	applyEncodingLimits(s, &cfg)
 	applyOutputBufferLimits(s, &cfg)
 	applyTrackingMaxKeys(s, &cfg)
@@ -99,6 +104,16 @@ func New(cfg Config) (*Server, error) {
 	s.stats.store = s.store
 	s.stats.replID = newRunID()
 	go s.statsLoop()
+	if _, err := os.Stat(s.rdbPath()); err == nil && s.ownsStore {
+		// As Redis: the dump file loads at start-up, while connections
+		// are already accepted (and answered LOADING). A store passed in
+		// Config is the caller's, and is not loaded into.
+		s.persist.loading.Store(true)
+		go s.loadAtStart()
+	} else {
+		close(s.persist.loadDone)
+	}
+	go s.saveCron()
 	return s, nil
 }
 
@@ -174,6 +189,9 @@ func (s *Server) ListenAndServe() error {
 			first = err
 			s.Close()
 		}
+	}
+	if err := s.fatalError(); err != nil {
+		return err
 	}
 	return first
 }

@@ -60,7 +60,7 @@ func (db *DB) lockKey(key string) (*shard, uint64) {
 	h := db.store.hash(key)
 	sh := db.shards[h>>db.store.shift]
 	if !db.held {
-		sh.mu.Lock()
+		sh.lock()
 	} else {
 		mustBeHeld(sh)
 	}
@@ -112,7 +112,7 @@ func (db *DB) lockKeys(keys []string, room *keyRoom) ([]uint64, []int) {
 		if db.held {
 			mustBeHeld(db.shards[i])
 		} else {
-			db.shards[i].mu.Lock()
+			db.shards[i].lock()
 		}
 		db.claim(db.shards[i])
 	}
@@ -132,7 +132,7 @@ func (db *DB) unlockShards(order []int) {
 func (db *DB) lockAllShards() {
 	for _, sh := range db.shards {
 		if !db.held {
-			sh.mu.Lock()
+			sh.lock()
 		}
 		db.claim(sh)
 	}
@@ -160,7 +160,7 @@ func lockPair(a *DB, ka string, b *DB, kb string) (sa *shard, ha uint64, sb *sha
 		return sa, ha, sb, hb, func() {}
 	}
 	if sa == sb {
-		sa.mu.Lock()
+		sa.lock()
 		a.claim(sa)
 		return sa, ha, sb, hb, sa.mu.Unlock
 	}
@@ -168,8 +168,8 @@ func lockPair(a *DB, ka string, b *DB, kb string) (sa *shard, ha uint64, sb *sha
 	if a.index > b.index || (a.index == b.index && ha>>a.store.shift > hb>>b.store.shift) {
 		first, second = sb, sa
 	}
-	first.mu.Lock()
-	second.mu.Lock()
+	first.lock()
+	second.lock()
 	a.claim(sa)
 	a.claim(sb)
 	return sa, ha, sb, hb, func() {
@@ -203,7 +203,7 @@ func (db *DB) Stats() KeyspaceStats {
 	var st KeyspaceStats
 	for _, sh := range db.shards {
 		if !db.held {
-			sh.mu.Lock()
+			sh.lock()
 		}
 		st.Keys += sh.data.items.Len()
 		st.Expires += len(sh.data.volatile)
@@ -217,7 +217,7 @@ func (db *DB) UsedBytes() int64 {
 	var n int64
 	for _, sh := range db.shards {
 		if !db.held {
-			sh.mu.Lock()
+			sh.lock()
 		}
 		n += sh.data.usedBytes
 		db.unlock(sh)
@@ -236,10 +236,12 @@ func (db *DB) Flush() {
 func (db *DB) flushLocked() {
 	db.store.bumpEvictGen()
 	for _, sh := range db.shards {
+		sh.saveAll()
 		sh.touchWatchedIfExists(sh.data)
 		sh.account(-sh.data.usedBytes)
 		db.store.keys.Add(-int64(sh.data.items.Len()))
 		db.store.volatileKeys.Add(-int64(len(sh.data.volatile)))
+		sh.changes.Add(int64(sh.data.items.Len()))
 		sh.data = newShardData()
 	}
 }

@@ -314,7 +314,7 @@ func (s *Store) rebuildTails() {
 	ev.tails = ev.tails[:0]
 	for i := range s.shardCount() {
 		sh := s.shardAt(i)
-		sh.mu.Lock()
+		sh.lock()
 		if _, e, ok := sh.data.items.GetOldest(); ok {
 			ev.tails = append(ev.tails, tail{e.atime, i})
 		}
@@ -350,7 +350,7 @@ func (s *Store) evictTopTail() bool {
 	ev := &s.evictor
 	top := &ev.tails[0]
 	sh := s.shardAt(top.shard)
-	sh.mu.Lock()
+	sh.lock()
 	defer sh.mu.Unlock()
 	key, e, ok := sh.data.items.GetOldest()
 	switch {
@@ -380,7 +380,7 @@ func (s *Store) evictRandom(volatile bool) bool {
 	for range n {
 		ev.cursor = (ev.cursor + 1) % n
 		sh := s.shardAt(ev.cursor)
-		sh.mu.Lock()
+		sh.lock()
 		key, ok := sh.randomKey(volatile)
 		if ok {
 			sh.evictKey(key, s.hash(key))
@@ -450,7 +450,7 @@ func (s *Store) score(cfg *Eviction, e *entry, nowMs int64) uint64 {
 func (s *Store) sample(cfg *Eviction, i int, nowMs int64) {
 	ev := &s.evictor
 	sh := s.shardAt(i)
-	sh.mu.Lock()
+	sh.lock()
 	defer sh.mu.Unlock()
 	d := sh.data
 	take := func(key string) bool {
@@ -520,7 +520,7 @@ func (s *Store) evictFromPool(cfg *Eviction) bool {
 		for range n {
 			ev.cursor = (ev.cursor + 1) % n
 			sh := s.shardAt(ev.cursor)
-			sh.mu.Lock()
+			sh.lock()
 			has := len(sh.data.volatile) > 0 || (!cfg.Policy.volatileOnly() && sh.data.items.Len() > 0)
 			sh.mu.Unlock()
 			if has {
@@ -538,7 +538,7 @@ func (s *Store) evictFromPool(cfg *Eviction) bool {
 			c := ev.pool[0]
 			ev.pool = ev.pool[1:]
 			sh := s.shardAt(c.shard)
-			sh.mu.Lock()
+			sh.lock()
 			e, ok := sh.data.items.Peek(c.key)
 			if ok && (!cfg.Policy.volatileOnly() || e.expireAt != 0) {
 				sh.evictKey(c.key, s.hash(c.key))
@@ -618,6 +618,15 @@ func (sh *shard) touchAccess(e *entry, t *opTime) bool {
 	return e.atime != old
 }
 
+// freshAccess is the access data of a value loaded now (RDB).
+func (s *Store) freshAccess() uint32 {
+	sec := uint32(s.nowMs() / 1000)
+	if s.eviction.Load().Policy.LFU() {
+		return lfuFresh(sec)
+	}
+	return sec
+}
+
 // freshAccess is the access data of a new value at time sec.
 func (sh *shard) freshAccess(sec uint32) uint32 {
 	if sh.store.eviction.Load().Policy.LFU() {
@@ -676,7 +685,7 @@ func (db *DB) MemoryUsage(key string) (int64, bool) {
 func (db *DB) MemoryOverhead() (main, expires int64) {
 	for _, sh := range db.shards {
 		if !db.held {
-			sh.mu.Lock()
+			sh.lock()
 		}
 		main += int64(sh.data.items.Len()) * entryOverhead
 		expires += int64(len(sh.data.volatile)) * volatileOverhead

@@ -431,3 +431,32 @@ func BenchmarkDelLarge(b *testing.B) {
 		})
 	}
 }
+
+// TestEvictionAfterInstall: loading a keyspace (an RDB file's Install)
+// moves the store's running totals with it, so that eviction after a load
+// sees the loaded keys, and only those.
+func TestEvictionAfterInstall(t *testing.T) {
+	clock := store.NewManualClock(time.Unix(1e9, 0))
+	s, log := newEvictionStore(t, clock)
+	for i := range 50 {
+		writeOfType(t, s.DB(0), i, 0) // replaced by the load
+	}
+	st := s.NewStaging()
+	far := clock.Now().Add(time.Hour).UnixMilli()
+	for i := range 100 {
+		if err := st.AddString(i%2, "loaded"+strconv.Itoa(i), []byte("v"), far); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Install(st)
+	if got, want := s.UsedMemory(), s.DB(0).UsedBytes()+s.DB(1).UsedBytes(); got != want || got == 0 {
+		t.Fatalf("UsedMemory %d after Install, the databases hold %d", got, want)
+	}
+	e := syncEviction()
+	e.Policy, e.MaxMemory = store.VolatileTTL, 1
+	s.SetEviction(e)
+	s.MakeRoom(0)
+	if len(log.keys) != 100 || s.UsedMemory() != 0 {
+		t.Errorf("evicted %d keys, %d bytes left, want all 100 loaded keys gone", len(log.keys), s.UsedMemory())
+	}
+}

@@ -95,7 +95,7 @@ func (s *Store) Sweep() int {
 	n := 0
 	for i := range s.shardCount() {
 		sh := s.shardAt(i)
-		sh.mu.Lock()
+		sh.lock()
 		sh.writer = SweeperWriter
 		now := s.nowMs()
 		for key := range sh.data.volatile {
@@ -128,7 +128,7 @@ func (s *Store) sweepCycle(tick time.Duration) {
 		i := st.next
 		st.next = (st.next + 1) % n
 		sh := s.shardAt(i)
-		sh.mu.Lock()
+		sh.lock()
 		sh.writer = SweeperWriter
 		for step := 1; len(sh.data.volatile) > 0; step++ {
 			sampled, expired := sh.sweepSample(s, s.nowMs(), perLoop)

@@ -281,7 +281,7 @@ func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 		}
 		sh := db.shards[si]
 		if !db.held {
-			sh.mu.Lock()
+			sh.lock()
 		} else {
 			mustBeHeld(sh)
 		}
@@ -324,7 +324,7 @@ func (db *DB) RandomKey() (string, bool) {
 	for i := range db.shards {
 		sh := db.shards[(start+i)%len(db.shards)]
 		if !db.held {
-			sh.mu.Lock()
+			sh.lock()
 		}
 		db.claim(sh)
 		// A few tries skip keys that expired and wait for the sweeper.

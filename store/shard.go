@@ -139,8 +139,15 @@ type shard struct {
 	// small hash 40 bytes.
 	intText intText
 
+	// snaps are the snapshots this shard is pending for: serialized by
+	// the first lock after their cut (see Snapshot). Guarded by mu.
+	snaps []snapMark
+
 	// Counters for INFO, changed under mu but read without it.
 	hits, misses, expired, evicted atomic.Int64
+	// changes counts the keys changed (every touch), for the save
+	// points' count of changes (Redis's server.dirty).
+	changes atomic.Int64
 }
 
 func newShard(s *Store, db int) *shard { return &shard{store: s, dbIndex: db, data: newShardData()} }
@@ -160,6 +167,7 @@ func (w *Watch) Reset() { w.dirty.Store(false) }
 // touch marks the watchers of key dirty and tells OnKeyModified: the key
 // changed. With no OnKeyModified it costs one atomic load.
 func (sh *shard) touch(key string) {
+	sh.changes.Add(1)
 	if f := sh.store.onModified.Load(); f != nil {
 		(*f)(sh.writer, key)
 	}
@@ -249,8 +257,9 @@ func (sh *shard) putQuiet(key string, h uint64, e entry, old *entry) {
 	sh.place(key, h, e, old)
 }
 
-// putMoved stores an entry that RENAME or MOVE brings over: the value
-// keeps its access data, as Redis's dbAdd of the same object.
+// putMoved stores e with the access data it carries: RENAME and MOVE
+// bring a value over with its own, as Redis's dbAdd of the same object;
+// COPY and RESTORE give a new one fresh data (freshAccess).
 func (sh *shard) putMoved(key string, h uint64, e entry, old *entry) {
 	sh.place(key, h, e, old)
 	sh.touch(key)
@@ -258,6 +267,7 @@ func (sh *shard) putMoved(key string, h uint64, e entry, old *entry) {
 
 // place puts e in the shard's structures and accounting.
 func (sh *shard) place(key string, h uint64, e entry, old *entry) {
+	sh.saveKey(h)
 	d := sh.data
 	if old == nil {
 		key = clone(key)
@@ -312,6 +322,7 @@ func (sh *shard) remove(key string, h uint64) bool {
 	if !ok {
 		return false
 	}
+	sh.saveKey(h)
 	d.items.Remove(key)
 	d.order.Delete(scanItem{hash: h, key: key})
 	sh.store.keys.Add(-1)

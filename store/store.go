@@ -263,7 +263,7 @@ func (s *Store) hash(key string) uint64 { return maphash.String(s.seed, key) }
 func (s *Store) lockAll() {
 	for _, db := range s.dbs {
 		for _, sh := range db.shards {
-			sh.mu.Lock()
+			sh.lock()
 		}
 	}
 }
@@ -307,6 +307,8 @@ func (s *Store) swapLocked(a, b int) {
 	da, db := s.dbs[a], s.dbs[b]
 	for i := range da.shards {
 		sa, sb := da.shards[i], db.shards[i]
+		sa.saveAll()
+		sb.saveAll()
 		// As Redis: a watched key changes if it exists on either side.
 		sa.touchWatchedIfExists(sa.data)
 		sa.touchWatchedIfExists(sb.data)
@@ -338,6 +340,20 @@ func (s *Store) Counters() Counters {
 		}
 	}
 	return c
+}
+
+// Changes is the number of key changes since the store was made: every
+// write, deletion and expiry of a key counts one, a flush counts the keys
+// it removed. The save points compare it with its value at the last save,
+// as Redis's server.dirty. It takes no lock.
+func (s *Store) Changes() int64 {
+	var n int64
+	for _, db := range s.dbs {
+		for _, sh := range db.shards {
+			n += sh.changes.Load()
+		}
+	}
+	return n
 }
 
 // ResetCounters sets every counter to zero, for CONFIG RESETSTAT.
@@ -418,7 +434,7 @@ func (s *Store) LockKeys(refs []KeyRef) *Locked {
 	order = slices.Compact(order)
 	for _, idx := range order {
 		sh := s.dbs[idx/nshards].shards[idx%nshards]
-		sh.mu.Lock()
+		sh.lock()
 		held = append(held, sh)
 	}
 	return &Locked{s: s, held: held}

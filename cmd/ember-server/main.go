@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/emberkv/ember/server"
@@ -82,11 +83,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sig)
 	go func() {
-		select {
-		case s := <-sig:
-			log.Info("Received signal, shutting down", slog.String("signal", s.String()))
-			srv.Close()
-		case <-srv.Done():
+		insisted := false
+		for {
+			select {
+			case s := <-sig:
+				if insisted {
+					log.Warn("You insist... exiting now.")
+					srv.Close()
+					return
+				}
+				// As Redis: SIGTERM and SIGINT save first when save
+				// points are configured (shutdown-on-sigterm and
+				// shutdown-on-sigint say otherwise); if the save fails
+				// the server keeps running, and a second signal stops it.
+				name := "sigterm"
+				if s == syscall.SIGINT {
+					name = "sigint"
+				}
+				log.Info("Received signal, scheduling shutdown...", slog.String("signal", s.String()))
+				if err := srv.Shutdown(name); err != nil {
+					log.Warn(fmt.Sprintf("%s received but errors trying to shut down the server, check the logs for more information", strings.ToUpper(name)))
+					insisted = true
+					continue
+				}
+				return
+			case <-srv.Done():
+				return
+			}
 		}
 	}()
 	log.Info("Ember is starting", slog.String("version", server.Version), slog.Int("pid", os.Getpid()))

@@ -117,6 +117,7 @@ func TestBinary(t *testing.T) {
 	logPath := filepath.Join(dir, "ember.log")
 	conf := testenv.WriteFile(t, "redis.conf", "bind 127.0.0.1\nport "+strconv.Itoa(port)+"\nmaxclients 50\nactiverehashing yes\nlogfile "+logPath+"\n")
 	cmd := exec.Command(bin, conf, "--maxclients", "77", "--requirepass", "s3cret")
+	cmd.Dir = dir // dir is ".": the dump file SIGTERM saves goes there
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -189,9 +190,13 @@ func TestBinary(t *testing.T) {
 		lines = append(lines, sc.Text())
 	}
 	all := strings.Join(lines, "\n")
-	for _, want := range []string{"Ready to accept connections", "activerehashing", "Received signal", "ready to exit"} {
+	for _, want := range []string{"Ready to accept connections", "activerehashing", "Received signal", "Saving the final RDB snapshot", "DB saved on disk", "ready to exit"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("log lacks %q:\n%s", want, all)
 		}
+	}
+	// As redis-server with its default save points: SIGTERM saved.
+	if _, err := os.Stat(filepath.Join(dir, "dump.rdb")); err != nil {
+		t.Errorf("no dump file after SIGTERM: %v", err)
 	}
 }

@@ -1,0 +1,481 @@
+package store
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emberkv/ember/internal/listpack"
+)
+
+// A Snapshot is a point-in-time image of every database, taken while the
+// store keeps serving (BGSAVE, the AOF rewrite). Go cannot fork, so it
+// works shard by shard:
+//
+//   - the cut (Store.Snapshot) holds every shard's lock for a moment and
+//     only marks each shard "pending" for this snapshot: O(shards);
+//   - Next visits each shard's segments (snapSegments ranges of key
+//     hashes, the scan index's order) in order and, under the shard's
+//     lock, serializes a segment's live entries into a buffer through the
+//     caller's EntryEncoder;
+//   - any change to a key whose segment is still pending serializes that
+//     segment first (shard.saveKey, called where entries are stored,
+//     removed or handed out for an in-place change), and a change of a
+//     whole shard (FLUSHALL, SWAPDB, Install) serializes all of it first
+//     (shard.saveAll).
+//
+// So every entry is serialized exactly as it was at the cut, the longest
+// pause a client sees is one segment's serialization (1/64 of a shard),
+// and the extra memory is at most the serialized image (a segment
+// serialized early by a client waits, as bytes, until Next reaches it).
+// Keys whose TTL had passed at the cut are left out.
+type Snapshot struct {
+	s      *Store
+	enc    EntryEncoder
+	cutMs  int64
+	shards []*shard // every shard of every database, in database order
+	// Per segment, slot i*snapSegments+j for segment j of shards[i], each
+	// guarded by that shard's lock: its image, whether it was serialized,
+	// and how many entries the image holds.
+	chunks [][]byte
+	done   []bool
+	counts []int
+	sizes  []DBSize // per database, at the cut
+	next   int      // the next shard Next returns
+	keys   int64    // entries returned by Next so far
+	// longest is the longest one shard's serialization took, in ns: the
+	// longest a client waited for it.
+	longest atomic.Int64
+	// free holds chunks given back with Recycle, for the next shards.
+	freeMu sync.Mutex
+	free   [][]byte
+}
+
+// EntryEncoder appends the serialization of one entry to buf and returns
+// it. It runs with the entry's shard locked, possibly on a client's
+// goroutine, so it must be quick and must never call the store. v and
+// everything it hands out are valid only during the call.
+type EntryEncoder func(buf []byte, v *EntryView) []byte
+
+// SnapshotOptions configure Store.Snapshot.
+type SnapshotOptions struct {
+	// Encode serializes each entry (required).
+	Encode EntryEncoder
+	// AtCut, if set, is called at the cut, with every shard of every
+	// database held: nothing changes in the store while it runs. The AOF
+	// rewrite switches to a new incremental file there, so that the file
+	// and the image meet exactly. cutMs is the cut's time in Unix ms.
+	AtCut func(cutMs int64)
+}
+
+// DBSize is a database's key counts at a snapshot's cut, for RDB's
+// RESIZEDB. They count keys whose TTL passed but that were not reclaimed
+// yet, as Redis's dictSize does.
+type DBSize struct {
+	Keys    int
+	Expires int
+}
+
+// Snapshot takes the cut of a point-in-time image of every database; see
+// Snapshot. Read it with Next until it reports the end, or give it up
+// with Close. Several snapshots may be in progress at once.
+func (s *Store) Snapshot(opts SnapshotOptions) *Snapshot {
+	nsh := len(s.dbs) * len(s.dbs[0].shards)
+	sn := &Snapshot{
+		s:      s,
+		enc:    opts.Encode,
+		shards: make([]*shard, 0, nsh),
+		chunks: make([][]byte, nsh*snapSegments),
+		done:   make([]bool, nsh*snapSegments),
+		counts: make([]int, nsh*snapSegments),
+		sizes:  make([]DBSize, len(s.dbs)),
+	}
+	for _, db := range s.dbs {
+		for _, sh := range db.shards {
+			sh.mu.Lock()
+		}
+	}
+	sn.cutMs = s.nowMs()
+	for i, db := range s.dbs {
+		for _, sh := range db.shards {
+			sh.snaps = append(sh.snaps, snapMark{sn: sn, i: len(sn.shards), left: snapSegments})
+			sn.shards = append(sn.shards, sh)
+			sn.sizes[i].Keys += sh.data.items.Len()
+			sn.sizes[i].Expires += len(sh.data.volatile)
+		}
+	}
+	if opts.AtCut != nil {
+		opts.AtCut(sn.cutMs)
+	}
+	s.unlockAll()
+	return sn
+}
+
+// CutMs is the time of the cut, Unix ms.
+func (sn *Snapshot) CutMs() int64 { return sn.cutMs }
+
+// Size returns database db's key counts at the cut.
+func (sn *Snapshot) Size(db int) DBSize { return sn.sizes[db] }
+
+// Databases is the number of databases in the image.
+func (sn *Snapshot) Databases() int { return len(sn.sizes) }
+
+// Next returns the image of the next segment of a shard, in database
+// order: the concatenated encodings of its live entries (possibly empty)
+// and its database's number. ok is false past the last one. The chunk is
+// the caller's to keep (or to give back with Recycle).
+func (sn *Snapshot) Next() (db int, chunk []byte, ok bool) {
+	if sn.next >= len(sn.chunks) {
+		return 0, nil, false
+	}
+	k := sn.next
+	sn.next++
+	i, j := k/snapSegments, k%snapSegments
+	sh := sn.shards[i]
+	sh.mu.Lock()
+	if !sn.done[k] {
+		sh.serializeSeg(sh.markOf(sn), j)
+	}
+	chunk, sn.chunks[k] = sn.chunks[k], nil
+	sn.keys += int64(sn.counts[k])
+	db = sh.dbIndex
+	sh.mu.Unlock()
+	return db, chunk, true
+}
+
+// Recycle gives back a chunk from Next once it is written, so that the
+// next shards reuse its memory instead of allocating.
+func (sn *Snapshot) Recycle(chunk []byte) {
+	if cap(chunk) == 0 || cap(chunk) > 8<<20 {
+		return
+	}
+	sn.freeMu.Lock()
+	if len(sn.free) < 4 {
+		sn.free = append(sn.free, chunk[:0])
+	}
+	sn.freeMu.Unlock()
+}
+
+func (sn *Snapshot) takeBuf() []byte {
+	sn.freeMu.Lock()
+	defer sn.freeMu.Unlock()
+	if k := len(sn.free); k > 0 {
+		b := sn.free[k-1]
+		sn.free = sn.free[:k-1]
+		return b
+	}
+	return nil
+}
+
+// Keys is the number of entries Next has returned so far.
+func (sn *Snapshot) Keys() int64 { return sn.keys }
+
+// LongestShard is the longest time one segment's serialization took so
+// far: the longest an operation may have waited for it.
+func (sn *Snapshot) LongestShard() time.Duration { return time.Duration(sn.longest.Load()) }
+
+// Close gives up the snapshot: segments not visited yet are no longer
+// serialized for it. Calling it after the last Next is harmless.
+func (sn *Snapshot) Close() {
+	for k := sn.next; k < len(sn.chunks); k++ {
+		if k%snapSegments == 0 || k == sn.next {
+			sh := sn.shards[k/snapSegments]
+			sh.mu.Lock()
+			sh.dropMark(sn)
+			sh.mu.Unlock()
+		}
+		sn.chunks[k] = nil
+	}
+	sn.next = len(sn.chunks)
+}
+
+// snapSegments is how many ranges of key hashes a shard is serialized in:
+// the unit a client may wait for.
+const (
+	snapSegBits  = 6
+	snapSegments = 1 << snapSegBits
+)
+
+// snapMark says a shard is pending for a snapshot: slot i of it, with
+// left segments not serialized yet.
+type snapMark struct {
+	sn   *Snapshot
+	i    int
+	left int
+}
+
+// lock takes the shard's lock for an operation.
+func (sh *shard) lock() { sh.mu.Lock() }
+
+// markOf returns the shard's mark for sn (it must be pending for it).
+func (sh *shard) markOf(sn *Snapshot) *snapMark {
+	for j := range sh.snaps {
+		if sh.snaps[j].sn == sn {
+			return &sh.snaps[j]
+		}
+	}
+	panic("store: snapshot mark missing")
+}
+
+// segOf is the segment of a key's hash within its shard.
+func (sh *shard) segOf(h uint64) int {
+	return int((h << (64 - sh.store.shift)) >> (64 - snapSegBits))
+}
+
+// saveKey is called, the lock held, before a change to the key of hash
+// h (storing, removing, or handing out its value to be changed in place):
+// the key's segment is serialized first for every snapshot it is pending
+// for. With no snapshot running it costs one length test.
+func (sh *shard) saveKey(h uint64) {
+	if len(sh.snaps) == 0 {
+		return
+	}
+	j := sh.segOf(h)
+	for k := 0; k < len(sh.snaps); {
+		m := &sh.snaps[k]
+		if m.sn.done[m.i*snapSegments+j] {
+			k++
+			continue
+		}
+		if sh.serializeSeg(m, j) {
+			continue // the mark was dropped: k now holds the next one
+		}
+		k++
+	}
+}
+
+// saveAll serializes every pending segment, before the shard's data is
+// replaced as a whole (a flush, SWAPDB, Install).
+func (sh *shard) saveAll() {
+	for len(sh.snaps) != 0 {
+		m := &sh.snaps[0]
+		for j := range snapSegments {
+			if !m.sn.done[m.i*snapSegments+j] {
+				if sh.serializeSeg(m, j) {
+					break
+				}
+			}
+		}
+	}
+}
+
+// serializeSeg writes segment j's image for m's snapshot, the lock held,
+// and reports whether that was the shard's last pending segment (its
+// mark is then dropped).
+func (sh *shard) serializeSeg(m *snapMark, j int) bool {
+	sn := m.sn
+	k := m.i*snapSegments + j
+	start := time.Now()
+	n := 0
+	v := EntryView{DB: sh.dbIndex}
+	cut := sn.cutMs
+	d := sh.data
+	// The range of hashes of segment j of this shard.
+	shift := sh.store.shift
+	base := uint64(0)
+	if shift < 64 {
+		base = (uint64(m.i%len(sh.store.dbs[0].shards)) << shift)
+	}
+	width := uint64(1) << (shift - snapSegBits)
+	lo := base + uint64(j)*width
+	hi := lo + width // 0 after the last segment of the last shard: no bound
+	// The walk allocates nothing but the chunk (recycled, see Recycle):
+	// allocating while the collector marks a large heap makes the
+	// allocating goroutine help it, and here that goroutine may be a
+	// client waiting for this segment.
+	buf := sn.takeBuf()
+	cur := new(entry) // one copy for the whole walk: &e would escape per key
+	v.e = cur
+	d.order.Ascend(scanItem{hash: lo}, func(it scanItem) bool {
+		if hi != 0 && it.hash >= hi {
+			return false
+		}
+		e, ok := d.items.Peek(it.key)
+		if !ok || (e.expireAt != 0 && e.expireAt <= cut) {
+			return true
+		}
+		*cur = e
+		v.Key, v.Kind, v.ExpireAt = it.key, e.kind, e.expireAt
+		buf = sn.enc(buf, &v)
+		n++
+		return true
+	})
+	sn.chunks[k] = buf
+	sn.counts[k] = n
+	sn.done[k] = true
+	if d := int64(time.Since(start)); d > sn.longest.Load() {
+		// Racy max: a close second may win; good enough for a statistic.
+		sn.longest.Store(d)
+	}
+	m.left--
+	if m.left == 0 {
+		sh.dropMark(sn)
+		return true
+	}
+	return false
+}
+
+func (sh *shard) dropMark(sn *Snapshot) {
+	for j, m := range sh.snaps {
+		if m.sn == sn {
+			sh.snaps = append(sh.snaps[:j], sh.snaps[j+1:]...)
+			break
+		}
+	}
+	if len(sh.snaps) == 0 {
+		sh.snaps = nil
+	}
+}
+
+// EntryView is a read-only view of one key and its value, handed to an
+// EntryEncoder (or to DB.View's function). It and every slice it hands
+// out are valid only during that call, and must not be written.
+type EntryView struct {
+	DB       int
+	Key      string
+	Kind     Kind
+	ExpireAt int64 // absolute Unix ms; 0 means no expiry
+	e        *entry
+}
+
+// Encoding is the value's OBJECT ENCODING name, Redis 7.0's: "embstr",
+// "int" or "raw" for a string; "quicklist"; "intset" or "hashtable";
+// "listpack" or "skiplist"; "listpack" or "hashtable".
+func (v *EntryView) Encoding() string {
+	if v.Kind == KindString {
+		enc, _ := stringEncoding(*v.e)
+		return enc
+	}
+	return v.e.agg.encoding()
+}
+
+// Len is the number of elements of an aggregate (pairs for a hash), or
+// the length of a string.
+func (v *EntryView) Len() int {
+	if v.Kind == KindString {
+		return len(v.e.str)
+	}
+	return v.e.agg.length()
+}
+
+// AccessTime is the key's last access, Unix ms (OBJECT IDLETIME), at the
+// access clock's resolution of a second. Under an LFU policy the entry
+// keeps a frequency instead (see entry.atime) and this means nothing.
+func (v *EntryView) AccessTime() int64 { return int64(v.e.atime) * 1000 }
+
+// Str returns a string's bytes.
+func (v *EntryView) Str() []byte { return v.e.str }
+
+// Listpack returns the raw listpack of a hash or sorted set in the
+// listpack encoding (byte for byte Redis's), nil for any other value.
+func (v *EntryView) Listpack() []byte {
+	switch a := v.e.agg.(type) {
+	case *hash:
+		if a.ht == nil {
+			return a.lp
+		}
+	case *zset:
+		if a.idx == nil {
+			return a.lp
+		}
+	}
+	return nil
+}
+
+// Intset returns the raw intset of a set in the intset encoding (byte for
+// byte Redis's), nil for any other value.
+func (v *EntryView) Intset() []byte {
+	if s, ok := v.e.agg.(*set); ok && s.ht == nil {
+		return s.is
+	}
+	return nil
+}
+
+// ListNodes calls fn with each node of a list, head first: a listpack
+// (Redis's PACKED node) or, when plain is true, one element's bytes (a
+// PLAIN node), until fn returns false.
+func (v *EntryView) ListNodes(fn func(node []byte, plain bool) bool) {
+	l, ok := v.e.agg.(*listValue)
+	if !ok {
+		return
+	}
+	l.ql.ForEachNode(func(lp []byte, plain bool) bool {
+		if plain {
+			// A plain node keeps its one element in a listpack.
+			var buf [24]byte
+			return fn(lpMember(lp, listpack.First(lp), &buf), true)
+		}
+		return fn(lp, false)
+	})
+}
+
+// ListEach calls fn with each element of a list, head first, until fn
+// returns false.
+func (v *EntryView) ListEach(fn func(elem []byte) bool) {
+	l, ok := v.e.agg.(*listValue)
+	if !ok {
+		return
+	}
+	var buf [24]byte
+	it := l.ql.IterAt(0, true)
+	for it.Next() {
+		if !fn(it.Append(buf[:0])) {
+			return
+		}
+	}
+}
+
+// SetEach calls fn with each member of a set (integers of an intset as
+// decimal text) until fn returns false.
+func (v *EntryView) SetEach(fn func(member []byte) bool) {
+	s, ok := v.e.agg.(*set)
+	if !ok {
+		return
+	}
+	var buf [24]byte
+	s.each(func(m setMember) bool { return fn(m.appendTo(buf[:0])) })
+}
+
+// HashEach calls fn with each field and value of a hash until fn returns
+// false.
+func (v *EntryView) HashEach(fn func(field, value []byte) bool) {
+	h, ok := v.e.agg.(*hash)
+	if !ok {
+		return
+	}
+	var num intText
+	h.each(&num, fn)
+}
+
+// ZSetEach calls fn with each member and score of a sorted set, in
+// ascending order, until fn returns false.
+func (v *EntryView) ZSetEach(fn func(member []byte, score float64) bool) {
+	if z, ok := v.e.agg.(*zset); ok {
+		z.ascend(0, fn)
+	}
+}
+
+// ZSetEachDesc calls fn with each member and score of a sorted set, in
+// descending order (how Redis writes a skiplist to an RDB file, so that
+// its loader inserts at the head), until fn returns false.
+func (v *EntryView) ZSetEachDesc(fn func(member []byte, score float64) bool) {
+	if z, ok := v.e.agg.(*zset); ok {
+		z.descend(z.length()-1, fn)
+	}
+}
+
+// View calls fn with a view of key's live entry, as a read (it counts a
+// hit or a miss and updates the key's recency, as DUMP's lookupKeyRead).
+// It reports whether the key exists. fn runs with the key's shard locked:
+// it must be quick and must not call the store.
+func (db *DB) View(key string, fn func(v *EntryView)) bool {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	t := db.store.newOpTime()
+	e, ok := sh.lookup(key, h, &t)
+	if !ok {
+		return false
+	}
+	fn(&EntryView{DB: db.index, Key: key, Kind: e.kind, ExpireAt: e.expireAt, e: &e})
+	return true
+}
