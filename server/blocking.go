@@ -189,6 +189,14 @@ func (c *client) block(keys [][]byte, kind store.Kind, deadline int64,
 	}
 	alive := true
 	c.wakeWriters()
+	// The replies of the commands pipelined before this one go out now,
+	// once the AOF has them, and the order lock is let go: whoever serves
+	// this client logs the pop.
+	if c.aof.active {
+		c.aofFlushUnit()
+		c.aof.active = false // before the release: a writer that serves c reads it
+		c.aofRelease()
+	}
 	select {
 	case <-b.wake:
 	case <-timeout:

@@ -84,6 +84,9 @@ type client struct {
 	outLeaving bool                     // leave has begun: no outbound may start
 	gone       atomic.Bool              // the connection has ended
 
+	aof    clientAOF   // the running unit's effects (aof.go)
+	inCall atomic.Bool // inside a top-level command, for CONFIG SET appendonly yes
+
 	blocked atomic.Bool // parked in a blocking command (flag b)
 	readied []blockKey  // keys in other databases the running command filled
 	watch   store.Watch
@@ -209,6 +212,12 @@ func (c *client) dispatch(args [][]byte) {
 		c.closing = true
 		return
 	}
+	// As Redis's processCommand: after an AOF write error, writes are
+	// refused (queued ones too) until the disk recovers.
+	if msg := c.srv.aofDeniesWrites(); msg != "" && c.isWriteForMisconf(cmd) {
+		c.reject(cmd, msg)
+		return
+	}
 	if c.multi != nil && !cmd.runsInMulti() {
 		if cmd.flags&flagNoMulti != 0 {
 			c.reject(cmd, errCommandInMulti)
@@ -233,14 +242,43 @@ func (cmd *command) runsInMulti() bool {
 // call runs a command and records its statistics.
 func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	errsBefore := c.w.errors
+	// The AOF (aof.go): a top-level call takes the order lock while the
+	// AOF is on; every call that writes logs its effect; the top level
+	// appends the unit's effects before serving blocked clients.
+	top := c.aof.depth == 0 && c.aof.unitOf == nil
+	if top {
+		c.inCall.Store(true)
+		c.aofPrepare(cmd)
+	}
+	logs := c.unit().aof.active && cmd.flags&flagWrite != 0
+	var touches, gone int64
+	var explicit bool
+	if logs {
+		touches, gone, explicit = c.aofBefore()
+	}
+	c.aof.depth++
 	c.notes.Emptied = false
 	cmd.handler(c, args)
+	c.aof.depth--
+	if logs {
+		c.aofAfter(cmd, args, touches, gone, explicit, c.w.errors != errsBefore)
+	}
+	if top && c.aof.active {
+		c.aofFlushUnit()
+	}
 	if cmd.flags&flagReadonly != 0 && c.trackFlags.Load()&(trackOn|trackBcast) == trackOn {
 		c.rememberKeys(cmd, args)
 	}
 	c.feedMonitors(cmd, args)
 	if cmd.flags&flagWrite != 0 && c.inExec == nil {
 		c.signalWritten(cmd, args)
+	}
+	if top {
+		if c.aof.active {
+			c.aof.active = false
+			c.aofRelease()
+		}
+		c.inCall.Store(false)
 	}
 	st := &c.srv.stats.commands[cmd.id]
 	st.calls.Add(1)
@@ -372,6 +410,11 @@ func (c *client) afterCommand() {
 	c.replySkip = c.replySkipNext
 	c.replySkipNext = false
 	c.afterCommandTracking()
+	if c.out != nil && len(c.w.buf) > 0 && c.aof.ticket != 0 && !c.aofWait() {
+		c.w.buf = c.w.buf[:0]
+		c.closing = true
+		return
+	}
 	if c.out != nil && len(c.w.buf) > 0 {
 		c.out.write(c.w.buf, c.w.resp3)
 		c.w.buf = c.w.buf[:0]
@@ -412,6 +455,17 @@ func (c *client) leave() {
 func (c *client) flush() error {
 	c.wakeWriters()
 	c.lastInteraction.Store(time.Now().UnixMilli())
+	if !c.aofWait() {
+		// The AOF could not take the batch's writes: nothing of the batch
+		// may be acknowledged, so its replies are dropped with the
+		// connection (the client sees no reply, never a false one).
+		c.w.buf = c.w.buf[:0]
+		c.closing = true
+		if c.req != nil {
+			c.req.Conn.Close()
+		}
+		return errConnClosing
+	}
 	if len(c.w.buf) == 0 {
 		return nil
 	}

@@ -32,7 +32,7 @@ func blockingListPop(c *client, args [][]byte, end store.ListEnd) {
 	if !ok {
 		return
 	}
-	listPopOrBlock(c, args[1:len(args)-1], end, 1, deadline, func(key string, vals [][]byte) {
+	listPopOrBlock(c, args[1:len(args)-1], end, 1, false, deadline, func(key string, vals [][]byte) {
 		writeKeyAndValue(c, key, vals[0])
 	})
 }
@@ -41,8 +41,14 @@ func blockingListPop(c *client, args [][]byte, end store.ListEnd) {
 // blockingPopGenericCommand: pop count elements now from the first of keys
 // that holds a list (a key of another type before it answers WRONGTYPE);
 // inside MULTI answer as on timeout; else wait until a write fills one of
-// keys. write answers the key and what was popped from it.
-func listPopOrBlock(c *client, keys [][]byte, end store.ListEnd, count int, deadline int64, write func(key string, vals [][]byte)) {
+// keys. write answers the key and what was popped from it. The AOF gets
+// the pop as LPOP or RPOP, with the number popped when counted (BLMPOP),
+// as Redis logs it.
+func listPopOrBlock(c *client, keys [][]byte, end store.ListEnd, count int, counted bool, deadline int64, write func(key string, vals [][]byte)) {
+	popName := "LPOP"
+	if end == store.ListRight {
+		popName = "RPOP"
+	}
 	key, vals, err := c.db.LMPop(keysOf(keys), end, count)
 	switch {
 	case err != nil:
@@ -50,6 +56,7 @@ func listPopOrBlock(c *client, keys [][]byte, end store.ListEnd, count int, dead
 		return
 	case vals != nil:
 		c.srv.notifyPop(c.db, key, end)
+		c.propagatePop(popName, key, len(vals), counted)
 		write(key, vals)
 		return
 	}
@@ -63,6 +70,7 @@ func listPopOrBlock(c *client, keys [][]byte, end store.ListEnd, count int, dead
 			return false
 		}
 		c.srv.notifyPop(db, key, end)
+		c.propagateServed(db.Index(), servedPopArgs(popName, key, len(vals), counted)...)
 		write(key, vals)
 		return true
 	})
@@ -93,7 +101,7 @@ func cmdBLMove(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	blockingMove(c, args[1], args[2], from, to, deadline)
+	blockingMove(c, args[1], args[2], from, to, deadline, args[3], args[4])
 }
 
 func cmdBRPopLPush(c *client, args [][]byte) {
@@ -101,13 +109,16 @@ func cmdBRPopLPush(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	blockingMove(c, args[1], args[2], store.ListRight, store.ListLeft, deadline)
+	blockingMove(c, args[1], args[2], store.ListRight, store.ListLeft, deadline, nil, nil)
 }
 
 // blockingMove is BLMOVE and BRPOPLPUSH, as Redis's blmoveGenericCommand:
 // a source that holds a list moves at once; a missing one blocks (inside
 // MULTI it answers a null bulk, though a timeout answers a null array).
-func blockingMove(c *client, src, dst []byte, from, to store.ListEnd, deadline int64) {
+// The AOF gets LMOVE with the request's directions when it moves at once,
+// LMOVE ... left|right when served later, RPOPLPUSH for BRPOPLPUSH (whose
+// wherefrom/whereto are nil), as Redis.
+func blockingMove(c *client, src, dst []byte, from, to store.ListEnd, deadline int64, wherefrom, whereto []byte) {
 	v, ok, err := c.db.LMove(keyOf(src), keyOf(dst), from, to)
 	switch {
 	case err != nil:
@@ -115,6 +126,11 @@ func blockingMove(c *client, src, dst []byte, from, to store.ListEnd, deadline i
 		return
 	case ok:
 		c.srv.notifyMove(c.db, keyOf(src), keyOf(dst), from, to)
+		if wherefrom == nil {
+			c.propagate([]byte("RPOPLPUSH"), src, dst)
+		} else {
+			c.propagate([]byte("LMOVE"), src, dst, wherefrom, whereto)
+		}
 		c.w.bulk(v)
 		return
 	}
@@ -135,6 +151,11 @@ func blockingMove(c *client, src, dst []byte, from, to store.ListEnd, deadline i
 			return false
 		}
 		c.srv.notifyMove(db, key, dstKey, from, to)
+		if wherefrom == nil {
+			c.propagateServed(db.Index(), []byte("RPOPLPUSH"), []byte(key), []byte(dstKey))
+		} else {
+			c.propagateServed(db.Index(), []byte("LMOVE"), []byte(key), []byte(dstKey), listEndName(from), listEndName(to))
+		}
 		c.w.bulk(v)
 		*ready = append(*ready, blockKey{db: db.Index(), key: dstKey})
 		return true
@@ -153,7 +174,7 @@ func cmdBLMPop(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	listPopOrBlock(c, keys, end, count, deadline, func(key string, vals [][]byte) {
+	listPopOrBlock(c, keys, end, count, true, deadline, func(key string, vals [][]byte) {
 		writeKeyAndBulks(c, key, vals)
 	})
 }
@@ -189,14 +210,18 @@ func blockingZPop(c *client, args [][]byte, max bool) {
 		return
 	}
 	keys := args[1 : len(args)-1]
-	zsetPopOrBlock(c, keys, keysOf(keys), max, 1, deadline, func(key string, popped []store.ZMember) {
+	zsetPopOrBlock(c, keys, keysOf(keys), max, 1, false, deadline, func(key string, popped []store.ZMember) {
 		writeKeyMemberScore(c, key, popped[0])
 	})
 }
 
 // zsetPopOrBlock is listPopOrBlock for the blocking sorted-set pops, as
 // Redis's blockingGenericZpopCommand; names are keys as strings.
-func zsetPopOrBlock(c *client, keys [][]byte, names []string, max bool, count int, deadline int64, write func(key string, popped []store.ZMember)) {
+func zsetPopOrBlock(c *client, keys [][]byte, names []string, max bool, count int, counted bool, deadline int64, write func(key string, popped []store.ZMember)) {
+	popName := "ZPOPMIN"
+	if max {
+		popName = "ZPOPMAX"
+	}
 	key, popped, err := c.db.ZMPop(names, max, count)
 	switch {
 	case err != nil:
@@ -204,6 +229,7 @@ func zsetPopOrBlock(c *client, keys [][]byte, names []string, max bool, count in
 		return
 	case len(popped) > 0:
 		c.srv.notifyZPop(c.db, key, max)
+		c.propagatePop(popName, key, len(popped), counted)
 		write(key, popped)
 		return
 	}
@@ -217,6 +243,7 @@ func zsetPopOrBlock(c *client, keys [][]byte, names []string, max bool, count in
 			return false
 		}
 		c.srv.notifyZPop(db, key, max)
+		c.propagateServed(db.Index(), servedPopArgs(popName, key, len(popped), counted)...)
 		write(key, popped)
 		return true
 	})
@@ -241,7 +268,16 @@ func cmdBZMPop(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	zsetPopOrBlock(c, args[3:3+len(keys)], keys, max, count, deadline, func(key string, popped []store.ZMember) {
+	zsetPopOrBlock(c, args[3:3+len(keys)], keys, max, count, true, deadline, func(key string, popped []store.ZMember) {
 		writeZMPop(c, key, popped)
 	})
+}
+
+// listEndName is "left" or "right", as Redis's
+// getStringObjectFromListPosition (its shared objects are lower case).
+func listEndName(e store.ListEnd) []byte {
+	if e == store.ListLeft {
+		return []byte("left")
+	}
+	return []byte("right")
 }

@@ -363,6 +363,12 @@ func cmdLMPop(c *client, args [][]byte) {
 	key, vals, err := c.db.LMPop(keysOf(keys), end, count)
 	if len(vals) > 0 {
 		c.srv.notifyPop(c.db, key, end)
+		// As Redis: logged as LPOP/RPOP key <number popped>.
+		if end == store.ListLeft {
+			c.propagatePop("LPOP", key, len(vals), true)
+		} else {
+			c.propagatePop("RPOP", key, len(vals), true)
+		}
 	}
 	switch {
 	case err != nil:

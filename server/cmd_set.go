@@ -124,6 +124,7 @@ func cmdSPop(c *client, args [][]byte) {
 			c.notify(nkSet, "spop", args[1])
 			c.notifyDelIfGone(args[1])
 		}
+		c.propagateSPop(args[1], popped, false)
 		switch {
 		case err != nil:
 			c.storeError(err)
@@ -148,6 +149,7 @@ func cmdSPop(c *client, args [][]byte) {
 		c.notify(nkSet, "spop", args[1])
 		c.notifyDelIfGone(args[1])
 	}
+	c.propagateSPop(args[1], popped, true)
 	c.writeSet(popped)
 }
 

@@ -501,6 +501,12 @@ func cmdZMPop(c *client, args [][]byte) {
 	key, popped, err := c.db.ZMPop(keys, max, count)
 	if len(popped) > 0 {
 		c.srv.notifyZPop(c.db, key, max)
+		// As Redis: logged as ZPOPMIN/ZPOPMAX key <number popped>.
+		if max {
+			c.propagatePop("ZPOPMAX", key, len(popped), true)
+		} else {
+			c.propagatePop("ZPOPMIN", key, len(popped), true)
+		}
 	}
 	switch {
 	case err != nil:

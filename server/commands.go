@@ -34,6 +34,7 @@ func commandRows() []*command {
 		sortCommands,
 		bitmapCommands,
 		memoryCommands,
+		aofCommands,
 		persistCommands,
 	} {
 		rows = append(rows, group...)

@@ -331,17 +331,17 @@ var paramTable = []*param{
 	{name: "activerehashing", kind: kindBool, def: "yes", effect: effNone},
 	{name: "always-show-logo", kind: kindBool, def: "no", flags: pImmutable, effect: effNone},
 	{name: "aof-disable-auto-gc", kind: kindBool, def: "no", effect: effNone},
-	{name: "aof-load-truncated", kind: kindBool, def: "yes", effect: effNone},
+	{name: "aof-load-truncated", kind: kindBool, def: "yes", effect: effApplied},
 	{name: "aof-rewrite-incremental-fsync", kind: kindBool, def: "yes", effect: effNone},
-	{name: "aof-timestamp-enabled", kind: kindBool, def: "no", effect: effNone},
-	{name: "aof-use-rdb-preamble", kind: kindBool, def: "yes", effect: effNone},
+	{name: "aof-timestamp-enabled", kind: kindBool, def: "no", effect: effApplied, apply: applyAOFTimestamps},
+	{name: "aof-use-rdb-preamble", kind: kindBool, def: "yes", effect: effApplied},
 	{name: "aof_rewrite_cpulist", kind: kindString, def: "", flags: pImmutable, effect: effNone},
-	{name: "appenddirname", kind: kindString, def: "appendonlydir", flags: pImmutable, effect: effPersistence, check: dirNameOnly},
-	{name: "appendfilename", kind: kindString, def: "appendonly.aof", flags: pImmutable, effect: effPersistence, check: fileNameOnly},
-	{name: "appendfsync", kind: kindEnum, def: "everysec", enum: enumOf("everysec always no"), effect: effPersistence},
-	{name: "appendonly", kind: kindBool, def: "no", effect: effPersistence, refuse: refuseAppendOnly},
-	{name: "auto-aof-rewrite-min-size", kind: kindMemory, def: "67108864", min: 0, max: maxInt64, effect: effNone},
-	{name: "auto-aof-rewrite-percentage", kind: kindInt, def: "100", min: 0, max: maxInt32, effect: effNone},
+	{name: "appenddirname", kind: kindString, def: "appendonlydir", flags: pImmutable, effect: effApplied, check: dirNameOnly},
+	{name: "appendfilename", kind: kindString, def: "appendonly.aof", flags: pImmutable, effect: effApplied, check: fileNameOnly},
+	{name: "appendfsync", kind: kindEnum, def: "everysec", enum: enumOf("everysec always no"), effect: effApplied, apply: applyAppendFsync},
+	{name: "appendonly", kind: kindBool, def: "no", effect: effApplied, apply: applyAppendOnly},
+	{name: "auto-aof-rewrite-min-size", kind: kindMemory, def: "67108864", min: 0, max: maxInt64, effect: effApplied},
+	{name: "auto-aof-rewrite-percentage", kind: kindInt, def: "100", min: 0, max: maxInt32, effect: effApplied},
 	{name: "bgsave_cpulist", kind: kindString, def: "", flags: pImmutable, effect: effNone},
 	{name: "bind", kind: kindSpecial, def: "127.0.0.1 -::1", flags: pMulti, effect: effApplied, parse: parseBind, field: func(c *Config) any { return &c.Bind }},
 	{name: "bind-source-addr", kind: kindString, def: "", effect: effNone},
@@ -1046,13 +1046,6 @@ func dirNameOnly(_ *param, v string) (string, string) {
 
 // Values Ember refuses, because honouring them needs a feature it lacks
 // and ignoring them would surprise whoever wrote them.
-
-func refuseAppendOnly(v string) string {
-	if v == "yes" {
-		return reasonNoAOF
-	}
-	return ""
-}
 
 func refuseDaemonize(v string) string {
 	if v == "yes" {

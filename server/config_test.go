@@ -268,7 +268,6 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "bad enum", file: "maxmemory-policy lru\n", line: 1, text: "maxmemory-policy lru",
 			reason: "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"},
 		{name: "bad save", file: "save 900\n", line: 1, text: "save 900", reason: "Invalid save parameters"},
-		{name: "appendonly refused", file: "appendonly yes\nport 1\n", line: 1, text: "appendonly yes", reason: "appendonly must be no"},
 		{name: "daemonize refused", file: "daemonize yes\n", line: 1, text: "daemonize yes", reason: "Ember does not daemonize"},
 		{name: "replicaof refused", file: "replicaof 10.0.0.1 6379\n", line: 1, text: "replicaof 10.0.0.1 6379", reason: "replication is not implemented"},
 		{name: "tls refused", file: "tls-port 6380\n", line: 1, text: "tls-port 6380", reason: "TLS is not implemented"},
@@ -278,7 +277,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{name: "flag error", flags: []string{"--port", "7000", "--maxclients", "0"}, text: "--maxclients 0", reason: "argument must be between 1 and 4294967295 inclusive"},
 		{name: "flag with no value", flags: []string{"--port"}, text: "--port", reason: "wrong number of arguments"},
 		{name: "flag swallowing the next flag", flags: []string{"--requirepass", "--daemonize", "yes"}, text: "--requirepass --daemonize yes", reason: "wrong number of arguments"},
-		{name: "flag refused", file: "port 1\n", flags: []string{"--appendonly", "yes"}, text: "--appendonly yes", reason: "appendonly must be no"},
+		{name: "flag refused", file: "port 1\n", flags: []string{"--daemonize", "yes"}, text: "--daemonize yes", reason: "Ember does not daemonize"},
 		{name: "unknown flag", flags: []string{"--no-such-thing", "1"}, text: "--no-such-thing 1", reason: "Bad directive"},
 	}
 	for _, tt := range tests {
@@ -434,7 +433,7 @@ func TestConfigSetGetAPI(t *testing.T) {
 		{"bind", []string{"127.0.0.1", "::1"}, "127.0.0.1 ::1", ""},
 		{"save", []string{""}, "", ""},
 		{"Port", []string{"7000"}, "7000", ""},
-		{"appendonly", []string{"yes"}, "no", "appendonly must be no"},
+		{"appendonly", []string{"yes"}, "yes", ""},
 		{"port", []string{"1", "2"}, "7000", "wrong number of arguments"},
 		{"nosuch", []string{"1"}, "", "Bad directive"},
 	} {

@@ -106,7 +106,6 @@ const (
 
 	// Ember's own: what it cannot do (yet).
 	reasonNoBind        = "Ember needs at least one address to bind"
-	reasonNoAOF         = "persistence is not implemented in Ember yet: appendonly must be no"
 	reasonNoDaemonize   = "Ember does not daemonize: run it in the foreground under a supervisor (systemd, Docker)"
 	reasonNoReplication = "replication is not implemented in Ember"
 	reasonNoCluster     = "cluster mode is not implemented in Ember"

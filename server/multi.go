@@ -132,6 +132,11 @@ func cmdExec(c *client, args [][]byte) {
 	}
 	c.inExec = nil
 	locked.Unlock()
+	// The transaction's effects go to the AOF before the pops of the
+	// clients it serves.
+	if c.aof.active {
+		c.aofFlushUnit()
+	}
 	// Clients blocked on keys the transaction filled are served now, and
 	// see the state it left, as Redis's handleClientsBlockedOnKeys after
 	// EXEC.

@@ -199,6 +199,9 @@ func (c *client) notifyStore(class int, event string, dst []byte, n int, existed
 // held, and publishing only appends to subscribers' buffers, so it keeps
 // the store's rule (never call back into the store).
 func (s *Server) notifyKeyEvent(db int, ev store.KeyEvent, key string) {
+	if ev == store.KeyExpired || ev == store.KeyEvicted {
+		s.aofKeyGone(db, key)
+	}
 	flags := int(s.notifyFlags.Load())
 	if flags == 0 {
 		return

@@ -39,6 +39,7 @@ type Server struct {
 	pubsub   pubsubRegistry
 	tracking trackingRegistry
 	pause    pauseState
+	aof      aofState
 
 	monitorMu sync.Mutex
 	monitors  atomic.Pointer[[]*client]
@@ -104,13 +105,21 @@ func New(cfg Config) (*Server, error) {
 	s.stats.store = s.store
 	s.stats.replID = newRunID()
 	go s.statsLoop()
-	if _, err := os.Stat(s.rdbPath()); err == nil && s.ownsStore {
+	go s.aofCron()
+	switch {
+	case s.aofEnabled():
+		// As Redis's loadDataFromDisk: with appendonly yes the AOF is
+		// loaded (and not the dump file), then opened for appending,
+		// while connections are accepted and answered LOADING.
+		s.persist.loading.Store(true)
+		go s.aofLoadAtStart()
+	case s.ownsStore && fileExists(s.rdbPath()):
 		// As Redis: the dump file loads at start-up, while connections
 		// are already accepted (and answered LOADING). A store passed in
 		// Config is the caller's, and is not loaded into.
 		s.persist.loading.Store(true)
 		go s.loadAtStart()
-	} else {
+	default:
 		close(s.persist.loadDone)
 	}
 	go s.saveCron()
@@ -225,6 +234,9 @@ func (s *Server) Close() error {
 		}
 	}
 	close(s.shutdown)
+	if err := s.aofClose(); err != nil {
+		s.log.Warn("Closing the AOF", slog.String("err", err.Error()))
+	}
 	if s.ownsStore {
 		s.store.Close()
 	}
@@ -312,4 +324,9 @@ func (s *Server) CommandCount() int64 { return s.stats.commandsProcessed.Load() 
 // what happens next (ember-server exits).
 func (s *Server) requestShutdown() {
 	go s.Close()
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

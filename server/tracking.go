@@ -92,6 +92,7 @@ func (c *client) tracking() bool { return c.trackFlags.Load()&trackOn != 0 }
 // writer's (0 when the writer is not a tracking client, and
 // store.SweeperWriter when no command changed it).
 func (s *Server) keyModified(writer int64, key string) {
+	s.aofKeyModified()
 	t := &s.tracking
 	if t.active.Load() == 0 {
 		return

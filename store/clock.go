@@ -54,7 +54,11 @@ func (s *Store) newOpTime() opTime { return opTime{s: s} }
 // now is the current time in Unix milliseconds, read once.
 func (t *opTime) now() int64 {
 	if t.ms == 0 {
-		t.ms = t.s.nowMs()
+		if t.s.loading.Load() {
+			t.ms = 1 // before every expiry: nothing has expired (SetLoading)
+		} else {
+			t.ms = t.s.nowMs()
+		}
 	}
 	return t.ms
 }

@@ -131,9 +131,10 @@ func (s *Store) MakeRoom(extra int64) bool {
 		}
 		return true
 	}
-	if s.expiryFrozen(s.nowMs()) {
+	if s.expiryFrozen(s.nowMs()) || s.loading.Load() {
 		// As Redis's isSafeToPerformEvictions: during a client pause the
-		// dataset stays still, and commands are not refused for it.
+		// dataset stays still, and while loading nothing is evicted; no
+		// command is refused for it.
 		return true
 	}
 	r := evictFail
@@ -228,6 +229,10 @@ func tenacityLimit(t int) time.Duration {
 
 // evict frees memory until under the limit or out of time or victims.
 func (s *Store) evict(cfg *Eviction, extra int64, foreground bool) evictResult {
+	// The sweep gate orders these deletions with the commands the AOF
+	// logs, as it does the sweeper's. It is taken first: nothing here
+	// holds a shard lock, and commands take it before theirs.
+	defer s.passGate()()
 	ev := &s.evictor
 	ev.mu.Lock()
 	defer ev.mu.Unlock()

@@ -89,11 +89,12 @@ func (s *Store) sweepLoop(every time.Duration) {
 // once. Tests that move a manual clock call it to see what the active
 // sweeper would eventually do. It returns the number of keys removed.
 func (s *Store) Sweep() int {
-	if s.expiryFrozen(s.nowMs()) {
-		return 0 // as Redis's activeExpireCycle during a client pause
+	if s.expiryFrozen(s.nowMs()) || s.loading.Load() {
+		return 0 // as Redis's activeExpireCycle during a client pause or loading
 	}
 	n := 0
 	for i := range s.shardCount() {
+		release := s.passGate()
 		sh := s.shardAt(i)
 		sh.lock()
 		sh.writer = SweeperWriter
@@ -105,14 +106,26 @@ func (s *Store) Sweep() int {
 			}
 		}
 		sh.mu.Unlock()
+		release()
 	}
 	return n
 }
 
+// passGate asks the sweep gate (SetSweepGate) before a shard is locked to
+// remove keys, and returns what to call once it is unlocked.
+func (s *Store) passGate() func() {
+	if g := s.sweepGate.Load(); g != nil {
+		if release := (*g)(); release != nil {
+			return release
+		}
+	}
+	return func() {}
+}
+
 // sweepCycle is one tick of the active sweeper.
 func (s *Store) sweepCycle(tick time.Duration) {
-	if s.expiryFrozen(s.nowMs()) {
-		return // as Redis's activeExpireCycle during a client pause
+	if s.expiryFrozen(s.nowMs()) || s.loading.Load() {
+		return // as Redis's activeExpireCycle during a client pause or loading
 	}
 	st := &s.sweepStats
 	effort := int(max(st.effort.Load(), 1)) - 1
@@ -127,6 +140,7 @@ func (s *Store) sweepCycle(tick time.Duration) {
 	for visited := 0; visited < n && !capped; visited++ {
 		i := st.next
 		st.next = (st.next + 1) % n
+		release := s.passGate()
 		sh := s.shardAt(i)
 		sh.lock()
 		sh.writer = SweeperWriter
@@ -143,6 +157,7 @@ func (s *Store) sweepCycle(tick time.Duration) {
 			}
 		}
 		sh.mu.Unlock()
+		release()
 		if !capped && visited%sweepCheckEvery == 0 && time.Now().After(deadline) {
 			capped = true
 		}

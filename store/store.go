@@ -120,9 +120,14 @@ type Store struct {
 	onEvent    atomic.Pointer[func(db int, ev KeyEvent, key string)]
 	maxString  atomic.Int64 // proto-max-bulk-len: how far a string may grow
 	onModified atomic.Pointer[func(writer int64, key string)]
+	// sweepGate, if set, is asked before the sweeper locks a shard; see
+	// SetSweepGate.
+	sweepGate atomic.Pointer[func() func()]
 	// frozenUntil holds expired keys in place until this Unix ms (see
 	// FreezeExpiry); 0 when expiry runs.
 	frozenUntil atomic.Int64
+	// loading: see SetLoading.
+	loading atomic.Bool
 
 	// used is the sum of every shard's usedBytes, for MakeRoom's check
 	// before each command; eviction holds its state in evictor.
@@ -153,6 +158,15 @@ type Store struct {
 // a failover sees no DELs from expiry. Writes still reclaim a key they
 // overwrite. 0 ends the freeze at once.
 func (s *Store) FreezeExpiry(until int64) { s.frozenUntil.Store(until) }
+
+// SetLoading marks the store as loading a log of commands (the AOF), or
+// no longer. While loading nothing counts as expired, a past expiry given
+// to EXPIREAT and the like is kept rather than deleting the key, and the
+// sweeper waits, as Redis while server.loading (keyIsExpired and
+// checkAlreadyExpired): replaying the log's absolute-time commands then
+// rebuilds the state it recorded, and keys whose time has passed go once
+// loading ends.
+func (s *Store) SetLoading(on bool) { s.loading.Store(on) }
 
 // expiryFrozen reports whether FreezeExpiry holds expired keys at now.
 func (s *Store) expiryFrozen(now int64) bool {
@@ -220,6 +234,20 @@ func New(opts Options) *Store {
 // SweeperWriter is the writer OnKeyModified is given for the keys the
 // store's sweeper expires: no command of anyone's.
 const SweeperWriter int64 = -1
+
+// SetSweepGate installs (or, with nil, removes) gate: the active sweeper
+// calls it before it locks each shard, and calls what it returns (if not
+// nil) once it has unlocked the shard; eviction (MakeRoom) calls it once
+// around each round of evictions. The server's append-only file
+// uses it to order the sweeper's deletions with the commands it logs.
+// gate must not be called with a shard lock held, so it may block.
+func (s *Store) SetSweepGate(gate func() func()) {
+	if gate == nil {
+		s.sweepGate.Store(nil)
+		return
+	}
+	s.sweepGate.Store(&gate)
+}
 
 // SetOnKeyModified installs (or, with nil, removes) the OnKeyModified
 // callback; see Options.OnKeyModified.

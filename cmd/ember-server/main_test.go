@@ -44,7 +44,6 @@ func TestRunVersionAndHelp(t *testing.T) {
 // these gets as far as listening.
 func TestRunConfigErrors(t *testing.T) {
 	conf := testenv.WriteFile(t, "redis.conf", "port 7000\nfoo bar\n")
-	persist := testenv.WriteFile(t, "persist.conf", "appendonly yes\n")
 	tests := []struct {
 		name string
 		args []string
@@ -54,8 +53,6 @@ func TestRunConfigErrors(t *testing.T) {
 			[]string{"*** FATAL CONFIG FILE ERROR (Ember ", "Reading the configuration file " + conf + ", at line 2", ">>> 'foo bar'", "Bad directive or wrong number of arguments"}},
 		{"bad flag", []string{"--port", "7000", "--maxclients", "0"},
 			[]string{"*** FATAL CONFIG FILE ERROR", "Reading the command line", ">>> '--maxclients 0'", "argument must be between 1 and 4294967295 inclusive"}},
-		{"persistence", []string{persist},
-			[]string{"at line 1", ">>> 'appendonly yes'", "persistence is not implemented"}},
 		{"daemonize", []string{"--daemonize", "yes"}, []string{">>> '--daemonize yes'", "Ember does not daemonize"}},
 		{"missing file", []string{filepath.Join(t.TempDir(), "nope.conf")}, []string{"can't open config file", "No such file or directory"}},
 		{"stray argument", []string{conf, "extra"}, []string{">>> 'extra'", "unexpected argument"}},
