@@ -220,3 +220,41 @@ func TestOOMAcrossConnections(t *testing.T) {
 		}
 	}
 }
+
+// TestEvictionLoggedToAOF: with the AOF on, every evicted key is logged
+// as DEL after the SET that made it, so that replaying the file leaves the
+// keys the server kept, and a restart loads exactly those.
+func TestEvictionLoggedToAOF(t *testing.T) {
+	dir := t.TempDir()
+	cfg := aofTestConfig(t, dir, "maxmemory", strconv.Itoa(baseMemory+64<<10), "maxmemory-policy", "allkeys-lru",
+		"maxmemory-eviction-tenacity", "100")
+	srv, addr := startAOFServer(t, cfg)
+	c := dialRESP(t, addr)
+	for i := range 600 {
+		c.cmd("SET", "k"+strconv.Itoa(i), strings.Repeat("v", 100))
+	}
+	evicted := srv.Store().Counters().Evicted
+	if evicted == 0 {
+		t.Fatal("nothing was evicted")
+	}
+	set, dels := map[string]bool{}, 0
+	for _, cmd := range readIncr(t, dir) {
+		f := strings.Fields(cmd)
+		switch f[0] {
+		case "SET":
+			set[f[1]] = true
+		case "DEL":
+			if !set[f[1]] {
+				t.Fatalf("DEL %s logged before its SET", f[1])
+			}
+			delete(set, f[1])
+			dels++
+		}
+	}
+	if int64(dels) != evicted {
+		t.Errorf("%d DELs logged, %d keys evicted", dels, evicted)
+	}
+	if n := int64(srv.Store().DB(0).Size()); n != int64(len(set)) {
+		t.Errorf("the server holds %d keys, replaying the file gives %d", n, len(set))
+	}
+}
