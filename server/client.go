@@ -29,6 +29,10 @@ type client struct {
 	authed  bool
 	closing bool
 	created time.Time
+	// preCommandOOM: when the command began, memory was over maxmemory
+	// with nothing left to evict (Redis's server.pre_command_oom_state),
+	// for scripts that may not write then.
+	preCommandOOM bool
 
 	// info is what CLIENT LIST shows and other goroutines read.
 	mu      sync.Mutex
@@ -176,7 +180,8 @@ func (c *client) dispatch(args [][]byte) {
 	if c.shown.cmd.Load() != cmd { // a pointer store costs a write barrier
 		c.shown.cmd.Store(cmd)
 	}
-	if c.holdsScripts && (!c.isScriptCall(cmd) || c.srv.pause.active.Load() != 0 || c.srv.aof.on.Load()) {
+	if c.holdsScripts && (!c.isScriptCall(cmd) || c.srv.pause.active.Load() != 0 || c.srv.aof.on.Load() ||
+		c.srv.store.OverMaxMemory(baseMemory)) {
 		c.releaseScripts() // before anything that may wait
 	}
 	if !cmd.arityOK(len(args)) {
@@ -191,16 +196,21 @@ func (c *client) dispatch(args [][]byte) {
 		c.w.error(msg)
 		return
 	}
+	// As Redis's processCommand: while a script is busy, only allow_busy
+	// commands run. This comes before any lock (eviction's too), since the script holds
+	// them; Redis skips eviction while a script is busy.
+	if c.srv.scripts.running.Load() && cmd.flags&flagAllowBusy == 0 && c.srv.scripts.busyNow() {
+		c.reject(cmd, c.srv.scripts.busyError())
+		return
+	}
+	if c.refusedForMemory(cmd) {
+		c.reject(cmd, errOOM)
+		return
+	}
 	// As Redis's processCommand: MISCONF after a failed save, then the
 	// Pub/Sub context, then LOADING (persist.go).
 	if msg := c.persistRefusal(cmd, false); msg != "" {
 		c.reject(cmd, msg)
-		return
-	}
-	// As Redis's processCommand: while a script is busy, only allow_busy
-	// commands run. This comes before any lock, since the script holds them.
-	if c.srv.scripts.running.Load() && cmd.flags&flagAllowBusy == 0 && c.srv.scripts.busyNow() {
-		c.reject(cmd, c.srv.scripts.busyError())
 		return
 	}
 	// As Redis: a RESP2 connection in Pub/Sub mode may only (un)subscribe,

@@ -478,17 +478,25 @@ func cmdObjectEncoding(c *client, args [][]byte) {
 	}
 }
 
-// cmdObjectFreq: Ember tracks no access frequency (it has no LFU
-// eviction), so for an existing key the answer is the error Redis gives
-// when no LFU policy is selected.
+// cmdObjectFreq and cmdObjectIdleTime: as Redis, the frequency is kept
+// only under an LFU policy and the idle time only under the others, and
+// each subcommand refuses under the wrong one.
 func cmdObjectFreq(c *client, args [][]byte) {
-	if _, ok := objectLookup(c, args[2]); ok {
-		c.w.error(errFreqNoLFU)
+	if info, ok := objectLookup(c, args[2]); ok {
+		if !c.srv.store.Eviction().Policy.LFU() {
+			c.w.error(errFreqNoLFU)
+			return
+		}
+		c.w.int(int64(info.Freq))
 	}
 }
 
 func cmdObjectIdleTime(c *client, args [][]byte) {
 	if info, ok := objectLookup(c, args[2]); ok {
+		if c.srv.store.Eviction().Policy.LFU() {
+			c.w.error(errIdleTimeLFU)
+			return
+		}
 		c.w.int(info.IdleMs / 1000)
 	}
 }

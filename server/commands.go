@@ -35,6 +35,7 @@ func commandRows() []*command {
 		bitmapCommands,
 		scriptCommands,
 		functionCommands,
+		memoryCommands,
 		aofCommands,
 		persistCommands,
 	} {

@@ -56,6 +56,13 @@ type Config struct {
 	// LoadConfig sets it.
 	LogLevel *slog.LevelVar
 
+	// ManageGoMemoryLimit makes maxmemory set the Go runtime's soft memory
+	// limit (debug.SetMemoryLimit), so that the collector keeps the heap
+	// close to the limit. The limit is the whole process's: the
+	// ember-server command sets this; a program embedding several
+	// servers, or with memory of its own, leaves it off. Default off.
+	ManageGoMemoryLimit bool
+
 	// Clock drives expiry; tests replace it. Default the wall clock.
 	Clock store.Clock
 	// Store, when set, is served instead of a new one (and not closed).
@@ -319,7 +326,7 @@ var paramTable = []*param{
 	{name: "active-defrag-max-scan-fields", kind: kindInt, def: "1000", min: 1, max: maxInt64, effect: effNone},
 	{name: "active-defrag-threshold-lower", kind: kindInt, def: "10", min: 0, max: 1000, effect: effNone},
 	{name: "active-defrag-threshold-upper", kind: kindInt, def: "100", min: 0, max: 1000, effect: effNone},
-	{name: "active-expire-effort", kind: kindInt, def: "1", min: 1, max: 10, effect: effNone},
+	{name: "active-expire-effort", kind: kindInt, def: "1", min: 1, max: 10, effect: effApplied, apply: applyExpiry},
 	{name: "activedefrag", kind: kindBool, def: "no", effect: effNone},
 	{name: "activerehashing", kind: kindBool, def: "yes", effect: effNone},
 	{name: "always-show-logo", kind: kindBool, def: "no", flags: pImmutable, effect: effNone},
@@ -374,7 +381,7 @@ var paramTable = []*param{
 	{name: "hash-max-listpack-entries", alias: "hash-max-ziplist-entries", kind: kindInt, def: "512", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
 	{name: "hash-max-listpack-value", alias: "hash-max-ziplist-value", kind: kindMemory, def: "64", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
 	{name: "hll-sparse-max-bytes", kind: kindMemory, def: "3000", min: 0, max: maxInt64, effect: effApplied, apply: applyEncodingLimits},
-	{name: "hz", kind: kindInt, def: "10", min: 0, max: maxInt32, flags: pRestart, effect: effApplied, check: clampHz},
+	{name: "hz", kind: kindInt, def: "10", min: 0, max: maxInt32, effect: effApplied, check: clampHz, apply: applyExpiry},
 	{name: "ignore-warnings", kind: kindString, def: "", effect: effNone},
 	{name: "io-threads", kind: kindInt, def: "1", min: 1, max: 128, flags: pImmutable, effect: effNone},
 	{name: "io-threads-do-reads", kind: kindBool, def: "no", flags: pImmutable, effect: effNone},
@@ -387,8 +394,8 @@ var paramTable = []*param{
 	{name: "lazyfree-lazy-server-del", kind: kindBool, def: "no", effect: effNone},
 	{name: "lazyfree-lazy-user-del", kind: kindBool, def: "no", effect: effNone},
 	{name: "lazyfree-lazy-user-flush", kind: kindBool, def: "no", effect: effNone},
-	{name: "lfu-decay-time", kind: kindInt, def: "1", min: 0, max: maxInt32, effect: effNone},
-	{name: "lfu-log-factor", kind: kindInt, def: "10", min: 0, max: maxInt32, effect: effNone},
+	{name: "lfu-decay-time", kind: kindInt, def: "1", min: 0, max: maxInt32, effect: effApplied, apply: applyEviction},
+	{name: "lfu-log-factor", kind: kindInt, def: "10", min: 0, max: maxInt32, effect: effApplied, apply: applyEviction},
 	{name: "list-compress-depth", kind: kindInt, def: "0", min: 0, max: maxInt32, effect: effNone},
 	{name: "list-max-listpack-size", alias: "list-max-ziplist-size", kind: kindInt, def: "-2", min: minInt32, max: maxInt32, effect: effApplied, apply: applyEncodingLimits},
 	{name: "logfile", kind: kindString, def: "", flags: pImmutable, effect: effApplied},
@@ -396,11 +403,11 @@ var paramTable = []*param{
 	{name: "masterauth", kind: kindString, def: "", effect: effNone},
 	{name: "masteruser", kind: kindString, def: "", effect: effNone},
 	{name: "maxclients", kind: kindInt, def: "10000", min: 1, max: maxUint32, effect: effApplied, field: func(c *Config) any { return &c.MaxClients }},
-	{name: "maxmemory", kind: kindMemory, def: "0", min: 0, max: maxUint64, effect: effNotYet},
+	{name: "maxmemory", kind: kindMemory, def: "0", min: 0, max: maxUint64, effect: effApplied, apply: applyEviction},
 	{name: "maxmemory-clients", kind: kindMemory, def: "0", min: -100, max: maxInt64, flags: pPercent, effect: effNone},
-	{name: "maxmemory-eviction-tenacity", kind: kindInt, def: "10", min: 0, max: 100, effect: effNone},
-	{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: enumOf("volatile-lru volatile-lfu volatile-random volatile-ttl allkeys-lru allkeys-lfu allkeys-random noeviction"), effect: effNotYet},
-	{name: "maxmemory-samples", kind: kindInt, def: "5", min: 1, max: maxInt32, effect: effNone},
+	{name: "maxmemory-eviction-tenacity", kind: kindInt, def: "10", min: 0, max: 100, effect: effApplied, apply: applyEviction},
+	{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: enumOf("volatile-lru volatile-lfu volatile-random volatile-ttl allkeys-lru allkeys-lfu allkeys-random noeviction"), effect: effApplied, apply: applyEviction},
+	{name: "maxmemory-samples", kind: kindInt, def: "5", min: 1, max: maxInt32, effect: effApplied, apply: applyEviction},
 	{name: "min-replicas-max-lag", alias: "min-slaves-max-lag", kind: kindInt, def: "10", min: 0, max: maxInt32, effect: effNone},
 	{name: "min-replicas-to-write", alias: "min-slaves-to-write", kind: kindInt, def: "0", min: 0, max: maxInt32, effect: effNone},
 	{name: "no-appendfsync-on-rewrite", kind: kindBool, def: "no", effect: effNone},
@@ -1523,18 +1530,8 @@ func newLiveConfig(cfg Config, s *Server) *liveConfig {
 			lc.warned[n] = true
 		}
 	}
-	lc.warnNotYet(c)
 	go lc.closeIdleClients()
 	return lc
-}
-
-// warnNotYet logs, once, that maxmemory does nothing yet.
-func (lc *liveConfig) warnNotYet(c *Config) {
-	if c.value(paramIndex["maxmemory"]) != "0" && !lc.warned["maxmemory!"] {
-		lc.warned["maxmemory!"] = true
-		lc.srv.log.Warn("maxmemory is set but Ember does not evict keys yet: the limit and maxmemory-policy have no effect",
-			slog.String("maxmemory", c.value(paramIndex["maxmemory"])))
-	}
 }
 
 func (lc *liveConfig) load() *Config { return lc.cur.Load() }
@@ -1672,7 +1669,6 @@ func (lc *liveConfig) set(c *client, pairs [][]byte) string {
 		}
 		lc.warnNoEffect(ch.p)
 	}
-	lc.warnNotYet(next)
 	return ""
 }
 
@@ -1917,6 +1913,10 @@ func (lc *liveConfig) closeIdleClients() {
 		case <-s.shutdown:
 			return
 		case now := <-t.C:
+			if p := lc.load().sweepInterval(); p != period { // CONFIG SET hz
+				period = p
+				t.Reset(period)
+			}
 			timeout := lc.timeout()
 			if timeout <= 0 {
 				continue

@@ -201,36 +201,19 @@ func readGoMemory() goMemory {
 	return goMemory{heapObjects: v(0), heapUnused: v(1), total: v(2), heapReleased: v(3)}
 }
 
-// usedMemory is INFO's used_memory: the bytes the Go heap holds in
-// objects, the counterpart of what Redis's allocator reports. It also
-// moves the peak.
-func (s *Server) usedMemory() int64 {
-	used := readGoMemory().heapObjects
-	for {
-		peak := s.stats.peakMemory.Load()
-		if used <= peak || s.stats.peakMemory.CompareAndSwap(peak, used) {
-			return used
-		}
-	}
-}
-
-// infoMemory: used_memory and the allocator_* figures come from the Go
-// runtime (heap objects, in-use spans, memory mapped and not released,
-// which also stands for used_memory_rss); used_memory_dataset is the
-// store's own estimate of its keys and values. Lua, scripts, replication
-// and client buffers do not exist in Ember and show 0.
+// infoMemory: used_memory is the store's accounting of the keys (see
+// usedMemory), so that it moves with every write and delete as eviction
+// needs; used_memory_overhead is baseMemory plus the per-key structures,
+// used_memory_dataset the rest. The allocator_* figures and
+// used_memory_rss come from the Go runtime (heap objects, in-use spans,
+// memory mapped and not released). Lua, scripts, replication and client
+// buffers are not counted and show 0.
 func (s *Server) infoMemory(c *client, b *infoBuilder) {
 	m := readGoMemory()
-	used := s.usedMemory()
-	peak := s.stats.peakMemory.Load()
+	o := c.memoryOverview()
+	used, peak, startup, dataset, overhead := o.used, o.peak, o.startup, o.dataset, o.overheadTotal
 	rss := m.total - m.heapReleased
 	active := m.heapObjects + m.heapUnused
-	var dataset int64
-	for i := 0; i < s.store.Databases(); i++ {
-		dataset += c.dbAt(i).UsedBytes()
-	}
-	startup := s.stats.startupMemory
-	overhead := max(used-dataset, 0)
 	maxmem, policy := s.cfg.maxmemory()
 	b.field("used_memory", used)
 	b.field("used_memory_human", bytesToHuman(used))
@@ -372,13 +355,15 @@ func (s *Server) infoStats(c *client, b *infoBuilder) {
 	b.field("sync_partial_ok", 0)
 	b.field("sync_partial_err", 0)
 	b.field("expired_keys", kc.Expired)
-	b.field("expired_stale_perc", "0.00")
-	b.field("expired_time_cap_reached_count", 0)
-	b.field("expire_cycle_cpu_milliseconds", 0)
-	b.field("evicted_keys", 0)
+	sw := s.store.SweepStats()
+	b.field("expired_stale_perc", fmt.Sprintf("%.2f", sw.StalePercent))
+	b.field("expired_time_cap_reached_count", sw.TimeCapped)
+	b.field("expire_cycle_cpu_milliseconds", sw.CPU.Milliseconds())
+	b.field("evicted_keys", kc.Evicted)
 	b.field("evicted_clients", 0)
-	b.field("total_eviction_exceeded_time", 0)
-	b.field("current_eviction_exceeded_time", 0)
+	exTotal, exCurrent := s.store.EvictionExceeded()
+	b.field("total_eviction_exceeded_time", exTotal.Milliseconds())
+	b.field("current_eviction_exceeded_time", exCurrent.Milliseconds())
 	b.field("keyspace_hits", kc.Hits)
 	b.field("keyspace_misses", kc.Misses)
 	channels, patterns, shard := s.pubsubStats()

@@ -8,6 +8,9 @@ import (
 type multiState struct {
 	cmds   []queuedCommand
 	failed bool // a command was rejected while queueing: EXEC aborts
+	// denyOOM: a queued command is flagged denyoom, so EXEC is refused
+	// when out of memory, as Redis's mstate.cmd_flags.
+	denyOOM bool
 }
 
 type queuedCommand struct {
@@ -29,6 +32,7 @@ func (m *multiState) queue(cmd *command, args [][]byte) {
 		kept[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
 	}
 	m.cmds = append(m.cmds, queuedCommand{cmd, kept})
+	m.denyOOM = m.denyOOM || cmd.flags&flagDenyOOM != 0
 }
 
 func (c *client) discardMulti() {

@@ -200,11 +200,6 @@ func (c *client) scriptCommandFlags(cmd *command, args [][]byte) (flags cmdFlags
 	return flags, true
 }
 
-// denyOOMScripts reports whether a denyoom command would be refused now
-// (used memory over maxmemory). Memory accounting will answer it; until
-// then nothing is refused, so allow-oom changes nothing.
-func (s *Server) denyOOMScripts() bool { return false }
-
 // busyNow reports whether a script has been running longer than
 // busy-reply-threshold, so that other clients must get BUSY.
 func (e *scriptEngine) busyNow() bool {
@@ -449,7 +444,9 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 			c.w.error(errScriptWriteRO)
 			return
 		}
-		if inv.flags&(scriptAllowOOM|scriptNoWrites) == 0 && e.srv.denyOOMScripts() {
+		// As Redis: the memory state when the command began
+		// (pre_command_oom_state), not now.
+		if inv.flags&(scriptAllowOOM|scriptNoWrites) == 0 && c.preCommandOOM {
 			c.w.error(errScriptOOM)
 			return
 		}
@@ -628,7 +625,7 @@ func (r *scriptRun) call(args [][]byte) (reply []byte, errMsg string) {
 		return nil, msgNoScriptCmd
 	case r.readOnly && cmd.flags&(flagWrite|flagMayReplicate) != 0:
 		return nil, msgScriptROWrite
-	case !r.allowOOM && !r.wrote && cmd.flags&flagDenyOOM != 0 && e.srv.denyOOMScripts():
+	case !r.allowOOM && !r.wrote && cmd.flags&flagDenyOOM != 0 && r.caller.preCommandOOM:
 		return nil, msgScriptOOM
 	}
 	if cmd.flags&flagWrite != 0 {

@@ -101,10 +101,11 @@ func New(cfg Config) (*Server, error) {
 	applyMaxBulk(s, &cfg)
 	s.maxQuery.Store(cfg.ClientQueryBufferLimit)
 	applyKeyspaceEvents(s, &cfg)
+	applyEviction(s, &cfg)
+	applyExpiry(s, &cfg)
 	s.store.SetOnKeyEvent(s.notifyKeyEvent)
 	s.stats.store = s.store
 	s.stats.replID = newRunID()
-	s.stats.startupMemory = s.usedMemory()
 	go s.statsLoop()
 	go s.aofCron()
 	switch {

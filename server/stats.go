@@ -26,10 +26,9 @@ type serverStats struct {
 	errMu  sync.Mutex
 	errors map[string]int64 // error code ("ERR", "WRONGTYPE") -> count
 
-	store         *store.Store // its hit, miss and expiry counters
-	replID        string       // master_replid, fixed at start
-	startupMemory int64        // used_memory once the server was built
-	peakMemory    atomic.Int64 // the highest used_memory seen
+	store      *store.Store // its hit, miss and expiry counters
+	replID     string       // master_replid, fixed at start
+	peakMemory atomic.Int64 // the highest used_memory seen
 
 	ops opsMeter
 }

@@ -25,6 +25,20 @@ func checkAccounting(t *testing.T, db *DB, what string) {
 			t.Fatalf("after %s: a shard's usedBytes is %d, its entries %q add up to %d", what, got, keys, want)
 		}
 	}
+	// The store's running totals, over every database.
+	s := db.store
+	var used, keys, volatile int64
+	for _, d := range s.dbs {
+		for _, sh := range d.shards {
+			used += sh.data.usedBytes
+			keys += int64(sh.data.items.Len())
+			volatile += int64(len(sh.data.volatile))
+		}
+	}
+	if s.used.Load() != used || s.keys.Load() != keys || s.volatileKeys.Load() != volatile {
+		t.Fatalf("after %s: the store counts %d bytes, %d keys, %d with a TTL; its shards %d, %d, %d",
+			what, s.used.Load(), s.keys.Load(), s.volatileKeys.Load(), used, keys, volatile)
+	}
 }
 
 // TestAccountingAllTypes runs random operations of every type, multi-key
@@ -46,7 +60,7 @@ func TestAccountingAllTypes(t *testing.T) {
 	key := func(prefix string) string { return prefix + strconv.Itoa(rng.IntN(3)) }
 	for step := range 6000 {
 		var what string
-		switch op := rng.IntN(22); op {
+		switch op := rng.IntN(29); op {
 		case 0:
 			k := key("s")
 			what = "SADD " + k
@@ -119,6 +133,36 @@ func TestAccountingAllTypes(t *testing.T) {
 			what = "RENAME"
 			for _, p := range []string{"s", "h", "l", "z"} {
 				db.Rename(key(p), key(p), false)
+			}
+		// TTLs and the keyspace-wide operations, for the store's key and
+		// TTL counts.
+		case 22:
+			what = "SET EX"
+			db.Set(key("t"), member(), SetOptions{ExpireAt: s.nowMs() + int64(1+rng.IntN(3000))})
+		case 23:
+			what = "EXPIRE"
+			db.ExpireAtChange(key("s"), s.nowMs()+int64(rng.IntN(3000))-500, ExpireAlways)
+		case 24:
+			what = "PERSIST"
+			db.Persist(key("t"))
+		case 25:
+			what = "time passes, lazy expiry, Sweep"
+			s.clock.(*ManualClock).Advance(time.Duration(rng.IntN(1500)) * time.Millisecond)
+			db.Get(key("t"))
+			if rng.IntN(4) == 0 {
+				s.Sweep()
+			}
+		case 26:
+			what = "MOVE, COPY to db 1"
+			db.Move(key("t"), s.DB(1))
+			db.Copy(key("h"), s.DB(1), key("h"), true)
+		case 27:
+			what = "SWAPDB"
+			s.SwapDB(0, 1)
+		case 28:
+			what = "FLUSHDB"
+			if rng.IntN(10) == 0 {
+				s.DB(rng.IntN(2)).Flush()
 			}
 		}
 		checkAccounting(t, db, "step "+strconv.Itoa(step)+": "+what)

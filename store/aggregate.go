@@ -68,6 +68,7 @@ func (sh *shard) writeAgg(key string, h uint64, t *opTime, kind Kind, create fun
 		return nil, false, nil
 	}
 	a := create()
+	t.created = true // no access to count for a new key (Redis's dbAdd)
 	sh.put(key, h, entry{kind: kind, agg: a, atime: t.lru()}, nil)
 	return a, true, nil
 }
@@ -79,7 +80,7 @@ func (sh *shard) writeAgg(key string, h uint64, t *opTime, kind Kind, create fun
 // the change.
 func (sh *shard) commitAgg(key string, h uint64, a aggregate, sizeBefore int64, changed bool, t *opTime) {
 	d := sh.data
-	d.usedBytes += a.memSize() - sizeBefore
+	sh.account(a.memSize() - sizeBefore)
 	if a.length() == 0 {
 		sh.remove(key, h)
 		if sh.notes != nil {
@@ -90,9 +91,8 @@ func (sh *shard) commitAgg(key string, h uint64, a aggregate, sizeBefore int64, 
 	if !changed {
 		return
 	}
-	if e, ok := d.items.Get(key); ok { // Get moves it to the front
-		if lru := t.lru(); lru-e.atime >= 1000 {
-			e.atime = lru
+	if e, ok := d.items.Get(key); ok && !t.created { // Get moves it to the front
+		if sh.touchAccess(&e, t) {
 			d.items.Add(key, e)
 		}
 	}

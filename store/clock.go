@@ -44,8 +44,9 @@ func (c *ManualClock) Set(t time.Time) {
 // set. Reads and writes of keys without a TTL need none, which matters on
 // the hot path (a clock read costs about as much as a map lookup).
 type opTime struct {
-	s  *Store
-	ms int64 // 0 until read
+	s       *Store
+	ms      int64 // 0 until read
+	created bool  // the operation created its key (writeAgg)
 }
 
 func (s *Store) newOpTime() opTime { return opTime{s: s} }
@@ -66,9 +67,9 @@ func (t *opTime) now() int64 {
 // recency eviction will use). On the wall clock it is a coarse clock the
 // sweeper advances every tick, as Redis's LRU clock advances in its cron;
 // on any other clock it is exact, so tests see exact idle times.
-func (t *opTime) lru() int64 {
+func (t *opTime) lru() uint32 {
 	if t.s.coarseLRU.Load() {
-		return t.s.lruClock.Load()
+		return uint32(t.s.lruClock.Load() / 1000)
 	}
-	return t.now()
+	return uint32(t.now() / 1000)
 }

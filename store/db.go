@@ -256,9 +256,13 @@ func (db *DB) Flush() {
 }
 
 func (db *DB) flushLocked() {
+	db.store.bumpEvictGen()
 	for _, sh := range db.shards {
 		sh.saveAll()
 		sh.touchWatchedIfExists(sh.data)
+		sh.account(-sh.data.usedBytes)
+		db.store.keys.Add(-int64(sh.data.items.Len()))
+		db.store.volatileKeys.Add(-int64(len(sh.data.volatile)))
 		sh.changes.Add(int64(sh.data.items.Len()))
 		sh.data = newShardData()
 	}

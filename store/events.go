@@ -16,8 +16,9 @@ const (
 	KeyCreated
 	// KeyMissed: a read found no live key (a keyspace miss).
 	KeyMissed
-	// KeyEvicted: the key was removed to free memory. Nothing reports it
-	// yet; eviction will.
+	// KeyEvicted: the key was removed to free memory (MakeRoom, under a
+	// maxmemory-policy other than noeviction). OnKeyModified sees it with
+	// EvictorWriter.
 	KeyEvicted
 )
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/emberkv/ember/internal/dict"
 	"github.com/emberkv/ember/internal/listpack"
+	"github.com/emberkv/ember/internal/memsize"
 	"github.com/emberkv/ember/internal/redisnum"
 )
 
@@ -32,7 +33,7 @@ type hash struct {
 	pairs int    // number of pairs in lp: its header stops counting at 65535
 
 	ht       *dict.Dict[string] // the hashtable encoding, nil before
-	valBytes int                // sum of the values' lengths in ht, for memSize
+	valBytes int                // what the pairs in ht take beyond their fields (see pairExtra), for memSize
 }
 
 // hashOverhead is what a hash costs beyond its encoding: the struct and the
@@ -44,6 +45,11 @@ const hashOverhead = int64(unsafe.Sizeof(hash{})) + 16
 const lpSafetySize = 1 << 30
 
 func newHash() aggregate { return &hash{lp: listpack.New(0)} }
+
+// pairExtra is what a value adds to its field in the pair's one
+// allocation (newPair), by the allocator's size classes; the dict counts
+// the field as if alone.
+func pairExtra(field, value int) int { return memsize.Alloc(field+value) - memsize.Alloc(field) }
 
 func (h *hash) memSize() int64 {
 	if h.ht != nil {
@@ -99,7 +105,7 @@ func (h *hash) convert() {
 		v := listpack.Next(h.lp, f)
 		fk, vk := newPair(lpValue(fb[:0], h.lp, f), lpValue(vb[:0], h.lp, v))
 		d.SetOwned(fk, vk)
-		h.valBytes += len(vk)
+		h.valBytes += pairExtra(len(fk), len(vk))
 		f = listpack.Next(h.lp, v)
 	}
 	h.ht, h.lp, h.pairs = d, nil, 0
@@ -166,9 +172,9 @@ func (h *hash) set(l *EncodingLimits, field, value []byte) bool {
 		// shared with a clone. The field is stored as a view of the new
 		// pair too, so that the old one is no longer referenced.
 		fk, vk := newPair(field, value)
-		h.valBytes += len(vk)
+		h.valBytes += pairExtra(len(fk), len(vk))
 		if old, existed := h.ht.Replace(fk, vk); existed {
-			h.valBytes -= len(old)
+			h.valBytes -= pairExtra(len(fk), len(old))
 			return false
 		}
 		h.ht.SetOwned(fk, vk)
@@ -233,7 +239,7 @@ func (h *hash) del(field []byte) bool {
 	if h.ht != nil {
 		old, ok := h.ht.Delete(fieldView(field))
 		if ok {
-			h.valBytes -= len(old)
+			h.valBytes -= pairExtra(len(field), len(old))
 		}
 		return ok
 	}

@@ -360,10 +360,10 @@ func (db *DB) Rename(src, dst string, nx bool) (bool, error) {
 	}
 	ss.remove(src, hs)
 	if dstExists {
-		ds.put(dst, hd, e, &old)
+		ds.putMoved(dst, hd, e, &old)
 		ds.event(KeyCreated, dst) // Redis deletes dst and adds it anew
 	} else {
-		ds.put(dst, hd, e, nil)
+		ds.putMoved(dst, hd, e, nil)
 	}
 	return true, nil
 }
@@ -391,13 +391,15 @@ func (db *DB) Copy(src string, dst *DB, dstKey string, replace bool) bool {
 	} else {
 		e.str = append([]byte(nil), e.str...)
 	}
-	e.atime = t.lru() // a new object, as Redis's copy, never a shared one
+	// A new object, as Redis's copy, never a shared one: fresh access
+	// data, not src's nor the replaced value's.
+	e.atime = ds.freshAccess(t.lru())
 	e.unshared = true
 	if exists {
-		ds.put(dstKey, hd, e, &old)
+		ds.putMoved(dstKey, hd, e, &old)
 		ds.event(KeyCreated, dstKey) // Redis deletes dstKey and adds it anew
 	} else {
-		ds.put(dstKey, hd, e, nil)
+		ds.putMoved(dstKey, hd, e, nil)
 	}
 	return true
 }
@@ -415,7 +417,7 @@ func (db *DB) Move(key string, dst *DB) bool {
 		return false
 	}
 	ss.remove(key, hs)
-	ds.put(key, hd, e, nil)
+	ds.putMoved(key, hd, e, nil)
 	return true
 }
 
@@ -425,6 +427,9 @@ type ObjectInfo struct {
 	Encoding string
 	IdleMs   int64
 	Shared   bool // a small integer Redis would keep as a shared object
+	// Freq is the LFU counter after decay (OBJECT FREQ); it counts
+	// accesses only while an LFU policy is in force, as Redis's.
+	Freq int
 }
 
 // Object returns what OBJECT reports about key, without touching it.
@@ -436,7 +441,11 @@ func (db *DB) Object(key string) (ObjectInfo, bool) {
 	if !ok {
 		return ObjectInfo{}, false
 	}
-	info := ObjectInfo{Kind: e.kind, IdleMs: max(t.lru()-e.atime, 0)}
+	info := ObjectInfo{Kind: e.kind}
+	if now := t.lru(); now > e.atime {
+		info.IdleMs = int64(now-e.atime) * 1000
+	}
+	info.Freq = int(lfuDecayed(&e, lfuMinutes(t.lru()), db.store.eviction.Load().LFUDecayTime))
 	if e.kind == KindString {
 		info.Encoding, info.Shared = stringEncoding(e)
 	} else {

@@ -295,7 +295,7 @@ func validPairs(lp []byte) bool {
 }
 
 // newEntry makes the entry a finished value is stored as.
-func (v *Value) newEntry(expireAt, atime int64) entry {
+func (v *Value) newEntry(expireAt int64, atime uint32) entry {
 	if v.kind == KindString {
 		return entry{kind: KindString, str: v.str, expireAt: expireAt, atime: atime, owned: true}
 	}
@@ -326,13 +326,16 @@ func (db *DB) Restore(key string, v *Value, expireAt int64, replace bool, idleMs
 	}
 	atime := t.lru()
 	if idleMs > 0 {
-		atime -= idleMs
+		atime -= uint32(min(idleMs/1000, int64(atime)))
 	}
-	e := v.newEntry(expireAt, atime)
+	// A new object, as Redis's dbAdd after RESTORE: fresh access data
+	// (backdated by IDLETIME under an LRU policy), not the replaced
+	// value's.
+	e := v.newEntry(expireAt, sh.freshAccess(atime))
 	if exists {
-		sh.put(key, h, e, &old)
+		sh.putMoved(key, h, e, &old)
 	} else {
-		sh.put(key, h, e, nil)
+		sh.putMoved(key, h, e, nil)
 	}
 	return exists, nil
 }
@@ -377,7 +380,7 @@ func (st *Staging) Add(db int, key string, v *Value, expireAt int64) error {
 	if err := v.done(); err != nil {
 		return err
 	}
-	return st.add(db, clone(key), v.newEntry(expireAt, st.s.nowMs()))
+	return st.add(db, clone(key), v.newEntry(expireAt, st.s.freshAccess()))
 }
 
 // AddString is Add for a string value, without building a Value: the
@@ -390,7 +393,7 @@ func (st *Staging) AddString(db int, key string, val []byte, expireAt int64) err
 	if val == nil {
 		val = []byte{}
 	}
-	return st.add(db, key, entry{kind: KindString, str: val, expireAt: expireAt, atime: st.s.nowMs(), owned: true})
+	return st.add(db, key, entry{kind: KindString, str: val, expireAt: expireAt, atime: st.s.freshAccess(), owned: true})
 }
 
 // add stores e at key, which the staging keeps as it is.
@@ -436,12 +439,18 @@ func (s *Store) Install(st *Staging) {
 	}
 	s.lockAll() // every shard, under the wide lock (wide.go)
 	defer s.unlockAll()
+	s.bumpEvictGen()
 	for i, db := range s.dbs {
 		for j, sh := range db.shards {
 			sh.saveAll()
 			sh.touchWatchedIfExists(sh.data)
 			sh.touchWatchedIfExists(st.data[i][j])
-			sh.data = st.data[i][j]
+			// The store's running totals follow the swap of the data.
+			old, nd := sh.data, st.data[i][j]
+			s.used.Add(nd.usedBytes - old.usedBytes)
+			s.keys.Add(int64(nd.items.Len() - old.items.Len()))
+			s.volatileKeys.Add(int64(len(nd.volatile) - len(old.volatile)))
+			sh.data = nd
 		}
 	}
 	st.data = nil

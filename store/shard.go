@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/emberkv/ember/internal/memsize"
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/tidwall/btree"
 )
@@ -44,7 +45,13 @@ type entry struct {
 	str      []byte    // the value of a string
 	agg      aggregate // the value of a list, set, sorted set or hash
 	expireAt int64     // absolute Unix ms; 0 means no expiry
-	atime    int64     // last access, Unix ms, for OBJECT IDLETIME
+	// atime is the last access, Unix seconds, for OBJECT IDLETIME and
+	// LRU eviction; under an LFU policy it holds the LFU data instead, as
+	// Redis's 24-bit lru field: the minutes (mod 2^16) of the last
+	// decrement << 8 | the counter. One field for both keeps the entry at
+	// 56 bytes, and golang-lru's element holding it in the 128-byte size
+	// class instead of 144.
+	atime    uint32
 	kind     Kind
 	raw      bool // a string built in place (APPEND, SETRANGE): encoding "raw"
 	unshared bool // a COPY of a small integer: Redis gives it its own object
@@ -55,12 +62,26 @@ type entry struct {
 	owned bool
 }
 
-// entryOverhead approximates what one key costs beyond its key and value
-// bytes: the LRU's list element and map slot, the scan index item.
-const entryOverhead = 160
+// entryOverhead is what one key costs beyond its key's and value's bytes:
+// the LRU's list element (golang-lru's Entry holding the 56-byte entry by
+// value: 128 bytes with its size class), the LRU map's slot (24 bytes and
+// a control byte, at a load between 44% and 88%: 28 to 57 bytes) and the
+// scan index's item in its B-tree node (about 35 bytes). Calibrated
+// against the Go heap by TestAccountingMatchesHeap: 247 bytes per 32-byte
+// string key at 100k keys, 268 at 1M, where the maps happen to be less
+// full; 208 sits between.
+const entryOverhead = 208
 
+// volatileOverhead is what a TTL adds: the key's slot in the TTL map.
+const volatileOverhead = 32
+
+// size is what the key and its value take, by the allocator's sizes, for
+// usedBytes: the figure eviction and used_memory count.
 func (e *entry) size(key string) int64 {
-	n := int64(len(key) + len(e.str) + entryOverhead)
+	n := int64(memsize.Alloc(len(key)) + memsize.Alloc(len(e.str)) + entryOverhead)
+	if e.expireAt != 0 {
+		n += volatileOverhead
+	}
 	if e.agg != nil {
 		n += e.agg.memSize()
 	}
@@ -123,7 +144,7 @@ type shard struct {
 	snaps []snapMark
 
 	// Counters for INFO, changed under mu but read without it.
-	hits, misses, expired atomic.Int64
+	hits, misses, expired, evicted atomic.Int64
 	// changes counts the keys changed (every touch), for the save
 	// points' count of changes (Redis's server.dirty).
 	changes atomic.Int64
@@ -199,10 +220,7 @@ func (sh *shard) lookup(key string, h uint64, t *opTime) (entry, bool) {
 		return entry{}, false
 	}
 	sh.hits.Add(1)
-	// Like Redis's LRU clock, access time has a resolution of a second; a
-	// finer one would cost a second index update on every read.
-	if lru := t.lru(); lru-e.atime >= 1000 {
-		e.atime = lru
+	if sh.touchAccess(&e, t) {
 		d.items.Add(key, e)
 	}
 	return e, true
@@ -235,15 +253,31 @@ func (sh *shard) put(key string, h uint64, e entry, old *entry) {
 // leaves the value as it was (SETBIT of a bit to the value it has), which
 // Redis does not signal.
 func (sh *shard) putQuiet(key string, h uint64, e entry, old *entry) {
+	sh.initAccess(&e, old)
+	sh.place(key, h, e, old)
+}
+
+// putMoved stores e with the access data it carries: RENAME and MOVE
+// bring a value over with its own, as Redis's dbAdd of the same object;
+// COPY and RESTORE give a new one fresh data (freshAccess).
+func (sh *shard) putMoved(key string, h uint64, e entry, old *entry) {
+	sh.place(key, h, e, old)
+	sh.touch(key)
+}
+
+// place puts e in the shard's structures and accounting.
+func (sh *shard) place(key string, h uint64, e entry, old *entry) {
 	sh.saveKey(h)
 	d := sh.data
 	if old == nil {
 		key = clone(key)
 		d.order.Set(scanItem{hash: h, key: key})
+		sh.store.keys.Add(1)
 	} else {
-		d.usedBytes -= old.size(key)
+		sh.account(-old.size(key))
 		if old.expireAt != 0 && e.expireAt == 0 {
 			delete(d.volatile, key)
+			sh.store.volatileKeys.Add(-1)
 		}
 	}
 	if e.expireAt != 0 && (old == nil || old.expireAt == 0) {
@@ -255,8 +289,9 @@ func (sh *shard) putQuiet(key string, h uint64, e entry, old *entry) {
 			}
 		}
 		d.volatile[key] = struct{}{}
+		sh.store.volatileKeys.Add(1)
 	}
-	d.usedBytes += e.size(key)
+	sh.account(e.size(key))
 	d.items.Add(key, e)
 	if old == nil {
 		sh.event(KeyCreated, key)
@@ -290,10 +325,12 @@ func (sh *shard) remove(key string, h uint64) bool {
 	sh.saveKey(h)
 	d.items.Remove(key)
 	d.order.Delete(scanItem{hash: h, key: key})
+	sh.store.keys.Add(-1)
 	if e.expireAt != 0 {
 		delete(d.volatile, key)
+		sh.store.volatileKeys.Add(-1)
 	}
-	d.usedBytes -= e.size(key)
+	sh.account(-e.size(key))
 	sh.touch(key)
 	return true
 }

@@ -354,8 +354,10 @@ func (v *EntryView) Len() int {
 	return v.e.agg.length()
 }
 
-// AccessTime is the key's last access, Unix ms (OBJECT IDLETIME).
-func (v *EntryView) AccessTime() int64 { return v.e.atime }
+// AccessTime is the key's last access, Unix ms (OBJECT IDLETIME), at the
+// access clock's resolution of a second. Under an LFU policy the entry
+// keeps a frequency instead (see entry.atime) and this means nothing.
+func (v *EntryView) AccessTime() int64 { return int64(v.e.atime) * 1000 }
 
 // Str returns a string's bytes.
 func (v *EntryView) Str() []byte { return v.e.str }

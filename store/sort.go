@@ -173,7 +173,7 @@ func (s *sorter) run(key string) error {
 		if z.idx == nil {
 			before := z.memSize()
 			z.toSkiplist()
-			sh.data.usedBytes += z.memSize() - before
+			sh.account(z.memSize() - before)
 		}
 	}
 

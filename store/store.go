@@ -132,6 +132,22 @@ type Store struct {
 	// wide orders the callers that hold more than one shard at a time
 	// (see wide.go); they take it before any shard.
 	wide sync.RWMutex
+	// used is the sum of every shard's usedBytes, for MakeRoom's check
+	// before each command; eviction holds its state in evictor.
+	used     atomic.Int64
+	eviction atomic.Pointer[Eviction]
+	evictor  evictor
+	evictGen atomic.Uint64
+	// exceededSince is when memory went over the limit with eviction
+	// failing or behind (monoBase ns + 1; 0 when not); exceededTotal sums
+	// the past stretches, ns.
+	exceededSince, exceededTotal atomic.Int64
+	roomFailed                   atomic.Bool // the last MakeRoom over the limit found nothing to evict
+	// keys and volatileKeys count the keys of every database, and those
+	// with a TTL, so that eviction with nothing eligible fails at once.
+	keys, volatileKeys atomic.Int64
+
+	sweepStats sweepStats
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -192,6 +208,8 @@ func New(opts Options) *Store {
 	s.encLimits.Store(&limits)
 	s.SetOnKeyEvent(opts.OnKeyEvent)
 	s.maxString.Store(MaxStringSize)
+	s.SetEviction(DefaultEviction())
+	s.SetActiveExpireEffort(1)
 	s.SetOnKeyModified(opts.OnKeyModified)
 	nshards := 1 << logShards
 	s.dbs = make([]*DB, opts.Databases)
@@ -222,7 +240,8 @@ const SweeperWriter int64 = -1
 
 // SetSweepGate installs (or, with nil, removes) gate: the active sweeper
 // calls it before it locks each shard, and calls what it returns (if not
-// nil) once it has unlocked the shard. The server's append-only file
+// nil) once it has unlocked the shard; eviction (MakeRoom) calls it once
+// around each round of evictions. The server's append-only file
 // uses it to order the sweeper's deletions with the commands it logs.
 // gate must not be called with a shard lock held, so it may block.
 func (s *Store) SetSweepGate(gate func() func()) {
@@ -317,6 +336,7 @@ func (s *Store) SwapDB(a, b int) error {
 
 // swapLocked exchanges two databases' contents; every shard is held.
 func (s *Store) swapLocked(a, b int) {
+	s.bumpEvictGen()
 	da, db := s.dbs[a], s.dbs[b]
 	for i := range da.shards {
 		sa, sb := da.shards[i], db.shards[i]
@@ -336,6 +356,7 @@ type Counters struct {
 	Hits    int64 // reads that found their key (keyspace_hits)
 	Misses  int64 // reads that did not (keyspace_misses)
 	Expired int64 // keys removed because their TTL passed (expired_keys)
+	Evicted int64 // keys removed to free memory (evicted_keys)
 }
 
 // Counters sums the counters of every shard. It takes no lock, so it is
@@ -348,6 +369,7 @@ func (s *Store) Counters() Counters {
 			c.Hits += sh.hits.Load()
 			c.Misses += sh.misses.Load()
 			c.Expired += sh.expired.Load()
+			c.Evicted += sh.evicted.Load()
 		}
 	}
 	return c
@@ -374,8 +396,10 @@ func (s *Store) ResetCounters() {
 			sh.hits.Store(0)
 			sh.misses.Store(0)
 			sh.expired.Store(0)
+			sh.evicted.Store(0)
 		}
 	}
+	s.exceededTotal.Store(0)
 }
 
 // Locked is a set of shards held by one caller, for running a group of

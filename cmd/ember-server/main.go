@@ -71,6 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	cfg.Logger = log
+	cfg.ManageGoMemoryLimit = true // this process is the server's alone
 	srv, err := server.New(cfg)
 	if err != nil {
 		log.Error("Cannot start", slog.Any("err", err))

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"unsafe"
+
+	"github.com/emberkv/ember/internal/memsize"
 )
 
 // checkInvariants fails t unless d's chains link every item exactly once,
@@ -54,7 +56,7 @@ func invariantError[V any](d *Dict[V]) error {
 				if d.chain(it.hash) != &heads[b] {
 					return fmt.Errorf("item %d (%q) in %s bucket %d, not where lookups search", i, it.key, table, b)
 				}
-				keyBytes += len(it.key)
+				keyBytes += memsize.Alloc(len(it.key))
 			}
 		}
 		return nil

@@ -44,6 +44,8 @@ import (
 	"math"
 	"strings"
 	"unsafe"
+
+	"github.com/emberkv/ember/internal/memsize"
 )
 
 // seed is one per process: cursors are only meaningful within a process, as
@@ -75,7 +77,7 @@ type Dict[V any] struct {
 	old      []link // during a resize, the table being emptied into heads
 	oldNext  int    // old[:oldNext] have moved to heads and are empty
 	items    slab[V]
-	keyBytes int // sum of len(key), for MemSize
+	keyBytes int // what the keys' bytes occupy (size classes), for MemSize
 }
 
 // New returns an empty Dict with room for sizeHint elements before its first
@@ -204,7 +206,7 @@ func (d *Dict[V]) set(key string, v V, clone bool) bool {
 	p := d.chain(h)
 	d.items.push(item[V]{hash: h, next: *p, key: key, val: v})
 	*p = link(d.items.n)
-	d.keyBytes += len(key)
+	d.keyBytes += memsize.Alloc(len(key))
 	d.resizeIfNeeded()
 	return true
 }
@@ -233,7 +235,7 @@ func (d *Dict[V]) Delete(key string) (V, bool) {
 		}
 		v := it.val
 		*p = it.next
-		d.keyBytes -= len(it.key)
+		d.keyBytes -= memsize.Alloc(len(it.key))
 		d.fillHole(i)
 		d.resizeIfNeeded()
 		return v, true
@@ -356,8 +358,8 @@ func (d *Dict[V]) Clone() *Dict[V] {
 }
 
 // MemSize estimates the bytes d holds: its bucket heads (both tables during a
-// resize), its items including spare room, and its keys' bytes as stored,
-// without allocator rounding. Memory that values point to is not counted, and
+// resize), its items including spare room, and its keys' bytes as the
+// allocator rounds them. Memory that values point to is not counted, and
 // a Clone counts the keys it shares with the original.
 func (d *Dict[V]) MemSize() int64 {
 	return int64(unsafe.Sizeof(*d)) +

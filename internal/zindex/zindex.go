@@ -9,6 +9,12 @@
 // skiplist has a node object, its level array and its member per element.
 package zindex
 
+import (
+	"unsafe"
+
+	"github.com/emberkv/ember/internal/memsize"
+)
+
 // Item is one element: a score and a member.
 type Item struct {
 	Score  float64
@@ -448,11 +454,17 @@ func (n *node) descend(skip int, fn func(Item) bool) bool {
 	return true
 }
 
+// nodeBytes is what one node takes: its header and its share of its
+// parent's kids, and its items array of maxItems+1, which the allocator
+// rounds up to a size class.
+var nodeBytes = int64(80 + memsize.Alloc((maxItems+1)*int(unsafe.Sizeof(Item{}))))
+
 // MemSize estimates the bytes the tree's nodes take (not the members'
 // bytes, which the caller shares with its own map and counts once). It is
 // O(1): the node count is derived from the item count, nodes being on
 // average about 3/4 full.
 func (t *Tree) MemSize() int64 {
-	const nodeBytes = 80 + (maxItems+1)*24 // header, kids share, items array
+	// A node's header, its share of its parent's kids, and its items
+	// array of maxItems+1, which the allocator rounds up to a size class.
 	return int64(t.Len()/(maxItems*3/4)+1) * nodeBytes
 }
