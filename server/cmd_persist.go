@@ -200,7 +200,7 @@ func cmdRestore(c *client, args [][]byte) {
 	if idle > 0 {
 		idleMs = idle * int64(time.Second/time.Millisecond)
 	}
-	replaced, err := c.db.Restore(key, v, ttl, replace, idleMs)
+	replaced, err := c.db.Restore(key, v, ttl, replace, idleMs, int(freq))
 	if errors.Is(err, store.ErrBusyKey) {
 		c.w.error(errBusyKey)
 		return

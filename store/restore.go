@@ -304,10 +304,13 @@ func (v *Value) newEntry(expireAt int64, atime uint32) entry {
 
 // Restore stores v at key with the given expiry (absolute Unix ms, 0 for
 // none), as RESTORE does: ErrBusyKey when the key exists and replace is
-// false. idleMs, when positive, backdates the key's last access (RESTORE
-// IDLETIME). An expiry already past deletes the key (with replace) and
-// stores nothing, as Redis. It reports whether a key was replaced.
-func (db *DB) Restore(key string, v *Value, expireAt int64, replace bool, idleMs int64) (bool, error) {
+// false. As Redis's objectSetLRUOrLFU, idleMs, when positive, backdates
+// the key's last access (RESTORE IDLETIME) under an LRU policy, and freq,
+// when not negative, is its LFU counter (RESTORE FREQ) under an LFU
+// policy; each is ignored under the other. An expiry already past deletes
+// the key (with replace) and stores nothing, as Redis. It reports whether
+// a key was replaced.
+func (db *DB) Restore(key string, v *Value, expireAt int64, replace bool, idleMs int64, freq int) (bool, error) {
 	if err := v.done(); err != nil {
 		return false, err
 	}
@@ -324,14 +327,17 @@ func (db *DB) Restore(key string, v *Value, expireAt int64, replace bool, idleMs
 		}
 		return exists, nil
 	}
-	atime := t.lru()
-	if idleMs > 0 {
-		atime -= uint32(min(idleMs/1000, int64(atime)))
-	}
 	// A new object, as Redis's dbAdd after RESTORE: fresh access data
-	// (backdated by IDLETIME under an LRU policy), not the replaced
-	// value's.
-	e := v.newEntry(expireAt, sh.freshAccess(atime))
+	// (or IDLETIME's, or FREQ's), not the replaced value's.
+	sec := t.lru()
+	access := sh.freshAccess(sec)
+	switch lfu := sh.store.eviction.Load().Policy.LFU(); {
+	case lfu && freq >= 0:
+		access = uint32(lfuMinutes(sec))<<8 | uint32(min(freq, 255))
+	case !lfu && idleMs > 0:
+		access = sec - uint32(min(idleMs/1000, int64(sec)))
+	}
+	e := v.newEntry(expireAt, access)
 	if exists {
 		sh.putMoved(key, h, e, &old)
 	} else {

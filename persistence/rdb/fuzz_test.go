@@ -68,7 +68,7 @@ func FuzzDecodeDump(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := dst.DB(0).Restore("k", v, 0, true, 0); err != nil && err != store.ErrEmptyValue {
+		if _, err := dst.DB(0).Restore("k", v, 0, true, 0, -1); err != nil && err != store.ErrEmptyValue {
 			t.Fatalf("decoded value does not restore: %v", err)
 		}
 	})

@@ -352,7 +352,7 @@ func TestDumpRestore(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", k, err)
 		}
-		if _, err := dst.DB(0).Restore(k, v, 0, false, 0); err != nil {
+		if _, err := dst.DB(0).Restore(k, v, 0, false, 0, -1); err != nil {
 			t.Fatal(err)
 		}
 		// A flipped bit anywhere is refused.

@@ -116,7 +116,7 @@ func TestRedisLoadsEmberFileAndBack(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: Redis's DUMP refused: %v", k, err)
 		}
-		if _, err := restored.DB(0).Restore(k, v, 0, false, 0); err != nil {
+		if _, err := restored.DB(0).Restore(k, v, 0, false, 0, -1); err != nil {
 			t.Fatal(err)
 		}
 		var mine []byte
