@@ -13,3 +13,30 @@ func TestAlloc(t *testing.T) {
 		}
 	}
 }
+
+// The tables give, for every size up to the largest class, the first
+// class at least that large.
+func TestAllocEverySmallSize(t *testing.T) {
+	for n := 1; n <= int(classes[len(classes)-1]); n++ {
+		want := 0
+		for _, c := range classes {
+			if int(c) >= n {
+				want = int(c)
+				break
+			}
+		}
+		if got := Alloc(n); got != want {
+			t.Fatalf("Alloc(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
+func BenchmarkAlloc(b *testing.B) {
+	sum := 0
+	for i := range b.N {
+		sum += Alloc(i & 4095)
+	}
+	if sum < 0 {
+		b.Fatal(sum)
+	}
+}
