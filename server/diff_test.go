@@ -11,6 +11,8 @@ package server
 //	!type TIME               compare only the reply's RESP type
 //	!ignore DEBUG SLEEP 0    send to both, ignore both replies
 //	!replies 2 SUBSCRIBE a b read two replies (pushes) and compare them together
+//	!slow SETBIT k 4294967295 1  a line that may take seconds on a loaded
+//	                         machine (a 512 MB string): wait longer for it
 //
 // A file whose first line is "#!resp2" runs in RESP2 only; every other
 // file runs twice, in RESP2 and in RESP3 (HELLO 3 first). Before each run
@@ -60,6 +62,7 @@ type scriptLine struct {
 	// replies is how many replies the line answers (SUBSCRIBE a b sends
 	// two confirmations); 1 unless the line says !replies N.
 	replies int
+	slow    bool // !slow: the first byte of the reply may take slowSilence
 }
 
 type diffScript struct {
@@ -87,6 +90,10 @@ func parseScript(path string) (*diffScript, error) {
 		}
 		mode := diffExact
 		replies := 1
+		slow := false
+		if rest, ok := strings.CutPrefix(line, "!slow "); ok {
+			slow, line = true, strings.TrimSpace(rest)
+		}
 		if rest, ok := strings.CutPrefix(line, "!replies "); ok {
 			n, tail, _ := strings.Cut(strings.TrimSpace(rest), " ")
 			if _, err := fmt.Sscan(n, &replies); err != nil || replies < 1 {
@@ -115,7 +122,7 @@ func parseScript(path string) (*diffScript, error) {
 		if len(args) == 0 {
 			return nil, fmt.Errorf("%s:%d: no command", s.name, num)
 		}
-		s.lines = append(s.lines, scriptLine{num: num, text: line, mode: mode, args: args, replies: replies})
+		s.lines = append(s.lines, scriptLine{num: num, text: line, mode: mode, args: args, replies: replies, slow: slow})
 	}
 	return s, nil
 }
@@ -171,6 +178,7 @@ const (
 const (
 	redisSilence = time.Second
 	emberSilence = 300 * time.Millisecond
+	slowSilence  = 30 * time.Second // for lines marked !slow, on both sides
 )
 
 // slowLine is how long a line may take before the runner says so: a
@@ -241,8 +249,12 @@ func (r *diffRun) run() {
 	for _, l := range r.script.lines {
 		req := encodeCommand(l.args...)
 		began := time.Now()
-		want := r.exchange(r.redis, req, redisSilence, l)
-		wait := replyTimeout
+		silence := redisSilence
+		if l.slow {
+			silence = slowSilence
+		}
+		want := r.exchange(r.redis, req, silence, l)
+		wait := max(replyTimeout, silence)
 		if want == replyNothing {
 			wait = emberSilence
 		}

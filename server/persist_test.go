@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emberkv/ember/store"
 )
 
 // persistConfig is a server whose dump file lives in dir, with the given
@@ -362,4 +364,19 @@ func TestFlushAllSaves(t *testing.T) {
 	if got := dialRESP(t, addr2).cmd("DBSIZE"); got != ":0\r\n" {
 		t.Errorf("DBSIZE after FLUSHALL and a restart = %q", got)
 	}
+}
+
+// RESTORE IDLETIME backdates the key's last access exactly: with a
+// manual clock no second can tick between RESTORE and OBJECT IDLETIME.
+func TestRestoreIdletimeExact(t *testing.T) {
+	clk := store.NewManualClock(time.Unix(1700000000, 0))
+	cfg := DefaultConfig()
+	cfg.Clock = clk
+	_, addr := startServer(t, cfg)
+	c := dialRESP(t, addr)
+	payload := "\x00\x05hello\x0a\x00cr\xdfve4 \x0a"
+	expectReply(t, c, "+OK\r\n", "RESTORE", "o1", "0", payload, "IDLETIME", "1000")
+	expectReply(t, c, ":1000\r\n", "OBJECT", "IDLETIME", "o1")
+	clk.Advance(5 * time.Second)
+	expectReply(t, c, ":1005\r\n", "OBJECT", "IDLETIME", "o1")
 }
