@@ -209,8 +209,8 @@ func (c *client) dispatch(args [][]byte) {
 	}
 	// As Redis's processCommand: MISCONF after a failed save, then the
 	// Pub/Sub context, then LOADING (persist.go).
-	if msg := c.persistRefusal(cmd, false); msg != "" {
-		c.reject(cmd, msg)
+	if c.misconfRefused(cmd) {
+		c.reject(cmd, errMisconf)
 		return
 	}
 	// As Redis: a RESP2 connection in Pub/Sub mode may only (un)subscribe,
@@ -219,8 +219,8 @@ func (c *client) dispatch(args [][]byte) {
 		c.reject(cmd, fmt.Sprintf(errPubSubContext, cmd.name))
 		return
 	}
-	if msg := c.persistRefusal(cmd, true); msg != "" {
-		c.reject(cmd, msg)
+	if c.loadingRefused(cmd) {
+		c.reject(cmd, errLoading)
 		return
 	}
 	// As Redis's processCommand: a pause holds the command back here,

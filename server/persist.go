@@ -127,27 +127,26 @@ func (s *Server) writesRefused() bool {
 	return s.persist.bgStatusErr.Load() && s.cfg.get("stop-writes-on-bgsave-error") == "yes" && s.cfg.get("save") != ""
 }
 
-// persistRefusal is what dispatch answers, as Redis's processCommand,
-// when persistence forbids cmd: MISCONF for a write (or PING, or an EXEC
-// of writes) after a failed save; LOADING for a command not flagged
-// loading while the dataset loads. loadingOnly checks just the latter.
-func (c *client) persistRefusal(cmd *command, loadingOnly bool) string {
-	p := &c.srv.persist
-	if !loadingOnly && p.bgStatusErr.Load() && c.srv.writesRefused() {
-		w := cmd.flags&flagWrite != 0 || cmd.name == "ping"
-		if cmd.name == "exec" && c.multi != nil && c.multi.hasFlag(flagWrite) {
-			w = true
-		}
-		if w {
-			return errMisconf
-		}
+// misconfRefused reports, as Redis's processCommand, whether cmd gets
+// MISCONF: a write (or PING, or an EXEC of writes) after a failed save.
+func (c *client) misconfRefused(cmd *command) bool {
+	if !c.srv.writesRefused() {
+		return false
 	}
-	if loadingOnly && p.loading.Load() {
-		if cmd.flags&flagLoading == 0 || cmd.name == "exec" && c.multi != nil && !c.multi.allHaveFlag(flagLoading) {
-			return errLoading
-		}
+	if cmd.flags&flagWrite != 0 || cmd.name == "ping" {
+		return true
 	}
-	return ""
+	return cmd.name == "exec" && c.multi != nil && c.multi.hasFlag(flagWrite)
+}
+
+// loadingRefused reports, as Redis's processCommand, whether cmd gets
+// LOADING: a command not flagged loading (or an EXEC of such) while the
+// dataset loads.
+func (c *client) loadingRefused(cmd *command) bool {
+	if !c.srv.persist.loading.Load() {
+		return false
+	}
+	return cmd.flags&flagLoading == 0 || cmd.name == "exec" && c.multi != nil && !c.multi.allHaveFlag(flagLoading)
 }
 
 // saveNow is SAVE: a point-in-time image written to the dump file while

@@ -1,15 +1,14 @@
 package luacjson
 
 import (
-	"strings"
 	"testing"
 
-	lua "github.com/yuin/gopher-lua"
+	"github.com/emberkv/ember/internal/luatest"
 )
 
 // Encodings and errors are Redis 7.0.15's for the same calls.
 func TestCJSON(t *testing.T) {
-	tests := []struct{ code, want string }{
+	tests := []luatest.Case{
 		{"return cjson.encode({1, 2, 3})", "[1,2,3]"},
 		{"return cjson.encode({a = 'x'})", `{"a":"x"}`},
 		{"return cjson.encode({})", "{}"},
@@ -26,19 +25,7 @@ func TestCJSON(t *testing.T) {
 		{"return cjson.decode('[1.5e2, -0.25]')[1]", "150"},
 		{"return cjson.encode(cjson.decode('{\"k\":[1,\"two\",null,true,false]}'))", `{"k":[1,"two",null,true,false]}`},
 	}
-	L := lua.NewState()
-	defer L.Close()
-	L.SetGlobal("cjson", New(L))
-	for _, tc := range tests {
-		if err := L.DoString("r = (function() " + tc.code + " end)()"); err != nil {
-			t.Errorf("%s: %v", tc.code, err)
-			continue
-		}
-		if got := L.GetGlobal("r").String(); got != tc.want {
-			t.Errorf("%s = %q, want %q", tc.code, got, tc.want)
-		}
-	}
-	for code, want := range map[string]string{
+	luatest.Run(t, "cjson", New, tests, map[string]string{
 		"cjson.encode({[1]=1, [20]=2})": "Cannot serialise table: excessively sparse array",
 		"cjson.encode(function() end)":  "Cannot serialise function: type not supported",
 		"cjson.encode(1/0)":             "Cannot serialise number: must not be NaN or Inf",
@@ -47,9 +34,5 @@ func TestCJSON(t *testing.T) {
 		"cjson.decode('{1:2}')":         "Expected object key string but found T_NUMBER at character 2",
 		"cjson.decode('\"abc')":         "Expected value but found unexpected end of string at character 5",
 		"cjson.decode('@')":             "Expected value but found invalid token at character 1",
-	} {
-		if err := L.DoString(code); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v, want %q", code, err, want)
-		}
-	}
+	})
 }

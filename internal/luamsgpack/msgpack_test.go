@@ -1,15 +1,14 @@
 package luamsgpack
 
 import (
-	"strings"
 	"testing"
 
-	lua "github.com/yuin/gopher-lua"
+	"github.com/emberkv/ember/internal/luatest"
 )
 
 // Packed bytes are Redis 7.0.15's for the same calls.
 func TestMsgpack(t *testing.T) {
-	tests := []struct{ code, want string }{
+	tests := []luatest.Case{
 		{"return cmsgpack.pack(1, -1, 127, 128, 256)", "\x01\xff\x7f\xcc\x80\xcd\x01\x00"},
 		{"return cmsgpack.pack(-33, -129, 65536)", "\xd0\xdf\xd1\xff\x7f\xce\x00\x01\x00\x00"},
 		{"return cmsgpack.pack(1.5)", "\xca\x3f\xc0\x00\x00"},
@@ -23,27 +22,11 @@ func TestMsgpack(t *testing.T) {
 		{"return table.concat({cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}, ',')", "1,1"},
 		{"return table.concat({cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 5, 2)}, ',')", "-1,3"},
 	}
-	L := lua.NewState()
-	defer L.Close()
-	L.SetGlobal("cmsgpack", New(L))
-	for _, tc := range tests {
-		if err := L.DoString("r = (function() " + tc.code + " end)()"); err != nil {
-			t.Errorf("%s: %v", tc.code, err)
-			continue
-		}
-		if got := L.GetGlobal("r").String(); got != tc.want {
-			t.Errorf("%s = %q, want %q", tc.code, got, tc.want)
-		}
-	}
-	for code, want := range map[string]string{
+	luatest.Run(t, "cmsgpack", New, tests, map[string]string{
 		"cmsgpack.pack()":          "bad argument #0 to 'pack' (MessagePack pack needs input.)",
 		"cmsgpack.unpack('\\220')": "Missing bytes in input.",
 		"cmsgpack.unpack('\\193')": "Bad data format in input.",
 		// A declared length far beyond the input is refused, not allocated.
 		"cmsgpack.unpack('\\221\\127\\255\\255\\255')": "Missing bytes in input.",
-	} {
-		if err := L.DoString(code); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v, want %q", code, err, want)
-		}
-	}
+	})
 }

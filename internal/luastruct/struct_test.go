@@ -1,15 +1,14 @@
 package luastruct
 
 import (
-	"strings"
 	"testing"
 
-	lua "github.com/yuin/gopher-lua"
+	"github.com/emberkv/ember/internal/luatest"
 )
 
 // Packed bytes and unpacked values are Redis 7.0.15's for the same calls.
 func TestStruct(t *testing.T) {
-	tests := []struct{ code, want string }{
+	tests := []luatest.Case{
 		{"return struct.pack('>I2', 258)", "\x01\x02"},
 		{"return struct.pack('<i4', -2)", "\xfe\xff\xff\xff"},
 		{"return struct.pack('bBhH', -1, 255, -2, 65535)", "\xff\xff\xfe\xff\xff\xff"},
@@ -23,27 +22,11 @@ func TestStruct(t *testing.T) {
 		{"return table.concat({struct.unpack('b c0', '\\3abc')}, ',')", "abc,5"},
 		{"return table.concat({struct.size('>I2'), struct.size('bi4'), struct.size('!4 bi4'), struct.size('d')}, ',')", "2,5,8,8"},
 	}
-	L := lua.NewState()
-	defer L.Close()
-	L.SetGlobal("struct", New(L))
-	for _, tc := range tests {
-		if err := L.DoString("r = (function() " + tc.code + " end)()"); err != nil {
-			t.Errorf("%s: %v", tc.code, err)
-			continue
-		}
-		if got := L.GetGlobal("r").String(); got != tc.want {
-			t.Errorf("%s = %q, want %q", tc.code, got, tc.want)
-		}
-	}
-	for code, want := range map[string]string{
+	luatest.Run(t, "struct", New, tests, map[string]string{
 		"struct.unpack('I4', 'ab')": "bad argument #2 to 'unpack' (data string too short)",
 		"struct.size('s')":          "bad argument #1 to 'size' (option 's' has no fixed size)",
 		"struct.pack('y', 1)":       "bad argument #1 to 'pack' (invalid format option 'y')",
 		"struct.pack('i40', 1)":     "integral size 40 is larger than limit of 32",
 		"struct.pack('!3', 1)":      "alignment 3 is not a power of 2",
-	} {
-		if err := L.DoString(code); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v, want %q", code, err, want)
-		}
-	}
+	})
 }
