@@ -472,6 +472,7 @@ func (s *Server) aofOpenAtStart() error {
 		}
 		s.persist.loadTotal.Store(total)
 		s.store.SetLoading(true)
+		restoreGC := relaxGCWhileLoading()
 		st, err := aof.Load(a.dir, m, &aofLoader{s: s}, aof.LoadOptions{Truncated: ac.loadTruncated,
 			Warn:     func(msg string) { s.log.Warn(msg) },
 			Progress: func(n int64) { s.persist.loadRead.Store(n) },
@@ -482,6 +483,7 @@ func (s *Server) aofOpenAtStart() error {
 				}
 				s.log.Info(fmt.Sprintf("DB loaded from %s file %s: %.3f seconds", kind, fi.Name, took.Seconds()))
 			}})
+		restoreGC()
 		s.store.SetLoading(false)
 		if err != nil {
 			return err

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"errors"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/emberkv/ember/internal/intset"
 	"github.com/emberkv/ember/internal/listpack"
@@ -407,16 +409,19 @@ func (st *Staging) add(db int, key string, e entry) error {
 	h := st.s.hash(key)
 	si := h >> st.s.shift
 	d := st.data[db][si]
-	if d.items.Contains(key) {
+	// One map operation, not a lookup then an insert: a key already
+	// there leaves the count as it was, and the load fails, so that the
+	// overwritten entry does not matter.
+	n := d.items.Len()
+	d.items.Add(key, e)
+	if d.items.Len() == n {
 		return ErrBusyKey
 	}
-	expireAt := e.expireAt
 	st.order[db][si] = append(st.order[db][si], scanItem{hash: h, key: key})
-	if expireAt != 0 {
+	if e.expireAt != 0 {
 		d.volatile[key] = struct{}{}
 	}
 	d.usedBytes += e.size(key)
-	d.items.Add(key, e)
 	st.keys++
 	return nil
 }
@@ -426,19 +431,12 @@ func (st *Staging) add(db int, key string, e entry) error {
 // keys that existed are told, as after a FLUSHALL.
 func (s *Store) Install(st *Staging) {
 	// The scan indexes are built before any lock is taken.
+	var ranks []scanRank
 	for i := range st.order {
 		for j, items := range st.order[i] {
-			slices.SortFunc(items, func(a, b scanItem) int {
-				switch {
-				case scanLess(a, b):
-					return -1
-				case scanLess(b, a):
-					return 1
-				}
-				return 0
-			})
-			for _, it := range items {
-				st.data[i][j].order.Load(it)
+			ranks = sortScanItems(items, ranks)
+			for _, r := range ranks {
+				st.data[i][j].order.Load(items[r.i])
 			}
 			st.order[i][j] = nil
 		}
@@ -460,4 +458,29 @@ func (s *Store) Install(st *Staging) {
 		}
 	}
 	st.data = nil
+}
+
+// scanRank is a scan item's place in the sort of sortScanItems.
+type scanRank struct {
+	hash uint64
+	i    int32
+}
+
+// sortScanItems returns, in ranks (reused), the order of items by hash
+// then key, the scan index's order. It sorts this pointer-free index
+// rather than the items themselves: each move of an item (it holds a
+// string) pays the collector's write barrier while a cycle runs, as one
+// does through most of a load.
+func sortScanItems(items []scanItem, ranks []scanRank) []scanRank {
+	ranks = ranks[:0]
+	for i, it := range items {
+		ranks = append(ranks, scanRank{hash: it.hash, i: int32(i)})
+	}
+	slices.SortFunc(ranks, func(a, b scanRank) int {
+		if a.hash != b.hash {
+			return cmp.Compare(a.hash, b.hash)
+		}
+		return strings.Compare(items[a.i].key, items[b.i].key)
+	})
+	return ranks
 }

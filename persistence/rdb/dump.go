@@ -45,7 +45,7 @@ func DecodeDump(s *store.Store, payload []byte) (*store.Value, error) {
 		return nil, ErrPayloadVersion
 	}
 	body := payload[:len(payload)-10]
-	r := &reader{r: newBytesReader(body), name: "DUMP payload", size: int64(len(body))}
+	r := newBytesReader(body, "DUMP payload")
 	t, err := r.byte()
 	if err != nil {
 		return nil, ErrPayloadData

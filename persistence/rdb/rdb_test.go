@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/crc64"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -45,6 +46,32 @@ func TestCRC64CheckValue(t *testing.T) {
 	// Continuing over two parts gives the CRC of the whole.
 	if got := crcUpdate(crcUpdate(0, []byte("1234")), []byte("56789")); got != 0xe9c6d914c4b8d9ca {
 		t.Fatalf("crc64 in parts = %x", got)
+	}
+	// The slicing-by-8 loop agrees with hash/crc64's byte-at-a-time one
+	// at every length and split (alignment and the tail loop).
+	rng := rand.New(rand.NewPCG(3, 4))
+	buf := make([]byte, 5000)
+	for i := range buf {
+		buf[i] = byte(rng.Uint32())
+	}
+	for _, n := range []int{0, 1, 7, 8, 9, 63, 64, 65, 2047, 2048, 2049, 5000} {
+		want := ^crc64.Update(^uint64(0), crcTable, buf[:n])
+		if got := crcUpdate(0, buf[:n]); got != want {
+			t.Errorf("crc64 of %d bytes = %x, hash/crc64 gives %x", n, got, want)
+		}
+		split := rng.IntN(n + 1)
+		if got := crcUpdate(crcUpdate(0, buf[:split]), buf[split:n]); got != want {
+			t.Errorf("crc64 of %d bytes split at %d = %x, want %x", n, split, got, want)
+		}
+	}
+}
+
+func BenchmarkCRC64(b *testing.B) {
+	p := make([]byte, 1<<16)
+	b.SetBytes(int64(len(p)))
+	b.ReportAllocs()
+	for range b.N {
+		crcUpdate(0, p)
 	}
 }
 

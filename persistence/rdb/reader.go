@@ -1,8 +1,6 @@
 package rdb
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -86,14 +84,34 @@ type LoadStats struct {
 }
 
 // reader reads an RDB stream, keeping the offset and the running CRC.
+// It buffers the source itself rather than through bufio: most reads are
+// of a few bytes (a type, a length, a short key), and the CRC runs over
+// whole buffers as they are used up, where running it over each small
+// read cost more than the rest of the decoding.
 type reader struct {
-	r        *bufio.Reader
+	src      io.Reader // nil: buf is all there is (a DUMP payload)
+	buf      []byte    // buf[pos:end] is read from src but not consumed
+	pos, end int
+	crcPos   int   // buf[:crcPos] is in crc already
+	srcErr   error // what src said last (io.EOF at the end)
 	name     string
-	off      int64
+	off      int64 // bytes consumed
 	size     int64 // 0: unknown
 	crc      uint64
 	progress func(int64)
 	nextProg int64
+}
+
+// readerBuffer is the size of a file reader's buffer.
+const readerBuffer = 1 << 16
+
+func newReader(src io.Reader, name string, size int64) *reader {
+	return &reader{src: src, buf: make([]byte, readerBuffer), name: name, size: size}
+}
+
+// newBytesReader reads a payload held in memory, without copying it.
+func newBytesReader(b []byte, name string) *reader {
+	return &reader{buf: b, end: len(b), name: name, size: int64(len(b)), srcErr: io.EOF}
 }
 
 func (r *reader) fail(kind error, format string, args ...any) error {
@@ -102,15 +120,86 @@ func (r *reader) fail(kind error, format string, args ...any) error {
 
 func (r *reader) truncated() error { return &Error{File: r.name, Offset: r.off, Kind: ErrTruncated} }
 
-func (r *reader) full(p []byte) error {
-	n, err := io.ReadFull(r.r, p)
-	r.crc = crcUpdate(r.crc, p[:n])
-	r.off += int64(n)
-	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return r.truncated()
+// sumCRC brings the CRC up to what has been consumed.
+func (r *reader) sumCRC() {
+	r.crc = crcUpdate(r.crc, r.buf[r.crcPos:r.pos])
+	r.crcPos = r.pos
+}
+
+// fill makes at least n bytes (n <= len(buf)) available at buf[pos:],
+// or fails with the error a short file gives.
+func (r *reader) fill(n int) error {
+	r.sumCRC()
+	if r.src == nil {
+		return r.readErr(r.srcErr)
+	}
+	copy(r.buf, r.buf[r.pos:r.end])
+	r.end -= r.pos
+	r.pos, r.crcPos = 0, 0
+	for r.end < n && r.srcErr == nil {
+		var k int
+		k, r.srcErr = r.src.Read(r.buf[r.end:])
+		r.end += k
+	}
+	if r.progress != nil && r.off >= r.nextProg {
+		r.progress(r.off)
+		r.nextProg = r.off + 1<<20
+	}
+	if r.end < n {
+		return r.readErr(r.srcErr)
+	}
+	return nil
+}
+
+// readErr is the load error for a source that stopped with err.
+func (r *reader) readErr(err error) error {
+	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return r.truncated()
+	}
+	return &Error{File: r.name, Offset: r.off, Kind: err}
+}
+
+// next consumes n bytes and returns a view of them, valid until the next
+// read. n must be at most readerBuffer.
+func (r *reader) next(n int) ([]byte, error) {
+	if r.end-r.pos < n {
+		if err := r.fill(n); err != nil {
+			// Consume what there was, so the error's offset is where the
+			// file ended.
+			r.off += int64(r.end - r.pos)
+			r.pos = r.end
+			return nil, err
 		}
-		return &Error{File: r.name, Offset: r.off, Kind: err}
+	}
+	b := r.buf[r.pos : r.pos+n : r.pos+n]
+	r.pos += n
+	r.off += int64(n)
+	return b, nil
+}
+
+// full reads len(p) bytes into p.
+func (r *reader) full(p []byte) error {
+	if len(p) <= r.end-r.pos {
+		copy(p, r.buf[r.pos:])
+		r.pos += len(p)
+		r.off += int64(len(p))
+		return nil
+	}
+	// Take what is buffered, then read the rest straight into p.
+	k := copy(p, r.buf[r.pos:r.end])
+	r.pos = r.end
+	r.off += int64(k)
+	r.sumCRC()
+	r.pos, r.end, r.crcPos = 0, 0, 0
+	for k < len(p) {
+		if r.src == nil || r.srcErr != nil {
+			return r.readErr(r.srcErr)
+		}
+		var n int
+		n, r.srcErr = r.src.Read(p[k:])
+		r.crc = crcUpdate(r.crc, p[k:k+n])
+		k += n
+		r.off += int64(n)
 	}
 	if r.progress != nil && r.off >= r.nextProg {
 		r.progress(r.off)
@@ -120,9 +209,17 @@ func (r *reader) full(p []byte) error {
 }
 
 func (r *reader) byte() (byte, error) {
-	var b [1]byte
-	err := r.full(b[:])
-	return b[0], err
+	if r.pos < r.end {
+		b := r.buf[r.pos]
+		r.pos++
+		r.off++
+		return b, nil
+	}
+	p, err := r.next(1)
+	if err != nil {
+		return 0, err
+	}
+	return p[0], nil
 }
 
 // bytes reads n bytes into a new slice. n comes from the file, so it is
@@ -167,13 +264,17 @@ func (r *reader) length() (n uint64, encoded bool, err error) {
 	}
 	switch b {
 	case len32Bit:
-		var p [4]byte
-		err := r.full(p[:])
-		return uint64(binary.BigEndian.Uint32(p[:])), false, err
+		p, err := r.next(4)
+		if err != nil {
+			return 0, false, err
+		}
+		return uint64(binary.BigEndian.Uint32(p)), false, nil
 	case len64Bit:
-		var p [8]byte
-		err := r.full(p[:])
-		return binary.BigEndian.Uint64(p[:]), false, err
+		p, err := r.next(8)
+		if err != nil {
+			return 0, false, err
+		}
+		return binary.BigEndian.Uint64(p), false, nil
 	}
 	return 0, false, r.fail(ErrCorrupt, "unknown length encoding 0x%02x", b)
 }
@@ -257,10 +358,12 @@ func (r *reader) str() ([]byte, error) {
 // On any error st holds a partial keyspace that the caller must drop:
 // install it (store.Install) only after Load succeeds.
 func Load(src io.Reader, st *store.Staging, s *store.Store, opts LoadOptions) (LoadStats, error) {
-	r := &reader{r: bufio.NewReaderSize(src, 1<<16), name: opts.Name, size: opts.Size, progress: opts.Progress}
-	if r.name == "" {
-		r.name = "RDB"
+	name := opts.Name
+	if name == "" {
+		name = "RDB"
 	}
+	r := newReader(src, name, opts.Size)
+	r.progress = opts.Progress
 	warn := opts.Warn
 	if warn == nil {
 		warn = func(string) {}
@@ -426,6 +529,7 @@ func Load(src io.Reader, st *store.Staging, s *store.Store, opts LoadOptions) (L
 // finish reads and checks the checksum after EOF (RDB version 5 on).
 func (r *reader) finish(ver int, stats *LoadStats, noCheck bool, warn func(string)) error {
 	if ver >= 5 {
+		r.sumCRC()
 		want := r.crc
 		var p [8]byte
 		if err := r.full(p[:]); err != nil {
@@ -742,6 +846,3 @@ func parseScore(b []byte) (float64, bool) {
 	}
 	return f, true
 }
-
-// newBytesReader reads a payload held in memory.
-func newBytesReader(b []byte) *bufio.Reader { return bufio.NewReaderSize(bytes.NewReader(b), 4096) }
