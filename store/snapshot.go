@@ -54,8 +54,8 @@ type Snapshot struct {
 	// late holds, per segment, the strings serializeSeg set aside, to be
 	// encoded by Next without the lock; guarded like chunks. freeLate
 	// recycles them (under freeMu); lateEntry is Next's view of one.
-	late     []*lateSet
-	freeLate []*lateSet
+	late      []*lateSet
+	freeLate  []*lateSet
 	lateEntry entry
 }
 
