@@ -444,7 +444,7 @@ func TestEvictionAfterInstall(t *testing.T) {
 	st := s.NewStaging()
 	far := clock.Now().Add(time.Hour).UnixMilli()
 	for i := range 100 {
-		if err := st.AddString(i%2, "loaded"+strconv.Itoa(i), []byte("v"), far); err != nil {
+		if err := st.AddString(i%2, "loaded"+strconv.Itoa(i), []byte("v"), far, store.NoAccess); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -377,31 +377,58 @@ func (s *Store) NewStaging() *Staging {
 // Keys is the number of keys added.
 func (st *Staging) Keys() int { return st.keys }
 
-// Add stores v at key in database db with the given expiry (0 for none).
+// Access is what a dump file says of a key's last access: Redis writes
+// IdleSec (RDB's IDLE, seconds) under an LRU maxmemory-policy and Freq
+// (FREQ, the LFU counter) under an LFU one. Either is -1 when absent.
+type Access struct {
+	IdleSec int64
+	Freq    int
+}
+
+// NoAccess is an Access that says nothing: the key starts fresh.
+var NoAccess = Access{IdleSec: -1, Freq: -1}
+
+// loadedAccess is the access data of a loaded key, as Redis's
+// objectSetLRUOrLFU after rdbLoadObject: the file's FREQ under an LFU
+// policy, its IDLE under any other, else a fresh access.
+func (s *Store) loadedAccess(acc Access) uint32 {
+	lfu := s.eviction.Load().Policy.LFU()
+	if lfu && acc.Freq >= 0 || !lfu && acc.IdleSec >= 0 {
+		sec := uint32(s.nowMs() / 1000)
+		if lfu {
+			return uint32(lfuMinutes(sec))<<8 | uint32(min(acc.Freq, 255))
+		}
+		return sec - uint32(min(acc.IdleSec, int64(sec)))
+	}
+	return s.freshAccess()
+}
+
+// Add stores v at key in database db with the given expiry (0 for none)
+// and what the file said of its last access.
 // A key already added is ErrBusyKey (Redis refuses an RDB file with a
 // duplicate key); a database out of range is ErrDBIndex; an empty value
 // is ErrEmptyValue (Redis skips such keys with a warning).
-func (st *Staging) Add(db int, key string, v *Value, expireAt int64) error {
+func (st *Staging) Add(db int, key string, v *Value, expireAt int64, acc Access) error {
 	if db < 0 || db >= len(st.data) {
 		return ErrDBIndex
 	}
 	if err := v.done(); err != nil {
 		return err
 	}
-	return st.add(db, clone(key), v.newEntry(expireAt, st.s.freshAccess()))
+	return st.add(db, clone(key), v.newEntry(expireAt, st.s.loadedAccess(acc)))
 }
 
 // AddString is Add for a string value, without building a Value: the
 // loader's fast path. Unlike Add it keeps key and val as they are: pass
 // memory that is yours and never written again.
-func (st *Staging) AddString(db int, key string, val []byte, expireAt int64) error {
+func (st *Staging) AddString(db int, key string, val []byte, expireAt int64, acc Access) error {
 	if db < 0 || db >= len(st.data) {
 		return ErrDBIndex
 	}
 	if val == nil {
 		val = []byte{}
 	}
-	return st.add(db, key, entry{kind: KindString, str: val, expireAt: expireAt, atime: st.s.freshAccess(), owned: true})
+	return st.add(db, key, entry{kind: KindString, str: val, expireAt: expireAt, atime: st.s.loadedAccess(acc), owned: true})
 }
 
 // add stores e at key, which the staging keeps as it is.

@@ -42,8 +42,9 @@ type Snapshot struct {
 	done   []bool
 	counts []int
 	sizes  []DBSize // per database, at the cut
-	next   int      // the next shard Next returns
-	keys   int64    // entries returned by Next so far
+	save   saveAccess
+	next   int   // the next shard Next returns
+	keys   int64 // entries returned by Next so far
 	// longest is the longest one shard's serialization took, in ns: the
 	// longest a client waited for it.
 	longest atomic.Int64
@@ -109,6 +110,9 @@ func (s *Store) Snapshot(opts SnapshotOptions) *Snapshot {
 	}
 	s.lockAll() // every shard, under the wide lock (wide.go)
 	sn.cutMs = s.nowMs()
+	ev := s.eviction.Load()
+	sn.save = saveAccess{lru: ev.Policy == AllKeysLRU || ev.Policy == VolatileLRU, lfu: ev.Policy.LFU(),
+		sec: uint32(sn.cutMs / 1000), decay: ev.LFUDecayTime}
 	for i, db := range s.dbs {
 		for _, sh := range db.shards {
 			sh.snaps = append(sh.snaps, snapMark{sn: sn, i: len(sn.shards), left: snapSegments})
@@ -184,7 +188,7 @@ const lateMax = 64 << 10
 // encodeLate appends the encodings of the strings serializeSeg set aside
 // in ls to chunk, without the shard's lock, then recycles ls.
 func (sn *Snapshot) encodeLate(chunk []byte, db int, ls *lateSet) []byte {
-	v := EntryView{DB: db, e: &sn.lateEntry}
+	v := EntryView{DB: db, e: &sn.lateEntry, save: &sn.save}
 	for i := range ls.strs {
 		l := &ls.strs[i]
 		if l.off >= 0 {
@@ -360,7 +364,7 @@ func (sh *shard) serializeSeg(m *snapMark, j int) bool {
 	k := m.i*snapSegments + j
 	start := time.Now()
 	n := 0
-	v := EntryView{DB: sh.dbIndex}
+	v := EntryView{DB: sh.dbIndex, save: &sn.save}
 	cut := sn.cutMs
 	d := sh.data
 	// The range of hashes of segment j of this shard.
@@ -443,6 +447,34 @@ type EntryView struct {
 	Kind     Kind
 	ExpireAt int64 // absolute Unix ms; 0 means no expiry
 	e        *entry
+	save     *saveAccess // a snapshot's: what to say of the access
+}
+
+// saveAccess is what a snapshot says of each key's last access, as
+// Redis's rdbSaveKeyValuePair: the idle time under an LRU policy, the LFU
+// counter under an LFU one, nothing under any other.
+type saveAccess struct {
+	lru, lfu bool
+	sec      uint32 // the cut, Unix seconds
+	decay    int    // lfu-decay-time
+}
+
+// SavedAccess is what an RDB file says of the key's last access, as
+// Redis writes it under the store's maxmemory-policy at the snapshot's
+// cut: idleSec (IDLE) under allkeys-lru or volatile-lru, freq (FREQ, the
+// LFU counter after its decay) under allkeys-lfu or volatile-lfu; -1 for
+// what it does not say (and always for a view not from a snapshot).
+func (v *EntryView) SavedAccess() (idleSec int64, freq int) {
+	a := v.save
+	switch {
+	case a == nil:
+		return -1, -1
+	case a.lru:
+		return int64(a.sec - min(v.e.atime, a.sec)), -1
+	case a.lfu:
+		return -1, int(lfuDecayed(v.e, lfuMinutes(a.sec), a.decay))
+	}
+	return -1, -1
 }
 
 // Encoding is the value's OBJECT ENCODING name, Redis 7.0's: "embstr",

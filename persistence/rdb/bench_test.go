@@ -50,8 +50,8 @@ func BenchmarkSave1M(b *testing.B) {
 
 // BenchmarkLoad1M loads a file of 1M keys into a fresh keyspace, as the
 // start-up does: the store that wrote the file is gone, so the collector
-// sees only the heap the load builds (and the file's bytes). Its parts:
-// BenchmarkDecode1M (the reader alone) and store's BenchmarkStagingAdd.
+// sees only the heap the load builds (and the file's bytes). The reader
+// alone: BenchmarkDecode1M.
 func BenchmarkLoad1M(b *testing.B) {
 	data := benchFile(b, benchKeys)
 	b.ReportAllocs()

@@ -28,12 +28,19 @@ type lzfScratch struct {
 var lzfPool = sync.Pool{New: func() any { return new(lzfScratch) }}
 
 // AppendEntry appends one key as rdbSaveKeyValuePair writes it: its
-// expiry (EXPIRETIME_MS) if it has one, then its type, key and value. It
-// is a store.EntryEncoder.
+// expiry (EXPIRETIME_MS) if it has one, its idle time (IDLE) under an LRU
+// maxmemory-policy or its LFU counter (FREQ) under an LFU one, then its
+// type, key and value. It is a store.EntryEncoder.
 func (enc *Encoder) AppendEntry(dst []byte, v *store.EntryView) []byte {
 	if v.ExpireAt != 0 {
 		dst = append(dst, opExpireMs)
 		dst = binary.LittleEndian.AppendUint64(dst, uint64(v.ExpireAt))
+	}
+	if idle, freq := v.SavedAccess(); idle >= 0 {
+		dst = append(dst, opIdle)
+		dst = appendLen(dst, uint64(idle))
+	} else if freq >= 0 {
+		dst = append(dst, opFreq, byte(freq))
 	}
 	dst = append(dst, valueType(v))
 	dst = enc.appendString(dst, unsafe.Slice(unsafe.StringData(v.Key), len(v.Key)))

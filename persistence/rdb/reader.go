@@ -387,6 +387,8 @@ func Load(src io.Reader, st *store.Staging, s *store.Store, opts LoadOptions) (L
 	stats.Version = ver
 	db := 0
 	expireAt := int64(0)
+	// IDLE and FREQ, as expireAt, say something of the key that follows.
+	access := store.NoAccess
 	for {
 		typeOff := r.off
 		t, err := r.byte()
@@ -409,14 +411,18 @@ func Load(src io.Reader, st *store.Staging, s *store.Store, opts LoadOptions) (L
 			expireAt = int64(binary.LittleEndian.Uint64(p[:]))
 			continue
 		case opFreq:
-			if _, err := r.byte(); err != nil {
+			b, err := r.byte()
+			if err != nil {
 				return stats, err
 			}
+			access.Freq = int(b)
 			continue
 		case opIdle:
-			if _, _, err := r.length(); err != nil {
+			n, _, err := r.length()
+			if err != nil {
 				return stats, err
 			}
+			access.IdleSec = int64(min(n, math.MaxInt64))
 			continue
 		case opEOF:
 			return stats, r.finish(ver, &stats, opts.NoChecksum, warn)
@@ -502,16 +508,16 @@ func Load(src io.Reader, st *store.Staging, s *store.Store, opts LoadOptions) (L
 		if err != nil {
 			return stats, err
 		}
-		exp := expireAt
-		expireAt = 0
+		exp, acc := expireAt, access
+		expireAt, access = 0, store.NoAccess
 		if exp != 0 && exp < now && !opts.KeepExpired {
 			stats.Expired++
 			continue
 		}
 		if v == nil {
-			err = st.AddString(db, key, str, exp)
+			err = st.AddString(db, key, str, exp, acc)
 		} else {
-			err = st.Add(db, key, v, exp)
+			err = st.Add(db, key, v, exp, acc)
 		}
 		switch {
 		case errors.Is(err, store.ErrEmptyValue):
