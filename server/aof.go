@@ -452,6 +452,7 @@ func (s *Server) aofOpenAtStart() error {
 	a := &s.aof
 	a.dir = filepath.Join(ac.dir, ac.dirname)
 	a.prefix = ac.prefix
+	_, dirErr := os.Stat(a.dir)
 	if err := os.MkdirAll(a.dir, 0o755); err != nil {
 		return fmt.Errorf("Can't open or create append-only dir %s: %w", ac.dirname, err)
 	}
@@ -462,7 +463,11 @@ func (s *Server) aofOpenAtStart() error {
 		m = &aof.Manifest{}
 	case err != nil:
 		return err
-	default:
+	}
+	if err := s.aofUpgrade(ac, m, dirErr != nil); err != nil {
+		return err
+	}
+	if m.Base != nil || len(m.Incr) > 0 {
 		start := time.Now()
 		var total int64
 		for _, fi := range m.Files() {
@@ -523,6 +528,39 @@ func (s *Server) aofOpenAtStart() error {
 	}
 	s.aofInstallHooks()
 	a.on.Store(true)
+	return nil
+}
+
+// aofUpgrade moves a Redis 6 single-file AOF (appendfilename in dir)
+// into the directory as its base, as Redis 7's loadAppendOnlyFiles and
+// aofUpgradePrepare do: when the directory did not exist, or its manifest
+// names no file, or names only a base of that name that is not in the
+// directory yet (an upgrade that crashed half way). The manifest is
+// written first, then the file moved, so that a crash between the two
+// retries the upgrade at the next start. The base keeps its old name
+// (Redis's manifest says "file appendonly.aof seq 1 type b"); whether it
+// holds commands or an RDB preamble and commands, the loader reads it by
+// its content.
+func (s *Server) aofUpgrade(ac aofConfig, m *aof.Manifest, noDir bool) error {
+	old := filepath.Join(ac.dir, ac.prefix)
+	if st, err := os.Stat(old); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	inDir := filepath.Join(s.aof.dir, ac.prefix)
+	_, inDirErr := os.Stat(inDir)
+	empty := m.Base == nil && len(m.Incr) == 0
+	halfDone := m.Base != nil && len(m.Incr) == 0 && m.Base.Name == ac.prefix && inDirErr != nil
+	if !noDir && !empty && !halfDone {
+		return nil
+	}
+	*m = aof.Manifest{Base: &aof.FileInfo{Name: ac.prefix, Seq: 1, Type: aof.TypeBase}}
+	if err := aof.WriteManifest(s.aof.dir, aof.ManifestName(ac.prefix), m); err != nil {
+		return err
+	}
+	if err := os.Rename(old, inDir); err != nil {
+		return fmt.Errorf("Error trying to move the old AOF file %s into dir %s: %w", ac.prefix, ac.dirname, err)
+	}
+	s.log.Info(fmt.Sprintf("Successfully migrated an old-style AOF file (%s) into the AOF directory (%s).", ac.prefix, ac.dirname))
 	return nil
 }
 
@@ -612,7 +650,7 @@ func (l *aofLoader) client() *client {
 	return l.c
 }
 
-func (l *aofLoader) LoadRDB(r io.Reader, file string) error {
+func (l *aofLoader) LoadRDB(r io.Reader, file string) ([]byte, error) {
 	return l.s.loadRDBBase(r, file)
 }
 

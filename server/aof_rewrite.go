@@ -37,14 +37,15 @@ const aofRewriteItems = 64
 // loadRDBBase loads an RDB-format base file, replacing the keyspace once
 // it has all loaded; keys whose TTL passed are kept, since later
 // commands may still refer to them (Redis's RDBFLAGS_AOF_PREAMBLE).
-func (s *Server) loadRDBBase(r io.Reader, file string) error {
+func (s *Server) loadRDBBase(r io.Reader, file string) (rest []byte, err error) {
 	st := s.store.NewStaging()
-	if _, err := rdb.Load(r, st, s.store, rdb.LoadOptions{Name: file, KeepExpired: true,
-		Warn: func(msg string) { s.log.Warn(msg) }}); err != nil {
-		return err
+	stats, err := rdb.Load(r, st, s.store, rdb.LoadOptions{Name: file, KeepExpired: true,
+		Warn: func(msg string) { s.log.Warn(msg) }})
+	if err != nil {
+		return nil, err
 	}
 	s.store.Install(st)
-	return nil
+	return stats.Rest, nil
 }
 
 // aofSnapshot takes the cut of an image for a base file. The caller holds

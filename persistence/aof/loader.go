@@ -44,8 +44,11 @@ func (e *FileError) Unwrap() error { return e.Err }
 
 // Handler receives what a load finds.
 type Handler interface {
-	// LoadRDB reads an RDB image (a base file in RDB format) from r.
-	LoadRDB(r io.Reader, file string) error
+	// LoadRDB reads an RDB image from r: a base file in RDB format, or
+	// the preamble of an old single-file AOF. It returns the bytes it read
+	// from r past the image's end (rdb.LoadStats.Rest): the start of the
+	// commands that may follow a preamble.
+	LoadRDB(r io.Reader, file string) (rest []byte, err error)
 	// Command runs one command; args are valid only during the call.
 	// The commands of a MULTI/EXEC block arrive only once its EXEC has
 	// been read, MULTI and EXEC included, so that a block torn by a crash
@@ -262,28 +265,30 @@ func loadFile(path, name string, last bool, h Handler, opts LoadOptions, st *Loa
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 64<<10)
 	sig, _ := br.Peek(5)
+	// As Redis's loadSingleAppendOnlyFile, a file that starts with an RDB
+	// image (a .base.rdb, or an old appendonly.aof with its preamble) is
+	// read as one, then whatever commands follow it.
+	var cmds io.Reader = br
+	var start int64 // the commands' offset in the file
 	if bytes.Equal(sig, []byte("REDIS")) {
 		cr := &countingReader{r: br}
-		if err := h.LoadRDB(cr, name); err != nil {
+		rest, err := h.LoadRDB(cr, name)
+		if err != nil {
 			return &FileError{File: name, Offset: cr.n, Err: err}
 		}
-		fi, _ := f.Stat()
-		if fi != nil {
-			st.Bytes += fi.Size()
-		}
-		if opts.Progress != nil {
-			opts.Progress(st.Bytes)
-		}
-		return nil
+		start = cr.n - int64(len(rest))
+		st.Bytes += start
+		cmds = io.MultiReader(bytes.NewReader(rest), br)
 	}
 	var progress func(int64)
 	if opts.Progress != nil {
 		before := st.Bytes
 		progress = func(off int64) { opts.Progress(before + off) }
 	}
-	res := replay(br, h, progress)
+	res := replay(cmds, h, progress)
+	res.valid += start
 	st.Commands += res.commands
-	st.Bytes += res.valid
+	st.Bytes += res.valid - start
 	if res.err == nil {
 		return nil
 	}
@@ -411,5 +416,5 @@ func Verify(r io.Reader) (valid, commands int64, err error) {
 
 type nopHandler struct{}
 
-func (nopHandler) LoadRDB(io.Reader, string) error { return nil }
-func (nopHandler) Command([][]byte) error          { return nil }
+func (nopHandler) LoadRDB(io.Reader, string) ([]byte, error) { return nil, nil }
+func (nopHandler) Command([][]byte) error                    { return nil }

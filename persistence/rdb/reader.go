@@ -81,6 +81,10 @@ type LoadStats struct {
 	Keys    int               // keys loaded
 	Expired int               // keys skipped as expired
 	Bytes   int64             // bytes read, through the checksum
+	// Rest is what Load read from the source past the checksum (it reads
+	// ahead): the start of whatever follows the image, such as the
+	// commands after an AOF's RDB preamble.
+	Rest []byte
 }
 
 // reader reads an RDB stream, keeping the offset and the running CRC.
@@ -550,6 +554,7 @@ func (r *reader) finish(ver int, stats *LoadStats, noCheck bool, warn func(strin
 		}
 	}
 	stats.Bytes = r.off
+	stats.Rest = r.buf[r.pos:r.end:r.end]
 	if r.progress != nil {
 		r.progress(r.off)
 	}
