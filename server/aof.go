@@ -580,7 +580,7 @@ func (s *Server) aofLoadAtStart() {
 		return
 	}
 	// As Redis: what is on disk is what is in memory.
-	p.dirtyBase.Store(s.store.Changes())
+	p.dirtyBase.Store(s.changes())
 	p.loading.Store(false)
 }
 

@@ -298,9 +298,13 @@ func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 		touches, gone, explicit = c.aofBefore()
 	}
 	c.aof.depth++
-	c.notes.Emptied = false
+	c.notes.Emptied, c.notes.Changes = false, 0
+	mark := len(c.w.buf)
 	cmd.handler(c, args)
 	c.aof.depth--
+	if cmd.flags&flagWrite != 0 && c.w.errors == errsBefore && mark <= len(c.w.buf) {
+		c.countDirty(cmd, args, c.w.buf[mark:]) // dirty.go
+	}
 	if logs {
 		c.aofAfter(cmd, args, touches, gone, explicit, c.w.errors != errsBefore)
 	}

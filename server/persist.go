@@ -52,7 +52,8 @@ type persistState struct {
 
 	bgScheduled atomic.Bool // a BGSAVE asked for inside EXEC waits for the cron
 
-	dirtyBase    atomic.Int64 // store.Changes() at the last successful save
+	dirtyBase    atomic.Int64 // changes() at the last successful save
+	dirtyAdj     atomic.Int64 // what Redis counts beyond the store's changed keys (dirty.go)
 	lastSave     atomic.Int64 // Unix seconds of the last successful save
 	bgStatusErr  atomic.Bool  // the last background save failed
 	lastBgSecs   atomic.Int64 // how long the last background save took; -1 before any
@@ -109,7 +110,7 @@ func (s *Server) savePoints() []savePoint {
 }
 
 // dirty is rdb_changes_since_last_save.
-func (s *Server) dirty() int64 { return s.store.Changes() - s.persist.dirtyBase.Load() }
+func (s *Server) dirty() int64 { return s.changes() - s.persist.dirtyBase.Load() }
 
 func (s *Server) rdbOptions() rdb.Options {
 	return rdb.Options{
@@ -168,7 +169,7 @@ func (s *Server) saveNow() error {
 		p.mu.Unlock()
 	}()
 	p.saves.Add(1)
-	before := s.store.Changes()
+	before := s.changes()
 	sn := rdb.NewSnapshot(s.store, s.cfg.get("rdbcompression") == "yes", nil)
 	if _, err := rdb.SaveFile(s.rdbPath(), sn, s.rdbOptions()); err != nil {
 		s.log.Warn(err.Error())
@@ -198,7 +199,7 @@ func (s *Server) startBgsaveLocked() error {
 	}
 	p.saves.Add(1)
 	p.bgScheduled.Store(false)
-	bg := &bgSave{start: time.Now(), dirtyBefore: s.store.Changes(), done: make(chan struct{})}
+	bg := &bgSave{start: time.Now(), dirtyBefore: s.changes(), done: make(chan struct{})}
 	p.lastBgTry = bg.start
 	sn := rdb.NewSnapshot(s.store, s.cfg.get("rdbcompression") == "yes", nil)
 	p.bg = bg
@@ -357,7 +358,7 @@ func (s *Server) loadAtStart() {
 	s.log.Info(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d.", stats.Keys, stats.Expired))
 	s.log.Info(fmt.Sprintf("DB loaded from disk: %.3f seconds", time.Since(start).Seconds()))
 	// As Redis: the data on disk is the data in memory.
-	p.dirtyBase.Store(s.store.Changes())
+	p.dirtyBase.Store(s.changes())
 	p.loading.Store(false)
 }
 

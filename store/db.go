@@ -23,6 +23,10 @@ type OpNotes struct {
 	// or hash because it removed its last element (Redis's "del" event
 	// after "lpop", "srem", ...). The caller clears it.
 	Emptied bool
+	// Changes counts the changes of keys the view's operations made, as
+	// Store.Changes counts them (a new aggregate counts two: its creation
+	// and its first elements). The caller clears it.
+	Changes int64
 }
 
 // Notes returns the OpNotes of a view made by WithNotes, else nil.

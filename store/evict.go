@@ -308,6 +308,7 @@ func (s *Store) evictOne(cfg *Eviction) bool {
 func (sh *shard) evictKey(key string, h uint64) {
 	sh.writer = EvictorWriter
 	sh.remove(key, h)
+	sh.uncount()
 	sh.evicted.Add(1)
 	sh.event(KeyEvicted, key)
 }

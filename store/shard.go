@@ -175,6 +175,9 @@ func (w *Watch) Reset() { w.dirty.Store(false) }
 // changed. With no OnKeyModified it costs one atomic load.
 func (sh *shard) touch(key string) {
 	sh.changes.Add(1)
+	if sh.notes != nil {
+		sh.notes.Changes++
+	}
 	if f := sh.store.onModified.Load(); f != nil {
 		(*f)(sh.writer, key)
 	}
@@ -308,8 +311,19 @@ func (sh *shard) place(key string, h uint64, e entry, old *entry) {
 // expire removes key, whose TTL has passed, and reports it.
 func (sh *shard) expire(key string, h uint64) {
 	sh.remove(key, h)
+	sh.uncount()
 	sh.expired.Add(1)
 	sh.event(KeyExpired, key)
+}
+
+// uncount takes back the change remove just counted (Store.Changes), for
+// a key removed by its TTL or by eviction: as Redis's server.dirty, that
+// is no change to save.
+func (sh *shard) uncount() {
+	sh.changes.Add(-1)
+	if sh.notes != nil {
+		sh.notes.Changes--
+	}
 }
 
 // lend is called by every read that hands a view of a string's bytes out

@@ -390,8 +390,8 @@ func (s *Store) Counters() Counters {
 }
 
 // Changes is the number of key changes since the store was made: every
-// write, deletion and expiry of a key counts one, a flush counts the keys
-// it removed. The save points compare it with its value at the last save,
+// write and deletion of a key counts one (a key removed by its TTL or by
+// eviction does not, as in Redis), a flush counts the keys it removed. The save points compare it with its value at the last save,
 // as Redis's server.dirty. It takes no lock.
 func (s *Store) Changes() int64 {
 	var n int64
