@@ -61,7 +61,7 @@ func (sh *shard) writeAgg(key string, h uint64, t *opTime, kind Kind, create fun
 		if e.kind != kind {
 			return nil, false, ErrWrongType
 		}
-		sh.saveKey(h) // the caller changes it in place
+		sh.saveKey(key, h) // the caller changes it in place
 		return e.agg, true, nil
 	}
 	if create == nil {

@@ -22,7 +22,7 @@ func (db *DB) writableBitmap(sh *shard, h uint64, key string, t *opTime, size in
 	if err != nil {
 		return entry{}, false, nil, false, err
 	}
-	sh.saveKey(h) // its bytes may change in place
+	sh.saveKey(key, h) // its bytes may change in place
 
 	buf = cur.str
 	switch {
@@ -401,7 +401,7 @@ func (db *DB) BitOp(op BitOpKind, dest string, srcs ...string) (int64, error) {
 		return 0, nil
 	}
 	old, exists := dsh.current(dest, dh, &t)
-	dsh.saveKey(dh) // its bytes may be overwritten in place
+	dsh.saveKey(dest, dh) // its bytes may be overwritten in place
 	var res []byte
 	if exists && old.kind == KindString && old.owned && cap(old.str) >= size && !slices.Contains(srcs, dest) {
 		// A destination no reader holds a view of is overwritten in

@@ -59,7 +59,7 @@ func (db *DB) PFAdd(key string, elems ...[]byte) (bool, error) {
 	defer db.unlock(sh)
 	t := db.store.newOpTime()
 	cur, exists := sh.current(key, h, &t)
-	sh.saveKey(h) // an owned sketch changes in place
+	sh.saveKey(key, h) // an owned sketch changes in place
 	var s hll.Sketch
 	updated := !exists
 	if exists {
@@ -126,7 +126,7 @@ func (db *DB) pfCountOne(key string) (int64, error) {
 	if !ok {
 		return 0, nil
 	}
-	sh.saveKey(h) // the cached count may be written in place
+	sh.saveKey(key, h) // the cached count may be written in place
 	s, err := openHLL(cur)
 	if err != nil {
 		return 0, err
@@ -168,7 +168,7 @@ func (db *DB) PFMerge(dst string, srcs ...string) error {
 	}
 	sh, h := db.shardOf(hashes[0]), hashes[0]
 	cur, exists := sh.current(dst, h, &t)
-	sh.saveKey(h) // an owned sketch changes in place
+	sh.saveKey(dst, h) // an owned sketch changes in place
 	var s hll.Sketch
 	if exists {
 		s, _ = openHLL(cur) // checked above
@@ -196,7 +196,7 @@ func (db *DB) PFDebug(key string, fn func(s *hll.Sketch) error) error {
 	if !ok {
 		return ErrNoSuchKey
 	}
-	sh.saveKey(h) // PFDEBUG TODENSE changes it in place
+	sh.saveKey(key, h) // PFDEBUG TODENSE changes it in place
 	s, err := openHLL(cur)
 	if err != nil {
 		return err

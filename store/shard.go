@@ -277,7 +277,7 @@ func (sh *shard) putMoved(key string, h uint64, e entry, old *entry) {
 
 // place puts e in the shard's structures and accounting.
 func (sh *shard) place(key string, h uint64, e entry, old *entry) {
-	sh.saveKey(h)
+	sh.saveKey(key, h)
 	d := sh.data
 	if old == nil {
 		key = clone(key)
@@ -343,7 +343,7 @@ func (sh *shard) remove(key string, h uint64) bool {
 	if !ok {
 		return false
 	}
-	sh.saveKey(h)
+	sh.saveKey(key, h)
 	d.items.Remove(key)
 	d.order.Delete(scanItem{hash: h, key: key})
 	sh.store.keys.Add(-1)

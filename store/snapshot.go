@@ -19,16 +19,17 @@ import (
 //     hashes, the scan index's order) in order and, under the shard's
 //     lock, serializes a segment's live entries into a buffer through the
 //     caller's EntryEncoder;
-//   - any change to a key whose segment is still pending serializes that
-//     segment first (shard.saveKey, called where entries are stored,
-//     removed or handed out for an in-place change), and a change of a
-//     whole shard (FLUSHALL, SWAPDB, Install) serializes all of it first
+//   - any change to a key whose segment is still pending saves that key
+//     first, as it was (shard.saveKey, called where entries are stored,
+//     removed or handed out for an in-place change): its encoding joins
+//     the segment's image, and Next's walk skips it; a change of a whole
+//     shard (FLUSHALL, SWAPDB, Install) serializes all of it first
 //     (shard.saveAll).
 //
-// So every entry is serialized exactly as it was at the cut, the longest
-// pause a client sees is one segment's serialization (1/64 of a shard),
-// and the extra memory is at most the serialized image (a segment
-// serialized early by a client waits, as bytes, until Next reaches it).
+// So every entry is serialized exactly as it was at the cut, a client
+// pays for the one key it changes, the longest a client waits is the
+// saver's walk of one segment (1/64 of a shard), and the extra memory is
+// at most the serialized image plus the names of the keys saved early.
 // Keys whose TTL had passed at the cut are left out.
 type Snapshot struct {
 	s      *Store
@@ -55,6 +56,10 @@ type Snapshot struct {
 	// late holds, per segment, the strings serializeSeg set aside, to be
 	// encoded by Next without the lock; guarded like chunks. freeLate
 	// recycles them (under freeMu); lateEntry is Next's view of one.
+	// saved holds, per segment not serialized yet, the keys clients saved
+	// before changing them (saveOne): their image is in chunks already,
+	// or they had none. Guarded like chunks.
+	saved     []map[string]struct{}
 	late      []*lateSet
 	freeLate  []*lateSet
 	lateEntry entry
@@ -104,6 +109,7 @@ func (s *Store) Snapshot(opts SnapshotOptions) *Snapshot {
 		shards: make([]*shard, 0, nsh),
 		chunks: make([][]byte, nsh*snapSegments),
 		late:   make([]*lateSet, nsh*snapSegments),
+		saved:  make([]map[string]struct{}, nsh*snapSegments),
 		done:   make([]bool, nsh*snapSegments),
 		counts: make([]int, nsh*snapSegments),
 		sizes:  make([]DBSize, len(s.dbs)),
@@ -267,6 +273,7 @@ func (sn *Snapshot) Close() {
 		}
 		sn.chunks[k] = nil
 		sn.late[k] = nil
+		sn.saved[k] = nil
 	}
 	sn.next = len(sn.chunks)
 }
@@ -304,26 +311,46 @@ func (sh *shard) segOf(h uint64) int {
 	return int((h << (64 - sh.store.shift)) >> (64 - snapSegBits))
 }
 
-// saveKey is called, the lock held, before a change to the key of hash
-// h (storing, removing, or handing out its value to be changed in place):
-// the key's segment is serialized first for every snapshot it is pending
-// for. With no snapshot running it costs one length test.
-func (sh *shard) saveKey(h uint64) {
+// saveKey is called, the lock held, before a change to key (of hash h):
+// storing, removing, or handing out its value to be changed in place. For
+// every snapshot whose segment of the key is not serialized yet, the key
+// is saved first as it is, which is as it was at the cut (every change
+// since went through here): its entry is encoded into the segment's
+// image, or, if it has none, it is noted as absent, and the saver's walk
+// of the segment then skips it (serializeSeg). This is a copy-on-write of
+// the one key: the client pays for it, not for the whole segment. With
+// no snapshot running it costs one length test.
+func (sh *shard) saveKey(key string, h uint64) {
 	if len(sh.snaps) == 0 {
 		return
 	}
 	j := sh.segOf(h)
-	for k := 0; k < len(sh.snaps); {
-		m := &sh.snaps[k]
-		if m.sn.done[m.i*snapSegments+j] {
-			k++
-			continue
-		}
-		if sh.serializeSeg(m, j) {
-			continue // the mark was dropped: k now holds the next one
-		}
-		k++
+	for i := range sh.snaps {
+		sh.saveOne(&sh.snaps[i], j, key)
 	}
+}
+
+// saveOne saves key, of segment j, for m's snapshot (see saveKey).
+func (sh *shard) saveOne(m *snapMark, j int, key string) {
+	sn := m.sn
+	k := m.i*snapSegments + j
+	if sn.done[k] {
+		return
+	}
+	seen := sn.saved[k]
+	if _, ok := seen[key]; ok {
+		return
+	}
+	if seen == nil {
+		seen = make(map[string]struct{})
+		sn.saved[k] = seen
+	}
+	if e, ok := sh.data.items.Peek(key); ok && (e.expireAt == 0 || e.expireAt > sn.cutMs) {
+		v := EntryView{DB: sh.dbIndex, Key: key, Kind: e.kind, ExpireAt: e.expireAt, e: &e, save: &sn.save}
+		sn.chunks[k] = sn.enc(sn.chunks[k], &v)
+		sn.counts[k]++
+	}
+	seen[clone(key)] = struct{}{}
 }
 
 // saveAll serializes every pending segment, before the shard's data is
@@ -352,13 +379,14 @@ func (sh *shard) saveAll() {
 // shard's lock waits in the run queue behind every runnable client, tens
 // of milliseconds on a busy machine, while the clients of that shard wait
 // for the lock. A runtime trace of BGSAVEs under 20 writers showed the
-// saver preempted under a lock 100 times in 3 s, for up to 119 ms, and
-// the clients that serialize a segment before their write (saveKey) 47
-// times, for up to 92 ms. A string's bytes are taken as they are, since
+// saver preempted under a lock 53 times in 3 s, for up to 119 ms. (Clients
+// were too, 47 times, when a client's write serialized the key's whole
+// segment; now it saves the one key, saveOne.) A string's bytes are taken as they are, since
 // they never change once a view of them may exist, unless the store owns
 // them (bit commands change those in place): those are copied, and, past
 // lateMax bytes, encoded under the lock. Aggregates change in place, so
-// they are encoded under the lock.
+// they are encoded under the lock. Keys that clients saved already are
+// skipped.
 func (sh *shard) serializeSeg(m *snapMark, j int) bool {
 	sn := m.sn
 	k := m.i*snapSegments + j
@@ -380,13 +408,22 @@ func (sh *shard) serializeSeg(m *snapMark, j int) bool {
 	// allocating while the collector marks a large heap makes the
 	// allocating goroutine help it, and here that goroutine may be a
 	// client waiting for this segment.
-	buf := sn.takeBuf()
+	// The image so far holds the keys clients saved (saveOne), which the
+	// walk skips.
+	buf := sn.chunks[k]
+	if buf == nil {
+		buf = sn.takeBuf()
+	}
+	seen := sn.saved[k]
 	var ls *lateSet
 	cur := new(entry) // one copy for the whole walk: &e would escape per key
 	v.e = cur
 	d.order.Ascend(scanItem{hash: lo}, func(it scanItem) bool {
 		if hi != 0 && it.hash >= hi {
 			return false
+		}
+		if _, saved := seen[it.key]; saved {
+			return true
 		}
 		e, ok := d.items.Peek(it.key)
 		if !ok || (e.expireAt != 0 && e.expireAt <= cut) {
@@ -412,8 +449,9 @@ func (sh *shard) serializeSeg(m *snapMark, j int) bool {
 	})
 	sn.late[k] = ls
 	sn.chunks[k] = buf
-	sn.counts[k] = n
+	sn.counts[k] += n
 	sn.done[k] = true
+	sn.saved[k] = nil
 	if d := int64(time.Since(start)); d > sn.longest.Load() {
 		// Racy max: a close second may win; good enough for a statistic.
 		sn.longest.Store(d)
