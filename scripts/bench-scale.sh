@@ -252,7 +252,9 @@ compare() { # name title compare.sh-args...
   "$COMPARE" --markdown --rounds "$ROUNDS" --mem-keys 0 --out "$OUT/$name" "$@" \
     --name-a ember --a "$EMBER_CMD" --name-b redis --b "$REDIS_CMD" >"$WORK/compare.md" ||
     { echo "bench-scale: compare.sh failed" >&2; exit 1; }
-  grep -E '^\||load avg' "$WORK/compare.md" | tee -a "$SUMMARY"
+  grep 'load avg' "$WORK/compare.md" | tee -a "$SUMMARY"
+  say ""
+  grep '^|' "$WORK/compare.md" | tee -a "$SUMMARY"
 }
 
 workload_conns() {
@@ -261,7 +263,7 @@ workload_conns() {
     # At least 100 requests per connection, so that every connection is
     # open for most of the run.
     local n=$(( c * 100 > 20000 ? c * 100 : 20000 ))
-    compare "conns-$c" "GET and SET with $c connections" \
+    compare "conns-$c" "GET and SET, -c $c (connections)" \
       --tests get,set --pipelines 1 --clients "$c" --requests "$n"
   done
 }

@@ -22,7 +22,9 @@ const (
 // vector from the min, as long as the range, with heads at 90 degrees).
 const whisker = "vectors heads size screen 0.006,90 lw 1 lc rgb 'black'"
 
-var depthColours = []string{"#fdae6b", "#e6550d", "#a63603", "#7f2704", "#feedde"}
+// Light and dark orange for -P 1 and -P 16, compare.sh's default depths;
+// purples and a green for others.
+var depthColours = []string{"#fdae6b", "#e6550d", "#9e9ac8", "#54278f", "#74c476"}
 
 // A figure is one PNG: a gnuplot script without its terminal and output
 // lines, and the data blocks it plots.
@@ -100,7 +102,9 @@ func barX(ws []workload) ([]float64, []int) {
 
 // ratioFigure draws bars of a ratio ember/redis per workload, coloured by
 // pipeline depth, with min-max whiskers and the line of parity at 1.0.
-func ratioFigure(name, title, ylabel string, rs []ratio) figure {
+// The bars are labelled with the test, or with the whole workload (test
+// and depth) when withDepth is set.
+func ratioFigure(name, title, ylabel string, rs []ratio, withDepth bool) figure {
 	ws := make([]workload, len(rs))
 	for i, r := range rs {
 		ws[i] = r.w
@@ -109,7 +113,11 @@ func ratioFigure(name, title, ylabel string, rs []ratio) figure {
 	var b strings.Builder
 	b.WriteString("$bars << EOD\n")
 	for i, r := range rs {
-		fmt.Fprintf(&b, "%g %s %g %g %g %d\n", xs[i], field(r.w.test), r.mid, r.lo, r.hi, slices.Index(depths, r.w.pipeline))
+		label := r.w.test
+		if withDepth {
+			label = r.w.String()
+		}
+		fmt.Fprintf(&b, "%g %s %g %g %g %d\n", xs[i], field(label), r.mid, r.lo, r.hi, slices.Index(depths, r.w.pipeline))
 	}
 	b.WriteString("EOD\n")
 	fmt.Fprintf(&b, "set title %s\nset ylabel %s\n", quote(title), quote(ylabel))

@@ -11,13 +11,16 @@
 //     memory.png (RSS per key and bulk load rate).
 //   - scripts/bench-latency.sh's TSV: latency-TEST-pP.png per workload, the
 //     latency by percentile of both servers on a "nines" axis.
+//   - scripts/bench-scale.sh's output directory: scale-conns.png (ops/s
+//     ember/redis from 1 to 1,000 connections) and scale-ratio.png (-P 64
+//     and -P 256, 16 KB and 128 KB values), from its compare.sh runs.
 //
 // Usage:
 //
-//	plotbench -compare DIR [-latency FILE] [-out docs/img] [-ember A -redis B]
+//	plotbench [-compare DIR] [-latency FILE] [-scale DIR] [-out docs/img] [-ember A -redis B]
 //
 // -ember and -redis name compare.sh's labels (its --a is A, --b is B);
-// docs/benchmarks.md runs it with Ember as A.
+// docs/benchmarks.md and bench-scale.sh run it with Ember as A.
 package main
 
 import (
@@ -35,6 +38,7 @@ import (
 type config struct {
 	compare string // compare.sh --out directory ("" skips)
 	latency string // bench-latency.sh TSV ("" skips)
+	scale   string // bench-scale.sh --out directory ("" skips)
 	out     string // where the PNGs go
 	ember   string // compare.sh label of Ember
 	redis   string // compare.sh label of Redis
@@ -45,13 +49,14 @@ func main() {
 	var c config
 	flag.StringVar(&c.compare, "compare", "", "compare.sh --out directory (results.tsv, memory.tsv)")
 	flag.StringVar(&c.latency, "latency", "", "scripts/bench-latency.sh output (TSV)")
+	flag.StringVar(&c.scale, "scale", "", "scripts/bench-scale.sh --out directory")
 	flag.StringVar(&c.out, "out", "docs/img", "directory for the PNGs")
 	flag.StringVar(&c.ember, "ember", "A", "compare.sh label of Ember (A = --a, B = --b)")
 	flag.StringVar(&c.redis, "redis", "B", "compare.sh label of Redis")
 	flag.StringVar(&c.gnuplot, "gnuplot", "gnuplot", "gnuplot binary")
 	flag.Parse()
-	if flag.NArg() > 0 || c.compare == "" && c.latency == "" {
-		fmt.Fprintln(os.Stderr, "usage: plotbench -compare DIR [-latency FILE] [-out DIR] [-ember A -redis B]")
+	if flag.NArg() > 0 || c.compare == "" && c.latency == "" && c.scale == "" {
+		fmt.Fprintln(os.Stderr, "usage: plotbench [-compare DIR] [-latency FILE] [-scale DIR] [-out DIR] [-ember A -redis B]")
 		os.Exit(2)
 	}
 	names, err := run(context.Background(), c)
@@ -98,24 +103,19 @@ func run(ctx context.Context, c config) ([]string, error) {
 func figures(c config) ([]figure, error) {
 	var figs []figure
 	if c.compare != "" {
-		f, err := os.Open(filepath.Join(c.compare, "results.tsv"))
-		if err != nil {
-			return nil, err
-		}
-		runs, err := readRuns(f)
-		f.Close()
+		runs, err := readRunsFile(filepath.Join(c.compare, "results.tsv"))
 		if err != nil {
 			return nil, err
 		}
 		if rs := opsRatios(runs, c.ember, c.redis); len(rs) > 0 {
 			figs = append(figs, ratioFigure("ops-ratio.png",
 				"Throughput, Ember / Redis (median of the per-round ratios; above 1 Ember is faster)",
-				"ops/s ember / redis", rs))
+				"ops/s ember / redis", rs, false))
 		}
 		if rs := cpuRatios(runs, c.ember, c.redis); len(rs) > 0 {
 			figs = append(figs, ratioFigure("cpu-ratio.png",
 				"Server CPU time per request, Ember / Redis (below 1 Ember needs less)",
-				"CPU per request ember / redis", rs))
+				"CPU per request ember / redis", rs, false))
 		}
 		if ls := p99s(runs, c.ember, c.redis); len(ls) > 0 {
 			figs = append(figs, p99Figure(ls))
@@ -129,6 +129,13 @@ func figures(c config) ([]figure, error) {
 		if eok && rok {
 			figs = append(figs, memoryFigure(eb, er, rb, rr, keysOf(loads)))
 		}
+	}
+	if c.scale != "" {
+		more, err := scaleFigures(c.scale, c.ember, c.redis)
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, more...)
 	}
 	if c.latency != "" {
 		f, err := os.Open(c.latency)

@@ -13,8 +13,9 @@ import (
 	"github.com/emberkv/ember/internal/testenv"
 )
 
-// TestDrawsEveryPNG draws the checked-in results (a cut of one real
-// compare.sh run and one bench-latency.sh run) and checks that every
+// TestDrawsEveryPNG draws the checked-in results (cuts of one real
+// compare.sh run, one bench-latency.sh run and one scaled-down
+// bench-scale.sh run) and checks that every
 // figure is a PNG of the size it was drawn at, so that a change in gnuplot
 // or in the scripts cannot leave docs/img to rot unnoticed.
 func TestDrawsEveryPNG(t *testing.T) {
@@ -23,6 +24,7 @@ func TestDrawsEveryPNG(t *testing.T) {
 	names, err := run(context.Background(), config{
 		compare: "testdata/compare",
 		latency: "testdata/latency.tsv",
+		scale:   "testdata/scale",
 		out:     out,
 		ember:   "A",
 		redis:   "B",
@@ -32,11 +34,12 @@ func TestDrawsEveryPNG(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"ops-ratio.png", "cpu-ratio.png", "p99.png", "memory.png",
+		"scale-conns.png", "scale-ratio.png",
 		"latency-get-p1.png", "latency-get-p16.png", "latency-set-p16.png"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("drew %v, want %v", names, want)
 	}
-	figs, err := figures(config{compare: "testdata/compare", latency: "testdata/latency.tsv", ember: "A", redis: "B"})
+	figs, err := figures(config{compare: "testdata/compare", latency: "testdata/latency.tsv", scale: "testdata/scale", ember: "A", redis: "B"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,5 +231,30 @@ func TestCurves(t *testing.T) {
 	// 100% has no place on the axis: the figure's data leaves it out.
 	if f := curveFigure(workload{"get", 1}, cs); strings.Contains(f.script, "\n3\n") || strings.Contains(f.script, " 3\n") {
 		t.Errorf("the 100%% step was drawn:\n%s", f.script)
+	}
+}
+
+func TestScaleFigures(t *testing.T) {
+	figs, err := scaleFigures("testdata/scale", "A", "B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(figs) != 2 {
+		t.Fatalf("%d figures, want 2", len(figs))
+	}
+	// The connection curve has a point per test and connection count, in
+	// order of connections; the ratio bars name the value size.
+	conns := figs[0].script
+	for _, want := range []string{"$t0 << EOD\n1 ", "\n1000 ", "title 'GET'", "title 'SET'"} {
+		if !strings.Contains(conns, want) {
+			t.Errorf("scale-conns.png's script lacks %q:\n%s", want, conns)
+		}
+	}
+	if !strings.Contains(figs[1].script, `"get 128 KB -P1"`) || !strings.Contains(figs[1].script, "-P 256") {
+		t.Errorf("scale-ratio.png's script:\n%s", figs[1].script)
+	}
+	// An empty directory gives nothing to draw, not an error.
+	if figs, err := scaleFigures(t.TempDir(), "A", "B"); err != nil || len(figs) != 0 {
+		t.Errorf("empty directory: %d figures, %v", len(figs), err)
 	}
 }
