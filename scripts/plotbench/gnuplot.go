@@ -26,8 +26,9 @@ const whisker = "vectors heads size screen 0.006,90 lw 1 lc rgb 'black'"
 // purples and a green for others.
 var depthColours = []string{"#fdae6b", "#e6550d", "#9e9ac8", "#54278f", "#74c476"}
 
-// A figure is one PNG: a gnuplot script without its terminal and output
-// lines, and the data blocks it plots.
+// A figure is one PNG: its size, and a gnuplot script with the data it
+// plots in data blocks ($name << EOD), without the terminal and output
+// lines.
 type figure struct {
 	name   string // file name, e.g. "ops-ratio.png"
 	width  int
@@ -35,8 +36,9 @@ type figure struct {
 	script string
 }
 
-// header is what every figure starts with: a PNG through cairo (antialiased
-// text and lines), at a fixed size so that redrawing gives the same frame.
+// source is the whole script: a PNG through cairo (antialiased text and
+// lines) at the figure's fixed size, so that a redraw gives the same
+// frame, the house style, then the figure's own lines.
 func (f figure) source(dir string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "set terminal pngcairo size %d,%d font \"sans,10\" noenhanced\n", f.width, f.height)

@@ -95,39 +95,31 @@ type ratio struct {
 	ember, redis float64 // the medians the ratio is made of, where it is one
 }
 
-// pairs returns, per round in which both servers ran w successfully, the
-// two runs.
+// pairs returns, in round order, Ember's and Redis's runs of w in each
+// round in which both ran it successfully.
 func pairs(runs []benchRun, w workload, ember, redis string) [][2]benchRun {
-	byRound := map[int]*[2]benchRun{}
-	seen := map[int][2]bool{}
-	for _, x := range runs {
-		if x.test != w.test || x.pipeline != w.pipeline || !x.ok {
-			continue
+	find := func(round int, label string) (benchRun, bool) {
+		for _, x := range runs {
+			if x.round == round && x.label == label && x.test == w.test && x.pipeline == w.pipeline && x.ok {
+				return x, true
+			}
 		}
-		p := byRound[x.round]
-		if p == nil {
-			p = &[2]benchRun{}
-			byRound[x.round] = p
-		}
-		s := seen[x.round]
-		switch x.label {
-		case ember:
-			p[0], s[0] = x, true
-		case redis:
-			p[1], s[1] = x, true
-		}
-		seen[x.round] = s
+		return benchRun{}, false
 	}
 	var rounds []int
-	for r, s := range seen {
-		if s[0] && s[1] {
-			rounds = append(rounds, r)
+	for _, x := range runs {
+		if !slices.Contains(rounds, x.round) {
+			rounds = append(rounds, x.round)
 		}
 	}
 	slices.Sort(rounds)
-	out := make([][2]benchRun, 0, len(rounds))
+	var out [][2]benchRun
 	for _, r := range rounds {
-		out = append(out, *byRound[r])
+		e, eok := find(r, ember)
+		d, dok := find(r, redis)
+		if eok && dok {
+			out = append(out, [2]benchRun{e, d})
+		}
 	}
 	return out
 }
