@@ -32,7 +32,9 @@
 # `--keys 1000000 --big-keys 4000 --rounds 3 --requests 200000` proves the
 # script in about 10. Every load and run is bounded by `timeout`; every
 # server started is stopped on exit. OUT (default bench-out/scale) gets
-# summary.md, the tables of every workload, and compare.sh's raw results.
+# summary.md, the tables of every workload, compare.sh's raw results, and
+# latency.tsv, the latency distributions of the keys and churn runs (as
+# bench-latency.sh writes them; plotbench -scale draws both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ONLY=keys,churn,conns,pipeline,values KEYS=10000000 BIG_KEYS=20000 ROUNDS=5
@@ -102,6 +104,14 @@ bench() {
   [ -n "$(rb_summary "$f")" ] || { echo "bench-scale: no summary from $s $*" >&2; tail -n 5 "$f" >&2; exit 1; }
 }
 
+# keep_curve FILE ROUND SERVER TEST: append the run's latency distribution
+# to OUT/latency.tsv, in bench-latency.sh's format (plotbench -scale draws
+# it).
+keep_curve() {
+  rb_percentiles "$1" | awk -v r="$2" -v s="$3" -v t="$4" \
+    'BEGIN { OFS = "\t" } { print r, s, t, 1, $0 }' >>"$OUT/latency.tsv"
+}
+
 # figures FILE -> "rps p50 p99 p99.9 max"
 figures() {
   local rps p50 p99 max
@@ -155,6 +165,7 @@ workload_keys() {
       for s in $order; do
         bench "$s" "$WORK/keys.out" -c 50 -n "$REQUESTS" -r "$KEYS" -d 32 -t "$t"
         echo "$s $t $(figures "$WORK/keys.out")" >>"$WORK/rows.keys"
+        keep_curve "$WORK/keys.out" "$r" "$s" "keys:$t"
       done
     done
   done
@@ -206,6 +217,7 @@ churn_one() { # server round
   peak=$(sort -n "$WORK/churn.rss" | tail -n 1)
   w=$(tr '\r' '\n' <"$WORK/writer.out" | awk '/overall:/ { v = $0 }
     END { if (match(v, /\(overall: [0-9.]+\)/)) print substr(v, RSTART + 10, RLENGTH - 11) + 0; else print 0 }')
+  keep_curve "$WORK/reader.out" "$r" "$s" churn:get
   echo "$s get $(figures "$WORK/reader.out") $w $((rss0 / 1024)) $((${peak:-0} / 1024)) $((rss1 / 1024))" >>"$WORK/rows.churn"
   stop_server "$pid"
 }
@@ -281,6 +293,7 @@ workload_values() {
 }
 
 : >"$SUMMARY"
+printf 'round\tserver\ttest\tpipeline\tpercentile\tlatency_ms\tcumulative_count\n' >"$OUT/latency.tsv"
 say "# bench-scale.sh ($(date -u +'%Y-%m-%d %H:%M UTC'))"
 say ""
 say "host: $(nproc) CPUs, $(free -g | awk '/^Mem:/ { print $2 }') GiB, $(redis-benchmark --version | head -n 1); Ember $(git rev-parse --short HEAD 2>/dev/null || echo '?'); load average $(cut -d' ' -f1-3 /proc/loadavg)"

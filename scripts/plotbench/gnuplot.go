@@ -210,12 +210,18 @@ func curveFigure(w workload, cs []curve) figure {
 		}
 		plots = append(plots, fmt.Sprintf("$c%d using 1:2 with linespoints lw 2 pt 7 ps 0.5 lc rgb %s %s", i, quote(colour), title))
 	}
-	fmt.Fprintf(&b, "set title %s\n", quote(fmt.Sprintf("%s -P %d: latency by percentile (redis-benchmark)", strings.ToUpper(w.test), w.pipeline)))
+	// bench-scale.sh names its tests WORKLOAD:TEST ("churn:get").
+	what := fmt.Sprintf("%s -P %d", strings.ToUpper(w.test), w.pipeline)
+	if scale, test, ok := strings.Cut(w.test, ":"); ok {
+		what = fmt.Sprintf("%s -P %d, bench-scale.sh %s", strings.ToUpper(test), w.pipeline, scale)
+	}
+	fmt.Fprintf(&b, "set title %s\n", quote(what+": latency by percentile (redis-benchmark)"))
 	b.WriteString("set xlabel 'percentile'\nset ylabel 'latency (ms)'\nset logscale x\n")
 	fmt.Fprintf(&b, "set xrange [1:%g]\nset yrange [0:*]\n", max(1000, top*1.5))
 	// Tic labels are formats of the tic's value: %% is a literal %.
 	b.WriteString("set xtics ('0%%' 1, '50%%' 2, '90%%' 10, '99%%' 100, '99.9%%' 1000, '99.99%%' 10000, '99.999%%' 100000)\n")
 	b.WriteString("set grid xtics ytics lc rgb \"#dddddd\"\nset key top left\n")
 	b.WriteString("plot " + strings.Join(plots, ", \\\n     ") + "\n")
-	return figure{name: fmt.Sprintf("latency-%s-p%d.png", w.test, w.pipeline), width: 700, height: 450, script: b.String()}
+	name := fmt.Sprintf("latency-%s-p%d.png", strings.ReplaceAll(w.test, ":", "-"), w.pipeline)
+	return figure{name: name, width: 700, height: 450, script: b.String()}
 }

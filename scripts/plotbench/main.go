@@ -32,7 +32,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 )
 
 type config struct {
@@ -138,30 +137,11 @@ func figures(c config) ([]figure, error) {
 		figs = append(figs, more...)
 	}
 	if c.latency != "" {
-		f, err := os.Open(c.latency)
+		cs, err := readCurvesFile(c.latency)
 		if err != nil {
 			return nil, err
 		}
-		cs, err := readCurves(f)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		var ws []workload
-		for _, cv := range cs {
-			if !slices.Contains(ws, cv.w) {
-				ws = append(ws, cv.w)
-			}
-		}
-		for _, w := range ws {
-			var mine []curve
-			for _, cv := range cs {
-				if cv.w == w {
-					mine = append(mine, cv)
-				}
-			}
-			figs = append(figs, curveFigure(w, mine))
-		}
+		figs = append(figs, curveFigures(cs)...)
 	}
 	return figs, nil
 }

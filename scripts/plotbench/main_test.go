@@ -35,6 +35,7 @@ func TestDrawsEveryPNG(t *testing.T) {
 	}
 	want := []string{"ops-ratio.png", "cpu-ratio.png", "p99.png", "memory.png",
 		"scale-conns.png", "scale-ratio.png",
+		"latency-keys-get-p1.png", "latency-keys-set-p1.png", "latency-churn-get-p1.png",
 		"latency-get-p1.png", "latency-get-p16.png", "latency-set-p16.png"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("drew %v, want %v", names, want)
@@ -239,8 +240,8 @@ func TestScaleFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(figs) != 2 {
-		t.Fatalf("%d figures, want 2", len(figs))
+	if len(figs) != 5 { // conns, ratios, and three latency curves
+		t.Fatalf("%d figures, want 5", len(figs))
 	}
 	// The connection curve has a point per test and connection count, in
 	// order of connections; the ratio bars name the value size.

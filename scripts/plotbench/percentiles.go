@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,6 +59,40 @@ func readCurves(r io.Reader) ([]curve, error) {
 		out[i].steps = append(out[i].steps, step{pct, ms})
 	}
 	return out, sc.Err()
+}
+
+func readCurvesFile(path string) ([]curve, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cs, err := readCurves(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cs, nil
+}
+
+// curveFigures draws one figure per workload, in the order of the file.
+func curveFigures(cs []curve) []figure {
+	var ws []workload
+	for _, c := range cs {
+		if !slices.Contains(ws, c.w) {
+			ws = append(ws, c.w)
+		}
+	}
+	var figs []figure
+	for _, w := range ws {
+		var mine []curve
+		for _, c := range cs {
+			if c.w == w {
+				mine = append(mine, c)
+			}
+		}
+		figs = append(figs, curveFigure(w, mine))
+	}
+	return figs
 }
 
 // nines maps a percentile to the x of a "nines" axis: 1/(1-p), drawn on a

@@ -25,7 +25,9 @@ type connPoint struct {
 
 // scaleFigures draws scale-conns.png (ops/s ember/redis from 1 to 1,000
 // connections) and scale-ratio.png (deep pipelines and big values), from
-// whichever of those runs dir holds.
+// whichever of those runs dir holds, and from its latency.tsv (as
+// bench-latency.sh's, with tests named keys:get, keys:set, churn:get) the
+// latency curves latency-keys-get-p1.png and so on.
 func scaleFigures(dir, ember, redis string) ([]figure, error) {
 	var figs []figure
 	conns, err := filepath.Glob(filepath.Join(dir, "conns-*", "results.tsv"))
@@ -70,6 +72,12 @@ func scaleFigures(dir, ember, redis string) ([]figure, error) {
 			"Deep pipelines and big values: throughput, Ember / Redis (median of the rounds)",
 			"ops/s ember / redis", rs, true))
 	}
+	// The latency distributions of the keys and churn workloads.
+	cs, err := readCurvesFile(filepath.Join(dir, "latency.tsv"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	figs = append(figs, curveFigures(cs)...)
 	return figs, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -118,6 +119,18 @@ func TestBenchScaleScript(t *testing.T) {
 		if !strings.Contains(string(summary), want) {
 			t.Errorf("summary.md lacks %q:\n%s", want, summary)
 		}
+	}
+	// The latency distributions, for plotbench -scale.
+	cs, err := readCurvesFile(filepath.Join(dir, "latency.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range curveFigures(cs) {
+		names = append(names, f.name)
+	}
+	if want := []string{"latency-keys-get-p1.png", "latency-keys-set-p1.png", "latency-churn-get-p1.png"}; !slices.Equal(names, want) {
+		t.Errorf("latency figures %v, want %v", names, want)
 	}
 	// No figure is missing: a parse that failed would leave "-" or an
 	// empty cell in the latency tables.
