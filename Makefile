@@ -85,9 +85,11 @@ endif
 # The at-scale workloads of issue 11 (scripts/bench-scale.sh): 10M keys
 # resident, GETs under a churn of 128 KiB values, 1 to 1,000 connections,
 # -P 64 and -P 256, 16 KB and 128 KB values; the tables go to
-# bench-out/scale/summary.md, two plots to docs/img (scale-*.png). About 25 minutes and up to 10 GB of memory at
-# full size; SCALE_ARGS="--keys 1000000 --big-keys 4000 --rounds 3
-# --requests 200000" runs it scaled down in about 10. Loopback only.
+# bench-out/scale/summary.md, the plots to docs/img (scale-*.png and the
+# latency curves latency-keys-*.png, latency-churn-*.png). About 25 minutes
+# and up to 10 GB of memory at full size; SCALE_ARGS="--keys 1000000
+# --big-keys 4000 --rounds 3 --requests 200000" runs it scaled down in
+# about 10. Loopback only.
 SCALE_ARGS ?=
 bench-scale: build deps-plot
 	scripts/bench-scale.sh --out $(BENCH_OUT)/scale $(SCALE_ARGS)

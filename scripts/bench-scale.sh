@@ -119,8 +119,10 @@ figures() {
   echo "$rps $p50 $p99 $(rb_percentile "$1" 99.9) $max"
 }
 
-# table NAME... : the medians of the rows "server test rps p50 p99 p999 max"
-# in $WORK/rows.NAME, ember beside redis
+# latency_table NAME: the medians over the rounds of the rows
+# "server test rps p50 p99 p999 max"
+# in $WORK/rows.NAME, ember beside redis (max: the median of the rounds'
+# maxima)
 latency_table() {
   local name=$1 t s col
   say ""
