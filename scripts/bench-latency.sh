@@ -84,8 +84,9 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 mv "$WORK/latency.tsv" "$OUT"
+# Aligned with awk rather than column(1), which a minimal Debian lacks.
 {
   printf 'round\tserver\ttest\t-P\tops/s\tp50\tp99\tp99.9\tmax\n'
   cat "$WORK/summary.txt"
-} | column -t -s $'\t'
+} | awk -F'\t' '{ printf "%-6s %-6s %-5s %-3s %8s %7s %7s %8s %8s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }'
 echo "percentiles: $OUT"

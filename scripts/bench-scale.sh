@@ -298,7 +298,7 @@ workload_values() {
 printf 'round\tserver\ttest\tpipeline\tpercentile\tlatency_ms\tcumulative_count\n' >"$OUT/latency.tsv"
 say "# bench-scale.sh ($(date -u +'%Y-%m-%d %H:%M UTC'))"
 say ""
-say "host: $(nproc) CPUs, $(free -g | awk '/^Mem:/ { print $2 }') GiB, $(redis-benchmark --version | head -n 1); Ember $(git rev-parse --short HEAD 2>/dev/null || echo '?'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+say "host: $(nproc) CPUs, $(awk '$1 == "MemTotal:" { printf "%.0f", $2 / 1048576 }' /proc/meminfo) GiB, $(redis-benchmark --version | head -n 1); Ember $(git rev-parse --short HEAD 2>/dev/null || echo '?'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 T0=$SECONDS
 for w in keys churn conns pipeline values; do
   wants "$w" && "workload_$w"

@@ -93,7 +93,7 @@ func TestBenchLatencyScript(t *testing.T) {
 		}
 	}
 	// The summary on stdout: a row per server and depth.
-	for _, want := range []string{"ember   get   1", "redis   get   4"} {
+	for _, want := range []string{"1      ember  get   1  ", "1      redis  get   4  "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
