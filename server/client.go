@@ -93,7 +93,8 @@ type client struct {
 	aof          clientAOF   // the running unit's effects (aof.go)
 	inCall       atomic.Bool // inside a top-level command, for CONFIG SET appendonly yes
 
-	blocked atomic.Bool // parked in a blocking command (flag b)
+	blocked    atomic.Bool   // parked in a blocking command (flag b)
+	blockedFor time.Duration // how long the running command was parked (latency.go)
 	readied []blockKey  // keys in other databases the running command filled
 	watch   store.Watch
 	watched []watchedKey
@@ -277,6 +278,7 @@ func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	c.notes.Emptied = false
 	cmd.handler(c, args)
 	c.aof.depth--
+	usec := c.runMicros(start)
 	if logs {
 		c.aofAfter(cmd, args, touches, gone, explicit, c.w.errors != errsBefore)
 	}
@@ -293,6 +295,7 @@ func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 			tc.rememberKeys(cmd, args)
 		}
 	}
+	c.recordCall(cmd, args, usec) // before feedMonitors, which forgets what is redacted
 	c.feedMonitors(cmd, args)
 	if cmd.flags&flagWrite != 0 && c.inExec == nil {
 		c.signalWritten(cmd, args)
@@ -306,7 +309,7 @@ func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	}
 	st := &c.srv.stats.commands[cmd.id]
 	st.calls.Add(1)
-	st.usec.Add(int64((monoNow() - start) / time.Microsecond))
+	st.usec.Add(usec)
 	if c.w.errors != errsBefore {
 		st.failed.Add(1)
 		c.srv.stats.countError(c.w.lastErr)

@@ -51,6 +51,7 @@ func cmdConfigSet(c *client, args [][]byte) {
 
 func cmdConfigResetStat(c *client, args [][]byte) {
 	c.srv.stats.reset()
+	c.srv.latency.resetHistograms()
 	c.w.ok()
 }
 

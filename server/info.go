@@ -37,7 +37,7 @@ var infoSections = []struct {
 	{"modules", "Modules", true, nil}, // Ember has no modules
 	{"commandstats", "Commandstats", false, (*Server).infoCommandStats},
 	{"errorstats", "Errorstats", true, (*Server).infoErrorStats},
-	{"latencystats", "Latencystats", false, nil}, // no latency histograms
+	{"latencystats", "Latencystats", false, (*Server).infoLatencyStats},
 	{"cluster", "Cluster", true, (*Server).infoCluster},
 	{"keyspace", "Keyspace", true, (*Server).infoKeyspace},
 }

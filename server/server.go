@@ -41,6 +41,8 @@ type Server struct {
 	pause    pauseState
 	scripts  scriptEngine // EVAL and functions (script.go)
 	aof      aofState
+	slowlog  slowlog      // SLOWLOG (slowlog.go)
+	latency  latencyState // LATENCY, INFO latencystats (latency.go)
 
 	monitorMu sync.Mutex
 	monitors  atomic.Pointer[[]*client]
@@ -88,6 +90,9 @@ func New(cfg Config) (*Server, error) {
 	s.cfg = newLiveConfig(cfg, s)
 	s.table, s.all = builtinCommands()
 	s.stats.commands = make([]commandStats, len(s.all))
+	s.latency.init(len(s.all))
+	s.slowlog.init()
+	applyLatency(s, &cfg)
 	if cfg.Store != nil {
 		s.store = cfg.Store
 	} else {
