@@ -95,9 +95,9 @@ type client struct {
 
 	blocked    atomic.Bool   // parked in a blocking command (flag b)
 	blockedFor time.Duration // how long the running command was parked (latency.go)
-	readied []blockKey  // keys in other databases the running command filled
-	watch   store.Watch
-	watched []watchedKey
+	readied    []blockKey    // keys in other databases the running command filled
+	watch      store.Watch
+	watched    []watchedKey
 }
 
 // shownState mirrors the parts of a client's state that CLIENT LIST and

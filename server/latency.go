@@ -24,10 +24,10 @@ const latencySamples = 160
 
 // latencyState is the server's latency monitoring.
 type latencyState struct {
-	tracking    atomic.Bool                       // latency-tracking
-	percentiles atomic.Pointer[[]float64]         // latency-tracking-info-percentiles
+	tracking    atomic.Bool                         // latency-tracking
+	percentiles atomic.Pointer[[]float64]           // latency-tracking-info-percentiles
 	hists       []atomic.Pointer[hdrhist.Histogram] // by command id; nil until first called
-	thresholdMs atomic.Int64                      // latency-monitor-threshold
+	thresholdMs atomic.Int64                        // latency-monitor-threshold
 
 	mu     sync.Mutex
 	events []*latencyEvent // in the order they first happened
