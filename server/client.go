@@ -93,11 +93,14 @@ type client struct {
 	aof          clientAOF   // the running unit's effects (aof.go)
 	inCall       atomic.Bool // inside a top-level command, for CONFIG SET appendonly yes
 
-	blocked    atomic.Bool   // parked in a blocking command (flag b)
-	blockedFor time.Duration // how long the running command was parked (latency.go)
-	readied    []blockKey    // keys in other databases the running command filled
-	watch      store.Watch
-	watched    []watchedKey
+	blocked atomic.Bool // parked in a blocking command (flag b)
+	readied []blockKey  // keys in other databases the running command filled
+	watch   store.Watch
+	watched []watchedKey
+
+	// blockedFor is how long the running command was parked, which its
+	// latency figures leave out (latency.go).
+	blockedFor time.Duration
 }
 
 // shownState mirrors the parts of a client's state that CLIENT LIST and
