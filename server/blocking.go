@@ -214,6 +214,7 @@ func (c *client) block(keys [][]byte, kind store.Kind, deadline int64,
 	how := b.how
 	reg.mu.Unlock()
 	c.blocked.Store(false)
+	c.blockedOut = how != unblockServed
 	switch how {
 	case unblockTimeout:
 		c.w.nullArray()

@@ -101,6 +101,7 @@ type client struct {
 	// blockedFor is how long the running command was parked, which its
 	// latency figures leave out (latency.go).
 	blockedFor time.Duration
+	blockedOut bool // it blocked and was not served: no latency sample
 }
 
 // shownState mirrors the parts of a client's state that CLIENT LIST and

@@ -59,6 +59,12 @@ func (l *latencyState) init(commands int) {
 // counting time blocked. It takes no lock and allocates nothing unless
 // the command is slow enough to log.
 func (c *client) recordCall(cmd *command, args [][]byte, usec int64) {
+	if c.blockedOut {
+		// As Redis: a blocked command that times out (or that CLIENT
+		// UNBLOCK ends) is logged only when served, so never.
+		c.blockedOut = false
+		return
+	}
 	l := &c.srv.latency
 	if l.tracking.Load() {
 		h := l.hists[cmd.id].Load()

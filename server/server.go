@@ -109,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 	applyEviction(s, &cfg)
 	applyExpiry(s, &cfg)
 	s.store.SetOnKeyEvent(s.notifyKeyEvent)
+	s.store.SetOnLatency(s.latencyObserve)
 	s.stats.store = s.store
 	s.stats.replID = newRunID()
 	go s.statsLoop()
