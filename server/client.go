@@ -102,6 +102,7 @@ type client struct {
 	// latency figures leave out (latency.go).
 	blockedFor time.Duration
 	blockedOut bool // it blocked and was not served: no latency sample
+	errMark    int  // w.errors when the last call's failure was counted
 }
 
 // shownState mirrors the parts of a client's state that CLIENT LIST and
@@ -177,7 +178,8 @@ func (c *client) dispatch(args [][]byte) {
 		sub := cmd.subs[strings.ToLower(string(args[1]))]
 		if sub == nil {
 			c.shown.cmd.Store(nil)
-			c.reject(cmd, fmt.Sprintf(errUnknownSubcommand, cString(args[1], 128), strings.ToUpper(cmd.name)))
+			// As Redis: no command was found, so none counts it rejected.
+			c.reject(nil, fmt.Sprintf(errUnknownSubcommand, cString(args[1], 128), strings.ToUpper(cmd.name)))
 			return
 		}
 		cmd = sub
@@ -264,6 +266,7 @@ func (cmd *command) runsInMulti() bool {
 // call runs a command and records its statistics.
 func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	errsBefore := c.w.errors
+	c.errMark = errsBefore
 	// The AOF (aof.go): a top-level call takes the order lock while the
 	// AOF is on; every call that writes logs its effect; the top level
 	// appends the unit's effects before serving blocked clients.
@@ -314,10 +317,15 @@ func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	st := &c.srv.stats.commands[cmd.id]
 	st.calls.Add(1)
 	st.usec.Add(usec)
-	if c.w.errors != errsBefore {
+	// As Redis's incrCommandStatsOnError: a call failed if an error
+	// reply came after the last nested call (EXEC's) was counted.
+	if c.w.errors != c.errMark {
 		st.failed.Add(1)
-		c.srv.stats.countError(c.w.lastErr)
+		if c.w.lastErr != "" {
+			c.srv.stats.countError(c.w.lastErr)
+		}
 	}
+	c.errMark = c.w.errors
 	c.srv.stats.commandsProcessed.Add(1)
 }
 
