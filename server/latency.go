@@ -107,10 +107,11 @@ func (l *latencyState) resetHistograms() {
 // counts a blocked command's time only while it runs.
 func (c *client) noteBlocked(since time.Duration) { c.blockedFor += monoNow() - since }
 
-// runMicros is how long the command begun at start has run, in whole
-// microseconds, not counting the time it spent blocked.
-func (c *client) runMicros(start time.Duration) int64 {
-	d := monoNow() - start - c.blockedFor
+// runMicros is how long the command that ran from start to end (monoNow
+// readings) took, in whole microseconds, not counting the time it spent
+// blocked.
+func (c *client) runMicros(start, end time.Duration) int64 {
+	d := end - start - c.blockedFor
 	c.blockedFor = 0
 	return int64(max(d, 0) / time.Microsecond)
 }
