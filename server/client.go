@@ -177,6 +177,7 @@ func monoNow() time.Duration { return time.Since(monoBase) }
 
 // dispatch runs one command from the wire: Redis's processCommand.
 func (c *client) dispatch(args [][]byte) {
+	c.blockedFor = 0 // what a command held back and then queued or refused left
 	// A pipelined batch runs back to back: the previous command's end is
 	// this one's start, which saves a clock reading per command (its time
 	// then includes parsing this request, a few hundred nanoseconds).

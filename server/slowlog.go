@@ -65,7 +65,7 @@ func (l *slowlog) push(c *client, args [][]byte, usec int64) {
 	e.id = l.nextID
 	l.nextID++
 	l.entries = append(l.entries, e)
-	for max := l.maxLen.Load(); int64(len(l.entries)-l.head) > max; {
+	for limit := l.maxLen.Load(); int64(len(l.entries)-l.head) > limit; {
 		l.entries[l.head] = slowEntry{}
 		l.head++
 	}
