@@ -197,3 +197,62 @@ func TestSlowlogBlockedTime(t *testing.T) {
 	}
 	t.Errorf("no BLPOP in the slow log: %v", entries)
 }
+
+// TestLatencyHistogramClients reads LATENCY HISTOGRAM and INFO
+// latencystats as a Go client does (and redis_exporter, which parses the
+// same shapes): a map per command in RESP3, a flat array in RESP2, with
+// calls equal to the commands run and cumulative counts that end there.
+func TestLatencyHistogramClients(t *testing.T) {
+	_, addr := startServer(t, DefaultConfig())
+	eachProtocol(t, addr, func(t *testing.T, rdb *redis.Client, proto int) {
+		ctx := context.Background()
+		rdb.ConfigResetStat(ctx)
+		for range 5 {
+			rdb.Set(ctx, "k", "v", 0)
+		}
+		v, err := rdb.Do(ctx, "LATENCY", "HISTOGRAM", "set").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var calls, last any
+		switch r := v.(type) {
+		case map[any]any: // RESP3
+			m, _ := r["set"].(map[any]any)
+			calls = m["calls"]
+			buckets, _ := m["histogram_usec"].(map[any]any)
+			var top int64 = -1
+			for usec, cum := range buckets {
+				if u := usec.(int64); u > top {
+					top, last = u, cum
+				}
+			}
+		case []any: // RESP2: name, [calls, n, histogram_usec, [usec, cum, ...]]
+			if len(r) != 2 || r[0] != "set" {
+				t.Fatalf("reply %v", r)
+			}
+			d, _ := r[1].([]any)
+			calls = d[1]
+			buckets, _ := d[3].([]any)
+			last = buckets[len(buckets)-1]
+		default:
+			t.Fatalf("RESP%d reply %T %v", proto, v, v)
+		}
+		if calls != int64(5) || last != int64(5) {
+			t.Errorf("RESP%d: calls %v, last cumulative count %v; want 5 and 5", proto, calls, last)
+		}
+		info, err := rdb.Info(ctx, "latencystats").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := ""
+		for _, l := range strings.Split(info, "\r\n") {
+			if strings.HasPrefix(l, "latency_percentiles_usec_set:") {
+				line = l
+			}
+		}
+		var p50, p99, p999 float64
+		if n, err := fmt.Sscanf(line, "latency_percentiles_usec_set:p50=%f,p99=%f,p99.9=%f", &p50, &p99, &p999); n != 3 || err != nil || p50 > p99 || p99 > p999 {
+			t.Errorf("RESP%d: latencystats line %q", proto, line)
+		}
+	})
+}
