@@ -14,8 +14,8 @@ import (
 
 // INFO [section ...]: Redis 7.0.15's sections, fields and order, "# Name"
 // headers, \r\n line ends and a blank line between sections. Fields for
-// machinery Ember does not have (replication, forks, Lua, latency
-// histograms, per-connection buffers) are written with the value Redis
+// machinery Ember does not have (replication, forks, Lua,
+// per-connection buffers) are written with the value Redis
 // shows when that machinery is idle, mostly 0, so that parsers find every
 // field they expect and no figure is invented.
 
