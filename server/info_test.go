@@ -63,7 +63,7 @@ var redisInfoFields = map[string][]string{
 	"Modules":      {},
 	"Errorstats":   nil, // variable
 	"Commandstats": nil,
-	"Latencystats": {},
+	"Latencystats": nil, // one line per command called
 	"Cluster":      {"cluster_enabled"},
 	"Keyspace":     nil,
 }
