@@ -71,7 +71,13 @@ func (c *client) recordCall(cmd *command, args [][]byte, usec int64) {
 		if h == nil {
 			h = l.histogram(cmd.id)
 		}
-		h.Record(usec * 1000) // microseconds, as Redis records them
+		// Microseconds, as Redis records them. A connection's equal
+		// samples gather (pendingStats) like its calls.
+		if c.batchStats {
+			c.pending.sample(h, usec*1000)
+		} else {
+			h.Record(usec * 1000)
+		}
 	}
 	if c.srv.slowlog.wants(usec) && cmd.flags&flagSkipSlowlog == 0 {
 		c.srv.slowlog.push(c, args, usec)
