@@ -77,7 +77,8 @@ SUMMARY=$OUT/summary.md
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 say() { printf '%s\n' "$*" | tee -a "$SUMMARY"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+whole() { if [ -n "$1" ]; then printf '%.0f' "$1"; else echo -; fi; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
 
 # load_small PORT PREFIX N SIZE: N SETs of PREFIX%012d through redis-cli --pipe
 load_small() {
@@ -210,15 +211,16 @@ churn_one() { # server round
   timeout -k 5 600 redis-benchmark -h 127.0.0.1 -p "${PORT_OF[$s]}" -c 50 -n "$REQUESTS" \
     -r "$SMALL_KEYS" GET small:__rand_int__ >"$WORK/reader.out" 2>"$WORK/reader.err" ||
     { echo "bench-scale: churn reader on $s failed:" >&2; head -c 400 "$WORK/reader.err" >&2; exit 1; }
-  # The writer's rate over the reader's time: stop it now and read how far
-  # it got from its progress line.
+  # The writer's rate: stop it now; if it had not finished, its last
+  # progress line says its overall rate so far, else its summary does.
   kill -INT "$writer" 2>/dev/null || true
   wait "$writer" 2>/dev/null || true
   touch "$WORK/churn.done"; wait "$sampler" 2>/dev/null || true
   rss1=$(rss_kb "$pid")
   peak=$(sort -n "$WORK/churn.rss" | tail -n 1)
-  w=$(tr '\r' '\n' <"$WORK/writer.out" | awk '/overall:/ { v = $0 }
-    END { if (match(v, /\(overall: [0-9.]+\)/)) print substr(v, RSTART + 10, RLENGTH - 11) + 0; else print 0 }')
+  read -r w _ < <(rb_summary "$WORK/writer.out") ||
+    w=$(tr '\r' '\n' <"$WORK/writer.out" | awk '/overall:/ { v = $0 }
+      END { if (match(v, /\(overall: [0-9.]+\)/)) print substr(v, RSTART + 10, RLENGTH - 11) + 0; else print 0 }')
   keep_curve "$WORK/reader.out" "$r" "$s" churn:get
   echo "$s get $(figures "$WORK/reader.out") $w $((rss0 / 1024)) $((${peak:-0} / 1024)) $((rss1 / 1024))" >>"$WORK/rows.churn"
   stop_server "$pid"
@@ -243,9 +245,11 @@ workload_churn() {
   local col name e d
   for col in "8 writer SETs/s" "9 RSS before churn (MiB)" "10 RSS peak during churn (MiB)" "11 RSS after churn (MiB)"; do
     read -r c name <<<"$col"
-    e=$(awk -v c="$c" '$1 == "ember" { print $c }' "$WORK/rows.churn" | median)
-    d=$(awk -v c="$c" '$1 == "redis" { print $c }' "$WORK/rows.churn" | median)
-    say "| $name | $(printf '%.0f' "$e") | $(printf '%.0f' "$d") | $(ratio "$e" "$d") |"
+    # A writer stopped before its first progress line (a run shorter than
+    # a quarter second) has no rate: 0, left out of the median.
+    e=$(awk -v c="$c" '$1 == "ember" && $c > 0 { print $c }' "$WORK/rows.churn" | median)
+    d=$(awk -v c="$c" '$1 == "redis" && $c > 0 { print $c }' "$WORK/rows.churn" | median)
+    say "| $name | $(whole "$e") | $(whole "$d") | $(ratio "$e" "$d") |"
   done
   local eg
   eg=$(awk '$1 == "ember" { print $10 / ($9 > 0 ? $9 : 1) }' "$WORK/rows.churn" | median)
