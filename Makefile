@@ -89,7 +89,7 @@ endif
 # latency curves latency-keys-*.png, latency-churn-*.png). About 25 minutes
 # and up to 10 GB of memory at full size; SCALE_ARGS="--keys 1000000
 # --big-keys 4000 --rounds 3 --requests 200000" runs it scaled down in
-# about 10. Loopback only.
+# 7-8. Loopback only.
 SCALE_ARGS ?=
 bench-scale: build deps-plot
 	scripts/bench-scale.sh --out $(BENCH_OUT)/scale $(SCALE_ARGS)

@@ -30,7 +30,7 @@
 # requests per keys/churn run) takes about 25 minutes and up to 10 GB of
 # memory (Ember with 10M keys is about 3 GB, under churn up to 7);
 # `--keys 1000000 --big-keys 4000 --rounds 3 --requests 200000` proves the
-# script in about 10. Every load and run is bounded by `timeout`; every
+# script in 7-8. Every load and run is bounded by `timeout`; every
 # server started is stopped on exit. OUT (default bench-out/scale) gets
 # summary.md, the tables of every workload, compare.sh's raw results, and
 # latency.tsv, the latency distributions of the keys and churn runs (as
