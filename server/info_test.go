@@ -63,7 +63,7 @@ var redisInfoFields = map[string][]string{
 	"Modules":      {},
 	"Errorstats":   nil, // variable
 	"Commandstats": nil,
-	"Latencystats": {},
+	"Latencystats": nil, // one line per command called
 	"Cluster":      {"cluster_enabled"},
 	"Keyspace":     nil,
 }
@@ -413,5 +413,24 @@ func TestCommandStatsSeenByOthers(t *testing.T) {
 	// The three INFOs since "before": itself, and the two above.
 	if got := processed() - before; got != 25+3 {
 		t.Errorf("total_commands_processed grew by %d, want 28", got)
+	}
+	// In one batch with the calls, INFO (on the same connection) sees
+	// them too.
+	worker.sendCmd("CONFIG", "RESETSTAT")
+	for i := 0; i < 3; i++ {
+		worker.sendCmd("GET", "k")
+	}
+	worker.sendCmd("INFO", "commandstats")
+	var last string
+	for i := 0; i < 5; i++ {
+		r, err := worker.readReply()
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = r
+	}
+	_, secs := parseInfo(t, bulkText(t, last))
+	if got := secs["Commandstats"].values["cmdstat_get"]; !strings.HasPrefix(got, "calls=3,") {
+		t.Errorf("INFO in the batch: cmdstat_get = %q, want calls=3", got)
 	}
 }

@@ -265,6 +265,7 @@ func (s *Store) evict(cfg *Eviction, extra int64, foreground bool) evictResult {
 	defer ev.mu.Unlock()
 	limit := tenacityLimit(cfg.Tenacity)
 	start := time.Now()
+	defer func() { s.observeLatency(LatencyEvictionCycle, time.Since(start)) }()
 	for n := 1; ; n++ {
 		if cfg.MaxMemory == 0 || s.used.Load()+extra <= cfg.MaxMemory {
 			return evictOK // (the background goroutine may see the limit lifted)
