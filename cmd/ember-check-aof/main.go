@@ -8,6 +8,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -96,18 +97,27 @@ func check(path string, out io.Writer) (ok, fixable bool, valid int64) {
 	st, _ := f.Stat()
 	size := st.Size()
 	br := bufio.NewReader(f)
+	var cmds io.Reader = br
+	var start int64 // where the commands start: after an RDB preamble
 	if sig, _ := br.Peek(5); string(sig) == "REDIS" {
 		s := store.New(store.Options{SweepInterval: -1})
 		defer s.Close()
-		_, err := rdb.Load(br, s.NewStaging(), s, rdb.LoadOptions{Name: filepath.Base(path), Size: size, KeepExpired: true})
+		st, err := rdb.Load(br, s.NewStaging(), s, rdb.LoadOptions{Name: filepath.Base(path), Size: size, KeepExpired: true})
 		if err != nil {
 			fmt.Fprintf(out, "RDB preamble of AOF file %s is not valid: %v\n", path, err)
 			return false, false, 0
 		}
-		fmt.Fprintf(out, "RDB preamble is OK, proceeding with AOF tail...\nAOF analyzed: filename=%s, size=%d, ok_up_to=%d, diff=0\nRDB file %s is valid\n", path, size, size, filepath.Base(path))
-		return true, false, size
+		fmt.Fprintf(out, "RDB preamble is OK, proceeding with AOF tail...\n")
+		if st.Bytes == size {
+			fmt.Fprintf(out, "AOF analyzed: filename=%s, size=%d, ok_up_to=%d, diff=0\nRDB file %s is valid\n", path, size, size, filepath.Base(path))
+			return true, false, size
+		}
+		// Commands after the preamble: an old single-file AOF's tail.
+		start = st.Bytes
+		cmds = io.MultiReader(bytes.NewReader(st.Rest), br)
 	}
-	valid, _, err = aof.Verify(br)
+	valid, _, err = aof.Verify(cmds)
+	valid += start
 	fmt.Fprintf(out, "AOF analyzed: filename=%s, size=%d, ok_up_to=%d, diff=%d\n", path, size, valid, size-valid)
 	switch {
 	case err == nil:

@@ -55,3 +55,36 @@ func TestCheckAOF(t *testing.T) {
 		})
 	}
 }
+
+// A Redis 6 single-file AOF (an RDB preamble, then commands) is checked
+// to its end, as redis-check-aof does, and a torn tail is found at the
+// same offset redis-check-aof reports (334 for this file cut by 3 bytes).
+func TestCheckOldAOFWithPreamble(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "server", "testdata", "aof-upgrade", "preamble.aof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		file []byte
+		code int
+		out  string
+	}{
+		{name: "whole", file: data, code: 0, out: "AOF analyzed: filename=%s, size=357, ok_up_to=357, diff=0"},
+		{name: "torn", file: data[:len(data)-3], code: 1, out: "AOF analyzed: filename=%s, size=354, ok_up_to=334, diff=20"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "appendonly.aof")
+			if err := os.WriteFile(path, tt.file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut bytes.Buffer
+			code := run([]string{path}, strings.NewReader(""), &out, &errOut)
+			want := strings.Replace(tt.out, "%s", path, 1)
+			if code != tt.code || !strings.Contains(out.String(), want) {
+				t.Fatalf("exit %d, output:\n%s%s\nwant exit %d and %q", code, out.String(), errOut.String(), tt.code, want)
+			}
+		})
+	}
+}
