@@ -307,7 +307,7 @@ func (s *Store) evictOne(cfg *Eviction) bool {
 // counted, and reported as KeyEvicted (the server's "evicted"
 // notification, and a DEL for the AOF).
 func (sh *shard) evictKey(key string, h uint64) {
-	sh.writer = EvictorWriter
+	sh.writer, sh.notes = EvictorWriter, nil // no view's: its notes are not ours
 	sh.remove(key, h)
 	sh.uncount()
 	sh.evicted.Add(1)

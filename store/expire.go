@@ -97,7 +97,7 @@ func (s *Store) Sweep() int {
 		release := s.passGate()
 		sh := s.shardAt(i)
 		sh.lock()
-		sh.writer = SweeperWriter
+		sh.writer, sh.notes = SweeperWriter, nil // no view's: its notes are not ours
 		now := s.nowMs()
 		for key := range sh.data.volatile {
 			if e, ok := sh.data.items.Peek(key); ok && e.expireAt <= now {
@@ -143,7 +143,7 @@ func (s *Store) sweepCycle(tick time.Duration) {
 		release := s.passGate()
 		sh := s.shardAt(i)
 		sh.lock()
-		sh.writer = SweeperWriter
+		sh.writer, sh.notes = SweeperWriter, nil // no view's: its notes are not ours
 		for step := 1; len(sh.data.volatile) > 0; step++ {
 			sampled, expired := sh.sweepSample(s, s.nowMs(), perLoop)
 			sampledTotal += sampled
