@@ -111,7 +111,8 @@ type scriptEngine struct {
 	runStart atomic.Int64 // monoNow at its start
 	wrote    atomic.Bool  // it ran a write command: no longer killable
 	killed   atomic.Bool
-	cancel   context.CancelFunc // stops the running script
+	runCtx   context.Context    // the runs' context (startRun)
+	cancel   context.CancelFunc // cancels runCtx: stops the running script
 	runName  string             // under runMu: the running function (FUNCTION STATS)
 	runArgs  [][]byte           // under runMu: its command
 
@@ -583,11 +584,17 @@ func (e *scriptEngine) startRun(vm *luaVM, inv *invocation) {
 	eval := inv.eval
 	e.runMu.Lock()
 	e.runName, e.runArgs = inv.name, inv.argv
-	// A context per run: gopher-lua checks it between instructions, so
-	// cancelling it stops the script wherever it loops.
-	ctx, cancel := context.WithCancel(backgroundCtx)
-	vm.L.SetContext(ctx)
-	e.cancel = cancel
+	// gopher-lua checks the context between instructions, so cancelling
+	// it stops the script wherever it loops. Only a kill cancels it, and
+	// only while a script runs (under runMu), so the runs share one
+	// context until a kill has spent it: a context, its cancel function
+	// and its channel per run were three allocations of every script.
+	if e.runCtx == nil || e.runCtx.Err() != nil {
+		e.runCtx, e.cancel = context.WithCancel(backgroundCtx)
+	}
+	if vm.L.Context() != e.runCtx {
+		vm.L.SetContext(e.runCtx)
+	}
 	e.killed.Store(false)
 	e.wrote.Store(false)
 	e.runEval.Store(eval)
@@ -598,7 +605,6 @@ func (e *scriptEngine) startRun(vm *luaVM, inv *invocation) {
 
 func (e *scriptEngine) endRun() {
 	e.runMu.Lock()
-	e.cancel() // releases the run's context
 	e.runName, e.runArgs = "", nil
 	e.running.Store(false)
 	e.runMu.Unlock()
@@ -695,13 +701,24 @@ func (vm *luaVM) prepare(inv *invocation) {
 	L := vm.L
 	if inv.script != nil {
 		L.Push(vm.scriptFunction(inv.script))
-		vm.globals.RawSetString("KEYS", vm.stringArray(inv.keys))
-		vm.globals.RawSetString("ARGV", vm.stringArray(inv.args))
+		// No script can change the globals, so KEYS and ARGV still name
+		// the tables of the last run unless refill made new ones.
+		keys := vm.refill(vm.keys, inv.keys, &vm.keyStrs)
+		if keys.t != vm.keys.t {
+			vm.globals.RawSetString("KEYS", keys.t)
+		}
+		argv := vm.refill(vm.argv, inv.args, &vm.argStrs)
+		if argv.t != vm.argv.t {
+			vm.globals.RawSetString("ARGV", argv.t)
+		}
+		vm.keys, vm.argv = keys, argv
 		return
 	}
+	// A function may keep the tables it is given (in an upvalue of its
+	// library), so each call gets new ones, as in Redis.
 	L.Push(inv.function.fn)
-	L.Push(vm.stringArray(inv.keys))
-	L.Push(vm.stringArray(inv.args))
+	L.Push(vm.stringArray(inv.keys, &vm.keyStrs))
+	L.Push(vm.stringArray(inv.args, &vm.argStrs))
 }
 
 // call runs the prepared function, as Redis's luaCallFunction: it
