@@ -111,10 +111,9 @@ type scriptEngine struct {
 	runStart atomic.Int64 // monoNow at its start
 	wrote    atomic.Bool  // it ran a write command: no longer killable
 	killed   atomic.Bool
-	runCtx   context.Context    // the runs' context (startRun)
-	cancel   context.CancelFunc // cancels runCtx: stops the running script
-	runName  string             // under runMu: the running function (FUNCTION STATS)
-	runArgs  [][]byte           // under runMu: its command
+	run      *runContext // the runs' context: stop it to stop the running script
+	runName  string      // under runMu: the running function (FUNCTION STATS)
+	runArgs  [][]byte    // under runMu: its command
 
 	// Scripts run one at a time (they hold the store's wide lock), so
 	// they share one client and one run context.
@@ -250,7 +249,7 @@ func (e *scriptEngine) abort() {
 func (e *scriptEngine) stopLocked() {
 	if !e.killed.Load() {
 		e.killed.Store(true)
-		e.cancel()
+		e.run.stop()
 	}
 }
 
@@ -584,16 +583,17 @@ func (e *scriptEngine) startRun(vm *luaVM, inv *invocation) {
 	eval := inv.eval
 	e.runMu.Lock()
 	e.runName, e.runArgs = inv.name, inv.argv
-	// gopher-lua checks the context between instructions, so cancelling
-	// it stops the script wherever it loops. Only a kill cancels it, and
-	// only while a script runs (under runMu), so the runs share one
-	// context until a kill has spent it: a context, its cancel function
-	// and its channel per run were three allocations of every script.
-	if e.runCtx == nil || e.runCtx.Err() != nil {
-		e.runCtx, e.cancel = context.WithCancel(backgroundCtx)
+	// The runs share one context until one links it (script_ctx.go): a
+	// context, its cancel function and its channel per run were three
+	// allocations of every script.
+	if e.run == nil || e.run.linked.Load() {
+		if e.run != nil {
+			e.run.cancel() // the coroutines' contexts go with it
+		}
+		e.run = newRunContext()
 	}
-	if vm.L.Context() != e.runCtx {
-		vm.L.SetContext(e.runCtx)
+	if vm.L.Context() != context.Context(e.run) {
+		vm.L.SetContext(e.run)
 	}
 	e.killed.Store(false)
 	e.wrote.Store(false)

@@ -124,6 +124,15 @@ func TestScriptBusyAndKill(t *testing.T) {
 			want: "ERR Script killed by user with SCRIPT KILL... script: "},
 		{name: "eval with pcall", script: "while true do pcall(function() while true do end end) end", kill: "SCRIPT", killErr: errBusyEval,
 			want: "ERR Script killed by user with SCRIPT KILL... script: "},
+		// The runs share a context until a coroutine links it
+		// (script_ctx.go): a loop inside one stops too, and so does the
+		// next script, on a new context.
+		{name: "eval in a coroutine", script: "local co = coroutine.create(function() while true do end end) coroutine.resume(co) while true do end", kill: "SCRIPT", killErr: errBusyEval,
+			want: "ERR Script killed by user with SCRIPT KILL... script: "},
+		{name: "eval in a wrapped coroutine", script: "coroutine.wrap(function() while true do end end)()", kill: "SCRIPT", killErr: errBusyEval,
+			want: "ERR Script killed by user with SCRIPT KILL... script: "},
+		{name: "eval after coroutines", script: "local n = 0 while true do n = n + 1 end", kill: "SCRIPT", killErr: errBusyEval,
+			want: "ERR Script killed by user with SCRIPT KILL... script: "},
 		{name: "function", fcall: true, kill: "FUNCTION", killErr: errBusyFunction,
 			want: "ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2."},
 	}
