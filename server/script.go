@@ -125,6 +125,11 @@ type scriptEngine struct {
 
 	randState  uint64
 	randSeeded bool
+	cmds       scriptCmdCache // lookupCommand's
+	// last is the script found last, checked before the cache: clients
+	// call the same script again and again. It is set and cleared (by
+	// SCRIPT FLUSH) under mu.
+	last atomic.Pointer[luaScript]
 }
 
 func (e *scriptEngine) init(s *Server) {
@@ -273,8 +278,14 @@ func lowerSHA(buf *[40]byte, b []byte) []byte {
 
 // lookupScript finds a cached script by its SHA (lower case).
 func (e *scriptEngine) lookupScript(sha []byte) *luaScript {
+	if s := e.last.Load(); s != nil && s.sha == string(sha) {
+		return s
+	}
 	e.mu.Lock()
 	s := e.scripts[string(sha)]
+	if s != nil {
+		e.last.Store(s) // under mu, so that a SCRIPT FLUSH clears it
+	}
 	e.mu.Unlock()
 	return s
 }
@@ -329,6 +340,7 @@ func (e *scriptEngine) flushScripts() {
 	e.mu.Lock()
 	e.scripts = make(map[string]*luaScript)
 	e.mem = 0
+	e.last.Store(nil)
 	e.mu.Unlock()
 	e.gen.Add(1)
 }
@@ -618,7 +630,7 @@ func (e *scriptEngine) endRun() {
 func (r *scriptRun) call(args [][]byte) (reply []byte, errMsg string) {
 	e := r.e
 	sc := e.sc
-	cmd := e.srv.table.lookupName(args[0])
+	cmd := e.lookupCommand(args[0])
 	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
 		cmd = cmd.subs[strings.ToLower(string(args[1]))]
 	}
@@ -669,6 +681,33 @@ func (r *scriptRun) call(args [][]byte) (reply []byte, errMsg string) {
 		sc.readied = sc.readied[:0]
 	}
 	return sc.w.buf, ""
+}
+
+// scriptCmdCache is what lookupCommand remembers: the commands the
+// scripts called last, by their names as written. A script calls the
+// same few commands over and over; comparing their names is cheaper than
+// the table's lower-casing and hashing.
+type scriptCmdCache struct {
+	names [4]string
+	cmds  [4]*command
+	next  int
+}
+
+// lookupCommand is the command table's lookupName for redis.call.
+// Scripts run one at a time, so the cache needs no lock.
+func (e *scriptEngine) lookupCommand(name []byte) *command {
+	m := &e.cmds
+	for i := range m.names {
+		if m.cmds[i] != nil && m.names[i] == string(name) {
+			return m.cmds[i]
+		}
+	}
+	cmd := e.srv.table.lookupName(name)
+	if cmd != nil {
+		m.names[m.next], m.cmds[m.next] = string(name), cmd
+		m.next = (m.next + 1) % len(m.names)
+	}
+	return cmd
 }
 
 // getVM takes a prepared state from the pool, or makes one.

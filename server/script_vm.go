@@ -663,7 +663,7 @@ func parseReplyToLua(L *lua.LState, b []byte) (lua.LValue, int) {
 	switch b[0] {
 	case ':':
 		n, _ := redisnum.ParseInt(line)
-		return lua.LNumber(n), next
+		return luaInteger(n), next
 	case '$', '=':
 		n, _ := strconv.Atoi(string(line))
 		if n < 0 {
@@ -761,6 +761,23 @@ func parseReplyToLua(L *lua.LState, b []byte) (lua.LValue, int) {
 		return v, next + used
 	}
 	return lua.LNil, len(b)
+}
+
+// luaSmallInts are the Lua numbers of the integer replies most commands
+// give (0, 1, counts), made once: boxing a number allocates.
+var luaSmallInts = func() (t [1024]lua.LValue) {
+	for i := range t {
+		t[i] = lua.LNumber(i)
+	}
+	return t
+}()
+
+// luaInteger is n as a Lua number.
+func luaInteger(n int64) lua.LValue {
+	if n >= 0 && n < int64(len(luaSmallInts)) {
+		return luaSmallInts[n]
+	}
+	return lua.LNumber(n)
 }
 
 func indexCRLF(b []byte) int {
