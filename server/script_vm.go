@@ -619,7 +619,8 @@ func (vm *luaVM) redisCall(L *lua.LState, raiseErr bool) int {
 		r.argv = append(r.argv, r.argBuf[start:end:end])
 		start = end
 	}
-	L.SetTop(0)
+	// The arguments stay on the stack: gopher-lua takes a Go function's
+	// results from the top.
 	reply, msg := r.call(r.argv)
 	if msg != "" {
 		t := errorTable(L, msg)
