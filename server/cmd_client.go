@@ -211,7 +211,7 @@ func (c *client) writeClientLine(b *strings.Builder, other *client, args [][]byt
 	other.mu.Lock()
 	name := other.name
 	other.mu.Unlock()
-	idle := now.Sub(time.UnixMilli(other.lastInteraction.Load())) / time.Second
+	idle := (monoNow() - time.Duration(other.lastInteraction.Load())) / time.Second
 	argvMem := 0
 	if other == c {
 		idle = 0

@@ -154,6 +154,22 @@ func (t commandTable) lookupName(name []byte) *command {
 	return t[string(buf[:len(name)])]
 }
 
+// nameIs reports whether name, in any case, is lower, a lowercase name.
+func nameIs(name []byte, lower string) bool {
+	if len(name) != len(lower) {
+		return false
+	}
+	for i, c := range name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // newCommandTable builds the table from its rows, checking them, and
 // numbers every command and subcommand for statistics.
 func newCommandTable(rows []*command) (commandTable, []*command) {

@@ -1912,7 +1912,7 @@ func (lc *liveConfig) closeIdleClients() {
 		select {
 		case <-s.shutdown:
 			return
-		case now := <-t.C:
+		case <-t.C:
 			if p := lc.load().sweepInterval(); p != period { // CONFIG SET hz
 				period = p
 				t.Reset(period)
@@ -1921,7 +1921,7 @@ func (lc *liveConfig) closeIdleClients() {
 			if timeout <= 0 {
 				continue
 			}
-			cutoff := now.Add(-timeout).UnixMilli()
+			cutoff := int64(monoNow() - timeout)
 			var idle []*client
 			s.mu.Lock()
 			for _, c := range s.clients {

@@ -16,7 +16,7 @@ func BenchmarkDispatch(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer srv.Close()
-	c := &client{srv: srv}
+	c := benchClient(srv)
 	c.selectDB(0)
 	c.setAuthed(true)
 	const keys = 100000
@@ -55,10 +55,73 @@ func BenchmarkDispatch(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				c.dispatch(reqs[i%len(reqs)])
-				if len(c.w.buf) > 1<<16 {
-					c.w.buf = c.w.buf[:0]
+				if i%16 == 15 { // a pipelined batch ends
+					endBatch(c)
 				}
 			}
 		})
 	}
+}
+
+// BenchmarkDispatchParallel runs GET, SET and INCR on random keys from
+// one connection per core at once: what the single-connection benchmark
+// cannot show, the cost of cache lines both cores write (shared counters,
+// false sharing).
+func BenchmarkDispatchParallel(b *testing.B) {
+	srv, err := New(DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	const keys = 100000
+	value := []byte("value-of-sixty-four-bytes-value-of-sixty-four-bytes-0123456789ab")
+	names := make([][]byte, keys)
+	counters := make([][]byte, 1000)
+	for i := range names {
+		names[i] = []byte("key:" + strconv.Itoa(i))
+		srv.store.DB(0).Set(string(names[i]), value, store.SetOptions{})
+	}
+	for i := range counters {
+		counters[i] = []byte("counter:" + strconv.Itoa(i))
+	}
+	for _, name := range []string{"GET", "SET", "INCR"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				c := benchClient(srv)
+				c.selectDB(0)
+				c.setAuthed(true)
+				req := [][]byte{[]byte(name), nil, value}
+				if name != "SET" {
+					req = req[:2]
+				}
+				i := 0
+				for pb.Next() {
+					i += 7919
+					req[1] = names[i%keys]
+					if name == "INCR" {
+						req[1] = counters[i%len(counters)]
+					}
+					c.dispatch(req)
+					if i%(16*7919) == 0 { // a pipelined batch of 16 ends
+						endBatch(c)
+					}
+				}
+			})
+		})
+	}
+}
+
+// benchClient is a connection's client without the connection.
+func benchClient(srv *Server) *client {
+	c := &client{srv: srv, batchStats: true}
+	return c
+}
+
+// endBatch does what flush does for the statistics and the clock, and
+// drops the replies.
+func endBatch(c *client) {
+	c.pending.flush(&c.srv.stats)
+	c.clock = 0
+	c.w.buf = c.w.buf[:0]
 }

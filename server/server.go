@@ -287,7 +287,8 @@ func (s *Server) accept(conn redcon.Conn) bool {
 		conn.WriteError(msg)
 		return false
 	}
-	c.lastInteraction.Store(c.created.UnixMilli())
+	c.lastInteraction.Store(int64(monoNow()))
+	c.batchStats = true
 	c.selectDB(0)
 	// As Redis: a client is authenticated from the start while there is
 	// no password, and stays so if one is set later.

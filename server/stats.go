@@ -16,6 +16,45 @@ type commandStats struct {
 	calls, usec, rejected, failed atomic.Int64
 }
 
+// pendingStats are one connection's calls not yet added to the shared
+// counters: those of its last command, and the commands processed.
+type pendingStats struct {
+	cmd         *commandStats
+	calls, usec int64
+	processed   int64
+}
+
+// add counts a call of the command whose figures are st.
+func (p *pendingStats) add(s *serverStats, st *commandStats, usec int64) {
+	if p.cmd != st {
+		p.flushCommand()
+		p.cmd = st
+	}
+	p.calls++
+	p.usec += usec
+	p.processed++
+	if p.processed >= 1024 { // a long batch still shows in INFO as it runs
+		p.flush(s)
+	}
+}
+
+func (p *pendingStats) flushCommand() {
+	if p.calls != 0 {
+		p.cmd.calls.Add(p.calls)
+		p.cmd.usec.Add(p.usec)
+		p.calls, p.usec = 0, 0
+	}
+}
+
+// flush adds what is pending to the shared counters.
+func (p *pendingStats) flush(s *serverStats) {
+	p.flushCommand()
+	if p.processed != 0 {
+		s.commandsProcessed.Add(p.processed)
+		p.processed = 0
+	}
+}
+
 // serverStats are the counters INFO stats reports.
 type serverStats struct {
 	commands            []commandStats

@@ -129,23 +129,33 @@ type Store struct {
 	// loading: see SetLoading.
 	loading atomic.Bool
 
+	eviction atomic.Pointer[Eviction]
+	evictGen atomic.Uint64
+
+	// What every write changes sits on cache lines of its own, apart
+	// from the read-mostly fields above that every command reads: on
+	// one line with them, each write from one core would cost the other
+	// core a cache miss on its next read (false sharing).
+	_ cacheLinePad
 	// wide orders the callers that hold more than one shard at a time
 	// (see wide.go); they take it before any shard.
 	wide sync.RWMutex
+	_    cacheLinePad
 	// used is the sum of every shard's usedBytes, for MakeRoom's check
 	// before each command; eviction holds its state in evictor.
-	used     atomic.Int64
-	eviction atomic.Pointer[Eviction]
-	evictor  evictor
-	evictGen atomic.Uint64
+	used atomic.Int64
+	_    cacheLinePad
+	// keys and volatileKeys count the keys of every database, and those
+	// with a TTL, so that eviction with nothing eligible fails at once.
+	keys, volatileKeys atomic.Int64
+	_                  cacheLinePad
+
+	evictor evictor
 	// exceededSince is when memory went over the limit with eviction
 	// failing or behind (monoBase ns + 1; 0 when not); exceededTotal sums
 	// the past stretches, ns.
 	exceededSince, exceededTotal atomic.Int64
 	roomFailed                   atomic.Bool // the last MakeRoom over the limit found nothing to evict
-	// keys and volatileKeys count the keys of every database, and those
-	// with a TTL, so that eviction with nothing eligible fails at once.
-	keys, volatileKeys atomic.Int64
 
 	sweepStats sweepStats
 
@@ -153,6 +163,10 @@ type Store struct {
 	stop     chan struct{}
 	done     chan struct{}
 }
+
+// cacheLinePad keeps what comes after it off the cache line (64 bytes on
+// amd64 and arm64) of what comes before.
+type cacheLinePad struct{ _ [64]byte }
 
 // FreezeExpiry keeps keys whose TTL has passed in place until the store's
 // clock passes until (Unix ms): reads see them as absent, but neither
