@@ -293,6 +293,11 @@ func (e *scriptEngine) lookupScript(sha []byte) *luaScript {
 // loadScript compiles body and caches it, or returns the cached script of
 // the same SHA, as Redis's luaCreateFunction. msg is the error reply.
 func (e *scriptEngine) loadScript(body []byte) (s *luaScript, msg string) {
+	// The same body as the script found last has its SHA: skip the SHA1
+	// (a fifth of a small EVAL's instructions).
+	if s := e.last.Load(); s != nil && s.body == string(body) {
+		return s, ""
+	}
 	var buf [40]byte
 	sum := sha1.Sum(body)
 	hex.Encode(buf[:], sum[:])
@@ -314,6 +319,7 @@ func (e *scriptEngine) loadScript(body []byte) (s *luaScript, msg string) {
 		return old, ""
 	}
 	e.scripts[s.sha] = s
+	e.last.Store(s)
 	e.mem += scriptMemory(s)
 	return s, ""
 }
