@@ -503,16 +503,13 @@ func (vm *luaVM) refill(a scriptArray, items [][]byte, strs *luaStrings) scriptA
 	return a
 }
 
-// pristineArray reports whether t holds n non-nil elements at 1..n and
-// nothing else.
+// pristineArray reports whether t holds nothing beyond its elements 1..n
+// (some of which a script may have set to nil: refill sets them all) and
+// has no metatable. gopher-lua's Len is the last non-nil element of the
+// array part, so Len() == n rules out elements past n there.
 func pristineArray(t *lua.LTable, n int) bool {
 	if t.Metatable != lua.LNil || t.Len() != n {
 		return false
-	}
-	for i := 1; i <= n; i++ {
-		if t.RawGetInt(i) == lua.LNil {
-			return false
-		}
 	}
 	// Next past the last element finds the first field of the hash part.
 	var k lua.LValue
