@@ -10,7 +10,7 @@ FUZZ      ?= FuzzRequestConn
 FUZZPKG   ?= ./server
 FUZZTIME  ?= 30s
 
-.PHONY: all build run test deps bench bench-collections bench-messaging bench-scripting lint fuzz clean
+.PHONY: all build run test deps deps-plot bench bench-collections bench-messaging bench-scripting bench-plots bench-scale lint fuzz clean
 
 all: build
 
@@ -24,11 +24,16 @@ run: build
 deps:
 	scripts/install-deps.sh
 
+# The same, and gnuplot, which the benchmark plots are drawn with (a test
+# draws them from checked-in results).
+deps-plot:
+	scripts/install-deps.sh --plot
+
 # Everything: unit, integration, differential and end-to-end tests, all
 # under the race detector (internal/e2e builds the server with -race too,
 # and runs the Flask demo's test). EMBER_REQUIRE_TOOLS=1 turns a missing
 # redis-server, redis-cli or Flask into a failure instead of a skip.
-test: deps
+test: deps-plot
 	EMBER_REQUIRE_TOOLS=1 $(GO) test -race ./...
 	@# Allocation counts need a build without the race detector, whose
 	@# sync.Pool drops items at random (those cases skip under -race).
@@ -53,6 +58,42 @@ bench-messaging: build
 # -P 1 and -P 16 (docs/benchmarks.md). About a minute; loopback only.
 bench-scripting: build
 	scripts/bench-scripting.sh
+
+# The plots of docs/benchmarks.md: one quick compare.sh run (about 2
+# minutes) and scripts/bench-latency.sh (half a minute) against a real
+# redis-server, then scripts/plotbench draws docs/img/*.png. What the runs
+# printed and their raw results stay in bench-out/ (compare.md,
+# compare/, latency.txt, latency.tsv). REDRAW=1 only redraws
+# from bench-out/; COMPARE_ARGS= (empty) makes compare.sh do its full run
+# (5 rounds, 4-5 minutes). Loopback only.
+COMPARE      ?= ../shared/bench/compare.sh
+COMPARE_ARGS ?= --quick
+BENCH_OUT    ?= bench-out
+EMBER_CMD    := ./$(BIN) --port $$PORT --bind 127.0.0.1 --save "" --dir $$DATA_DIR
+REDIS_CMD    := redis-server --port $$PORT --bind 127.0.0.1 --save "" --appendonly no --dir $$DATA_DIR
+bench-plots: build deps-plot
+ifndef REDRAW
+	@mkdir -p $(BENCH_OUT)
+	$(COMPARE) $(COMPARE_ARGS) --markdown --out $(BENCH_OUT)/compare \
+		--name-a ember --a '$(EMBER_CMD)' --name-b redis --b '$(REDIS_CMD)' >$(BENCH_OUT)/compare.md
+	@cat $(BENCH_OUT)/compare.md
+	scripts/bench-latency.sh --out $(BENCH_OUT)/latency.tsv >$(BENCH_OUT)/latency.txt
+	@cat $(BENCH_OUT)/latency.txt
+endif
+	$(GO) run ./scripts/plotbench -compare $(BENCH_OUT)/compare -latency $(BENCH_OUT)/latency.tsv -out docs/img
+
+# The at-scale workloads of issue 11 (scripts/bench-scale.sh): 10M keys
+# resident, GETs under a churn of 128 KiB values, 1 to 1,000 connections,
+# -P 64 and -P 256, 16 KB and 128 KB values; the tables go to
+# bench-out/scale/summary.md, the plots to docs/img (scale-*.png and the
+# latency curves latency-keys-*.png, latency-churn-*.png). About 25 minutes
+# and up to 10 GB of memory at full size; SCALE_ARGS="--keys 1000000
+# --big-keys 4000 --rounds 3 --requests 200000" runs it scaled down in
+# 7-8. Loopback only.
+SCALE_ARGS ?=
+bench-scale: build deps-plot
+	scripts/bench-scale.sh --out $(BENCH_OUT)/scale $(SCALE_ARGS)
+	$(GO) run ./scripts/plotbench -scale $(BENCH_OUT)/scale -out docs/img
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt:"; echo "$$out"; exit 1; fi

@@ -50,10 +50,41 @@ stop_server() {
   kill -0 "$1" 2>/dev/null || return 0
   kill -CONT "$1" 2>/dev/null; kill -TERM "$1" 2>/dev/null
   for i in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null
+  # "|| true": the callers may run under set -e, and a failing command in
+  # the EXIT trap would end it before it stops the other servers.
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
   return 0
 }
 
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
+
+# What redis-benchmark prints without --csv or -q, for one test: its
+# "Latency by percentile distribution" (HdrHistogram's steps, each halving
+# the distance to 100%) and its summary lines.
+#
+# The awk programs read to the end instead of exiting early: an early exit
+# would kill the writer of the pipe with SIGPIPE, which pipefail turns into
+# a failure.
+#
+# rb_percentiles FILE -> "percentile<TAB>latency_ms<TAB>cumulative_count" lines
+rb_percentiles() {
+  tr '\r' '\n' <"$1" | awk '
+    /^Latency by percentile distribution:/ { on = 1; next }
+    on && /^$/ { on = 0 }
+    on { sub(/%$/, "", $1); print $1 "\t" $3 "\t" $7 + 0 }'
+}
+# rb_percentile FILE P -> the latency (ms) of the first step at or above P%
+rb_percentile() {
+  rb_percentiles "$1" | awk -F'\t' -v p="$2" '!found && $1 + 0 >= p + 0 { v = $2; found = 1 }
+    END { print found ? v : "-" }'
+}
+# rb_summary FILE -> "rps avg min p50 p95 p99 max" (ms), or nothing
+rb_summary() {
+  tr '\r' '\n' <"$1" | awk '
+    /throughput summary:/ { rps = $3 }
+    /latency summary/ { getline; getline; lat = $0 }
+    END { if (rps != "" && lat != "") { $0 = lat; print rps, $1, $2, $3, $4, $5, $6 } }'
+}

@@ -3,6 +3,11 @@
 # Redis (the reference for differential tests), redis-cli and
 # redis-benchmark (end-to-end tests), and Debian's Flask and redis-py for the
 # Flask demo. On a machine that has them all it does nothing, quickly.
+# With --plot it also installs gnuplot (Debian's gnuplot-nox), which
+# scripts/plotbench draws the benchmark plots with; `make test` asks for it
+# because a test draws plots from checked-in results.
+#
+#   scripts/install-deps.sh [--plot]
 #
 # It runs apt-get (as root, or through sudo when that is there). It keeps
 # the redis-server package from starting its own service, so nothing holds
@@ -10,6 +15,12 @@
 set -euo pipefail
 
 packages=(redis-server redis-tools python3-flask python3-redis python3-flask-limiter)
+plot=0
+case "${1:-}" in
+	"") ;;
+	--plot) plot=1; packages+=(gnuplot-nox) ;;
+	*) echo "usage: install-deps.sh [--plot]" >&2; exit 2 ;;
+esac
 
 missing() {
 	command -v redis-server >/dev/null 2>&1 || return 0
@@ -17,6 +28,9 @@ missing() {
 	command -v redis-benchmark >/dev/null 2>&1 || return 0
 	# Debian's python3, not whatever python3 is first on PATH.
 	/usr/bin/python3 -c 'import flask, redis, flask_limiter' >/dev/null 2>&1 || return 0
+	if [ "$plot" = 1 ]; then
+		command -v gnuplot >/dev/null 2>&1 || return 0
+	fi
 	return 1
 }
 

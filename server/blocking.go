@@ -197,6 +197,7 @@ func (c *client) block(keys [][]byte, kind store.Kind, deadline int64,
 		c.aof.active = false // before the release: a writer that serves c reads it
 		c.aofRelease()
 	}
+	defer c.noteBlocked(monoNow())
 	select {
 	case <-b.wake:
 	case <-timeout:
@@ -213,6 +214,7 @@ func (c *client) block(keys [][]byte, kind store.Kind, deadline int64,
 	how := b.how
 	reg.mu.Unlock()
 	c.blocked.Store(false)
+	c.blockedOut = how != unblockServed
 	switch how {
 	case unblockTimeout:
 		c.w.nullArray()

@@ -108,6 +108,12 @@ type client struct {
 	readied []blockKey  // keys in other databases the running command filled
 	watch   store.Watch
 	watched []watchedKey
+
+	// blockedFor is how long the running command was parked, which its
+	// latency figures leave out (latency.go).
+	blockedFor time.Duration
+	blockedOut bool // it blocked and was not served: no latency sample
+	errMark    int  // w.errors when the last call's failure was counted
 }
 
 // shownState mirrors the parts of a client's state that CLIENT LIST and
@@ -171,6 +177,7 @@ func monoNow() time.Duration { return time.Since(monoBase) }
 
 // dispatch runs one command from the wire: Redis's processCommand.
 func (c *client) dispatch(args [][]byte) {
+	c.blockedFor = 0 // what a command held back and then queued or refused left
 	// A pipelined batch runs back to back: the previous command's end is
 	// this one's start, which saves a clock reading per command (its time
 	// then includes parsing this request, a few hundred nanoseconds).
@@ -196,7 +203,8 @@ func (c *client) dispatch(args [][]byte) {
 		sub := cmd.subs[strings.ToLower(string(args[1]))]
 		if sub == nil {
 			c.shown.cmd.Store(nil)
-			c.reject(cmd, fmt.Sprintf(errUnknownSubcommand, cString(args[1], 128), strings.ToUpper(cmd.name)))
+			// As Redis: no command was found, so none counts it rejected.
+			c.reject(nil, fmt.Sprintf(errUnknownSubcommand, cString(args[1], 128), strings.ToUpper(cmd.name)))
 			return
 		}
 		cmd = sub
@@ -283,6 +291,12 @@ func (cmd *command) runsInMulti() bool {
 // call runs a command and records its statistics.
 func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	errsBefore := c.w.errors
+	c.errMark = errsBefore
+	if c.batchStats && cmd.flags&flagFast == 0 {
+		// What gathered goes out before a command that may read it (INFO,
+		// LATENCY HISTOGRAM: none is fast), so it sees every earlier call.
+		c.pending.flush(&c.srv.stats)
+	}
 	// The AOF (aof.go): a top-level call takes the order lock while the
 	// AOF is on; every call that writes logs its effect; the top level
 	// appends the unit's effects before serving blocked clients.
@@ -331,7 +345,7 @@ func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	end := monoNow()
 	c.clock = end
 	st := &c.srv.stats.commands[cmd.id]
-	usec := int64((end - start) / time.Microsecond)
+	usec := c.runMicros(start, end)
 	if c.batchStats {
 		c.pending.add(&c.srv.stats, st, usec)
 	} else {
@@ -339,10 +353,17 @@ func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 		st.usec.Add(usec)
 		c.srv.stats.commandsProcessed.Add(1)
 	}
-	if c.w.errors != errsBefore {
+	// As Redis's incrCommandStatsOnError: a call failed if an error
+	// reply came after the last nested call (EXEC's) was counted.
+	if c.w.errors != c.errMark {
 		st.failed.Add(1)
-		c.srv.stats.countError(c.w.lastErr)
+		if c.w.lastErr != "" {
+			c.srv.stats.countError(c.w.lastErr)
+		}
 	}
+	c.errMark = c.w.errors
+	c.recordCall(cmd, args, usec) // SLOWLOG, LATENCY, INFO latencystats (latency.go)
+	c.redacted = c.redacted[:0]
 }
 
 // reject answers a command that cannot run; inside MULTI it also dooms

@@ -614,5 +614,5 @@ func (c *client) writeHelp(name string, lines ...string) {
 		c.w.simple(l)
 	}
 	c.w.simple("HELP")
-	c.w.simple("    Print this help.")
+	c.w.simple("    Prints this help.")
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 )
 
 // CONFIG: a container command, its subcommands as Redis 7.0.15's COMMAND
@@ -42,6 +43,14 @@ func cmdConfigSet(c *client, args [][]byte) {
 		c.w.error(errSyntax)
 		return
 	}
+	// As Redis: the values of its sensitive parameters never show in
+	// MONITOR or the SLOWLOG, whether or not the command succeeds.
+	for i := 2; i+1 < len(args); i += 2 {
+		switch strings.ToLower(string(args[i])) {
+		case "requirepass", "masterauth", "masteruser":
+			c.redact(i + 1)
+		}
+	}
 	if msg := c.srv.cfg.set(c, args[2:]); msg != "" {
 		c.w.error(msg)
 		return
@@ -51,6 +60,7 @@ func cmdConfigSet(c *client, args [][]byte) {
 
 func cmdConfigResetStat(c *client, args [][]byte) {
 	c.srv.stats.reset()
+	c.srv.latency.resetHistograms()
 	c.w.ok()
 }
 

@@ -38,6 +38,7 @@ func commandRows() []*command {
 		memoryCommands,
 		aofCommands,
 		persistCommands,
+		latencyCommands,
 	} {
 		rows = append(rows, group...)
 	}

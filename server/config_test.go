@@ -369,11 +369,11 @@ func TestLoadConfigIncludeAndStdin(t *testing.T) {
 
 func TestLoadConfigNoEffectAndLogFile(t *testing.T) {
 	path := testenv.WriteFile(t, "redis.conf", "port 7000\nactivedefrag no\nactiverehashing yes\nactivedefrag yes\nmaxmemory 1mb\ndbfilename x.rdb\n")
-	cfg, err := loadConfig([]string{path, "--slowlog-max-len", "10"}, nil, quietLog)
+	cfg, err := loadConfig([]string{path, "--acllog-max-len", "10"}, nil, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(cfg.noEffect, " "); got != "activedefrag activerehashing slowlog-max-len" {
+	if got := strings.Join(cfg.noEffect, " "); got != "activedefrag activerehashing acllog-max-len" {
 		t.Errorf("no-effect directives %q", got)
 	}
 

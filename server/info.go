@@ -14,8 +14,8 @@ import (
 
 // INFO [section ...]: Redis 7.0.15's sections, fields and order, "# Name"
 // headers, \r\n line ends and a blank line between sections. Fields for
-// machinery Ember does not have (replication, forks, Lua, latency
-// histograms, per-connection buffers) are written with the value Redis
+// machinery Ember does not have (replication, forks, Lua,
+// per-connection buffers) are written with the value Redis
 // shows when that machinery is idle, mostly 0, so that parsers find every
 // field they expect and no figure is invented.
 
@@ -37,7 +37,7 @@ var infoSections = []struct {
 	{"modules", "Modules", true, nil}, // Ember has no modules
 	{"commandstats", "Commandstats", false, (*Server).infoCommandStats},
 	{"errorstats", "Errorstats", true, (*Server).infoErrorStats},
-	{"latencystats", "Latencystats", false, nil}, // no latency histograms
+	{"latencystats", "Latencystats", false, (*Server).infoLatencyStats},
 	{"cluster", "Cluster", true, (*Server).infoCluster},
 	{"keyspace", "Keyspace", true, (*Server).infoKeyspace},
 }

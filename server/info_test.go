@@ -63,7 +63,7 @@ var redisInfoFields = map[string][]string{
 	"Modules":      {},
 	"Errorstats":   nil, // variable
 	"Commandstats": nil,
-	"Latencystats": {},
+	"Latencystats": nil, // one line per command called
 	"Cluster":      {"cluster_enabled"},
 	"Keyspace":     nil,
 }
@@ -368,5 +368,69 @@ func TestOpsMeter(t *testing.T) {
 	m.reset()
 	if got := m.rate(); got != 0 {
 		t.Errorf("rate after reset = %d", got)
+	}
+}
+
+// TestCommandStatsSeenByOthers: a connection's calls gather per batch
+// (pendingStats), yet another connection reading INFO after the replies
+// have arrived sees every one of them, as with Redis.
+func TestCommandStatsSeenByOthers(t *testing.T) {
+	_, addr := startServer(t, DefaultConfig())
+	worker, watcher := dialRESP(t, addr), dialRESP(t, addr)
+	stat := func(section, field string) string {
+		_, secs := parseInfo(t, bulkText(t, watcher.cmd("INFO", section)))
+		for _, s := range secs {
+			if v, ok := s.values[field]; ok {
+				return v
+			}
+		}
+		return ""
+	}
+	processed := func() int64 {
+		n, _ := strconv.ParseInt(stat("stats", "total_commands_processed"), 10, 64)
+		return n
+	}
+	watcher.cmd("CONFIG", "RESETSTAT")
+	before := processed() // counts the INFO itself
+	// One batch: 20 GETs and 5 INCRs pipelined, then read the replies.
+	for i := 0; i < 20; i++ {
+		worker.sendCmd("GET", "k"+strconv.Itoa(i))
+	}
+	for i := 0; i < 5; i++ {
+		worker.sendCmd("INCR", "n")
+	}
+	for i := 0; i < 25; i++ {
+		if _, err := worker.readReply(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := stat("commandstats", "cmdstat_get"); !strings.HasPrefix(got, "calls=20,") {
+		t.Errorf("cmdstat_get = %q, want calls=20", got)
+	}
+	if got := stat("commandstats", "cmdstat_incr"); !strings.HasPrefix(got, "calls=5,") {
+		t.Errorf("cmdstat_incr = %q, want calls=5", got)
+	}
+	// The three INFOs since "before": itself, and the two above.
+	if got := processed() - before; got != 25+3 {
+		t.Errorf("total_commands_processed grew by %d, want 28", got)
+	}
+	// In one batch with the calls, INFO (on the same connection) sees
+	// them too.
+	worker.sendCmd("CONFIG", "RESETSTAT")
+	for i := 0; i < 3; i++ {
+		worker.sendCmd("GET", "k")
+	}
+	worker.sendCmd("INFO", "commandstats")
+	var last string
+	for i := 0; i < 5; i++ {
+		r, err := worker.readReply()
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = r
+	}
+	_, secs := parseInfo(t, bulkText(t, last))
+	if got := secs["Commandstats"].values["cmdstat_get"]; !strings.HasPrefix(got, "calls=3,") {
+		t.Errorf("INFO in the batch: cmdstat_get = %q, want calls=3", got)
 	}
 }

@@ -61,15 +61,14 @@ func (c *client) stopMonitor() {
 	s.monitorMu.Unlock()
 }
 
-// redact hides argument i from MONITOR, as Redis's
-// redactClientCommandArgument.
+// redact hides argument i from MONITOR and the SLOWLOG, as Redis's
+// redactClientCommandArgument; call forgets it once the command is done.
 func (c *client) redact(i int) { c.redacted = append(c.redacted, i) }
 
 // feedMonitors sends a command that ran to the monitors.
 func (c *client) feedMonitors(cmd *command, args [][]byte) {
 	mons := c.srv.monitors.Load()
 	if mons == nil || len(*mons) == 0 || cmd.flags&(flagSkipMonitor|flagAdmin) != 0 {
-		c.redacted = c.redacted[:0]
 		return
 	}
 	c.feedMonitorsAlways(args)
@@ -80,7 +79,6 @@ func (c *client) feedMonitors(cmd *command, args [][]byte) {
 func (c *client) feedMonitorsAlways(args [][]byte) {
 	mons := c.srv.monitors.Load()
 	line := c.monitorLine(args)
-	c.redacted = c.redacted[:0]
 	for _, m := range *mons {
 		if m == c {
 			// Its own command: the line follows the command's reply.

@@ -184,6 +184,7 @@ func (c *client) postpone(cmd *command) bool {
 		gone = g
 	}
 	c.wakeWriters()
+	defer c.noteBlocked(monoNow())
 	for paused {
 		var timeout <-chan time.Time
 		if c.srv.usesSystemClock() && end < math.MaxInt64 {

@@ -117,6 +117,7 @@ func (s *Server) rdbOptions() rdb.Options {
 		UsedMem:     s.usedMemory(),
 		RedisVer:    RedisVersion,
 		Functions:   s.scripts.libraryCodes(),
+		Latency:     s.latencyObserve,
 	}
 }
 

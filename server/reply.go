@@ -25,6 +25,14 @@ func (w *replyWriter) simple(s string) {
 
 func (w *replyWriter) ok() { w.buf = append(w.buf, "+OK\r\n"...) }
 
+// errorCounted writes an error reply that was counted in INFO
+// errorstats already (a script's error that came from redis.call): the
+// command still fails, as Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE.
+func (w *replyWriter) errorCounted(msg string) {
+	w.error(msg)
+	w.lastErr = ""
+}
+
 // error writes an error reply; msg starts with its code ("ERR ...").
 // Newlines would break the protocol, so they become spaces, as in Redis.
 func (w *replyWriter) error(msg string) {

@@ -557,7 +557,11 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 
 	// The reply is written outside the store's locks.
 	if failed {
-		c.w.error(scriptErrorReply(result, inv.name))
+		if t, ok := result.(*lua.LTable); ok && lua.LVAsBool(t.RawGetString("ignore_error_stats_update")) {
+			c.w.errorCounted(scriptErrorReply(result, inv.name))
+		} else {
+			c.w.error(scriptErrorReply(result, inv.name))
+		}
 	} else {
 		vm.reply(c, result, resp3, 0)
 	}
@@ -628,6 +632,23 @@ func (e *scriptEngine) endRun() {
 	e.runMu.Unlock()
 }
 
+// refusal is why scriptCall refuses cmd, or "".
+func (r *scriptRun) refusal(cmd *command, args [][]byte) string {
+	switch {
+	case cmd == nil:
+		return msgUnknownScriptCmd
+	case !cmd.arityOK(len(args)):
+		return msgScriptArity
+	case cmd.flags&flagNoScript != 0:
+		return msgNoScriptCmd
+	case r.readOnly && cmd.flags&(flagWrite|flagMayReplicate) != 0:
+		return msgScriptROWrite
+	case !r.allowOOM && !r.wrote && cmd.flags&flagDenyOOM != 0 && r.caller.preCommandOOM:
+		return msgScriptOOM
+	}
+	return ""
+}
+
 // call runs one command of the script (redis.call, redis.pcall): the
 // checks of Redis's scriptCall, then (*client).call on the script's
 // client, so every hook of call applies to it. It returns the raw reply,
@@ -640,17 +661,19 @@ func (r *scriptRun) call(args [][]byte) (reply []byte, errMsg string) {
 	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
 		cmd = cmd.subs[strings.ToLower(string(args[1]))]
 	}
-	switch {
-	case cmd == nil:
-		return nil, msgUnknownScriptCmd
-	case !cmd.arityOK(len(args)):
-		return nil, msgScriptArity
-	case cmd.flags&flagNoScript != 0:
-		return nil, msgNoScriptCmd
-	case r.readOnly && cmd.flags&(flagWrite|flagMayReplicate) != 0:
-		return nil, msgScriptROWrite
-	case !r.allowOOM && !r.wrote && cmd.flags&flagDenyOOM != 0 && r.caller.preCommandOOM:
-		return nil, msgScriptOOM
+	if msg := r.refusal(cmd, args); msg != "" {
+		// As Redis's scriptCall: the refusal counts as an error reply,
+		// and as a rejected call of a command that exists; the script's
+		// own error reply then does not count it again.
+		if code, ok := strings.CutPrefix(msg, "-"); ok {
+			e.srv.stats.countError(code)
+		} else {
+			e.srv.stats.countError("ERR " + msg)
+		}
+		if cmd != nil {
+			e.srv.stats.commands[cmd.id].rejected.Add(1)
+		}
+		return nil, msg
 	}
 	if cmd.flags&flagWrite != 0 {
 		r.wrote = true

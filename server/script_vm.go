@@ -844,7 +844,11 @@ func luaToInt64(f float64) int64 {
 func (vm *luaVM) replyTable(c *client, t *lua.LTable, resp3 bool, depth int) {
 	w := &c.w
 	if e, ok := t.RawGetString("err").(lua.LString); ok {
-		w.error(string(e))
+		if lua.LVAsBool(t.RawGetString("ignore_error_stats_update")) {
+			w.errorCounted(string(e))
+		} else {
+			w.error(string(e))
+		}
 		return
 	}
 	if s, ok := t.RawGetString("ok").(lua.LString); ok {

@@ -41,6 +41,8 @@ type Server struct {
 	pause    pauseState
 	scripts  scriptEngine // EVAL and functions (script.go)
 	aof      aofState
+	slowlog  slowlog      // SLOWLOG (slowlog.go)
+	latency  latencyState // LATENCY, INFO latencystats (latency.go)
 
 	monitorMu sync.Mutex
 	monitors  atomic.Pointer[[]*client]
@@ -88,6 +90,9 @@ func New(cfg Config) (*Server, error) {
 	s.cfg = newLiveConfig(cfg, s)
 	s.table, s.all = builtinCommands()
 	s.stats.commands = make([]commandStats, len(s.all))
+	s.latency.init(len(s.all))
+	s.slowlog.init()
+	applyLatency(s, &cfg)
 	if cfg.Store != nil {
 		s.store = cfg.Store
 	} else {
@@ -104,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 	applyEviction(s, &cfg)
 	applyExpiry(s, &cfg)
 	s.store.SetOnKeyEvent(s.notifyKeyEvent)
+	s.store.SetOnLatency(s.latencyObserve)
 	s.stats.store = s.store
 	s.stats.replID = newRunID()
 	go s.statsLoop()

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/emberkv/ember/internal/hdrhist"
 	"github.com/emberkv/ember/store"
 )
 
@@ -22,6 +23,27 @@ type pendingStats struct {
 	cmd         *commandStats
 	calls, usec int64
 	processed   int64
+	// A run of equal latency samples (most fast commands take 0 or 1
+	// us): n samples of v in hist.
+	hist *hdrhist.Histogram
+	v, n int64
+}
+
+// sample counts a latency sample of v ns for the histogram h.
+func (p *pendingStats) sample(h *hdrhist.Histogram, v int64) {
+	if h == p.hist && v == p.v {
+		p.n++
+		return
+	}
+	p.flushSample()
+	p.hist, p.v, p.n = h, v, 1
+}
+
+func (p *pendingStats) flushSample() {
+	if p.n != 0 {
+		p.hist.RecordN(p.v, p.n)
+		p.hist, p.n = nil, 0
+	}
 }
 
 // add counts a call of the command whose figures are st.
@@ -49,6 +71,7 @@ func (p *pendingStats) flushCommand() {
 // flush adds what is pending to the shared counters.
 func (p *pendingStats) flush(s *serverStats) {
 	p.flushCommand()
+	p.flushSample()
 	if p.processed != 0 {
 		s.commandsProcessed.Add(p.processed)
 		p.processed = 0

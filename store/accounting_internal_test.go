@@ -35,9 +35,9 @@ func checkAccounting(t *testing.T, db *DB, what string) {
 			volatile += int64(len(sh.data.volatile))
 		}
 	}
-	if s.used.Load() != used || s.keys.Load() != keys || s.volatileKeys.Load() != volatile {
+	if s.UsedMemory() != used || s.keys.Load() != keys || s.volatileKeys.Load() != volatile {
 		t.Fatalf("after %s: the store counts %d bytes, %d keys, %d with a TTL; its shards %d, %d, %d",
-			what, s.used.Load(), s.keys.Load(), s.volatileKeys.Load(), used, keys, volatile)
+			what, s.UsedMemory(), s.keys.Load(), s.volatileKeys.Load(), used, keys, volatile)
 	}
 }
 
@@ -174,4 +174,38 @@ func encodingName(db *DB, key string) string {
 		return info.Encoding
 	}
 	return "none"
+}
+
+// TestUsedGathersUntilALimit: without maxmemory, a shard's changes to
+// the used bytes gather (account), yet UsedMemory counts them; setting a
+// limit moves them all into the total eviction reads, which is exact from
+// then on.
+func TestUsedGathersUntilALimit(t *testing.T) {
+	s := New(Options{SweepInterval: -1})
+	defer s.Close()
+	db := s.DB(0)
+	exact := func() int64 {
+		var n int64
+		s.forEachShard(func(sh *shard) { n += sh.data.usedBytes })
+		return n
+	}
+	for i := 0; i < 300; i++ {
+		db.Set("k"+strconv.Itoa(i), []byte("value"), SetOptions{})
+	}
+	if s.used.Load() == exact() {
+		t.Fatalf("used = %d already: nothing gathered, so the test shows nothing", s.used.Load())
+	}
+	if got := s.UsedMemory(); got != exact() {
+		t.Fatalf("UsedMemory() = %d, the shards hold %d", got, exact())
+	}
+	s.SetEviction(Eviction{MaxMemory: 1 << 30, Policy: AllKeysLRU})
+	if got := s.used.Load(); got != exact() {
+		t.Fatalf("with a limit, used = %d, the shards hold %d", got, exact())
+	}
+	for i := 0; i < 300; i += 2 {
+		db.Del("k" + strconv.Itoa(i))
+	}
+	if got := s.used.Load(); got != exact() {
+		t.Fatalf("after deletes under a limit, used = %d, the shards hold %d", got, exact())
+	}
 }

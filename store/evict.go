@@ -96,6 +96,11 @@ func (s *Store) SetEviction(e Eviction) {
 	e.Samples = max(e.Samples, 1)
 	e.Tenacity = min(max(e.Tenacity, 0), 100)
 	s.eviction.Store(&e)
+	if e.MaxMemory != 0 {
+		// From now on every change reaches used at once (account); what
+		// the shards gathered before joins it here.
+		s.forEachShard(func(sh *shard) { s.used.Add(sh.usedPending.Swap(0)) })
+	}
 }
 
 // Eviction returns the limit and policy in force.
@@ -104,12 +109,34 @@ func (s *Store) Eviction() Eviction { return *s.eviction.Load() }
 // UsedMemory is the bytes the keys of every database take by the store's
 // accounting (see entry.size): the dataset part of used_memory. It is a
 // running total, read without a lock.
-func (s *Store) UsedMemory() int64 { return s.used.Load() }
+func (s *Store) UsedMemory() int64 {
+	n := s.used.Load()
+	if s.eviction.Load().MaxMemory == 0 {
+		s.forEachShard(func(sh *shard) { n += sh.usedPending.Load() })
+	}
+	return n
+}
+
+// usedBatch is how far a shard's changes to the used bytes may gather
+// before they reach the store's total while there is no maxmemory: one
+// atomic add on a line both cores write would otherwise cost every write
+// a cache miss. With a limit, eviction needs the exact total, and every
+// change goes at once.
+const usedBatch = 8 << 10
 
 // account adds delta to the shard's and the store's used bytes.
 func (sh *shard) account(delta int64) {
 	sh.data.usedBytes += delta
-	sh.store.used.Add(delta)
+	if sh.store.eviction.Load().MaxMemory != 0 {
+		sh.store.used.Add(delta)
+		return
+	}
+	// Atomic, though under the shard's lock, because SetEviction and
+	// UsedMemory read it without: each byte moves from usedPending to
+	// used exactly once, by this CompareAndSwap or SetEviction's Swap.
+	if p := sh.usedPending.Add(delta); (p > usedBatch || p < -usedBatch) && sh.usedPending.CompareAndSwap(p, 0) {
+		sh.store.used.Add(p)
+	}
 }
 
 // MakeRoom evicts keys by the policy until UsedMemory()+extra is within
@@ -238,6 +265,7 @@ func (s *Store) evict(cfg *Eviction, extra int64, foreground bool) evictResult {
 	defer ev.mu.Unlock()
 	limit := tenacityLimit(cfg.Tenacity)
 	start := time.Now()
+	defer func() { s.observeLatency(LatencyEvictionCycle, time.Since(start)) }()
 	for n := 1; ; n++ {
 		if cfg.MaxMemory == 0 || s.used.Load()+extra <= cfg.MaxMemory {
 			return evictOK // (the background goroutine may see the limit lifted)
@@ -697,4 +725,14 @@ func (db *DB) MemoryOverhead() (main, expires int64) {
 		db.unlock(sh)
 	}
 	return main, expires
+}
+
+// forEachShard calls f with every shard of every database, holding no
+// lock.
+func (s *Store) forEachShard(f func(sh *shard)) {
+	for _, db := range s.dbs {
+		for _, sh := range db.shards {
+			f(sh)
+		}
+	}
 }

@@ -163,6 +163,7 @@ func (s *Store) sweepCycle(tick time.Duration) {
 		}
 	}
 	elapsed := time.Since(start)
+	s.observeLatency(LatencyExpireCycle, elapsed)
 	st.cpu.Add(int64(elapsed))
 	if capped {
 		st.capped.Add(1)

@@ -148,6 +148,9 @@ type shard struct {
 	// changes counts the keys changed (every touch), for the save
 	// points' count of changes (Redis's server.dirty).
 	changes atomic.Int64
+	// usedPending are changes to the used bytes not yet in Store.used
+	// (see account).
+	usedPending atomic.Int64
 
 	// The next shard's lock lies past this line, not on it: the two
 	// cores lock different shards without sharing a cache line.

@@ -123,6 +123,8 @@ type Store struct {
 	// sweepGate, if set, is asked before the sweeper locks a shard; see
 	// SetSweepGate.
 	sweepGate atomic.Pointer[func() func()]
+	// onLatency is told how long background cycles took (latency.go).
+	onLatency atomic.Pointer[func(event string, d time.Duration)]
 	// frozenUntil holds expired keys in place until this Unix ms (see
 	// FreezeExpiry); 0 when expiry runs.
 	frozenUntil atomic.Int64

@@ -60,11 +60,18 @@ type SetResult struct {
 
 // Set stores a copy of val at key, as SET does.
 func (db *DB) Set(key string, val []byte, opt SetOptions) (SetResult, error) {
+	// The store keeps its own copy (callers, the server among them, pass
+	// views of buffers they reuse), made before the lock: allocating may
+	// make this goroutine help the collector mark, or wait for it when
+	// the heap is at its goal, which under the lock would stall every
+	// reader of the shard (128 KiB values overwritten on a big heap).
+	val = own(val)
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
 	return db.setLocked(sh, h, key, val, opt)
 }
 
+// setLocked sets key to val, a copy the store may keep.
 func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOptions) (SetResult, error) {
 	t := db.store.newOpTime()
 	var res SetResult
@@ -79,9 +86,7 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 	if (opt.Mode == SetNX && exists) || (opt.Mode == SetXX && !exists) {
 		return res, nil
 	}
-	// The store keeps its own copy: callers (the server among them) pass
-	// views of buffers they reuse.
-	e := entry{str: own(val), kind: KindString, atime: t.lru(), expireAt: opt.ExpireAt}
+	e := entry{str: val, kind: KindString, atime: t.lru(), expireAt: opt.ExpireAt}
 	if opt.KeepTTL && exists {
 		e.expireAt = cur.expireAt
 	}
@@ -105,6 +110,14 @@ func own(val []byte) []byte {
 	return b
 }
 
+// ownAll copies every value, as own, into dst (before a lock, as Set).
+func ownAll(vals [][]byte, dst [][]byte) [][]byte {
+	for _, v := range vals {
+		dst = append(dst, own(v))
+	}
+	return dst
+}
+
 // multiKeyRoom is how many keys MGET, MSET and MSETNX lock with arrays on
 // the stack; more keys cost two allocations.
 const multiKeyRoom = 16
@@ -117,6 +130,7 @@ func (db *DB) MSet(keys []string, vals [][]byte) { db.MSetFunc(keys, vals, nil) 
 // the keys' shards are held (so set must not call the store): keyspace
 // notifications report each key in turn, as Redis's MSET.
 func (db *DB) MSetFunc(keys []string, vals [][]byte, set func(i int)) {
+	vals = ownAll(vals, make([][]byte, 0, multiKeyRoom))
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
@@ -133,6 +147,7 @@ func (db *DB) MSetNX(keys []string, vals [][]byte) bool { return db.MSetNXFunc(k
 
 // MSetNXFunc is MSetNX calling set(i) as MSetFunc does.
 func (db *DB) MSetNXFunc(keys []string, vals [][]byte, set func(i int)) bool {
+	vals = ownAll(vals, make([][]byte, 0, multiKeyRoom))
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)

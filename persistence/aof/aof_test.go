@@ -404,3 +404,30 @@ func TestSlowFsyncWarning(t *testing.T) {
 		t.Fatalf("warnings %q", warned)
 	}
 }
+
+// TestWriterLatency: under appendfsync always each batch reports its
+// write (as aof-write and aof-write-alone) and its fsync.
+func TestWriterLatency(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	f := &memFile{}
+	w := NewWriter(f, WriterOptions{Fsync: FsyncAlways, Latency: func(event string, d time.Duration) {
+		mu.Lock()
+		seen[event]++
+		mu.Unlock()
+	}})
+	defer w.Close()
+	if err := w.Wait(w.Append([]byte("*1\r\n$4\r\nPING\r\n"))); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, ev := range []string{"aof-write", "aof-write-alone", "aof-fsync-always"} {
+		if seen[ev] < 1 {
+			t.Errorf("no %s event: %v", ev, seen)
+		}
+	}
+	if seen["aof-write-pending-fsync"] != 0 {
+		t.Errorf("a pending fsync with appendfsync always: %v", seen)
+	}
+}

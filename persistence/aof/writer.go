@@ -94,6 +94,7 @@ type Writer struct {
 
 	now     func() time.Time
 	warn    func(string)
+	latency func(event string, d time.Duration)
 	done    chan struct{} // closed when syncLoop ends
 	flushed chan struct{} // closed when flushLoop ends
 	stop    chan struct{}
@@ -108,12 +109,18 @@ type WriterOptions struct {
 	Warn func(string)
 	// RetryEvery is how often a failed write is retried; 1s if 0.
 	RetryEvery time.Duration
+	// Latency, if set, is told how long each write and each fsync of
+	// appendfsync always took, under Redis's latency event names:
+	// "aof-write" and, for the same write, "aof-write-pending-fsync"
+	// (a background fsync was running) or "aof-write-alone"; and
+	// "aof-fsync-always".
+	Latency func(event string, d time.Duration)
 }
 
 // NewWriter starts a writer appending to f.
 func NewWriter(f File, o WriterOptions) *Writer {
 	w := &Writer{f: f, policy: o.Fsync, end: o.Size, written: o.Size, synced: o.Size, size: o.Size,
-		now: time.Now, warn: o.Warn, done: make(chan struct{}), flushed: make(chan struct{}), stop: make(chan struct{})}
+		now: time.Now, warn: o.Warn, latency: o.Latency, done: make(chan struct{}), flushed: make(chan struct{}), stop: make(chan struct{})}
 	if w.warn == nil {
 		w.warn = func(string) {}
 	}
@@ -213,12 +220,27 @@ func (w *Writer) flushLocked() {
 	w.spare = nil
 	start, end := w.written, w.end
 	always := w.policy == FsyncAlways
+	pendingFsync := w.syncing
 	w.mu.Unlock()
 
+	began := time.Now()
 	err := w.writeAll(batch, start)
+	if w.latency != nil {
+		d := time.Since(began)
+		if pendingFsync {
+			w.latency("aof-write-pending-fsync", d)
+		} else {
+			w.latency("aof-write-alone", d)
+		}
+		w.latency("aof-write", d)
+	}
 	if err == nil && always {
+		began = time.Now()
 		if err = w.f.Sync(); err != nil {
 			err = fmt.Errorf("fsync: %w", err)
+		}
+		if w.latency != nil {
+			w.latency("aof-fsync-always", time.Since(began))
 		}
 	}
 

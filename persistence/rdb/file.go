@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
+	"time"
 
 	"github.com/emberkv/ember/store"
 )
@@ -40,7 +41,11 @@ func SaveFile(path string, sn *store.Snapshot, opts Options) (Stats, error) {
 		err = syncDir(dir)
 	}
 	if err != nil {
+		began := time.Now()
 		os.Remove(tmp)
+		if opts.Latency != nil {
+			opts.Latency("rdb-unlink-temp-file", time.Since(began))
+		}
 		return st, fmt.Errorf("Write error saving DB on disk: %w", err)
 	}
 	return st, nil

@@ -476,3 +476,28 @@ func TestSnapshotIgnoresEveryLaterChange(t *testing.T) {
 	}
 	diffImages(t, norm(imageOf(t, dst)), norm(want))
 }
+
+// A save that fails after writing its temp file removes it and reports
+// the removal's time as "rdb-unlink-temp-file".
+func TestSaveFileFailureLatency(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "dump.rdb")
+	if err := os.MkdirAll(filepath.Join(path, "x"), 0o755); err != nil { // a rename over it fails
+		t.Fatal(err)
+	}
+	s := newStore(t)
+	s.DB(0).Set("a", []byte("1"), store.SetOptions{})
+	var events []string
+	_, err := SaveFile(path, NewSnapshot(s, true, nil), Options{Latency: func(event string, d time.Duration) {
+		events = append(events, event)
+	}})
+	if err == nil {
+		t.Fatal("the save did not fail")
+	}
+	if len(events) != 1 || events[0] != "rdb-unlink-temp-file" {
+		t.Errorf("events %v", events)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("files left: %v", entries)
+	}
+}

@@ -29,6 +29,10 @@ type Options struct {
 	RedisVer string
 	// Now is the ctime aux field's clock; default time.Now.
 	Now func() time.Time
+	// Latency, if set, is told how long SaveFile took to remove the
+	// temporary file of a save that failed, as Redis's
+	// "rdb-unlink-temp-file" latency event.
+	Latency func(event string, d time.Duration)
 }
 
 // Stats describe a written file.
