@@ -605,13 +605,10 @@ func (e *scriptEngine) startRun(vm *luaVM, inv *invocation) {
 	eval := inv.eval
 	e.runMu.Lock()
 	e.runName, e.runArgs = inv.name, inv.argv
-	// The runs share one context until one links it (script_ctx.go): a
-	// context, its cancel function and its channel per run were three
-	// allocations of every script.
-	if e.run == nil || e.run.linked.Load() {
-		if e.run != nil {
-			e.run.cancel() // the coroutines' contexts go with it
-		}
+	// The runs share one context until a kill spends it
+	// (script_ctx.go): a context, its cancel function and its channel per
+	// run were three allocations of every script.
+	if e.run == nil || e.run.stopped.Load() {
 		e.run = newRunContext()
 	}
 	if vm.L.Context() != context.Context(e.run) {

@@ -149,19 +149,7 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 	missing.RawSetString("__metatable", lua.LFalse)
 	L.SetMetatable(G, missing)
 
-	// A coroutine's context is linked to the run's only if the run's is
-	// linked first (script_ctx.go), so that a kill stops a script that
-	// loops inside a coroutine too.
-	co := G.RawGetString("coroutine").(*lua.LTable)
-	for _, name := range []string{"create", "wrap"} {
-		orig := co.RawGetString(name).(*lua.LFunction).GFunction
-		co.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
-			if vm.run_ != nil {
-				vm.e.run.link()
-			}
-			return orig(L)
-		}))
-	}
+	vm.runUnder(G.RawGetString("coroutine").(*lua.LTable))
 
 	// Every library table, then the globals, behind a read-only proxy.
 	for _, name := range []string{"string", "math", "table", "coroutine", "cjson", "cmsgpack", "bit", "struct", "redis"} {
