@@ -517,9 +517,12 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	// itself is not an effect.
 	sc.aofRunFor(c)
 
+	// As Redis: time stands still for the keys while the script runs.
+	sc.notes.Now = e.srv.store.Clock().Now().UnixMilli()
 	e.startRun(vm, inv)
 	result, failed := vm.call(r, inv)
 	e.endRun()
+	sc.notes.Now = 0
 
 	// Everything shared by the scripts is reset before the locks go: the
 	// next script may start the moment they do.
