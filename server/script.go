@@ -137,7 +137,9 @@ func (e *scriptEngine) init(s *Server) {
 	e.scripts = make(map[string]*luaScript)
 	e.busyMs.Store(5000)
 	e.now = monoNow
-	e.sc = &client{srv: s, id: -1, addr: "lua", authed: true, created: time.Now()}
+	// One script at a time uses it, and each run sends what its calls
+	// gathered before its locks go (batchStats).
+	e.sc = &client{srv: s, id: -1, addr: "lua", authed: true, created: time.Now(), batchStats: true}
 	e.cur = &scriptRun{e: e}
 	e.fn.init()
 }
@@ -523,6 +525,7 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	result, failed := vm.call(r, inv)
 	e.endRun()
 	sc.notes.Now = 0
+	sc.pending.flush(&e.srv.stats)
 
 	// Everything shared by the scripts is reset before the locks go: the
 	// next script may start the moment they do.
