@@ -75,8 +75,12 @@ func evalGeneric(c *client, args [][]byte, bySHA, ro bool) {
 	e := &c.srv.scripts
 	var s *luaScript
 	if bySHA {
-		var buf [40]byte
-		s = e.lookupScript(lowerSHA(&buf, args[1]))
+		// Clients send the SHA they got, in lower case: the script run
+		// last is found without copying it.
+		if s = e.last.Load(); s == nil || s.sha != string(args[1]) {
+			var buf [40]byte
+			s = e.lookupScript(lowerSHA(&buf, args[1]))
+		}
 		if s == nil {
 			c.w.error(errNoScript)
 			return

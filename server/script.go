@@ -111,9 +111,9 @@ type scriptEngine struct {
 	runStart atomic.Int64 // monoNow at its start
 	wrote    atomic.Bool  // it ran a write command: no longer killable
 	killed   atomic.Bool
-	cancel   context.CancelFunc // stops the running script
-	runName  string             // under runMu: the running function (FUNCTION STATS)
-	runArgs  [][]byte           // under runMu: its command
+	run      *runContext // the runs' context: stop it to stop the running script
+	runName  string      // under runMu: the running function (FUNCTION STATS)
+	runArgs  [][]byte    // under runMu: its command
 
 	// Scripts run one at a time (they hold the store's wide lock), so
 	// they share one client and one run context.
@@ -125,6 +125,11 @@ type scriptEngine struct {
 
 	randState  uint64
 	randSeeded bool
+	cmds       scriptCmdCache // lookupCommand's
+	// last is the script found last, checked before the cache: clients
+	// call the same script again and again. It is set and cleared (by
+	// SCRIPT FLUSH) under mu.
+	last atomic.Pointer[luaScript]
 }
 
 func (e *scriptEngine) init(s *Server) {
@@ -132,7 +137,9 @@ func (e *scriptEngine) init(s *Server) {
 	e.scripts = make(map[string]*luaScript)
 	e.busyMs.Store(5000)
 	e.now = monoNow
-	e.sc = &client{srv: s, id: -1, addr: "lua", authed: true, created: time.Now()}
+	// One script at a time uses it, and each run sends what its calls
+	// gathered before its locks go (batchStats).
+	e.sc = &client{srv: s, id: -1, addr: "lua", authed: true, created: time.Now(), batchStats: true}
 	e.cur = &scriptRun{e: e}
 	e.fn.init()
 }
@@ -249,7 +256,7 @@ func (e *scriptEngine) abort() {
 func (e *scriptEngine) stopLocked() {
 	if !e.killed.Load() {
 		e.killed.Store(true)
-		e.cancel()
+		e.run.stop()
 	}
 }
 
@@ -273,8 +280,14 @@ func lowerSHA(buf *[40]byte, b []byte) []byte {
 
 // lookupScript finds a cached script by its SHA (lower case).
 func (e *scriptEngine) lookupScript(sha []byte) *luaScript {
+	if s := e.last.Load(); s != nil && s.sha == string(sha) {
+		return s
+	}
 	e.mu.Lock()
 	s := e.scripts[string(sha)]
+	if s != nil {
+		e.last.Store(s) // under mu, so that a SCRIPT FLUSH clears it
+	}
 	e.mu.Unlock()
 	return s
 }
@@ -282,6 +295,11 @@ func (e *scriptEngine) lookupScript(sha []byte) *luaScript {
 // loadScript compiles body and caches it, or returns the cached script of
 // the same SHA, as Redis's luaCreateFunction. msg is the error reply.
 func (e *scriptEngine) loadScript(body []byte) (s *luaScript, msg string) {
+	// The same body as the script found last has its SHA: skip the SHA1
+	// (a fifth of a small EVAL's instructions).
+	if s := e.last.Load(); s != nil && s.body == string(body) {
+		return s, ""
+	}
 	var buf [40]byte
 	sum := sha1.Sum(body)
 	hex.Encode(buf[:], sum[:])
@@ -303,6 +321,7 @@ func (e *scriptEngine) loadScript(body []byte) (s *luaScript, msg string) {
 		return old, ""
 	}
 	e.scripts[s.sha] = s
+	e.last.Store(s)
 	e.mem += scriptMemory(s)
 	return s, ""
 }
@@ -329,6 +348,7 @@ func (e *scriptEngine) flushScripts() {
 	e.mu.Lock()
 	e.scripts = make(map[string]*luaScript)
 	e.mem = 0
+	e.last.Store(nil)
 	e.mu.Unlock()
 	e.gen.Add(1)
 }
@@ -499,9 +519,13 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	// itself is not an effect.
 	sc.aofRunFor(c)
 
+	// As Redis: time stands still for the keys while the script runs.
+	sc.notes.Now = e.srv.store.Clock().Now().UnixMilli()
 	e.startRun(vm, inv)
 	result, failed := vm.call(r, inv)
 	e.endRun()
+	sc.notes.Now = 0
+	sc.pending.flush(&e.srv.stats)
 
 	// Everything shared by the scripts is reset before the locks go: the
 	// next script may start the moment they do.
@@ -587,11 +611,15 @@ func (e *scriptEngine) startRun(vm *luaVM, inv *invocation) {
 	eval := inv.eval
 	e.runMu.Lock()
 	e.runName, e.runArgs = inv.name, inv.argv
-	// A context per run: gopher-lua checks it between instructions, so
-	// cancelling it stops the script wherever it loops.
-	ctx, cancel := context.WithCancel(backgroundCtx)
-	vm.L.SetContext(ctx)
-	e.cancel = cancel
+	// The runs share one context until a kill spends it
+	// (script_ctx.go): a context, its cancel function and its channel per
+	// run were three allocations of every script.
+	if e.run == nil || e.run.stopped.Load() {
+		e.run = newRunContext()
+	}
+	if vm.L.Context() != context.Context(e.run) {
+		vm.L.SetContext(e.run)
+	}
 	e.killed.Store(false)
 	e.wrote.Store(false)
 	e.runEval.Store(eval)
@@ -602,7 +630,6 @@ func (e *scriptEngine) startRun(vm *luaVM, inv *invocation) {
 
 func (e *scriptEngine) endRun() {
 	e.runMu.Lock()
-	e.cancel() // releases the run's context
 	e.runName, e.runArgs = "", nil
 	e.running.Store(false)
 	e.runMu.Unlock()
@@ -633,7 +660,7 @@ func (r *scriptRun) refusal(cmd *command, args [][]byte) string {
 func (r *scriptRun) call(args [][]byte) (reply []byte, errMsg string) {
 	e := r.e
 	sc := e.sc
-	cmd := e.srv.table.lookupName(args[0])
+	cmd := e.lookupCommand(args[0])
 	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
 		cmd = cmd.subs[strings.ToLower(string(args[1]))]
 	}
@@ -688,6 +715,33 @@ func (r *scriptRun) call(args [][]byte) (reply []byte, errMsg string) {
 	return sc.w.buf, ""
 }
 
+// scriptCmdCache is what lookupCommand remembers: the commands the
+// scripts called last, by their names as written. A script calls the
+// same few commands over and over; comparing their names is cheaper than
+// the table's lower-casing and hashing.
+type scriptCmdCache struct {
+	names [4]string
+	cmds  [4]*command
+	next  int
+}
+
+// lookupCommand is the command table's lookupName for redis.call.
+// Scripts run one at a time, so the cache needs no lock.
+func (e *scriptEngine) lookupCommand(name []byte) *command {
+	m := &e.cmds
+	for i := range m.names {
+		if m.cmds[i] != nil && m.names[i] == string(name) {
+			return m.cmds[i]
+		}
+	}
+	cmd := e.srv.table.lookupName(name)
+	if cmd != nil {
+		m.names[m.next], m.cmds[m.next] = string(name), cmd
+		m.next = (m.next + 1) % len(m.names)
+	}
+	return cmd
+}
+
 // getVM takes a prepared state from the pool, or makes one.
 func (e *scriptEngine) getVM() *luaVM {
 	e.vmMu.Lock()
@@ -718,13 +772,24 @@ func (vm *luaVM) prepare(inv *invocation) {
 	L := vm.L
 	if inv.script != nil {
 		L.Push(vm.scriptFunction(inv.script))
-		vm.globals.RawSetString("KEYS", vm.stringArray(inv.keys))
-		vm.globals.RawSetString("ARGV", vm.stringArray(inv.args))
+		// No script can change the globals, so KEYS and ARGV still name
+		// the tables of the last run unless refill made new ones.
+		keys := vm.refill(vm.keys, inv.keys, &vm.keyStrs)
+		if keys.t != vm.keys.t {
+			vm.globals.RawSetString("KEYS", keys.t)
+		}
+		argv := vm.refill(vm.argv, inv.args, &vm.argStrs)
+		if argv.t != vm.argv.t {
+			vm.globals.RawSetString("ARGV", argv.t)
+		}
+		vm.keys, vm.argv = keys, argv
 		return
 	}
+	// A function may keep the tables it is given (in an upvalue of its
+	// library), so each call gets new ones, as in Redis.
 	L.Push(inv.function.fn)
-	L.Push(vm.stringArray(inv.keys))
-	L.Push(vm.stringArray(inv.args))
+	L.Push(vm.stringArray(inv.keys, &vm.keyStrs))
+	L.Push(vm.stringArray(inv.args, &vm.argStrs))
 }
 
 // call runs the prepared function, as Redis's luaCallFunction: it

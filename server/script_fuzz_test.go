@@ -23,6 +23,9 @@ func FuzzEval(f *testing.F) {
 		"return redis.call('EVAL', 'return 1', 0)", "while true do end", "return loadstring(ARGV[1])",
 		"getmetatable('').__index.stash = 1", "getmetatable('').__index = nil", "KEYS[1] = 'changed' return KEYS", "return {double=0/0}", "return {map={a={set={b=true}}}}",
 		"return redis.call('SELECT', ARGV[1])", "return redis.call('FLUSHALL')", "coroutine.wrap(function() redis.call('PING') end)()",
+		// KEYS and ARGV are reused while a script leaves them as given.
+		"KEYS.x = 1 setmetatable(ARGV, {__index = function() return 'leak' end})", "table.insert(KEYS, 'z') ARGV[1] = nil",
+		"KEYS[1] = nil KEYS[3] = 'c'", "table.remove(ARGV) rawset(KEYS, 'y', 2)",
 	} {
 		f.Add(seed, "arg")
 		f.Add(seed, "\x93\x01\xa1a\xc0")
@@ -32,7 +35,7 @@ func FuzzEval(f *testing.F) {
 		f.Fatal(err)
 	}
 	defer srv.Close()
-	const probe = "return {type(redis), type(redis.call), type(string.len), type(KEYS), #KEYS, ARGV[1], pcall(function() return x end), type(string.stash), ('a'):upper(), math.floor(2.5), cjson.encode({1})}"
+	const probe = "return {type(redis), type(redis.call), type(string.len), type(KEYS), #KEYS, ARGV[1], pcall(function() return x end), type(string.stash), ('a'):upper(), math.floor(2.5), cjson.encode({1}), KEYS[1], tostring(KEYS.x), tostring(ARGV[2]), type(getmetatable(ARGV)), #ARGV}"
 	run := func(script, arg string) []byte {
 		c := &client{srv: srv}
 		c.selectDB(0)

@@ -116,6 +116,7 @@ func TestScriptBusyAndKill(t *testing.T) {
 		name    string
 		script  string
 		fcall   bool
+		fn      string // the function FCALL runs: spin unless set
 		killErr string // what the wrong KILL answers
 		kill    string // SCRIPT or FUNCTION
 		want    string // the script's caller gets
@@ -124,20 +125,45 @@ func TestScriptBusyAndKill(t *testing.T) {
 			want: "ERR Script killed by user with SCRIPT KILL... script: "},
 		{name: "eval with pcall", script: "while true do pcall(function() while true do end end) end", kill: "SCRIPT", killErr: errBusyEval,
 			want: "ERR Script killed by user with SCRIPT KILL... script: "},
+		// The runs share a context until a coroutine links it
+		// (script_ctx.go): a loop inside one stops too, and so does the
+		// next script, on a new context.
+		{name: "eval in a coroutine", script: "local co = coroutine.create(function() while true do end end) coroutine.resume(co) while true do end", kill: "SCRIPT", killErr: errBusyEval,
+			want: "ERR Script killed by user with SCRIPT KILL... script: "},
+		{name: "eval in a wrapped coroutine", script: "coroutine.wrap(function() while true do end end)()", kill: "SCRIPT", killErr: errBusyEval,
+			want: "ERR Script killed by user with SCRIPT KILL... script: "},
+		{name: "eval after coroutines", script: "local n = 0 while true do n = n + 1 end", kill: "SCRIPT", killErr: errBusyEval,
+			want: "ERR Script killed by user with SCRIPT KILL... script: "},
 		{name: "function", fcall: true, kill: "FUNCTION", killErr: errBusyFunction,
 			want: "ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2."},
+		// A coroutine made by an earlier call runs under this one's
+		// context (script_ctx.go's runUnder).
+		{name: "function resuming an earlier call's coroutine", fcall: true, fn: "runloop", kill: "FUNCTION", killErr: errBusyFunction,
+			want: "ERR Script killed by user with SCRIPT KILL... script: runloop, on @user_function:"},
 	}
 	if err := other.FunctionLoad(ctx, "#!lua name=spinner\nredis.register_function('spin', function() while true do end end)").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.FunctionLoad(ctx, "#!lua name=looper\nlocal co\n"+
+		"redis.register_function('mkloop', function() co = coroutine.create(function() while true do end end) return 1 end)\n"+
+		"redis.register_function('runloop', function() coroutine.resume(co) while true do end end)").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.FCall(ctx, "mkloop", nil).Err(); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			caller := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: 10 * time.Second})
 			defer caller.Close()
+			fn := tc.fn
+			if fn == "" {
+				fn = "spin"
+			}
 			done := make(chan error, 1)
 			go func() {
 				if tc.fcall {
-					done <- caller.FCall(ctx, "spin", nil).Err()
+					done <- caller.FCall(ctx, fn, nil).Err()
 				} else {
 					done <- caller.Eval(ctx, tc.script, nil).Err()
 				}
@@ -157,7 +183,7 @@ func TestScriptBusyAndKill(t *testing.T) {
 			}
 			if tc.fcall {
 				st, err := other.Do(ctx, "FUNCTION", "STATS").Result()
-				if err != nil || !strings.Contains(fmtAny(st), "spin") {
+				if err != nil || !strings.Contains(fmtAny(st), fn) {
 					t.Fatalf("FUNCTION STATS while busy: %v %v", st, err)
 				}
 			}

@@ -38,6 +38,9 @@ type luaVM struct {
 	proxies    map[*lua.LTable]*lua.LTable
 	errHandler *lua.LFunction
 	fns        map[*luaScript]*lua.LFunction
+	keys, argv scriptArray // EVAL's KEYS and ARGV, reused (refill)
+	keyStrs    luaStrings  // the last call's keys as Lua strings
+	argStrs    luaStrings  // and its arguments
 	gen        uint64
 	run_       *scriptRun
 	loading    *libraryLoad // FUNCTION LOAD in progress
@@ -145,6 +148,8 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 	}))
 	missing.RawSetString("__metatable", lua.LFalse)
 	L.SetMetatable(G, missing)
+
+	vm.runUnder(G.RawGetString("coroutine").(*lua.LTable))
 
 	// Every library table, then the globals, behind a read-only proxy.
 	for _, name := range []string{"string", "math", "table", "coroutine", "cjson", "cmsgpack", "bit", "struct", "redis"} {
@@ -422,12 +427,86 @@ func (vm *luaVM) scriptFunction(s *luaScript) *lua.LFunction {
 	return fn
 }
 
-func (vm *luaVM) stringArray(items [][]byte) *lua.LTable {
+func (vm *luaVM) stringArray(items [][]byte, strs *luaStrings) *lua.LTable {
 	t := vm.L.CreateTable(len(items), 0)
 	for i, it := range items {
-		t.RawSetInt(i+1, lua.LString(it))
+		t.RawSetInt(i+1, strs.get(i, it))
 	}
 	return t
+}
+
+// luaStrings keeps the Lua strings of the last call's keys (or
+// arguments), so that a script called again with the same ones (a hot
+// key, a fixed TTL) reuses them instead of allocating two objects for
+// each: Lua strings are immutable, so sharing them is invisible.
+type luaStrings []lua.LValue
+
+// Bounds on what luaStrings keeps: the first few of a call's strings,
+// each short, so that the cache stays small.
+const (
+	luaStringsSlots  = 16
+	luaStringsMaxLen = 256
+)
+
+func (c *luaStrings) get(i int, b []byte) lua.LValue {
+	if i < len(*c) {
+		if s, ok := (*c)[i].(lua.LString); ok && string(s) == string(b) {
+			return (*c)[i]
+		}
+	}
+	v := lua.LValue(lua.LString(b))
+	if i < luaStringsSlots && len(b) <= luaStringsMaxLen {
+		for len(*c) <= i {
+			*c = append(*c, lua.LNil)
+		}
+		(*c)[i] = v
+	}
+	return v
+}
+
+// scriptArray is an EVAL's KEYS or ARGV table, kept by the VM for the
+// next script while no script has changed it.
+type scriptArray struct {
+	t *lua.LTable
+	n int // the elements it was given
+}
+
+// refill gives a the elements of items, reusing its table when the last
+// script left it exactly as it was given: the same length, no metatable,
+// nothing but its elements (a script may add fields, set a metatable,
+// insert or remove; then the next one gets a new table, as in Redis).
+// Nothing outlives an EVAL's run that could still see the table: it
+// can set no global and change no library table.
+func (vm *luaVM) refill(a scriptArray, items [][]byte, strs *luaStrings) scriptArray {
+	if a.t == nil || !pristineArray(a.t, a.n) {
+		return scriptArray{t: vm.stringArray(items, strs), n: len(items)}
+	}
+	for i, it := range items {
+		a.t.RawSetInt(i+1, strs.get(i, it))
+	}
+	for i := len(items) + 1; i <= a.n; i++ {
+		a.t.RawSetInt(i, lua.LNil)
+	}
+	a.n = len(items)
+	return a
+}
+
+// pristineArray reports whether t holds nothing beyond its elements 1..n
+// (some of which a script may have set to nil: refill sets them all) and
+// has no metatable. gopher-lua's Len is the last non-nil element of the
+// array part, so Len() == n rules out elements past n there.
+func pristineArray(t *lua.LTable, n int) bool {
+	if t.Metatable != lua.LNil || t.Len() != n {
+		return false
+	}
+	// Next past the last element finds the first field of the hash part.
+	var k lua.LValue
+	if n == 0 {
+		k, _ = t.Next(lua.LNil)
+	} else {
+		k, _ = t.Next(lua.LNumber(n))
+	}
+	return k == lua.LNil
 }
 
 // handleError is Redis's __redis__err__handler: it turns the error into
@@ -525,7 +604,8 @@ func (vm *luaVM) redisCall(L *lua.LState, raiseErr bool) int {
 		r.argv = append(r.argv, r.argBuf[start:end:end])
 		start = end
 	}
-	L.SetTop(0)
+	// The arguments stay on the stack: gopher-lua takes a Go function's
+	// results from the top.
 	reply, msg := r.call(r.argv)
 	if msg != "" {
 		t := errorTable(L, msg)
@@ -569,7 +649,7 @@ func parseReplyToLua(L *lua.LState, b []byte) (lua.LValue, int) {
 	switch b[0] {
 	case ':':
 		n, _ := redisnum.ParseInt(line)
-		return lua.LNumber(n), next
+		return luaInteger(n), next
 	case '$', '=':
 		n, _ := strconv.Atoi(string(line))
 		if n < 0 {
@@ -667,6 +747,23 @@ func parseReplyToLua(L *lua.LState, b []byte) (lua.LValue, int) {
 		return v, next + used
 	}
 	return lua.LNil, len(b)
+}
+
+// luaSmallInts are the Lua numbers of the integer replies most commands
+// give (0, 1, counts), made once: boxing a number allocates.
+var luaSmallInts = func() (t [1024]lua.LValue) {
+	for i := range t {
+		t[i] = lua.LNumber(i)
+	}
+	return t
+}()
+
+// luaInteger is n as a Lua number.
+func luaInteger(n int64) lua.LValue {
+	if n >= 0 && n < int64(len(luaSmallInts)) {
+		return luaSmallInts[n]
+	}
+	return lua.LNumber(n)
 }
 
 func indexCRLF(b []byte) int {

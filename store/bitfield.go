@@ -73,7 +73,7 @@ func (db *DB) BitFieldChanged(key string, ops []BitFieldOp, dst []BitFieldResult
 	}
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	if readonly {
 		e, ok := sh.lookup(key, h, &t)
 		if ok && e.kind != KindString {

@@ -103,7 +103,7 @@ func (db *DB) SetBitChanged(key string, offset uint64, on bool) (was, changed bo
 	}
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	i := offset >> 3
 	cur, exists, buf, grew, err := db.writableBitmap(sh, h, key, &t, int(i)+1)
 	if err != nil {
@@ -129,7 +129,7 @@ func (db *DB) GetBit(key string, offset uint64) (bool, error) {
 	}
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.lookup(key, h, &t)
 	if !ok {
 		return false, nil
@@ -157,7 +157,7 @@ type BitRange struct {
 func (db *DB) BitCount(key string, r *BitRange) (int64, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.lookup(key, h, &t)
 	if !ok {
 		return 0, nil
@@ -176,7 +176,7 @@ func (db *DB) BitCount(key string, r *BitRange) (int64, error) {
 func (db *DB) BitPos(key string, bit bool, r *BitRange) (int64, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.lookup(key, h, &t)
 	if !ok {
 		if bit {
@@ -383,7 +383,7 @@ func (db *DB) BitOp(op BitOpKind, dest string, srcs ...string) (int64, error) {
 	keys := append(append(keyBuf[:0], dest), srcs...)
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	var valBuf [multiKeyRoom][]byte
 	vals := valBuf[:0]
 	size := 0

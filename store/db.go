@@ -17,7 +17,8 @@ type DB struct {
 
 // OpNotes collects what the operations made through a view did besides
 // their results, for a caller that reports events in Redis's order after
-// an operation returns. Only the goroutine using the view may read it.
+// an operation returns, and carries one thing to them, the time a script
+// froze (Now). Only the goroutine using the view may use it.
 type OpNotes struct {
 	// Emptied is set when an operation deleted a list, set, sorted set
 	// or hash because it removed its last element (Redis's "del" event
@@ -27,6 +28,21 @@ type OpNotes struct {
 	// Store.Changes counts them (a new aggregate counts two: its creation
 	// and its first elements). The caller clears it.
 	Changes int64
+	// Now, when not 0, is the time (Unix ms) the operations through the
+	// view take as the present, instead of reading the clock: a script
+	// sees its start time throughout, so that a key cannot expire in the
+	// middle of it, as Redis's scriptTimeSnapshot. The caller sets it.
+	Now int64
+}
+
+// newOpTime is the time of one operation through db: its notes' Now if
+// set, else the clock, read when first needed.
+func (db *DB) newOpTime() opTime {
+	t := opTime{s: db.store}
+	if db.notes != nil && db.notes.Now != 0 && !db.store.loading.Load() {
+		t.ms = db.notes.Now
+	}
+	return t
 }
 
 // Notes returns the OpNotes of a view made by WithNotes, else nil.
@@ -286,7 +302,7 @@ func (s *Store) UsedBytes() int64 {
 func (db *DB) Watch(key string, w *Watch) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	sh.current(key, h, &t)
 	if sh.watched == nil {
 		sh.watched = make(map[string][]*Watch)
@@ -318,6 +334,6 @@ func (db *DB) Unwatch(key string, w *Watch) {
 func (db *DB) ExpireWatched(key string) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	sh.current(key, h, &t)
 }

@@ -689,7 +689,7 @@ func (sh *shard) initAccess(e *entry, old *entry) {
 func (db *DB) Frequency(key string) (freq int, ok bool) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.current(key, h, &t)
 	if !ok {
 		return 0, false

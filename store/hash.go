@@ -277,7 +277,7 @@ func (h *hash) each(num *intText, fn func(field, value []byte) bool) {
 // caller unlocks sh. h is nil when the key does not exist.
 func (db *DB) readHash(key string) (sh *shard, h *hash, err error) {
 	sh, kh := db.lockKey(key)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.readAgg(key, kh, &t, KindHash)
 	if !ok {
 		return sh, nil, err
@@ -296,7 +296,7 @@ func (db *DB) HSet(key string, pairs ...[]byte) (added int, err error) {
 	}
 	sh, kh := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, _, err := sh.writeAgg(key, kh, &t, KindHash, newHash)
 	if err != nil {
 		return 0, err
@@ -320,7 +320,7 @@ func (db *DB) HSet(key string, pairs ...[]byte) (added int, err error) {
 func (db *DB) HSetNX(key string, field, value []byte) (bool, error) {
 	sh, kh := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, _, err := sh.writeAgg(key, kh, &t, KindHash, newHash)
 	if err != nil {
 		return false, err
@@ -406,7 +406,7 @@ func (db *DB) HMGet(key string, fields ...[]byte) ([][]byte, error) {
 func (db *DB) HDel(key string, fields ...[]byte) (int, error) {
 	sh, kh := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.writeAgg(key, kh, &t, KindHash, nil)
 	if !ok {
 		return 0, err
@@ -530,7 +530,7 @@ func (c *pairCopier) add(b []byte) {
 func (db *DB) HIncrBy(key string, field []byte, delta int64) (int64, error) {
 	sh, kh := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, _, err := sh.writeAgg(key, kh, &t, KindHash, newHash)
 	if err != nil {
 		return 0, err
@@ -579,7 +579,7 @@ func (db *DB) HIncrByFloat(key string, field, incr []byte) ([]byte, error) {
 	}
 	sh, kh := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, _, err := sh.writeAgg(key, kh, &t, KindHash, newHash)
 	if err != nil {
 		return nil, err

@@ -57,7 +57,7 @@ func (sh *shard) storeHLL(key string, h uint64, t *opTime, cur entry, exists boo
 func (db *DB) PFAdd(key string, elems ...[]byte) (bool, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	cur, exists := sh.current(key, h, &t)
 	sh.saveKey(key, h) // an owned sketch changes in place
 	var s hll.Sketch
@@ -100,7 +100,7 @@ func (db *DB) PFCount(keys ...string) (int64, error) {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	var u hll.Union
 	for i, k := range keys {
 		e, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], &t)
@@ -121,7 +121,7 @@ func (db *DB) PFCount(keys ...string) (int64, error) {
 func (db *DB) pfCountOne(key string) (int64, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	cur, ok := sh.lookup(key, h, &t)
 	if !ok {
 		return 0, nil
@@ -149,7 +149,7 @@ func (db *DB) PFMerge(dst string, srcs ...string) error {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	var u hll.Union
 	dense := false
 	for i, k := range keys {
@@ -191,7 +191,7 @@ func (db *DB) PFMerge(dst string, srcs ...string) error {
 func (db *DB) PFDebug(key string, fn func(s *hll.Sketch) error) error {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	cur, ok := sh.current(key, h, &t)
 	if !ok {
 		return ErrNoSuchKey

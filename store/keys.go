@@ -15,7 +15,7 @@ func (db *DB) DelFunc(keys []string, deleted func(i int)) int {
 	if len(keys) == 1 {
 		sh, h := db.lockKey(keys[0])
 		defer db.unlock(sh)
-		t := db.store.newOpTime()
+		t := db.newOpTime()
 		if _, ok := sh.current(keys[0], h, &t); ok {
 			sh.remove(keys[0], h)
 			if deleted != nil {
@@ -28,7 +28,7 @@ func (db *DB) DelFunc(keys []string, deleted func(i int)) int {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	n := 0
 	for i, k := range keys {
 		sh := db.shardOf(hashes[i])
@@ -50,7 +50,7 @@ func (db *DB) Exists(keys ...string) int {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	n := 0
 	for i, k := range keys {
 		if _, ok := db.shardOf(hashes[i]).current(k, hashes[i], &t); ok {
@@ -65,7 +65,7 @@ func (db *DB) Touch(keys ...string) int {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	n := 0
 	for i, k := range keys {
 		if _, ok := db.shardOf(hashes[i]).lookup(k, hashes[i], &t); ok {
@@ -79,7 +79,7 @@ func (db *DB) Touch(keys ...string) int {
 func (db *DB) Type(key string) Kind {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.current(key, h, &t)
 	if !ok {
 		return KindNone
@@ -141,7 +141,7 @@ const (
 func (db *DB) ExpireAtChange(key string, at int64, cond ExpireCond) TTLChange {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.current(key, h, &t)
 	if !ok || !cond.allows(e.expireAt, at) {
 		return TTLUnchanged
@@ -168,7 +168,7 @@ const (
 func (db *DB) PTTL(key string) int64 {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.current(key, h, &t)
 	switch {
 	case !ok:
@@ -183,7 +183,7 @@ func (db *DB) PTTL(key string) int64 {
 func (db *DB) ExpireTime(key string) int64 {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.current(key, h, &t)
 	switch {
 	case !ok:
@@ -198,7 +198,7 @@ func (db *DB) ExpireTime(key string) int64 {
 func (db *DB) Persist(key string) bool {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.current(key, h, &t)
 	if !ok || e.expireAt == 0 {
 		return false
@@ -214,7 +214,7 @@ func (db *DB) Persist(key string) bool {
 func (db *DB) Keys(pattern string) []string {
 	db.lockAllShards()
 	defer db.unlockAllShards()
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	all := pattern == "*"
 	var out []string
 	for _, sh := range db.shards {
@@ -263,7 +263,7 @@ func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 	if opt.Count <= 0 {
 		opt.Count = 10
 	}
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	shift := db.store.shift
 	from := cursor << 1 // the first hash to visit
 	filter := opt.Match != "" && opt.Match != "*"
@@ -319,7 +319,7 @@ func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 
 // RandomKey returns a random live key, as RANDOMKEY does.
 func (db *DB) RandomKey() (string, bool) {
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	start := rand.IntN(len(db.shards))
 	for i := range db.shards {
 		sh := db.shards[(start+i)%len(db.shards)]
@@ -346,7 +346,7 @@ func (db *DB) RandomKey() (string, bool) {
 func (db *DB) Rename(src, dst string, nx bool) (bool, error) {
 	ss, hs, ds, hd, unlock := lockPair(db, src, db, dst)
 	defer unlock()
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := ss.current(src, hs, &t)
 	if !ok {
 		return false, ErrNoSuchKey
@@ -374,7 +374,7 @@ func (db *DB) Rename(src, dst string, nx bool) (bool, error) {
 func (db *DB) Copy(src string, dst *DB, dstKey string, replace bool) bool {
 	ss, hs, ds, hd, unlock := lockPair(db, src, dst, dstKey)
 	defer unlock()
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := ss.current(src, hs, &t)
 	if !ok {
 		return false
@@ -408,7 +408,7 @@ func (db *DB) Copy(src string, dst *DB, dstKey string, replace bool) bool {
 func (db *DB) Move(key string, dst *DB) bool {
 	ss, hs, ds, hd, unlock := lockPair(db, key, dst, key)
 	defer unlock()
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := ss.current(key, hs, &t)
 	if !ok {
 		return false
@@ -436,7 +436,7 @@ type ObjectInfo struct {
 func (db *DB) Object(key string) (ObjectInfo, bool) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.current(key, h, &t)
 	if !ok {
 		return ObjectInfo{}, false

@@ -59,7 +59,7 @@ func (db *DB) RPushX(key string, vals ...[]byte) (int, error) {
 func (db *DB) push(key string, end ListEnd, create bool, vals [][]byte) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	var mk func() aggregate
 	if create {
 		mk = db.newList()
@@ -103,7 +103,7 @@ func (db *DB) RPop(key string, count int) ([][]byte, error) {
 func (db *DB) pop(key string, end ListEnd, count int) ([][]byte, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	return db.popLocked(sh, h, key, end, count, &t)
 }
 
@@ -131,7 +131,7 @@ func (db *DB) popLocked(sh *shard, h uint64, key string, end ListEnd, count int,
 func (db *DB) PopFunc(key string, end ListEnd, count int, header func(n int), fn func(v []byte)) (found bool, err error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.writeAgg(key, h, &t, KindList, nil)
 	if err != nil || !ok {
 		return false, err
@@ -185,7 +185,7 @@ func popN(ql *quicklist.List, end ListEnd, count int) [][]byte {
 func (db *DB) LLen(key string) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.readAgg(key, h, &t, KindList)
 	if err != nil || !ok {
 		return 0, err
@@ -242,7 +242,7 @@ func (db *DB) LRange(key string, start, stop int64) ([][]byte, error) {
 func (db *DB) LRangeFunc(key string, start, stop int64, header func(n int), fn func(v []byte)) error {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.readAgg(key, h, &t, KindList)
 	if err != nil {
 		return err
@@ -287,7 +287,7 @@ func iterValue(it *quicklist.Iter, scratch []byte) []byte {
 func (db *DB) LIndex(key string, i int64) ([]byte, bool, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.readAgg(key, h, &t, KindList)
 	if err != nil || !ok {
 		return nil, false, err
@@ -306,7 +306,7 @@ func (db *DB) LIndex(key string, i int64) ([]byte, bool, error) {
 func (db *DB) LSet(key string, i int64, v []byte) error {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.writeAgg(key, h, &t, KindList, nil)
 	if err != nil {
 		return err
@@ -330,7 +330,7 @@ func (db *DB) LSet(key string, i int64, v []byte) error {
 func (db *DB) LInsert(key string, after bool, pivot, v []byte) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.writeAgg(key, h, &t, KindList, nil)
 	if err != nil || !ok {
 		return 0, err
@@ -353,7 +353,7 @@ func (db *DB) LInsert(key string, after bool, pivot, v []byte) (int, error) {
 func (db *DB) LRem(key string, count int64, v []byte) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.writeAgg(key, h, &t, KindList, nil)
 	if err != nil || !ok {
 		return 0, err
@@ -390,7 +390,7 @@ func (db *DB) LRem(key string, count int64, v []byte) (int, error) {
 func (db *DB) LTrim(key string, start, stop int64) error {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.writeAgg(key, h, &t, KindList, nil)
 	if err != nil || !ok {
 		return err
@@ -427,7 +427,7 @@ type LPosOptions struct {
 func (db *DB) LPos(key string, v []byte, opt LPosOptions) ([]int64, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.readAgg(key, h, &t, KindList)
 	if err != nil || !ok {
 		return nil, err
@@ -476,7 +476,7 @@ func (db *DB) LPos(key string, v []byte, opt LPosOptions) ([]int64, error) {
 func (db *DB) LMove(src, dst string, from, to ListEnd) ([]byte, bool, error) {
 	ss, hs, ds, hd, unlock := lockPair(db, src, db, dst)
 	defer unlock()
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	return db.lmoveLocked(ss, hs, src, ds, hd, dst, from, to, &t)
 }
 
@@ -519,7 +519,7 @@ func (db *DB) LMPop(keys []string, from ListEnd, count int) (key string, vals []
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	for i, k := range keys {
 		sh := db.shardOf(hashes[i])
 		if _, ok, err := sh.peekAgg(k, hashes[i], &t, KindList); err != nil {

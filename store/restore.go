@@ -318,7 +318,7 @@ func (db *DB) Restore(key string, v *Value, expireAt int64, replace bool, idleMs
 	}
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	old, exists := sh.current(key, h, &t)
 	if exists && !replace {
 		return false, ErrBusyKey

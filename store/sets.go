@@ -23,7 +23,7 @@ func (db *DB) SAdd(key string, members ...[]byte) (int, error) {
 	}
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, _, err := sh.writeAgg(key, h, &t, KindSet, createSetFor(members[0]))
 	if err != nil {
 		return 0, err
@@ -46,7 +46,7 @@ func (db *DB) SAdd(key string, members ...[]byte) (int, error) {
 func (db *DB) SRem(key string, members ...[]byte) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.writeAgg(key, h, &t, KindSet, nil)
 	if !ok || err != nil {
 		return 0, err
@@ -79,7 +79,7 @@ func (db *DB) readSet(sh *shard, key string, h uint64, t *opTime) (*set, error) 
 func (db *DB) SIsMember(key string, member []byte) (bool, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	s, err := db.readSet(sh, key, h, &t)
 	if s == nil {
 		return false, err
@@ -92,7 +92,7 @@ func (db *DB) SIsMember(key string, member []byte) (bool, error) {
 func (db *DB) SMIsMember(key string, members ...[]byte) ([]bool, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	s, err := db.readSet(sh, key, h, &t)
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func (db *DB) SMIsMember(key string, members ...[]byte) ([]bool, error) {
 func (db *DB) SCard(key string) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	s, err := db.readSet(sh, key, h, &t)
 	if s == nil {
 		return 0, err
@@ -136,7 +136,7 @@ func (db *DB) SMembers(key string) ([]string, error) {
 func (db *DB) SMembersFunc(key string, size func(n int), member func(m []byte)) error {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	s, err := db.readSet(sh, key, h, &t)
 	if s == nil {
 		return err
@@ -190,7 +190,7 @@ const spopMoveStrategyMul = 5
 func (db *DB) SPop(key string, count int) ([]string, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.writeAgg(key, h, &t, KindSet, nil)
 	if !ok || err != nil || count <= 0 {
 		return nil, err
@@ -253,7 +253,7 @@ const srandmemberSubStrategyMul = 3
 func (db *DB) SRandMember(key string, count int) ([]string, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	s, err := db.readSet(sh, key, h, &t)
 	if s == nil || count == 0 {
 		return nil, err
@@ -314,7 +314,7 @@ func (db *DB) SMoveFunc(src, dst string, member []byte, report func(srcGone, add
 	keys := [2]string{src, dst}
 	hashes, order := db.lockKeys(keys[:], &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	ssh, dsh := db.shardOf(hashes[0]), db.shardOf(hashes[1])
 	sa, ok, err := ssh.writeAgg(src, hashes[0], &t, KindSet, nil)
 	if !ok && err == nil {
@@ -354,7 +354,7 @@ func (db *DB) SMoveFunc(src, dst string, member []byte, report func(srcGone, add
 // calls db.unlockShards(order) even on error.
 func (db *DB) lockedSets(keys []string, skip int, room *keyRoom) (sets []*set, order []int, err error) {
 	hashes, order := db.lockKeys(keys, room)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	sets = make([]*set, len(keys)-skip)
 	for i, k := range keys[skip:] {
 		h := hashes[skip+i]
@@ -531,7 +531,7 @@ func (db *DB) storeSetResult(dst string, keys []string, compute func(sets []*set
 	}
 	res := compute(sets, db.store.limits())
 	h := db.store.hash(dst)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	if res.length() == 0 {
 		db.shardOf(h).replaceWithAgg(dst, h, &t, KindSet, nil)
 		return 0, nil
@@ -572,7 +572,7 @@ func (db *DB) SDiffStore(dst string, keys ...string) (int, error) {
 func (db *DB) SScan(key string, cursor uint64, match string, count int) (uint64, []string, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	s, err := db.readSet(sh, key, h, &t)
 	if s == nil {
 		return 0, nil, err

@@ -648,7 +648,7 @@ func (v *EntryView) ZSetEachDesc(fn func(member []byte, score float64) bool) {
 func (db *DB) View(key string, fn func(v *EntryView)) bool {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.lookup(key, h, &t)
 	if !ok {
 		return false

@@ -36,7 +36,7 @@ type SortOptions struct {
 func (db *DB) Sort(key string, opt *SortOptions, begin func(n int), fn func(v []byte, ok bool)) error {
 	unlock := db.lockForSort(key, "", false, opt)
 	defer unlock()
-	s := sorter{db: db, t: db.store.newOpTime(), opt: opt}
+	s := sorter{db: db, t: db.newOpTime(), opt: opt}
 	if err := s.run(key); err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (db *DB) Sort(key string, opt *SortOptions, begin func(n int), fn func(v []
 func (db *DB) SortStore(key string, opt *SortOptions, dst string) (int, error) {
 	unlock := db.lockForSort(key, dst, true, opt)
 	defer unlock()
-	s := sorter{db: db, t: db.store.newOpTime(), opt: opt, store: true}
+	s := sorter{db: db, t: db.newOpTime(), opt: opt, store: true}
 	if err := s.run(key); err != nil {
 		return 0, err
 	}

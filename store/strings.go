@@ -16,7 +16,7 @@ const MaxStringSize = 512 * 1024 * 1024
 func (db *DB) Get(key string) (val []byte, ok bool, err error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.lookup(key, h, &t)
 	if !ok {
 		return nil, false, nil
@@ -73,7 +73,7 @@ func (db *DB) Set(key string, val []byte, opt SetOptions) (SetResult, error) {
 
 // setLocked sets key to val, a copy the store may keep.
 func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOptions) (SetResult, error) {
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	var res SetResult
 	cur, exists := sh.current(key, h, &t)
 	if opt.Get && exists {
@@ -151,7 +151,7 @@ func (db *DB) MSetNXFunc(keys []string, vals [][]byte, set func(i int)) bool {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	for i, k := range keys {
 		if _, ok := db.shardOf(hashes[i]).current(k, hashes[i], &t); ok {
 			return false
@@ -179,7 +179,7 @@ func (db *DB) AppendMGet(dst [][]byte, keys []string) [][]byte {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	for i, k := range keys {
 		sh := db.shardOf(hashes[i])
 		e, ok := sh.lookup(k, hashes[i], &t)
@@ -208,7 +208,7 @@ func nonNil(b []byte) []byte {
 func (db *DB) GetDel(key string) ([]byte, bool, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.current(key, h, &t)
 	if !ok {
 		return nil, false, nil
@@ -239,7 +239,7 @@ func (db *DB) GetEx(key string, opt GetExOptions) ([]byte, bool, error) {
 func (db *DB) GetExChange(key string, opt GetExOptions) (val []byte, ok bool, change TTLChange, err error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.lookup(key, h, &t)
 	if !ok {
 		return nil, false, TTLUnchanged, nil
@@ -273,7 +273,7 @@ func (db *DB) GetStrings(keys ...string) ([][]byte, error) {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
 		sh := db.shardOf(hashes[i])
@@ -317,7 +317,7 @@ func (sh *shard) replaceString(key string, h uint64, t *opTime, cur entry, exist
 func (db *DB) IncrBy(key string, delta int64) (int64, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	cur, exists, err := db.stringFor(sh, h, key, &t)
 	if err != nil {
 		return 0, err
@@ -377,7 +377,7 @@ const (
 func (db *DB) IncrByFloat(key string, incr []byte) ([]byte, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	cur, exists, err := db.stringFor(sh, h, key, &t)
 	if err != nil {
 		return nil, err
@@ -411,7 +411,7 @@ func (db *DB) IncrByFloat(key string, incr []byte) ([]byte, error) {
 func (db *DB) Append(key string, val []byte) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	cur, exists, err := db.stringFor(sh, h, key, &t)
 	if err != nil {
 		return 0, err
@@ -436,7 +436,7 @@ func (db *DB) Append(key string, val []byte) (int, error) {
 func (db *DB) StrLen(key string) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	e, ok := sh.lookup(key, h, &t)
 	if !ok {
 		return 0, nil
@@ -488,7 +488,7 @@ func (db *DB) SetRange(key string, offset int64, val []byte) (int, error) {
 	}
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	cur, exists, err := db.stringFor(sh, h, key, &t)
 	if err != nil {
 		return 0, err

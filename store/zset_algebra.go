@@ -223,7 +223,7 @@ func (db *DB) ZCombine(spec *ZCombineSpec) ([]ZMember, error) {
 	var room keyRoom
 	hashes, order := db.lockKeys(spec.Keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	src, err := db.sources(spec, hashes, &t, 0)
 	if err != nil {
 		return nil, err
@@ -242,7 +242,7 @@ func (db *DB) ZCombineStore(dst string, spec *ZCombineSpec) (int, error) {
 	keys := append([]string{dst}, spec.Keys...)
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	src, err := db.sources(spec, hashes, &t, 1)
 	if err != nil {
 		return 0, err
@@ -266,7 +266,7 @@ func (db *DB) ZInterCard(keys []string, limit int) (int, error) {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	spec := &ZCombineSpec{Op: ZInter, Keys: keys}
 	src, err := db.sources(spec, hashes, &t, 0)
 	if err != nil {
@@ -283,7 +283,7 @@ func (db *DB) ZCheckCombineTypes(keys []string) error {
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	for i, k := range keys {
 		e, ok := db.shardOf(hashes[i]).current(k, hashes[i], &t)
 		if ok && e.kind != KindZSet && e.kind != KindSet {

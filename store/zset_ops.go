@@ -42,7 +42,7 @@ func (db *DB) ZAdd(key string, flags ZAddFlags, pairs []ZMember) (ZAddResult, er
 	var res ZAddResult
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	lim := db.store.limits()
 	var create func() aggregate
 	if flags&ZAddXX == 0 && len(pairs) > 0 {
@@ -124,7 +124,7 @@ func (db *DB) readZSet(sh *shard, key string, h uint64, t *opTime) (*zset, error
 func (db *DB) ZScore(key, member string) (score float64, ok bool, err error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	z, err := db.readZSet(sh, key, h, &t)
 	if z == nil {
 		return 0, false, err
@@ -138,7 +138,7 @@ func (db *DB) ZScore(key, member string) (score float64, ok bool, err error) {
 func (db *DB) ZMScore(key string, members []string) ([]float64, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	z, err := db.readZSet(sh, key, h, &t)
 	if err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ func (db *DB) ZMScore(key string, members []string) ([]float64, error) {
 func (db *DB) ZCard(key string) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	z, err := db.readZSet(sh, key, h, &t)
 	if z == nil {
 		return 0, err
@@ -172,7 +172,7 @@ func (db *DB) ZCard(key string) (int, error) {
 func (db *DB) ZRank(key, member string, rev bool) (rank int, score float64, ok bool, err error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	z, err := db.readZSet(sh, key, h, &t)
 	if z == nil {
 		return 0, 0, false, err
@@ -197,7 +197,7 @@ func (db *DB) ZLexCount(key string, r LexRange) (int, error) {
 func (db *DB) zcount(key string, spec *ZRangeSpec) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	z, err := db.readZSet(sh, key, h, &t)
 	if z == nil {
 		return 0, err
@@ -213,7 +213,7 @@ func (db *DB) zcount(key string, spec *ZRangeSpec) (int, error) {
 func (db *DB) ZRangeFunc(key string, spec *ZRangeSpec, begin func(n int), fn func(member []byte, score float64)) error {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	z, err := db.readZSet(sh, key, h, &t)
 	if err != nil {
 		return err
@@ -241,7 +241,7 @@ func (db *DB) ZRangeStore(dst, src string, spec *ZRangeSpec) (int, error) {
 	keys := []string{dst, src}
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	ssh := db.shardOf(hashes[1])
 	a, ok, err := ssh.readAgg(src, hashes[1], &t, KindZSet)
 	if err != nil {
@@ -277,7 +277,7 @@ func (db *DB) ZRangeStore(dst, src string, spec *ZRangeSpec) (int, error) {
 func (db *DB) ZRem(key string, members []string) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.writeAgg(key, h, &t, KindZSet, nil)
 	if !ok {
 		return 0, err
@@ -299,7 +299,7 @@ func (db *DB) ZRem(key string, members []string) (int, error) {
 func (db *DB) ZRemRange(key string, spec *ZRangeSpec) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	a, ok, err := sh.writeAgg(key, h, &t, KindZSet, nil)
 	if !ok {
 		return 0, err
@@ -319,7 +319,7 @@ func (db *DB) ZRemRange(key string, spec *ZRangeSpec) (int, error) {
 func (db *DB) ZPop(key string, max bool, count int) ([]ZMember, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	return zpopLocked(sh, key, h, &t, max, count)
 }
 
@@ -355,7 +355,7 @@ func (db *DB) ZMPop(keys []string, max bool, count int) (key string, popped []ZM
 	var room keyRoom
 	hashes, order := db.lockKeys(keys, &room)
 	defer db.unlockShards(order)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	for i, k := range keys {
 		sh := db.shardOf(hashes[i])
 		a, ok, err := sh.peekAgg(k, hashes[i], &t, KindZSet)
@@ -376,7 +376,7 @@ func (db *DB) ZMPop(keys []string, max bool, count int) (key string, popped []ZM
 func (db *DB) ZRandMember(key string, count int, unique bool) ([]ZMember, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	z, err := db.readZSet(sh, key, h, &t)
 	if z == nil || count <= 0 {
 		return nil, err
@@ -434,7 +434,7 @@ func (db *DB) ZRandMember(key string, count int, unique bool) ([]ZMember, error)
 func (db *DB) ZScan(key string, cursor uint64, match string, count int) (uint64, [][2]string, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
-	t := db.store.newOpTime()
+	t := db.newOpTime()
 	z, err := db.readZSet(sh, key, h, &t)
 	if z == nil {
 		return 0, nil, err
