@@ -35,9 +35,7 @@ func BenchmarkDispatchAOF(b *testing.B) {
 			srv.aof.file.Load().w.Close()
 			srv.aof.file.Store(&aofFile{w: aof.NewWriter(discardFile{}, aof.WriterOptions{Fsync: aof.FsyncNo}), selected: -1})
 		}
-		c := &client{srv: srv}
-		c.selectDB(0)
-		c.setAuthed(true)
+		c := benchClient(srv)
 		for _, tc := range []struct {
 			cmd  string
 			args [][]byte
@@ -88,9 +86,7 @@ func TestAOFHotPathsDoNotAllocate(t *testing.T) {
 			srv.aof.file.Load().w.Close()
 			srv.aof.file.Store(&aofFile{w: aof.NewWriter(discardFile{}, aof.WriterOptions{Fsync: aof.FsyncNo}), selected: -1})
 		}
-		c := &client{srv: srv}
-		c.selectDB(0)
-		c.setAuthed(true)
+		c := benchClient(srv)
 		args := [][]byte{[]byte("SET"), []byte("k"), []byte("v")}
 		run := func() {
 			c.dispatch(args)
@@ -120,11 +116,7 @@ func BenchmarkAOFReplay(b *testing.B) {
 	if err := os.WriteFile(filepath.Join(dir, "appendonly.aof.1.incr.aof"), data, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	srv, err := New(DefaultConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
+	srv := benchServer(b, DefaultConfig())
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {

@@ -11,14 +11,8 @@ import (
 // arity and auth checks, handler, store, reply, statistics) without the
 // network, as one connection would.
 func BenchmarkDispatch(b *testing.B) {
-	srv, err := New(DefaultConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
+	srv := benchServer(b, DefaultConfig())
 	c := benchClient(srv)
-	c.selectDB(0)
-	c.setAuthed(true)
 	const keys = 100000
 	names := make([][]byte, keys)
 	for i := range names {
@@ -68,11 +62,7 @@ func BenchmarkDispatch(b *testing.B) {
 // cannot show, the cost of cache lines both cores write (shared counters,
 // false sharing).
 func BenchmarkDispatchParallel(b *testing.B) {
-	srv, err := New(DefaultConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
+	srv := benchServer(b, DefaultConfig())
 	const keys = 100000
 	value := []byte("value-of-sixty-four-bytes-value-of-sixty-four-bytes-0123456789ab")
 	names := make([][]byte, keys)
@@ -89,8 +79,6 @@ func BenchmarkDispatchParallel(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				c := benchClient(srv)
-				c.selectDB(0)
-				c.setAuthed(true)
 				req := [][]byte{[]byte(name), nil, value}
 				if name != "SET" {
 					req = req[:2]
@@ -112,9 +100,23 @@ func BenchmarkDispatchParallel(b *testing.B) {
 	}
 }
 
-// benchClient is a connection's client without the connection.
+// benchServer is a server for a benchmark, closed when it ends.
+func benchServer(b *testing.B, cfg Config) *Server {
+	b.Helper()
+	srv, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// benchClient is a connection's client without the connection, in db 0
+// and authenticated.
 func benchClient(srv *Server) *client {
 	c := &client{srv: srv, batchStats: true}
+	c.selectDB(0)
+	c.setAuthed(true)
 	return c
 }
 

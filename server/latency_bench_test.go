@@ -15,14 +15,8 @@ import (
 // "slowlog-all" logs every command (slowlog-log-slower-than 0), the cost
 // of an entry.
 func BenchmarkDispatchLatency(b *testing.B) {
-	srv, err := New(DefaultConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	c := &client{srv: srv}
-	c.selectDB(0)
-	c.setAuthed(true)
+	srv := benchServer(b, DefaultConfig())
+	c := benchClient(srv)
 	const keys = 100000
 	value := []byte("value-of-sixty-four-bytes-value-of-sixty-four-bytes-0123456789ab")
 	reqs := make([][][]byte, 4096)

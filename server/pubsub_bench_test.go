@@ -81,11 +81,7 @@ func BenchmarkPublish(b *testing.B) {
 
 // BenchmarkPublishNobody is PUBLISH's fast path: no subscriber at all.
 func BenchmarkPublishNobody(b *testing.B) {
-	srv, err := New(DefaultConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
+	srv := benchServer(b, DefaultConfig())
 	ch, m := []byte("ch"), []byte("m")
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {

@@ -16,14 +16,8 @@ const benchLibrary = "#!lua name=benchlib\nredis.register_function('incr_expire'
 // BenchmarkScriptDispatch runs EVALSHA and FCALL through the whole
 // command path without the network, as one connection would.
 func BenchmarkScriptDispatch(b *testing.B) {
-	srv, err := New(DefaultConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	c := &client{srv: srv}
-	c.selectDB(0)
-	c.setAuthed(true)
+	srv := benchServer(b, DefaultConfig())
+	c := benchClient(srv)
 	s, msg := srv.scripts.loadScript([]byte(benchScript))
 	if s == nil {
 		b.Fatal(msg)
@@ -161,14 +155,8 @@ func BenchmarkScriptConnParallel(b *testing.B) {
 // BenchmarkEvalCold is an EVAL of a script the cache has not seen: SHA1,
 // compile, cache, run. It reports the heap each cached script keeps.
 func BenchmarkEvalCold(b *testing.B) {
-	srv, err := New(DefaultConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	c := &client{srv: srv}
-	c.selectDB(0)
-	c.setAuthed(true)
+	srv := benchServer(b, DefaultConfig())
+	c := benchClient(srv)
 	bodies := make([][]byte, b.N)
 	for i := range bodies {
 		bodies[i] = []byte(benchScript + " -- " + strconv.Itoa(i))
