@@ -106,7 +106,8 @@ type command struct {
 	// begin), as Redis's getkeys_proc; nil for most commands.
 	getKeys func(args [][]byte) []foundKey
 	subs    map[string]*command
-	id      int // index into a server's per-command statistics
+	id      int        // index into a server's per-command statistics
+	dirty   dirtyCount // its count of changes, if it has its own (dirty.go)
 }
 
 // keyIndexes returns the positions of the key arguments in args.
@@ -180,6 +181,7 @@ func newCommandTable(rows []*command) (commandTable, []*command) {
 			r.step = 1
 		}
 		r.id = len(all)
+		r.dirty = dirtyCounts[r.name]
 		all = append(all, r)
 	}
 	for _, r := range rows {

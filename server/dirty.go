@@ -24,61 +24,98 @@ func (s *Server) changes() int64 { return s.store.Changes() + s.persist.dirtyAdj
 func (c *client) countDirty(cmd *command, args [][]byte, reply []byte) {
 	stored := c.notes.Changes
 	want := int64(-1) // Redis's count; -1: the store's stands
-	switch cmd.name {
-	case "sadd", "srem", "hdel", "zrem", "zremrangebyscore", "zremrangebyrank", "zremrangebylex", "lrem":
-		// The members added or removed: the reply.
-		if n, ok := intReply(reply); ok {
-			want = n
-		}
-	case "lpush", "rpush":
-		want = int64(len(args) - 2) // one per element (pushGenericCommand)
-	case "lpushx", "rpushx":
-		if n, ok := intReply(reply); ok && n > 0 {
-			want = int64(len(args) - 2)
-		}
-	case "hset", "hmset":
-		want = int64((len(args) - 2) / 2) // one per pair, changed or not (hsetCommand)
-	case "zadd":
-		want = zaddDirty(args, reply, stored)
-	case "lpop", "rpop", "spop":
-		// With a count, one per element popped: the reply's length.
-		if n, ok := arrayReply(reply); ok && len(args) == 3 {
-			want = n
-		}
-	case "zpopmin", "zpopmax":
-		if n, ok := arrayReply(reply); ok && len(args) == 3 {
-			if !c.w.resp3 {
-				n /= 2 // member, score, flat
-			}
-			want = n
-		}
-	case "smove":
-		// Removed from the source, added to the destination: 2 unless the
-		// destination had the member already (Ember counts 2 then too).
-		if n, ok := intReply(reply); ok && n == 1 {
-			want = 2
-		}
-	case "sort":
-		if n, ok := intReply(reply); ok && n > 0 {
-			want = n // SORT ... STORE: one per element stored
-		}
-	case "lmove", "rpoplpush", "blmove", "brpoplpush", "rename", "renamenx", "move":
-		want = min(stored, 1) // one change (dirty++), though two keys change
-	case "swapdb":
-		want = 1
-	case "bitfield":
-		want = bitfieldWrites(args)
-	default:
+	switch {
+	case cmd.dirty != nil:
+		want = cmd.dirty(c, args, reply, stored)
+	case cmd.firstKey > 0 && cmd.lastKey == cmd.firstKey:
 		// A command on one key counts one (dirty++), where the store
 		// counts two for an aggregate it creates (its creation and its
 		// first elements).
-		if cmd.firstKey > 0 && cmd.lastKey == cmd.firstKey {
-			want = min(stored, 1)
-		}
+		want = min(stored, 1)
 	}
 	if want >= 0 && want != stored {
 		c.srv.persist.dirtyAdj.Add(want - stored)
 	}
+}
+
+// dirtyCount is a command's own count of server.dirty, where it is not
+// the one-key rule of countDirty: what Redis's command adds, or -1 for
+// the store's count. newCommandTable puts it in the command's row.
+type dirtyCount func(c *client, args [][]byte, reply []byte, stored int64) int64
+
+var dirtyCounts = func() map[string]dirtyCount {
+	m := map[string]dirtyCount{
+		"lpush": pushDirty, "rpush": pushDirty, // one per element (pushGenericCommand)
+		"lpushx": func(c *client, args [][]byte, reply []byte, _ int64) int64 {
+			if n, ok := intReply(reply); ok && n > 0 {
+				return int64(len(args) - 2)
+			}
+			return -1
+		},
+		"hset": hsetDirty, "hmset": hsetDirty,
+		"zadd": func(_ *client, args [][]byte, reply []byte, stored int64) int64 {
+			return zaddDirty(args, reply, stored)
+		},
+		"lpop": popDirty, "rpop": popDirty, "spop": popDirty,
+		"zpopmin": zpopDirty, "zpopmax": zpopDirty,
+		"smove": func(_ *client, _ [][]byte, reply []byte, _ int64) int64 {
+			// Removed from the source, added to the destination: 2 unless
+			// the destination had the member already (Ember counts 2 then
+			// too).
+			if n, ok := intReply(reply); ok && n == 1 {
+				return 2
+			}
+			return -1
+		},
+		"sort": func(_ *client, _ [][]byte, reply []byte, _ int64) int64 {
+			if n, ok := intReply(reply); ok && n > 0 {
+				return n // SORT ... STORE: one per element stored
+			}
+			return -1
+		},
+		"swapdb":   func(*client, [][]byte, []byte, int64) int64 { return 1 },
+		"bitfield": func(_ *client, args [][]byte, _ []byte, _ int64) int64 { return bitfieldWrites(args) },
+	}
+	m["rpushx"] = m["lpushx"]
+	// The members added or removed: the reply.
+	for _, name := range []string{"sadd", "srem", "hdel", "zrem", "zremrangebyscore", "zremrangebyrank", "zremrangebylex", "lrem"} {
+		m[name] = replyDirty
+	}
+	// One change (dirty++), though two keys change.
+	for _, name := range []string{"lmove", "rpoplpush", "blmove", "brpoplpush", "rename", "renamenx", "move"} {
+		m[name] = func(_ *client, _ [][]byte, _ []byte, stored int64) int64 { return min(stored, 1) }
+	}
+	return m
+}()
+
+func pushDirty(_ *client, args [][]byte, _ []byte, _ int64) int64 { return int64(len(args) - 2) }
+
+// hsetDirty: one per pair, changed or not (hsetCommand).
+func hsetDirty(_ *client, args [][]byte, _ []byte, _ int64) int64 { return int64((len(args) - 2) / 2) }
+
+func replyDirty(_ *client, _ [][]byte, reply []byte, _ int64) int64 {
+	if n, ok := intReply(reply); ok {
+		return n
+	}
+	return -1
+}
+
+// popDirty: with a count, one per element popped (the reply's length).
+func popDirty(_ *client, args [][]byte, reply []byte, _ int64) int64 {
+	if n, ok := arrayReply(reply); ok && len(args) == 3 {
+		return n
+	}
+	return -1
+}
+
+func zpopDirty(c *client, args [][]byte, reply []byte, _ int64) int64 {
+	if n, ok := arrayReply(reply); ok && len(args) == 3 {
+		if !c.w.resp3 {
+			n /= 2 // member, score, flat
+		}
+		return n
+	}
+	return -1
 }
 
 // arrayReply reads the length of an array reply ("*n\r\n..."); a nil

@@ -96,3 +96,22 @@ func TestDirtyIgnoresExpiry(t *testing.T) {
 		t.Errorf("changes went from %d to %d by expiries alone", before, d)
 	}
 }
+
+// TestDirtyCountsNameWriteCommands: every command with a count of its own
+// is a write command of the table, so a misspelt name cannot drop one.
+func TestDirtyCountsNameWriteCommands(t *testing.T) {
+	table, _ := builtinCommands()
+	for name := range dirtyCounts {
+		cmd := table[name]
+		if cmd == nil {
+			t.Errorf("dirtyCounts names %q, which is no command", name)
+			continue
+		}
+		if cmd.flags&flagWrite == 0 {
+			t.Errorf("dirtyCounts names %q, which is not a write command", name)
+		}
+		if cmd.dirty == nil {
+			t.Errorf("%q's row has no dirty count", name)
+		}
+	}
+}
