@@ -915,7 +915,7 @@ func TestDependencies(t *testing.T) {
 		"github.com/emberkv/ember/",
 		"github.com/tidwall/redcon",
 		"github.com/tidwall/match", // redcon's
-		"github.com/tidwall/btree", // the store's scan index
+		"github.com/tidwall/btree", // redcon's
 		"github.com/hashicorp/golang-lru/v2/",
 		"github.com/yuin/gopher-lua", // EVAL and functions
 	}

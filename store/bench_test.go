@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -156,4 +157,30 @@ func BenchmarkSetWithKeyHook(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSetNewKeys fills an empty store with new keys, as a bulk load
+// (redis-cli --pipe) does: the cost of inserting into each shard's LRU
+// map and list and its scan index.
+func BenchmarkSetNewKeys(b *testing.B) {
+	keys := make([]string, 1<<20)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("key:%010d", i)
+	}
+	val := []byte("value-of-32-bytes-value-of-32-by")
+	b.ReportAllocs()
+	var s *store.Store
+	for i := 0; i < b.N; i++ {
+		if i%len(keys) == 0 {
+			b.StopTimer()
+			if s != nil {
+				s.Close()
+			}
+			s = store.New(store.Options{SweepInterval: -1})
+			b.StartTimer()
+		}
+		s.DB(0).Set(keys[i%len(keys)], val, store.SetOptions{})
+	}
+	b.StopTimer()
+	s.Close()
 }

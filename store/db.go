@@ -284,7 +284,7 @@ func (db *DB) flushLocked() {
 		db.store.keys.Add(-int64(sh.data.items.Len()))
 		db.store.volatileKeys.Add(-int64(len(sh.data.volatile)))
 		sh.changes.Add(int64(sh.data.items.Len()))
-		sh.data = newShardData()
+		sh.data = newShardData(db.store.shardBits())
 	}
 }
 

@@ -219,8 +219,8 @@ func (db *DB) Keys(pattern string) []string {
 	var out []string
 	for _, sh := range db.shards {
 		sh.data.order.Scan(func(it scanItem) bool {
-			if _, ok := sh.peek(it.key, &t); ok && (all || Match(pattern, it.key, false)) {
-				out = append(out, it.key)
+			if _, ok := sh.peek(it.Key, &t); ok && (all || Match(pattern, it.Key, false)) {
+				out = append(out, it.Key)
 			}
 			return true
 		})
@@ -271,12 +271,12 @@ func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 	visited := 0
 	startShard := int(from >> shift)
 	for si := startShard; si < len(db.shards); si++ {
-		pivot := scanItem{hash: from}
+		pivot := scanItem{Hash: from}
 		if si != startShard {
-			pivot.hash = uint64(si) << shift
+			pivot.Hash = uint64(si) << shift
 			if visited >= opt.Count {
 				// Not 0: only the first shard starts at hash 0.
-				return pivot.hash >> 1, out
+				return pivot.Hash >> 1, out
 			}
 		}
 		sh := db.shards[si]
@@ -293,19 +293,19 @@ func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 			// point into a run of keys that share it. (visited reaches
 			// Count only once a key of this shard was visited, so last is
 			// set by then.)
-			if visited >= opt.Count && it.hash>>1 != last {
-				next, done = it.hash>>1, false
+			if visited >= opt.Count && it.Hash>>1 != last {
+				next, done = it.Hash>>1, false
 				return false
 			}
-			last = it.hash >> 1
+			last = it.Hash >> 1
 			visited++
-			e, ok := sh.peek(it.key, &t)
+			e, ok := sh.peek(it.Key, &t)
 			switch {
 			case !ok:
 			case opt.Type != KindNone && e.kind != opt.Type:
-			case filter && !Match(opt.Match, it.key, false):
+			case filter && !Match(opt.Match, it.Key, false):
 			default:
-				out = append(out, it.key)
+				out = append(out, it.Key)
 			}
 			return true
 		})
@@ -330,9 +330,9 @@ func (db *DB) RandomKey() (string, bool) {
 		// A few tries skip keys that expired and wait for the sweeper.
 		for try := 0; try < 16 && sh.data.order.Len() > 0; try++ {
 			it, _ := sh.data.order.GetAt(rand.IntN(sh.data.order.Len()))
-			if _, ok := sh.current(it.key, it.hash, &t); ok {
+			if _, ok := sh.current(it.Key, it.Hash, &t); ok {
 				db.unlock(sh)
-				return it.key, true
+				return it.Key, true
 			}
 		}
 		db.unlock(sh)

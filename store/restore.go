@@ -355,8 +355,8 @@ func (db *DB) Restore(key string, v *Value, expireAt int64, replace bool, idleMs
 type Staging struct {
 	s    *Store
 	data [][]*shardData // [db][shard]
-	// order holds each shard's scan index items until Install builds the
-	// B-trees from them sorted, which is faster than inserting each.
+	// order holds each shard's scan index items until Install loads them
+	// sorted, with the index's buckets sized for them first.
 	order [][][]scanItem
 	keys  int
 }
@@ -368,7 +368,7 @@ func (s *Store) NewStaging() *Staging {
 		st.order[i] = make([][]scanItem, len(db.shards))
 		st.data[i] = make([]*shardData, len(db.shards))
 		for j := range st.data[i] {
-			st.data[i][j] = newShardData()
+			st.data[i][j] = newShardData(s.shardBits())
 		}
 	}
 	return st
@@ -444,7 +444,7 @@ func (st *Staging) add(db int, key string, e entry) error {
 	if d.items.Len() == n {
 		return ErrBusyKey
 	}
-	st.order[db][si] = append(st.order[db][si], scanItem{hash: h, key: key})
+	st.order[db][si] = append(st.order[db][si], scanItem{Hash: h, Key: key})
 	if e.expireAt != 0 {
 		d.volatile[key] = struct{}{}
 	}
@@ -459,12 +459,15 @@ func (st *Staging) add(db int, key string, e entry) error {
 func (s *Store) Install(st *Staging) {
 	// The scan indexes are built before any lock is taken.
 	var ranks []scanRank
+	var sorted []scanItem
 	for i := range st.order {
 		for j, items := range st.order[i] {
 			ranks = sortScanItems(items, ranks)
+			sorted = sorted[:0]
 			for _, r := range ranks {
-				st.data[i][j].order.Load(items[r.i])
+				sorted = append(sorted, items[r.i])
 			}
+			st.data[i][j].order.Load(sorted)
 			st.order[i][j] = nil
 		}
 	}
@@ -501,13 +504,13 @@ type scanRank struct {
 func sortScanItems(items []scanItem, ranks []scanRank) []scanRank {
 	ranks = ranks[:0]
 	for i, it := range items {
-		ranks = append(ranks, scanRank{hash: it.hash, i: int32(i)})
+		ranks = append(ranks, scanRank{hash: it.Hash, i: int32(i)})
 	}
 	slices.SortFunc(ranks, func(a, b scanRank) int {
 		if a.hash != b.hash {
 			return cmp.Compare(a.hash, b.hash)
 		}
-		return strings.Compare(items[a.i].key, items[b.i].key)
+		return strings.Compare(items[a.i].Key, items[b.i].Key)
 	})
 	return ranks
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/emberkv/ember/internal/hashorder"
 	"math"
 	"strings"
 	"sync"
@@ -8,7 +9,6 @@ import (
 
 	"github.com/emberkv/ember/internal/memsize"
 	"github.com/hashicorp/golang-lru/v2/simplelru"
-	"github.com/tidwall/btree"
 )
 
 // Kind is the type of value a key holds.
@@ -66,7 +66,8 @@ type entry struct {
 // the LRU's list element (golang-lru's Entry holding the 56-byte entry by
 // value: 128 bytes with its size class), the LRU map's slot (24 bytes and
 // a control byte, at a load between 44% and 88%: 28 to 57 bytes) and the
-// scan index's item in its B-tree node (about 35 bytes). Calibrated
+// scan index's item in its hash bucket (24 bytes and the bucket's room to
+// grow: about 30-40, internal/hashorder). Calibrated
 // against the Go heap by TestAccountingMatchesHeap: 247 bytes per 32-byte
 // string key at 100k keys, 268 at 1M, where the maps happen to be less
 // full; 208 sits between.
@@ -88,33 +89,25 @@ func (e *entry) size(key string) int64 {
 	return n
 }
 
-// scanItem orders a shard's keys by hash, so a SCAN cursor (the next hash to
-// visit) stays valid however the keyspace changes.
-type scanItem struct {
-	hash uint64
-	key  string
-}
-
-func scanLess(a, b scanItem) bool {
-	if a.hash != b.hash {
-		return a.hash < b.hash
-	}
-	return a.key < b.key
-}
+// scanItem orders a shard's keys by hash, so a SCAN cursor (the next hash
+// to visit) stays valid however the keyspace changes (internal/hashorder).
+type scanItem = hashorder.Item
 
 // shardData is what SWAPDB exchanges between two databases' shards.
 type shardData struct {
 	items     *simplelru.LRU[string, entry]
-	order     *btree.BTreeG[scanItem]
+	order     *hashorder.Index
 	volatile  map[string]struct{} // keys with a TTL, sampled by the sweeper
 	usedBytes int64
 }
 
-func newShardData() *shardData {
+// newShardData is an empty shard of a store whose shards are picked by
+// the top skip bits of the keys' hashes.
+func newShardData(skip uint) *shardData {
 	items, _ := simplelru.NewLRU[string, entry](math.MaxInt, nil)
 	return &shardData{
 		items:    items,
-		order:    btree.NewBTreeGOptions(scanLess, btree.Options{NoLocks: true}),
+		order:    hashorder.New(skip),
 		volatile: make(map[string]struct{}),
 	}
 }
@@ -157,7 +150,9 @@ type shard struct {
 	_ cacheLinePad
 }
 
-func newShard(s *Store, db int) *shard { return &shard{store: s, dbIndex: db, data: newShardData()} }
+func newShard(s *Store, db int) *shard {
+	return &shard{store: s, dbIndex: db, data: newShardData(s.shardBits())}
+}
 
 // Watch is one client's set of WATCHed keys; it becomes dirty when any of
 // them changes.
@@ -281,7 +276,7 @@ func (sh *shard) place(key string, h uint64, e entry, old *entry) {
 	d := sh.data
 	if old == nil {
 		key = clone(key)
-		d.order.Set(scanItem{hash: h, key: key})
+		d.order.Set(scanItem{Hash: h, Key: key})
 		sh.store.keys.Add(1)
 	} else {
 		sh.account(-old.size(key))
@@ -294,8 +289,8 @@ func (sh *shard) place(key string, h uint64, e entry, old *entry) {
 		// A map insert keeps the string it is given: for a key already
 		// present, use the shard's own copy, never the caller's view.
 		if old != nil {
-			if it, ok := d.order.Get(scanItem{hash: h, key: key}); ok {
-				key = it.key
+			if it, ok := d.order.Get(scanItem{Hash: h, Key: key}); ok {
+				key = it.Key
 			}
 		}
 		d.volatile[key] = struct{}{}
@@ -345,7 +340,7 @@ func (sh *shard) remove(key string, h uint64) bool {
 	}
 	sh.saveKey(key, h)
 	d.items.Remove(key)
-	d.order.Delete(scanItem{hash: h, key: key})
+	d.order.Delete(scanItem{Hash: h, Key: key})
 	sh.store.keys.Add(-1)
 	if e.expireAt != 0 {
 		delete(d.volatile, key)

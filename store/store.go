@@ -306,6 +306,9 @@ func (s *Store) nowMs() int64 { return s.clock.Now().UnixMilli() }
 
 func (s *Store) hash(key string) uint64 { return maphash.String(s.seed, key) }
 
+// shardBits is how many of a hash's top bits pick its shard.
+func (s *Store) shardBits() uint { return 64 - s.shift }
+
 // lockAll locks every shard of every database, in the fixed order.
 func (s *Store) lockAll() {
 	s.wide.Lock()
