@@ -312,7 +312,7 @@ func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 		touches, gone, explicit = c.aofBefore()
 	}
 	c.aof.depth++
-	c.notes.Emptied, c.notes.Changes = false, 0
+	c.notes.Emptied, c.notes.Changes, c.notes.Elements = false, 0, 0
 	mark := len(c.w.buf)
 	cmd.handler(c, args)
 	c.aof.depth--

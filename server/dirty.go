@@ -53,9 +53,15 @@ var dirtyCounts = func() map[string]dirtyCount {
 			return -1
 		},
 		"hset": hsetDirty, "hmset": hsetDirty,
-		"zadd": func(_ *client, args [][]byte, reply []byte, stored int64) int64 {
-			return zaddDirty(args, reply, stored)
+		"zadd": func(c *client, args [][]byte, reply []byte, stored int64) int64 {
+			if zaddIncr(args) {
+				return min(stored, 1)
+			}
+			return c.notes.Elements // added+updated (zaddGenericCommand)
 		},
+		// Elements removed (ltrimCommand); elements that changed the
+		// sketch, and one for a new one (pfaddCommand).
+		"ltrim": elementsDirty, "pfadd": elementsDirty,
 		"lpop": popDirty, "rpop": popDirty, "spop": popDirty,
 		"zpopmin": zpopDirty, "zpopmax": zpopDirty,
 		"smove": func(_ *client, _ [][]byte, reply []byte, _ int64) int64 {
@@ -141,33 +147,22 @@ func intReply(b []byte) (int64, bool) {
 	return n, err == nil
 }
 
-// zaddDirty is ZADD's added+updated (zaddGenericCommand). With CH the
-// reply is that; with INCR, one if anything changed; otherwise the reply
-// counts only the members added, and members whose score changed count
-// one in all (the store's count of the key), not one each as in Redis.
-func zaddDirty(args [][]byte, reply []byte, stored int64) int64 {
-	ch := false
-options:
+// zaddIncr reports whether ZADD has the INCR option (before its first
+// score), where Redis counts one change if the member's score changed.
+func zaddIncr(args [][]byte) bool {
 	for _, a := range args[2:] {
 		switch {
-		case optionIs(a, "ch"):
-			ch = true
 		case optionIs(a, "incr"):
-			return min(stored, 1)
-		case optionIs(a, "nx"), optionIs(a, "xx"), optionIs(a, "gt"), optionIs(a, "lt"):
+			return true
+		case optionIs(a, "ch"), optionIs(a, "nx"), optionIs(a, "xx"), optionIs(a, "gt"), optionIs(a, "lt"):
 		default:
-			break options // the first score
+			return false // the first score
 		}
 	}
-	n, ok := intReply(reply)
-	if !ok {
-		return -1
-	}
-	if ch {
-		return n
-	}
-	return max(n, min(stored, 1))
+	return false
 }
+
+func elementsDirty(c *client, _ [][]byte, _ []byte, _ int64) int64 { return c.notes.Elements }
 
 // bitfieldWrites counts BITFIELD's SET and INCRBY operations, what Redis
 // counts (one per write applied; one refused by OVERFLOW FAIL counts here

@@ -28,6 +28,11 @@ type OpNotes struct {
 	// Store.Changes counts them (a new aggregate counts two: its creation
 	// and its first elements). The caller clears it.
 	Changes int64
+	// Elements counts the elements operations changed where Redis's
+	// commands add those to server.dirty rather than one for the key:
+	// LTRIM's removed, ZADD's added and updated, PFADD's elements that
+	// changed the sketch (and one for a new sketch). The caller clears it.
+	Elements int64
 	// Now, when not 0, is the time (Unix ms) the operations through the
 	// view take as the present, instead of reading the clock: a script
 	// sees its start time throughout, so that a key cannot expire in the

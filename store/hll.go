@@ -62,6 +62,10 @@ func (db *DB) PFAdd(key string, elems ...[]byte) (bool, error) {
 	sh.saveKey(key, h) // an owned sketch changes in place
 	var s hll.Sketch
 	updated := !exists
+	changes := 0
+	if updated {
+		changes = 1 // as Redis counts a new sketch
+	}
 	if exists {
 		var err error
 		if s, err = openHLL(cur); err != nil {
@@ -78,11 +82,15 @@ func (db *DB) PFAdd(key string, elems ...[]byte) (bool, error) {
 			return false, ErrCorruptHLL
 		}
 		updated = updated || changed
+		if changed {
+			changes++
+		}
 	}
 	if updated {
 		s.Invalidate()
 	}
 	sh.storeHLL(key, h, &t, cur, exists, &s)
+	sh.countElements(changes)
 	return updated, nil
 }
 

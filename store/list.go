@@ -407,6 +407,7 @@ func (db *DB) LTrim(key string, start, stop int64) error {
 	ql.DelRange(-right, right)
 	// As Redis: LTRIM always signals the key as modified.
 	sh.commitAgg(key, h, a, before, true, &t)
+	sh.countElements(left + right)
 	return nil
 }
 

@@ -311,6 +311,13 @@ func (sh *shard) expire(key string, h uint64) {
 	sh.event(KeyExpired, key)
 }
 
+// countElements adds n to the notes' Elements (see OpNotes).
+func (sh *shard) countElements(n int) {
+	if sh.notes != nil {
+		sh.notes.Elements += int64(n)
+	}
+}
+
 // uncount takes back the change remove just counted (Store.Changes), for
 // a key removed by its TTL or by eviction: as Redis's server.dirty, that
 // is no change to save.

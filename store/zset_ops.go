@@ -67,6 +67,7 @@ func (db *DB) ZAdd(key string, flags ZAddFlags, pairs []ZMember) (ZAddResult, er
 		}
 	}
 	sh.commitAgg(key, h, z, before, res.Added+res.Updated > 0, &t)
+	sh.countElements(res.Added + res.Updated)
 	return res, err
 }
 
