@@ -90,6 +90,7 @@ func (db *DB) BitFieldChanged(key string, ops []BitFieldOp, dst []BitFieldResult
 	if err != nil {
 		return dst, false, err
 	}
+	writes := 0 // the writes that changed a field, or wrote to a string that grew
 	for _, op := range ops {
 		if op.Kind == BitFieldGet {
 			dst = append(dst, BitFieldResult{Value: getField(buf, op.Offset, op.Bits, op.Signed)})
@@ -138,9 +139,11 @@ func (db *DB) BitFieldChanged(key string, ops []BitFieldOp, dst []BitFieldResult
 		// As Redis, a string that grew counts as changed.
 		if grew || nv != old {
 			changed = true
+			writes++
 		}
 	}
 	sh.commitBitmap(key, h, &t, cur, exists, buf, changed)
+	sh.countElements(writes) // Redis's changes
 	return dst, changed, nil
 }
 

@@ -31,7 +31,9 @@ type OpNotes struct {
 	// Elements counts the elements operations changed where Redis's
 	// commands add those to server.dirty rather than one for the key:
 	// LTRIM's removed, ZADD's added and updated, PFADD's elements that
-	// changed the sketch (and one for a new sketch). The caller clears it.
+	// changed the sketch (and one for a new sketch), BITFIELD's writes
+	// that changed a field or went to a string that grew. The caller
+	// clears it.
 	Elements int64
 	// Now, when not 0, is the time (Unix ms) the operations through the
 	// view take as the present, instead of reading the clock: a script
