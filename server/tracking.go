@@ -83,8 +83,6 @@ type pendingInvalidation struct {
 	all bool
 }
 
-var trackingChannel = []byte("__redis__:invalidate")
-
 // tracking reports whether the client has tracking on.
 func (c *client) tracking() bool { return c.trackFlags.Load()&trackOn != 0 }
 

@@ -49,8 +49,6 @@ type opTime struct {
 	created bool  // the operation created its key (writeAgg)
 }
 
-func (s *Store) newOpTime() opTime { return opTime{s: s} }
-
 // now is the current time in Unix milliseconds, read once.
 func (t *opTime) now() int64 {
 	if t.ms == 0 {

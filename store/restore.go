@@ -459,15 +459,16 @@ func (st *Staging) add(db int, key string, e entry) error {
 func (s *Store) Install(st *Staging) {
 	// The scan indexes are built before any lock is taken.
 	var ranks []scanRank
-	var sorted []scanItem
 	for i := range st.order {
 		for j, items := range st.order[i] {
 			ranks = sortScanItems(items, ranks)
-			sorted = sorted[:0]
-			for _, r := range ranks {
-				sorted = append(sorted, items[r.i])
-			}
-			st.data[i][j].order.Load(sorted)
+			st.data[i][j].order.Load(len(ranks), func(yield func(scanItem) bool) {
+				for _, r := range ranks {
+					if !yield(items[r.i]) {
+						return
+					}
+				}
+			})
 			st.order[i][j] = nil
 		}
 	}

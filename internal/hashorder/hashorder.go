@@ -14,7 +14,10 @@
 // share the bits that picked the shard); the buckets use the bits below.
 package hashorder
 
-import "sort"
+import (
+	"iter"
+	"sort"
+)
 
 // Item is one key and its hash. Items order by Hash, then Key.
 type Item struct {
@@ -186,15 +189,13 @@ func (x *Index) GetAt(i int) (Item, bool) {
 	return Item{}, false
 }
 
-// Load adds items sorted in the index's order, as Set does each, with
-// the buckets sized for them first.
-func (x *Index) Load(items []Item) {
-	if want := (x.n + len(items)) / perBucket; want > len(x.buckets) {
-		for x.skip+x.bits < 64 && len(x.buckets) < want {
-			x.grow()
-		}
+// Load adds n items, as Set does each, with the buckets sized for them
+// first: items given in the index's order only append to their buckets.
+func (x *Index) Load(n int, items iter.Seq[Item]) {
+	for want := (x.n + n) / perBucket; x.skip+x.bits < 64 && len(x.buckets) < want; {
+		x.grow()
 	}
-	for _, it := range items {
+	for it := range items {
 		x.Set(it)
 	}
 }

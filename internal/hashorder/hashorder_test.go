@@ -111,7 +111,7 @@ func TestLoadAndReset(t *testing.T) {
 	for i := 0; i < 5000; i++ {
 		items = append(items, Item{Hash: uint64(i) << 40, Key: "k" + strconv.Itoa(i)})
 	}
-	x.Load(items)
+	x.Load(len(items), slices.Values(items))
 	if x.Len() != len(items) {
 		t.Fatalf("Len %d", x.Len())
 	}
