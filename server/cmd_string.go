@@ -197,7 +197,7 @@ func stringExpireAt(c *client, arg []byte, flags int, cmd string) (int64, string
 func cmdSet(c *client, args [][]byte) {
 	key := keyOf(args[1])
 	if len(args) == 3 {
-		c.db.Set(key, args[2], store.SetOptions{})
+		c.db.Set(key, args[2], store.SetOptions{Owned: c.req.owns(args[2])})
 		c.notify(nkString, "set", args[1])
 		c.w.ok()
 		return
@@ -207,7 +207,7 @@ func cmdSet(c *client, args [][]byte) {
 		c.w.error(errSyntax)
 		return
 	}
-	opt := store.SetOptions{KeepTTL: flags&optKeepTTL != 0, Get: flags&optGet != 0}
+	opt := store.SetOptions{KeepTTL: flags&optKeepTTL != 0, Get: flags&optGet != 0, Owned: c.req.owns(args[2])}
 	switch {
 	case flags&optNX != 0:
 		opt.Mode = store.SetNX
@@ -247,7 +247,7 @@ func cmdSet(c *client, args [][]byte) {
 }
 
 func cmdSetNX(c *client, args [][]byte) {
-	res, err := c.db.Set(keyOf(args[1]), args[2], store.SetOptions{Mode: store.SetNX})
+	res, err := c.db.Set(keyOf(args[1]), args[2], store.SetOptions{Mode: store.SetNX, Owned: c.req.owns(args[2])})
 	if res.Written {
 		c.notify(nkString, "set", args[1])
 	}
@@ -271,7 +271,7 @@ func setWithTTL(c *client, args [][]byte, unit int, name string) {
 		c.w.error(msg)
 		return
 	}
-	if _, err := c.db.Set(keyOf(args[1]), args[3], store.SetOptions{ExpireAt: at}); err != nil {
+	if _, err := c.db.Set(keyOf(args[1]), args[3], store.SetOptions{ExpireAt: at, Owned: c.req.owns(args[3])}); err != nil {
 		c.storeError(err)
 		return
 	}
@@ -282,7 +282,7 @@ func setWithTTL(c *client, args [][]byte, unit int, name string) {
 
 // cmdGetSet is GETSET: SET ... GET, which also clears the TTL.
 func cmdGetSet(c *client, args [][]byte) {
-	res, err := c.db.Set(keyOf(args[1]), args[2], store.SetOptions{Get: true})
+	res, err := c.db.Set(keyOf(args[1]), args[2], store.SetOptions{Get: true, Owned: c.req.owns(args[2])})
 	if err == nil && !res.HadOld {
 		c.notify(nkKeyMiss, "keymiss", args[1])
 	}

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/emberkv/ember/internal/redisnum"
 )
@@ -22,6 +23,17 @@ const (
 	readChunk           = 16 * 1024 // least free room asked of the socket per read
 	defaultMaxBulkLen   = 512 * 1024 * 1024
 	defaultQueryBufSize = 1024 * 1024 * 1024
+
+	// bigArg is Redis's PROTO_MBULK_BIG_ARG: a bulk at least this long
+	// that has not fully arrived is read into a buffer of its own, exactly
+	// its size, instead of growing the connection's buffer to hold it and
+	// letting that go after the request. A command that stores the
+	// argument (SET) can then keep that buffer as the value, as Redis keeps
+	// its query buffer as the object, instead of copying it.
+	bigArg = 32 * 1024
+	// bigArgFirst is how much of a big bulk's declared length is allocated
+	// before its bytes arrive; past it the buffer grows as they do.
+	bigArgFirst = 1 << 20
 )
 
 // errConnClosing ends a connection after a protocol error has been
@@ -63,8 +75,14 @@ type requestConn struct {
 
 	argc    int   // arguments the current multibulk declared; 0 between requests
 	bulkLen int64 // length of the bulk being received; -1 before its header
-	marks   []int // start and end of each argument so far, relative to start
+	marks   []int // start and end of each argument so far, relative to start; -1 and an index into bigs for a big one
 	args    [][]byte
+
+	// big is the big bulk being received into a buffer of its own (see
+	// bigArg): len(big) bytes of bulkLen have arrived. bigs are the big
+	// arguments of the request being parsed.
+	big  []byte
+	bigs [][]byte
 
 	failure string // the protocol error that ended the connection
 	failed  bool
@@ -121,6 +139,9 @@ func (rc *requestConn) next(flush func() error) ([][]byte, error) {
 // requests are dropped first; the buffer grows only as data arrives, by
 // doubling, up to what the request in progress is known to need (want).
 func (rc *requestConn) fill(want int) error {
+	if rc.big != nil && int64(len(rc.big)) < rc.bulkLen {
+		return rc.fillBig()
+	}
 	if rc.start > 0 {
 		n := copy(rc.in, rc.in[rc.start:])
 		rc.in = rc.in[:n]
@@ -147,6 +168,43 @@ func (rc *requestConn) fill(want int) error {
 		err = io.ErrNoProgress
 	}
 	return err
+}
+
+// fillBig reads more of a big bulk into its own buffer, growing it up to
+// the declared length as the bytes arrive. It reads no further than the
+// bulk: what follows goes to the connection's buffer.
+func (rc *requestConn) fillBig() error {
+	got := len(rc.big)
+	if got == cap(rc.big) {
+		grown := make([]byte, got, min(2*int64(got), rc.bulkLen))
+		copy(grown, rc.big)
+		rc.big = grown
+	}
+	n, err := rc.Conn.Read(rc.big[got:cap(rc.big)])
+	rc.big = rc.big[:got+n]
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+// owns tells whether arg is a big argument of the request next returned
+// last, in a buffer of its own that nothing else refers to: the command
+// may hand it to the store to keep (store.SetOptions.Owned). A copy of
+// the arguments (a command queued in MULTI, a script's call) never is.
+func (rc *requestConn) owns(arg []byte) bool {
+	if rc == nil || len(arg) < bigArg {
+		return false
+	}
+	for _, b := range rc.bigs {
+		if unsafe.SliceData(b) == unsafe.SliceData(arg) && len(b) == len(arg) {
+			return true
+		}
+	}
+	return false
 }
 
 // fail records a protocol error; the text is empty when Redis closes the
@@ -198,6 +256,8 @@ func (rc *requestConn) parse() ([][]byte, int) {
 			}
 			rc.argc = int(n)
 			rc.marks = rc.marks[:0]
+			clear(rc.bigs)
+			rc.bigs = rc.bigs[:0]
 			continue
 		}
 		if rc.bulkLen < 0 {
@@ -224,6 +284,37 @@ func (rc *requestConn) parse() ([][]byte, int) {
 			rc.pos += cr + 2
 			rc.bulkLen = n
 			buf = rc.in[rc.pos:]
+			if n >= bigArg && int64(len(buf)) < n+2 {
+				// What has arrived of it moves to a buffer of its own.
+				have := min(int64(len(buf)), n)
+				rc.big = make([]byte, have, max(have, min(n, bigArgFirst)))
+				copy(rc.big, buf)
+				rc.pos += int(have)
+				buf = rc.in[rc.pos:]
+			}
+		}
+		if rc.big != nil {
+			// As below, the query buffer limit counts what has arrived of
+			// this argument and its CRLF; the CRLF comes into in.
+			got := int64(len(rc.big))
+			if got == rc.bulkLen {
+				got += min(int64(len(buf)), 2)
+			}
+			if got > rc.maxQuery.Load() {
+				rc.fail("")
+				return nil, 0
+			}
+			if got < rc.bulkLen+2 {
+				return nil, 0
+			}
+			rc.pos += 2 // skipped unread, as below
+			rc.marks = append(rc.marks, -1, len(rc.bigs))
+			rc.bigs = append(rc.bigs, rc.big[:len(rc.big):len(rc.big)])
+			rc.big, rc.bulkLen = nil, -1
+			if rc.argDone() {
+				return rc.args, 0
+			}
+			continue
 		}
 		// What Redis's query buffer holds while a big argument arrives, and
 		// what client-query-buffer-limit is checked against: the bytes of
@@ -242,19 +333,31 @@ func (rc *requestConn) parse() ([][]byte, int) {
 		rc.marks = append(rc.marks, rel, rel+int(rc.bulkLen))
 		rc.pos += int(need)
 		rc.bulkLen = -1
-		if len(rc.marks)/2 < rc.argc {
-			continue
+		if rc.argDone() {
+			return rc.args, 0
 		}
-		rc.argc = 0
-		rc.args = rc.args[:0]
-		for i := 0; i < len(rc.marks); i += 2 {
-			a, b := rc.start+rc.marks[i], rc.start+rc.marks[i+1]
-			rc.args = append(rc.args, rc.in[a:b:b])
-		}
-		rc.start = rc.pos
-		return rc.args, 0
 	}
 	return nil, 0
+}
+
+// argDone is called after each argument: once the request has all of
+// them, it builds rc.args and reports true.
+func (rc *requestConn) argDone() bool {
+	if len(rc.marks)/2 < rc.argc {
+		return false
+	}
+	rc.argc = 0
+	rc.args = rc.args[:0]
+	for i := 0; i < len(rc.marks); i += 2 {
+		if rc.marks[i] < 0 {
+			rc.args = append(rc.args, rc.bigs[rc.marks[i+1]])
+			continue
+		}
+		a, b := rc.start+rc.marks[i], rc.start+rc.marks[i+1]
+		rc.args = append(rc.args, rc.in[a:b:b])
+	}
+	rc.start = rc.pos
+	return true
 }
 
 // parseInline handles a request that does not start with '*': one line of

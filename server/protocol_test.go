@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"regexp"
 	"runtime"
@@ -512,5 +513,64 @@ func TestProtocolHugeDeclaredCount(t *testing.T) {
 	other := dialRESP(t, addr)
 	if got := other.mustDo(t, "PING"); got != "+PONG\r\n" {
 		t.Fatalf("PING = %q", got)
+	}
+}
+
+// Big bulks (bigArg and over) arrive in buffers of their own: however the
+// bytes are split, the requests around them and the arguments themselves
+// come out as sent, and only a big argument that arrived in pieces is one
+// the command may keep (owns).
+func TestProtocolBigArguments(t *testing.T) {
+	big := func(n int, c byte) []byte { return bytes.Repeat([]byte{c}, n) }
+	cases := []struct {
+		name string
+		cmds [][][]byte
+	}{
+		{"just under the threshold", [][][]byte{{[]byte("SET"), []byte("k"), big(bigArg-1, 'a')}}},
+		{"at the threshold", [][][]byte{{[]byte("SET"), []byte("k"), big(bigArg, 'b')}}},
+		{"pipelined with small requests", [][][]byte{
+			{[]byte("PING")},
+			{[]byte("SET"), []byte("k"), big(100_000, 'c')},
+			{[]byte("GET"), []byte("k")},
+			{[]byte("MSET"), []byte("a"), big(40_000, 'd'), []byte("b"), []byte("x"), []byte("c"), big(70_000, 'e')},
+			{[]byte("PING")},
+		}},
+		{"past the first allocation", [][][]byte{{[]byte("SET"), []byte("k"), big(bigArgFirst*2+12345, 'f')}, {[]byte("PING")}}},
+		{"a big key", [][][]byte{{[]byte("SET"), big(bigArg+1, 'g'), []byte("v")}}},
+	}
+	for _, tc := range cases {
+		var input []byte
+		for _, c := range tc.cmds {
+			input = append(input, encodeCommand(c...)...)
+		}
+		for _, chunk := range []int{len(input), 65536, 16384, 4093, 1000} {
+			t.Run(fmt.Sprintf("%s/chunks of %d", tc.name, chunk), func(t *testing.T) {
+				run := runRequestConn(t, input, chunk, false)
+				if run.written != "" || !errors.Is(run.err, io.EOF) {
+					t.Fatalf("reply %q, error %v", run.written, run.err)
+				}
+				if !sameCommands(run.cmds, tc.cmds) {
+					t.Fatalf("requests came out different (%d of %d)", len(run.cmds), len(tc.cmds))
+				}
+			})
+		}
+	}
+
+	// owns: a big argument read in pieces, and nothing else.
+	var maxBulk, maxQuery atomic.Int64
+	maxBulk.Store(defaultMaxBulkLen)
+	maxQuery.Store(defaultQueryBufSize)
+	input := encodeCommand([]byte("SET"), []byte("k"), big(100_000, 'h'))
+	rc := newRequestConn(&memConn{chunks: chunked(input, 16384)}, &maxBulk, &maxQuery)
+	args, err := rc.next(func() error { return nil })
+	if err != nil || len(args) != 3 {
+		t.Fatalf("next = %d args, %v", len(args), err)
+	}
+	if !rc.owns(args[2]) || rc.owns(args[1]) || rc.owns(bytes.Clone(args[2])) || rc.owns(args[2][:bigArg]) {
+		t.Error("owns must answer true for the big argument only, not for a copy or part of it")
+	}
+	var none *requestConn
+	if none.owns(args[2]) {
+		t.Error("a client with no connection owns nothing")
 	}
 }

@@ -49,6 +49,10 @@ type SetOptions struct {
 	ExpireAt int64
 	KeepTTL  bool
 	Get      bool // the caller wants the old value: it must be a string
+	// Owned hands val over: the store keeps it as it is instead of a
+	// copy, and the caller must never use or change it again (the server
+	// gives a big argument it read into a buffer of its own).
+	Owned bool
 }
 
 // SetResult tells what a Set did.
@@ -65,7 +69,9 @@ func (db *DB) Set(key string, val []byte, opt SetOptions) (SetResult, error) {
 	// make this goroutine help the collector mark, or wait for it when
 	// the heap is at its goal, which under the lock would stall every
 	// reader of the shard (128 KiB values overwritten on a big heap).
-	val = own(val)
+	if !opt.Owned {
+		val = own(val)
+	}
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
 	return db.setLocked(sh, h, key, val, opt)
