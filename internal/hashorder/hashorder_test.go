@@ -150,3 +150,37 @@ func BenchmarkSet(b *testing.B) {
 		idx[it.Hash>>58].Set(it)
 	}
 }
+
+// benchIndex is one shard's index of a million keys spread over 64 shards.
+func benchIndex() (*Index, []Item) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	x := New(6)
+	items := make([]Item, 1<<14)
+	for i := range items {
+		items[i] = Item{Hash: rng.Uint64() >> 6, Key: "key:" + strconv.Itoa(i)}
+		x.Set(items[i])
+	}
+	return x, items
+}
+
+// BenchmarkGet looks up the keys of a shard's index, as a key's TTL
+// gains it a place in the TTL map.
+func BenchmarkGet(b *testing.B) {
+	x, items := benchIndex()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		x.Get(items[i%len(items)])
+	}
+}
+
+// BenchmarkAscend starts a walk of ten items at random places, as a SCAN
+// call or an eviction sample does.
+func BenchmarkAscend(b *testing.B) {
+	x, _ := benchIndex()
+	rng := rand.New(rand.NewPCG(3, 3))
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		x.Ascend(Item{Hash: rng.Uint64() >> 6}, func(Item) bool { n++; return n < 10 })
+	}
+}
