@@ -276,7 +276,7 @@ func (sh *shard) place(key string, h uint64, e entry, old *entry) {
 	d := sh.data
 	if old == nil {
 		key = clone(key)
-		d.order.Set(scanItem{Hash: h, Key: key})
+		d.order.Set(d.order.Item(h, key))
 		sh.store.keys.Add(1)
 	} else {
 		sh.account(-old.size(key))
@@ -289,8 +289,8 @@ func (sh *shard) place(key string, h uint64, e entry, old *entry) {
 		// A map insert keeps the string it is given: for a key already
 		// present, use the shard's own copy, never the caller's view.
 		if old != nil {
-			if it, ok := d.order.Get(scanItem{Hash: h, Key: key}); ok {
-				key = it.Key
+			if it, ok := d.order.Get(d.order.Item(h, key)); ok {
+				key = it.Key()
 			}
 		}
 		d.volatile[key] = struct{}{}
@@ -347,7 +347,7 @@ func (sh *shard) remove(key string, h uint64) bool {
 	}
 	sh.saveKey(key, h)
 	d.items.Remove(key)
-	d.order.Delete(scanItem{Hash: h, Key: key})
+	d.order.Delete(d.order.Item(h, key))
 	sh.store.keys.Add(-1)
 	if e.expireAt != 0 {
 		delete(d.volatile, key)
