@@ -66,12 +66,12 @@ type entry struct {
 // the LRU's list element (golang-lru's Entry holding the 56-byte entry by
 // value: 128 bytes with its size class), the LRU map's slot (24 bytes and
 // a control byte, at a load between 44% and 88%: 28 to 57 bytes) and the
-// scan index's item in its hash bucket (24 bytes and the bucket's room to
-// grow: about 30-40, internal/hashorder). Calibrated
-// against the Go heap by TestAccountingMatchesHeap: 247 bytes per 32-byte
-// string key at 100k keys, 268 at 1M, where the maps happen to be less
-// full; 208 sits between.
-const entryOverhead = 208
+// scan index's item in its hash bucket (16 bytes and the bucket's room to
+// grow: about 22-24, internal/hashorder). Calibrated
+// against the Go heap by TestAccountingMatchesHeap: 235 bytes per 32-byte
+// string key at 100k keys, 255 at 1M, where the maps happen to be less
+// full; 196 sits between.
+const entryOverhead = 196
 
 // volatileOverhead is what a TTL adds: the key's slot in the TTL map.
 const volatileOverhead = 32
