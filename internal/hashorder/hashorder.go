@@ -41,7 +41,7 @@ type Item struct {
 // it) does not fit n: its item points to a string header of its own,
 // which costs the one allocation only such keys need. A variable, so that
 // a test can try the path without a 4 GiB key.
-var longKey = math.MaxUint32
+var longKey uint64 = math.MaxUint32
 
 const longKeyLen = math.MaxUint32 // n of an item whose key points to a string
 
@@ -94,7 +94,7 @@ func New(skip uint) *Index {
 // index. With key "", it is the pivot before every key of its Hash.
 func (x *Index) Item(h uint64, key string) Item {
 	it := Item{key: unsafe.StringData(key), n: uint32(len(key)), Hash: uint32(h << x.skip >> 32)}
-	if len(key) >= longKey {
+	if uint64(len(key)) >= longKey {
 		it.key, it.n = longKeyHeader(key), longKeyLen
 	}
 	return it

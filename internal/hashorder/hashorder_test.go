@@ -23,7 +23,7 @@ func TestAgainstSortedSlice(t *testing.T) {
 	}
 	// Keys too long for an item's length, as a 4 GiB key would be.
 	t.Run("longKeys", func(t *testing.T) {
-		defer func(n int) { longKey = n }(longKey)
+		defer func(n uint64) { longKey = n }(longKey)
 		longKey = 3 // keys from "100" up
 		againstSortedSlice(t, 6, 3000)
 	})
