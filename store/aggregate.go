@@ -26,10 +26,10 @@ func (sh *shard) readAgg(key string, h uint64, t *opTime, kind Kind) (a aggregat
 	if !ok {
 		return nil, false, nil
 	}
-	if e.kind != kind {
+	if e.kind() != kind {
 		return nil, false, ErrWrongType
 	}
-	return e.agg, true, nil
+	return e.agg(), true, nil
 }
 
 // peekAgg is readAgg without the recency update and without counting a
@@ -41,10 +41,10 @@ func (sh *shard) peekAgg(key string, h uint64, t *opTime, kind Kind) (aggregate,
 	if !ok {
 		return nil, false, nil
 	}
-	if e.kind != kind {
+	if e.kind() != kind {
 		return nil, false, ErrWrongType
 	}
-	return e.agg, true, nil
+	return e.agg(), true, nil
 }
 
 // writeAgg returns the aggregate of the given kind at key, about to be
@@ -58,18 +58,18 @@ func (sh *shard) peekAgg(key string, h uint64, t *opTime, kind Kind) (aggregate,
 func (sh *shard) writeAgg(key string, h uint64, t *opTime, kind Kind, create func() aggregate) (aggregate, bool, error) {
 	e, ok := sh.current(key, h, t)
 	if ok {
-		if e.kind != kind {
+		if e.kind() != kind {
 			return nil, false, ErrWrongType
 		}
 		sh.saveKey(key, h) // the caller changes it in place
-		return e.agg, true, nil
+		return e.agg(), true, nil
 	}
 	if create == nil {
 		return nil, false, nil
 	}
 	a := create()
 	t.created = true // no access to count for a new key (Redis's dbAdd)
-	sh.put(key, h, entry{kind: kind, agg: a, atime: t.lru()}, nil)
+	sh.put(key, h, aggEntry(kind, a), nil, t)
 	return a, true, nil
 }
 
@@ -111,11 +111,11 @@ func (sh *shard) replaceWithAgg(key string, h uint64, t *opTime, kind Kind, a ag
 		}
 		return exists
 	}
-	e := entry{kind: kind, agg: a, atime: t.lru()}
+	e := aggEntry(kind, a)
 	if exists {
-		sh.put(key, h, e, &old)
+		sh.put(key, h, e, &old, t)
 	} else {
-		sh.put(key, h, e, nil)
+		sh.put(key, h, e, nil, t)
 	}
 	return exists
 }

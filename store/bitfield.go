@@ -76,11 +76,11 @@ func (db *DB) BitFieldChanged(key string, ops []BitFieldOp, dst []BitFieldResult
 	t := db.newOpTime()
 	if readonly {
 		e, ok := sh.lookup(key, h, &t)
-		if ok && e.kind != KindString {
+		if ok && e.kind() != KindString {
 			return dst, false, ErrWrongType
 		}
 		for _, op := range ops {
-			dst = append(dst, BitFieldResult{Value: getField(e.str, op.Offset, op.Bits, op.Signed)})
+			dst = append(dst, BitFieldResult{Value: getField(e.str(), op.Offset, op.Bits, op.Signed)})
 		}
 		return dst, false, nil
 	}

@@ -10,7 +10,7 @@ import (
 // significant bit of the first byte, and a string reads as if followed by
 // endless zero bytes. The commands that write bits grow the string with
 // zero bytes up to the byte they reach, and change it in place when no
-// view of its bytes is out of the store (see entry.owned); the first write
+// view of its bytes is out of the store (see flagOwned); the first write
 // after a GET copies it once.
 
 // writableBitmap returns the string at key ready for a bit command to
@@ -24,7 +24,7 @@ func (db *DB) writableBitmap(sh *shard, h uint64, key string, t *opTime, size in
 	}
 	sh.saveKey(key, h) // its bytes may change in place
 
-	buf = cur.str
+	buf = cur.str()
 	switch {
 	case size > cap(buf):
 		// A new array, zeroed by the allocator, with spare capacity as
@@ -33,7 +33,7 @@ func (db *DB) writableBitmap(sh *shard, h uint64, key string, t *opTime, size in
 		nb := make([]byte, size, growCap(len(buf), size))
 		copy(nb, buf)
 		buf, grew = nb, true
-	case !cur.owned:
+	case !cur.owned():
 		// A reader may still be writing these bytes to a socket: change
 		// a copy, which the store then owns.
 		nb := make([]byte, max(size, len(buf)))
@@ -67,11 +67,12 @@ func growCap(n, size int) int {
 // dbUnshareStringValue), the value is "raw" from then on even when no bit
 // changed, but watchers are told only of a change.
 func (sh *shard) commitBitmap(key string, h uint64, t *opTime, cur entry, exists bool, buf []byte, changed bool) {
-	e := entry{str: buf, kind: KindString, atime: t.lru(), expireAt: cur.expireAt, raw: true, owned: true}
+	e := stringEntry(buf, flagRaw|flagOwned)
+	e.expireAt = cur.expireAt
 	if exists {
-		sh.putQuiet(key, h, e, &cur)
+		sh.putQuiet(key, h, e, &cur, t)
 	} else {
-		sh.putQuiet(key, h, e, nil)
+		sh.putQuiet(key, h, e, nil, t)
 	}
 	if changed {
 		sh.touch(key)
@@ -134,11 +135,11 @@ func (db *DB) GetBit(key string, offset uint64) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	if e.kind != KindString {
+	if e.kind() != KindString {
 		return false, ErrWrongType
 	}
 	i := offset >> 3
-	return i < uint64(len(e.str)) && e.str[i]&(0x80>>(offset&7)) != 0, nil
+	return i < uint64(len(e.str())) && e.str()[i]&(0x80>>(offset&7)) != 0, nil
 }
 
 // BitRange is the range of BITCOUNT and BITPOS: Start and End inclusive,
@@ -162,10 +163,10 @@ func (db *DB) BitCount(key string, r *BitRange) (int64, error) {
 	if !ok {
 		return 0, nil
 	}
-	if e.kind != KindString {
+	if e.kind() != KindString {
 		return 0, ErrWrongType
 	}
-	return bitCount(e.str, r), nil
+	return bitCount(e.str(), r), nil
 }
 
 // BitPos returns the position of the first bit equal to bit in the
@@ -184,10 +185,10 @@ func (db *DB) BitPos(key string, bit bool, r *BitRange) (int64, error) {
 		}
 		return 0, nil
 	}
-	if e.kind != KindString {
+	if e.kind() != KindString {
 		return 0, ErrWrongType
 	}
-	return bitPos(e.str, bit, r), nil
+	return bitPos(e.str(), bit, r), nil
 }
 
 // bitRange turns r into the bytes start..end of p it covers, with the
@@ -389,11 +390,11 @@ func (db *DB) BitOp(op BitOpKind, dest string, srcs ...string) (int64, error) {
 	size := 0
 	for i, k := range srcs {
 		e, ok := db.shardOf(hashes[i+1]).lookup(k, hashes[i+1], &t)
-		if ok && e.kind != KindString {
+		if ok && e.kind() != KindString {
 			return 0, ErrWrongType
 		}
-		vals = append(vals, e.str) // nil for a missing key
-		size = max(size, len(e.str))
+		vals = append(vals, e.str()) // nil for a missing key
+		size = max(size, len(e.str()))
 	}
 	dsh, dh := db.shardOf(hashes[0]), hashes[0]
 	if size == 0 {
@@ -403,21 +404,21 @@ func (db *DB) BitOp(op BitOpKind, dest string, srcs ...string) (int64, error) {
 	old, exists := dsh.current(dest, dh, &t)
 	dsh.saveKey(dest, dh) // its bytes may be overwritten in place
 	var res []byte
-	if exists && old.kind == KindString && old.owned && cap(old.str) >= size && !slices.Contains(srcs, dest) {
+	if exists && old.kind() == KindString && old.owned() && cap(old.str()) >= size && !slices.Contains(srcs, dest) {
 		// A destination no reader holds a view of is overwritten in
 		// place: a BITOP repeated into the same key allocates nothing.
-		res = old.str[:size]
+		res = old.str()[:size]
 	} else {
 		res = make([]byte, size)
 	}
 	bitOp(op, res, vals)
 	// As Redis's setKey of a new object: any old value and its TTL go,
 	// and the result is "raw" whatever it reads as.
-	e := entry{str: res, kind: KindString, atime: t.lru(), raw: true, owned: true}
+	e := stringEntry(res, flagRaw|flagOwned)
 	if exists {
-		dsh.put(dest, dh, e, &old)
+		dsh.put(dest, dh, e, &old, &t)
 	} else {
-		dsh.put(dest, dh, e, nil)
+		dsh.put(dest, dh, e, nil, &t)
 	}
 	return int64(size), nil
 }

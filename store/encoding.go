@@ -13,15 +13,16 @@ const sharedIntegers = 10000
 func stringEncoding(e entry) (enc string, shared bool) {
 	// As Redis: a string APPEND or SETRANGE built in place stays "raw",
 	// even when it reads as an integer ("1" APPEND "2").
-	if e.raw {
+	if e.raw() {
 		return "raw", false
 	}
-	if len(e.str) <= 20 {
-		if v, ok := redisnum.ParseInt(e.str); ok {
-			return "int", v >= 0 && v < sharedIntegers && !e.unshared
+	b := e.str()
+	if len(b) <= 20 {
+		if v, ok := redisnum.ParseInt(b); ok {
+			return "int", v >= 0 && v < sharedIntegers && !e.unshared()
 		}
 	}
-	if len(e.str) <= embstrMaxLen {
+	if len(b) <= embstrMaxLen {
 		return "embstr", false
 	}
 	return "raw", false

@@ -332,7 +332,7 @@ type tail struct {
 type tailHeap []tail
 
 func (h tailHeap) Len() int           { return len(h) }
-func (h tailHeap) Less(i, j int) bool { return h[i].atime < h[j].atime }
+func (h tailHeap) Less(i, j int) bool { return lruBefore(h[i].atime, h[j].atime) }
 func (h tailHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *tailHeap) Push(x any)        { *h = append(*h, x.(tail)) }
 func (h *tailHeap) Pop() any {
@@ -350,7 +350,7 @@ func (s *Store) rebuildTails() {
 		sh := s.shardAt(i)
 		sh.lock()
 		if _, e, ok := sh.data.items.GetOldest(); ok {
-			ev.tails = append(ev.tails, tail{e.atime, i})
+			ev.tails = append(ev.tails, tail{e.access(), i})
 		}
 		sh.mu.Unlock()
 	}
@@ -391,14 +391,14 @@ func (s *Store) evictTopTail() bool {
 	case !ok:
 		heap.Pop(&ev.tails)
 		return false
-	case e.atime > top.atime:
-		top.atime = e.atime
+	case lruBefore(top.atime, e.access()):
+		top.atime = e.access()
 		heap.Fix(&ev.tails, 0)
 		return false
 	}
 	sh.evictKey(key, s.hash(key))
 	if _, next, ok := sh.data.items.GetOldest(); ok {
-		top.atime = next.atime
+		top.atime = next.access()
 		heap.Fix(&ev.tails, 0)
 	} else {
 		heap.Pop(&ev.tails)
@@ -474,10 +474,7 @@ func (s *Store) score(cfg *Eviction, e *entry, nowMs int64) uint64 {
 	case VolatileTTL:
 		return math.MaxUint64 - uint64(e.expireAt)
 	}
-	if sec < e.atime {
-		return 0
-	}
-	return uint64(sec - e.atime)
+	return uint64(lruIdle(sec, e.access()))
 }
 
 // sample adds up to cfg.Samples keys of shard i to the pool.
@@ -603,11 +600,11 @@ func lfuFresh(sec uint32) uint32 { return uint32(lfuMinutes(sec))<<8 | lfuInitVa
 // lfuDecayed is the counter in e's LFU data after the decay due since
 // its last decrement, as Redis's LFUDecrAndReturn.
 func lfuDecayed(e *entry, now uint16, decayTime int) uint8 {
-	counter := uint8(e.atime)
+	counter := uint8(e.access())
 	if decayTime <= 0 {
 		return counter
 	}
-	elapsed := int(now - uint16(e.atime>>8)) // wraps as Redis's LFUTimeElapsed
+	elapsed := int(now - uint16(e.access()>>8)) // wraps as Redis's LFUTimeElapsed
 	periods := elapsed / decayTime
 	if periods >= int(counter) {
 		return 0
@@ -643,13 +640,13 @@ func lfuTouched(e *entry, sec uint32, cfg *Eviction) uint32 {
 // policy its frequency counter, as Redis's lookupKey does. It reports
 // whether e changed (the caller stores it).
 func (sh *shard) touchAccess(e *entry, t *opTime) bool {
-	old := e.atime
+	old := e.access()
 	if cfg := sh.store.eviction.Load(); cfg.Policy.LFU() {
-		e.atime = lfuTouched(e, t.lru(), cfg)
+		e.setAccess(lfuTouched(e, t.lru(), cfg))
 	} else {
-		e.atime = t.lru()
+		e.setAccess(t.lru())
 	}
-	return e.atime != old
+	return e.access() != old
 }
 
 // freshAccess is the access data of a value loaded now (RDB).
@@ -669,18 +666,19 @@ func (sh *shard) freshAccess(sec uint32) uint32 {
 	return sec
 }
 
-// initAccess gives a written entry its access data; e.atime holds the
-// time of the write (Unix seconds). A new value starts afresh; an
-// overwrite under an LFU policy keeps the old value's counter and counts
-// the write as one access, as Redis's lookupKeyWrite then dbOverwrite do.
-func (sh *shard) initAccess(e *entry, old *entry) {
+// initAccess gives an entry written at time t its access data. A new
+// value starts afresh; an overwrite under an LFU policy keeps the old
+// value's counter and counts the write as one access, as Redis's
+// lookupKeyWrite then dbOverwrite do.
+func (sh *shard) initAccess(e *entry, old *entry, t *opTime) {
 	cfg := sh.store.eviction.Load()
-	switch {
+	switch sec := t.lru(); {
 	case !cfg.Policy.LFU():
+		e.setAccess(sec)
 	case old == nil:
-		e.atime = lfuFresh(e.atime)
+		e.setAccess(lfuFresh(sec))
 	default:
-		e.atime = lfuTouched(old, e.atime, cfg)
+		e.setAccess(lfuTouched(old, sec, cfg))
 	}
 }
 

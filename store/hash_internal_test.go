@@ -37,7 +37,7 @@ func TestHashMemAccounting(t *testing.T) {
 			for _, k := range sh.data.items.Keys() {
 				e, _ := sh.data.items.Peek(k)
 				want += e.size(k)
-				if h, ok := e.agg.(*hash); ok && h.ht != nil {
+				if h, ok := e.agg().(*hash); ok && h.ht != nil {
 					vb := 0
 					for f, v := range h.ht.All() {
 						vb += pairExtra(len(f), len(v))

@@ -5,7 +5,7 @@ import "github.com/emberkv/ember/internal/hll"
 // HyperLogLogs are strings in Redis's own layout (internal/hll), so GET,
 // SET, DUMP and RDB files move them between Ember and Redis. Each command
 // reads the string, changes it and stores it back under the same lock,
-// keeping the TTL. As the bit commands do (see entry.owned), it changes
+// keeping the TTL. As the bit commands do (see flagOwned), it changes
 // the bytes in place when no view of them is out of the store, and a
 // private copy otherwise (a value handed out by GET may still be read
 // after the lock is released); the copy is the store's own from then on.
@@ -16,14 +16,14 @@ import "github.com/emberkv/ember/internal/hll"
 // isHLLObjectOrReply: ErrWrongType for another type, ErrNotHLL for a
 // string that is not an HLL.
 func openHLL(e entry) (hll.Sketch, error) {
-	if e.kind != KindString {
+	if e.kind() != KindString {
 		return hll.Sketch{}, ErrWrongType
 	}
 	open := hll.Open
-	if e.owned {
+	if e.owned() {
 		open = hll.OpenInPlace
 	}
-	s, err := open(e.str)
+	s, err := open(e.str())
 	if err != nil {
 		return hll.Sketch{}, ErrNotHLL
 	}
@@ -38,14 +38,15 @@ func (sh *shard) storeHLL(key string, h uint64, t *opTime, cur entry, exists boo
 	case s.Modified():
 		// The sketch's bytes are the store's alone: the next command may
 		// change them in place, until a read lends them out.
-		e := entry{str: s.Bytes(), kind: KindString, atime: t.lru(), expireAt: cur.expireAt, raw: true, owned: true}
+		e := stringEntry(s.Bytes(), flagRaw|flagOwned)
+		e.expireAt = cur.expireAt
 		if exists {
-			sh.put(key, h, e, &cur)
+			sh.put(key, h, e, &cur, t)
 		} else {
-			sh.put(key, h, e, nil)
+			sh.put(key, h, e, nil, t)
 		}
-	case !cur.raw:
-		cur.raw = true
+	case !cur.raw():
+		cur.set(flagRaw, true)
 		sh.data.items.Add(key, cur)
 	}
 }

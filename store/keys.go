@@ -84,7 +84,7 @@ func (db *DB) Type(key string) Kind {
 	if !ok {
 		return KindNone
 	}
-	return e.kind
+	return e.kind()
 }
 
 // ExpireCond is the set of conditions of EXPIRE and its relatives. They
@@ -152,8 +152,7 @@ func (db *DB) ExpireAtChange(key string, at int64, cond ExpireCond) TTLChange {
 	}
 	ne := e
 	ne.expireAt = at
-	ne.atime = t.lru() // a write access, as Redis's lookupKeyWrite
-	sh.put(key, h, ne, &e)
+	sh.put(key, h, ne, &e, &t) // a write access, as Redis's lookupKeyWrite
 	return TTLSet
 }
 
@@ -205,8 +204,7 @@ func (db *DB) Persist(key string) bool {
 	}
 	ne := e
 	ne.expireAt = 0
-	ne.atime = t.lru()
-	sh.put(key, h, ne, &e)
+	sh.put(key, h, ne, &e, &t)
 	return true
 }
 
@@ -310,7 +308,7 @@ func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 			e, ok := sh.peek(k, &t)
 			switch {
 			case !ok:
-			case opt.Type != KindNone && e.kind != opt.Type:
+			case opt.Type != KindNone && e.kind() != opt.Type:
 			case filter && !Match(opt.Match, k, false):
 			default:
 				out = append(out, k)
@@ -369,10 +367,10 @@ func (db *DB) Rename(src, dst string, nx bool) (bool, error) {
 	}
 	ss.remove(src, hs)
 	if dstExists {
-		ds.putMoved(dst, hd, e, &old)
+		ds.putWithAccess(dst, hd, e, &old)
 		ds.event(KeyCreated, dst) // Redis deletes dst and adds it anew
 	} else {
-		ds.putMoved(dst, hd, e, nil)
+		ds.putWithAccess(dst, hd, e, nil)
 	}
 	return true, nil
 }
@@ -395,20 +393,20 @@ func (db *DB) Copy(src string, dst *DB, dstKey string, replace bool) bool {
 	if db.index == dst.index && src == dstKey {
 		return false
 	}
-	if e.agg != nil {
-		e.agg = e.agg.clone()
-	} else {
-		e.str = append([]byte(nil), e.str...)
-	}
 	// A new object, as Redis's copy, never a shared one: fresh access
 	// data, not src's nor the replaced value's.
-	e.atime = ds.freshAccess(t.lru())
-	e.unshared = true
+	ne := stringEntry(append([]byte(nil), e.str()...), e.meta&flagRaw|flagUnshared|flagOwned)
+	if a := e.agg(); a != nil {
+		ne = aggEntry(e.kind(), a.clone())
+	}
+	ne.expireAt = e.expireAt
+	ne.setAccess(ds.freshAccess(t.lru()))
+	e = ne
 	if exists {
-		ds.putMoved(dstKey, hd, e, &old)
+		ds.putWithAccess(dstKey, hd, e, &old)
 		ds.event(KeyCreated, dstKey) // Redis deletes dstKey and adds it anew
 	} else {
-		ds.putMoved(dstKey, hd, e, nil)
+		ds.putWithAccess(dstKey, hd, e, nil)
 	}
 	return true
 }
@@ -426,7 +424,7 @@ func (db *DB) Move(key string, dst *DB) bool {
 		return false
 	}
 	ss.remove(key, hs)
-	ds.putMoved(key, hd, e, nil)
+	ds.putWithAccess(key, hd, e, nil)
 	return true
 }
 
@@ -450,15 +448,13 @@ func (db *DB) Object(key string) (ObjectInfo, bool) {
 	if !ok {
 		return ObjectInfo{}, false
 	}
-	info := ObjectInfo{Kind: e.kind}
-	if now := t.lru(); now > e.atime {
-		info.IdleMs = int64(now-e.atime) * 1000
-	}
+	info := ObjectInfo{Kind: e.kind()}
+	info.IdleMs = int64(lruIdle(t.lru(), e.access())) * 1000
 	info.Freq = int(lfuDecayed(&e, lfuMinutes(t.lru()), db.store.eviction.Load().LFUDecayTime))
-	if e.kind == KindString {
+	if e.kind() == KindString {
 		info.Encoding, info.Shared = stringEncoding(e)
 	} else {
-		info.Encoding = e.agg.encoding()
+		info.Encoding = e.agg().encoding()
 	}
 	return info, true
 }

@@ -53,7 +53,7 @@ func (v *Value) Len() int {
 // Encoding is the OBJECT ENCODING the value will have.
 func (v *Value) Encoding() string {
 	if v.kind == KindString {
-		enc, _ := stringEncoding(entry{str: v.str})
+		enc, _ := stringEncoding(stringEntry(v.str, 0))
 		return enc
 	}
 	return v.agg.encoding()
@@ -298,10 +298,13 @@ func validPairs(lp []byte) bool {
 
 // newEntry makes the entry a finished value is stored as.
 func (v *Value) newEntry(expireAt int64, atime uint32) entry {
-	if v.kind == KindString {
-		return entry{kind: KindString, str: v.str, expireAt: expireAt, atime: atime, owned: true}
+	e := stringEntry(v.str, flagOwned)
+	if v.kind != KindString {
+		e = aggEntry(v.kind, v.agg)
 	}
-	return entry{kind: v.kind, agg: v.agg, expireAt: expireAt, atime: atime}
+	e.expireAt = expireAt
+	e.setAccess(atime)
+	return e
 }
 
 // Restore stores v at key with the given expiry (absolute Unix ms, 0 for
@@ -341,9 +344,9 @@ func (db *DB) Restore(key string, v *Value, expireAt int64, replace bool, idleMs
 	}
 	e := v.newEntry(expireAt, access)
 	if exists {
-		sh.putMoved(key, h, e, &old)
+		sh.putWithAccess(key, h, e, &old)
 	} else {
-		sh.putMoved(key, h, e, nil)
+		sh.putWithAccess(key, h, e, nil)
 	}
 	return exists, nil
 }
@@ -428,7 +431,10 @@ func (st *Staging) AddString(db int, key string, val []byte, expireAt int64, acc
 	if val == nil {
 		val = []byte{}
 	}
-	return st.add(db, key, entry{kind: KindString, str: val, expireAt: expireAt, atime: st.s.loadedAccess(acc), owned: true})
+	e := stringEntry(val, flagOwned)
+	e.expireAt = expireAt
+	e.setAccess(st.s.loadedAccess(acc))
+	return st.add(db, key, e)
 }
 
 // add stores e at key, which the staging keeps as it is.

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/emberkv/ember/internal/memsize"
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
@@ -40,54 +39,19 @@ func (k Kind) String() string {
 	return "none"
 }
 
-// entry is one key's value, stored inline in the shard's LRU.
-type entry struct {
-	str      []byte    // the value of a string
-	agg      aggregate // the value of a list, set, sorted set or hash
-	expireAt int64     // absolute Unix ms; 0 means no expiry
-	// atime is the last access, Unix seconds, for OBJECT IDLETIME and
-	// LRU eviction; under an LFU policy it holds the LFU data instead, as
-	// Redis's 24-bit lru field: the minutes (mod 2^16) of the last
-	// decrement << 8 | the counter. One field for both keeps the entry at
-	// 56 bytes, and golang-lru's element holding it in the 128-byte size
-	// class instead of 144.
-	atime    uint32
-	kind     Kind
-	raw      bool // a string built in place (APPEND, SETRANGE): encoding "raw"
-	unshared bool // a COPY of a small integer: Redis gives it its own object
-	// owned says the store holds the only reference to str's bytes: no
-	// view of them has left the store since a bit command last copied
-	// them, so SETBIT and BITFIELD may change them in place. Every read
-	// that hands out a view of str calls lend, which clears it.
-	owned bool
-}
-
 // entryOverhead is what one key costs beyond its key's and value's bytes:
-// the LRU's list element (golang-lru's Entry holding the 56-byte entry by
-// value: 128 bytes with its size class), the LRU map's slot (24 bytes and
-// a control byte, at a load between 44% and 88%: 28 to 57 bytes) and the
-// scan index's item in its hash bucket (16 bytes and the bucket's room to
-// grow: about 22-24, internal/hashorder). Calibrated
-// against the Go heap by TestAccountingMatchesHeap: 235 bytes per 32-byte
-// string key at 100k keys, 255 at 1M, where the maps happen to be less
-// full; 196 sits between.
-const entryOverhead = 196
+// the LRU's list element (golang-lru's Entry holding the 24-byte entry by
+// value: 96 bytes), the LRU map's slot (24 bytes and a control byte, at a
+// load between 44% and 88%: 28 to 57 bytes) and the scan index's item in
+// its hash bucket (16 bytes and the bucket's room to grow: about 22-24,
+// internal/hashorder). Calibrated against the Go heap by
+// TestAccountingMatchesHeap: 203 bytes per 32-byte string key at 100k
+// keys, 223 at 1M, where the maps happen to be less full; 164 sits
+// between.
+const entryOverhead = 164
 
 // volatileOverhead is what a TTL adds: the key's slot in the TTL map.
 const volatileOverhead = 32
-
-// size is what the key and its value take, by the allocator's sizes, for
-// usedBytes: the figure eviction and used_memory count.
-func (e *entry) size(key string) int64 {
-	n := int64(memsize.Alloc(len(key)) + memsize.Alloc(len(e.str)) + entryOverhead)
-	if e.expireAt != 0 {
-		n += volatileOverhead
-	}
-	if e.agg != nil {
-		n += e.agg.memSize()
-	}
-	return n
-}
 
 // scanItem orders a shard's keys by hash, so a SCAN cursor (the next hash
 // to visit) stays valid however the keyspace changes (internal/hashorder).
@@ -246,26 +210,27 @@ func (sh *shard) current(key string, h uint64, t *opTime) (entry, bool) {
 	return e, true
 }
 
-// put stores e under key, which must not be a transient string; the
-// caller clones it when inserting. isNew tells whether the key was absent
-// (the caller knows, having looked it up).
-func (sh *shard) put(key string, h uint64, e entry, old *entry) {
-	sh.putQuiet(key, h, e, old)
+// put stores e under key as a write at time t, which gives it its access
+// data (initAccess). key must not be a transient string; the caller
+// clones it when inserting. old is the entry replaced, nil for a new key.
+func (sh *shard) put(key string, h uint64, e entry, old *entry, t *opTime) {
+	sh.putQuiet(key, h, e, old, t)
 	sh.touch(key)
 }
 
 // putQuiet is put without telling the key's watchers: for a write that
 // leaves the value as it was (SETBIT of a bit to the value it has), which
 // Redis does not signal.
-func (sh *shard) putQuiet(key string, h uint64, e entry, old *entry) {
-	sh.initAccess(&e, old)
+func (sh *shard) putQuiet(key string, h uint64, e entry, old *entry, t *opTime) {
+	sh.initAccess(&e, old, t)
 	sh.place(key, h, e, old)
 }
 
-// putMoved stores e with the access data it carries: RENAME and MOVE
+// putWithAccess stores e with the access data it carries: RENAME and MOVE
 // bring a value over with its own, as Redis's dbAdd of the same object;
-// COPY and RESTORE give a new one fresh data (freshAccess).
-func (sh *shard) putMoved(key string, h uint64, e entry, old *entry) {
+// COPY and RESTORE give a new one fresh data (freshAccess); GETEX keeps
+// the access its read just counted.
+func (sh *shard) putWithAccess(key string, h uint64, e entry, old *entry) {
 	sh.place(key, h, e, old)
 	sh.touch(key)
 }
@@ -330,10 +295,10 @@ func (sh *shard) uncount() {
 
 // lend is called by every read that hands a view of a string's bytes out
 // of the store (GET and its relatives): from then on a bit command must
-// copy the bytes before changing them (see entry.owned).
+// copy the bytes before changing them (see flagOwned).
 func (sh *shard) lend(key string, e *entry) {
-	if e.owned {
-		e.owned = false
+	if e.owned() {
+		e.set(flagOwned, false)
 		sh.data.items.Add(key, *e)
 	}
 }

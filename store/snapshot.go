@@ -198,11 +198,11 @@ func (sn *Snapshot) encodeLate(chunk []byte, db int, ls *lateSet) []byte {
 	for i := range ls.strs {
 		l := &ls.strs[i]
 		if l.off >= 0 {
-			n := len(l.e.str)
-			l.e.str = ls.bytes[l.off : l.off+n : l.off+n]
+			n := len(l.e.str())
+			l.e.setStr(ls.bytes[l.off : l.off+n : l.off+n])
 		}
 		sn.lateEntry = l.e
-		v.Key, v.Kind, v.ExpireAt = l.key, l.e.kind, l.e.expireAt
+		v.Key, v.Kind, v.ExpireAt = l.key, l.e.kind(), l.e.expireAt
 		chunk = sn.enc(chunk, &v)
 		*l = lateString{} // let the values go
 	}
@@ -346,7 +346,7 @@ func (sh *shard) saveOne(m *snapMark, j int, key string) {
 		sn.saved[k] = seen
 	}
 	if e, ok := sh.data.items.Peek(key); ok && (e.expireAt == 0 || e.expireAt > sn.cutMs) {
-		v := EntryView{DB: sh.dbIndex, Key: key, Kind: e.kind, ExpireAt: e.expireAt, e: &e, save: &sn.save}
+		v := EntryView{DB: sh.dbIndex, Key: key, Kind: e.kind(), ExpireAt: e.expireAt, e: &e, save: &sn.save}
 		sn.chunks[k] = sn.enc(sn.chunks[k], &v)
 		sn.counts[k]++
 	}
@@ -431,20 +431,20 @@ func (sh *shard) serializeSeg(m *snapMark, j int) bool {
 			return true
 		}
 		n++
-		if e.kind == KindString && (!e.owned || len(e.str) <= lateMax) {
+		if e.kind() == KindString && (!e.owned() || len(e.str()) <= lateMax) {
 			if ls == nil {
 				ls = sn.takeLate()
 			}
 			off := -1
-			if e.owned {
+			if e.owned() {
 				off = len(ls.bytes)
-				ls.bytes = append(ls.bytes, e.str...)
+				ls.bytes = append(ls.bytes, e.str()...)
 			}
 			ls.strs = append(ls.strs, lateString{key: key, e: e, off: off})
 			return true
 		}
 		*cur = e
-		v.Key, v.Kind, v.ExpireAt = key, e.kind, e.expireAt
+		v.Key, v.Kind, v.ExpireAt = key, e.kind(), e.expireAt
 		buf = sn.enc(buf, &v)
 		return true
 	})
@@ -509,7 +509,7 @@ func (v *EntryView) SavedAccess() (idleSec int64, freq int) {
 	case a == nil:
 		return -1, -1
 	case a.lru:
-		return int64(a.sec - min(v.e.atime, a.sec)), -1
+		return int64(lruIdle(a.sec, v.e.access())), -1
 	case a.lfu:
 		return -1, int(lfuDecayed(v.e, lfuMinutes(a.sec), a.decay))
 	}
@@ -524,30 +524,25 @@ func (v *EntryView) Encoding() string {
 		enc, _ := stringEncoding(*v.e)
 		return enc
 	}
-	return v.e.agg.encoding()
+	return v.e.agg().encoding()
 }
 
 // Len is the number of elements of an aggregate (pairs for a hash), or
 // the length of a string.
 func (v *EntryView) Len() int {
 	if v.Kind == KindString {
-		return len(v.e.str)
+		return len(v.e.str())
 	}
-	return v.e.agg.length()
+	return v.e.agg().length()
 }
 
-// AccessTime is the key's last access, Unix ms (OBJECT IDLETIME), at the
-// access clock's resolution of a second. Under an LFU policy the entry
-// keeps a frequency instead (see entry.atime) and this means nothing.
-func (v *EntryView) AccessTime() int64 { return int64(v.e.atime) * 1000 }
-
 // Str returns a string's bytes.
-func (v *EntryView) Str() []byte { return v.e.str }
+func (v *EntryView) Str() []byte { return v.e.str() }
 
 // Listpack returns the raw listpack of a hash or sorted set in the
 // listpack encoding (byte for byte Redis's), nil for any other value.
 func (v *EntryView) Listpack() []byte {
-	switch a := v.e.agg.(type) {
+	switch a := v.e.agg().(type) {
 	case *hash:
 		if a.ht == nil {
 			return a.lp
@@ -563,7 +558,7 @@ func (v *EntryView) Listpack() []byte {
 // Intset returns the raw intset of a set in the intset encoding (byte for
 // byte Redis's), nil for any other value.
 func (v *EntryView) Intset() []byte {
-	if s, ok := v.e.agg.(*set); ok && s.ht == nil {
+	if s, ok := v.e.agg().(*set); ok && s.ht == nil {
 		return s.is
 	}
 	return nil
@@ -573,7 +568,7 @@ func (v *EntryView) Intset() []byte {
 // (Redis's PACKED node) or, when plain is true, one element's bytes (a
 // PLAIN node), until fn returns false.
 func (v *EntryView) ListNodes(fn func(node []byte, plain bool) bool) {
-	l, ok := v.e.agg.(*listValue)
+	l, ok := v.e.agg().(*listValue)
 	if !ok {
 		return
 	}
@@ -590,7 +585,7 @@ func (v *EntryView) ListNodes(fn func(node []byte, plain bool) bool) {
 // ListEach calls fn with each element of a list, head first, until fn
 // returns false.
 func (v *EntryView) ListEach(fn func(elem []byte) bool) {
-	l, ok := v.e.agg.(*listValue)
+	l, ok := v.e.agg().(*listValue)
 	if !ok {
 		return
 	}
@@ -606,7 +601,7 @@ func (v *EntryView) ListEach(fn func(elem []byte) bool) {
 // SetEach calls fn with each member of a set (integers of an intset as
 // decimal text) until fn returns false.
 func (v *EntryView) SetEach(fn func(member []byte) bool) {
-	s, ok := v.e.agg.(*set)
+	s, ok := v.e.agg().(*set)
 	if !ok {
 		return
 	}
@@ -617,7 +612,7 @@ func (v *EntryView) SetEach(fn func(member []byte) bool) {
 // HashEach calls fn with each field and value of a hash until fn returns
 // false.
 func (v *EntryView) HashEach(fn func(field, value []byte) bool) {
-	h, ok := v.e.agg.(*hash)
+	h, ok := v.e.agg().(*hash)
 	if !ok {
 		return
 	}
@@ -628,7 +623,7 @@ func (v *EntryView) HashEach(fn func(field, value []byte) bool) {
 // ZSetEach calls fn with each member and score of a sorted set, in
 // ascending order, until fn returns false.
 func (v *EntryView) ZSetEach(fn func(member []byte, score float64) bool) {
-	if z, ok := v.e.agg.(*zset); ok {
+	if z, ok := v.e.agg().(*zset); ok {
 		z.ascend(0, fn)
 	}
 }
@@ -637,7 +632,7 @@ func (v *EntryView) ZSetEach(fn func(member []byte, score float64) bool) {
 // descending order (how Redis writes a skiplist to an RDB file, so that
 // its loader inserts at the head), until fn returns false.
 func (v *EntryView) ZSetEachDesc(fn func(member []byte, score float64) bool) {
-	if z, ok := v.e.agg.(*zset); ok {
+	if z, ok := v.e.agg().(*zset); ok {
 		z.descend(z.length()-1, fn)
 	}
 }
@@ -654,6 +649,6 @@ func (db *DB) View(key string, fn func(v *EntryView)) bool {
 	if !ok {
 		return false
 	}
-	fn(&EntryView{DB: db.index, Key: key, Kind: e.kind, ExpireAt: e.expireAt, e: &e})
+	fn(&EntryView{DB: db.index, Key: key, Kind: e.kind(), ExpireAt: e.expireAt, e: &e})
 	return true
 }

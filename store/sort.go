@@ -150,7 +150,7 @@ func (s *sorter) run(key string) error {
 	e, exists := sh.lookup(key, h, &s.t)
 	kind := KindList
 	if exists {
-		kind = e.kind
+		kind = e.kind()
 		if kind != KindList && kind != KindSet && kind != KindZSet {
 			return ErrWrongType
 		}
@@ -169,7 +169,7 @@ func (s *sorter) run(key string) error {
 	}
 	// As Redis, SORT converts a listpack sorted set to a skiplist for good.
 	if kind == KindZSet {
-		z := e.agg.(*zset)
+		z := e.agg().(*zset)
 		if z.idx == nil {
 			before := z.memSize()
 			z.toSkiplist()
@@ -179,7 +179,7 @@ func (s *sorter) run(key string) error {
 
 	n := 0
 	if exists {
-		n = e.agg.length()
+		n = e.agg().length()
 	}
 	start := min(max(opt.Offset, 0), int64(n))
 	count := min(max(opt.Count, -1), int64(n))
@@ -194,7 +194,7 @@ func (s *sorter) run(key string) error {
 	s.start, s.end = int(start), int(end)
 
 	if exists {
-		s.load(e.agg, kind, dontSort)
+		s.load(e.agg(), kind, dontSort)
 	}
 	if dontSort {
 		return nil
@@ -363,15 +363,15 @@ func (s *sorter) lookup(pattern, subst []byte) (v []byte, ok bool) {
 		return nil, false
 	}
 	if field == nil {
-		if e.kind != KindString {
+		if e.kind() != KindString {
 			return nil, false
 		}
-		return e.str, true
+		return e.str(), true
 	}
-	if e.kind != KindHash {
+	if e.kind() != KindHash {
 		return nil, false
 	}
-	hv := e.agg.(*hash)
+	hv := e.agg().(*hash)
 	var out []byte
 	found = hv.get(&sh.intText, field, func(val []byte) { out = val })
 	return out, found

@@ -21,11 +21,11 @@ func (db *DB) Get(key string) (val []byte, ok bool, err error) {
 	if !ok {
 		return nil, false, nil
 	}
-	if e.kind != KindString {
+	if e.kind() != KindString {
 		return nil, false, ErrWrongType
 	}
 	sh.lend(key, &e)
-	return capped(e.str), true, nil
+	return capped(e.str()), true, nil
 }
 
 // capped limits a value handed out to its length: a value built by APPEND
@@ -77,16 +77,17 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 	var res SetResult
 	cur, exists := sh.current(key, h, &t)
 	if opt.Get && exists {
-		if cur.kind != KindString {
+		if cur.kind() != KindString {
 			return res, ErrWrongType
 		}
-		res.Old, res.HadOld = capped(cur.str), true
+		res.Old, res.HadOld = capped(cur.str()), true
 		sh.lend(key, &cur) // NX with GET may keep the value it answers
 	}
 	if (opt.Mode == SetNX && exists) || (opt.Mode == SetXX && !exists) {
 		return res, nil
 	}
-	e := entry{str: val, kind: KindString, atime: t.lru(), expireAt: opt.ExpireAt}
+	e := stringEntry(val, 0)
+	e.expireAt = opt.ExpireAt
 	if opt.KeepTTL && exists {
 		e.expireAt = cur.expireAt
 	}
@@ -95,9 +96,9 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 	// the same, as Redis: it is gone for every reader, and reclaimed (and
 	// reported expired) when next touched or swept.
 	if exists {
-		sh.put(key, h, e, &cur)
+		sh.put(key, h, e, &cur, &t)
 	} else {
-		sh.put(key, h, e, nil)
+		sh.put(key, h, e, nil, &t)
 	}
 	return res, nil
 }
@@ -183,9 +184,9 @@ func (db *DB) AppendMGet(dst [][]byte, keys []string) [][]byte {
 	for i, k := range keys {
 		sh := db.shardOf(hashes[i])
 		e, ok := sh.lookup(k, hashes[i], &t)
-		if ok && e.kind == KindString {
+		if ok && e.kind() == KindString {
 			sh.lend(k, &e)
-			dst = append(dst, nonNil(e.str))
+			dst = append(dst, nonNil(e.str()))
 		} else {
 			dst = append(dst, nil)
 		}
@@ -213,11 +214,11 @@ func (db *DB) GetDel(key string) ([]byte, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
-	if e.kind != KindString {
+	if e.kind() != KindString {
 		return nil, false, ErrWrongType
 	}
 	sh.remove(key, h)
-	return capped(e.str), true, nil
+	return capped(e.str()), true, nil
 }
 
 // GetExOptions say what GETEX does to the TTL: Persist removes it, a
@@ -244,7 +245,7 @@ func (db *DB) GetExChange(key string, opt GetExOptions) (val []byte, ok bool, ch
 	if !ok {
 		return nil, false, TTLUnchanged, nil
 	}
-	if e.kind != KindString {
+	if e.kind() != KindString {
 		return nil, false, TTLUnchanged, ErrWrongType
 	}
 	sh.lend(key, &e)
@@ -255,15 +256,15 @@ func (db *DB) GetExChange(key string, opt GetExOptions) (val []byte, ok bool, ch
 	case opt.ExpireAt != 0:
 		ne := e
 		ne.expireAt = opt.ExpireAt
-		sh.put(key, h, ne, &e)
+		sh.putWithAccess(key, h, ne, &e) // the read above counted the access
 		change = TTLSet
 	case opt.Persist && e.expireAt != 0:
 		ne := e
 		ne.expireAt = 0
-		sh.put(key, h, ne, &e)
+		sh.putWithAccess(key, h, ne, &e)
 		change = TTLRemoved
 	}
-	return capped(e.str), true, change, nil
+	return capped(e.str()), true, change, nil
 }
 
 // GetStrings returns the strings at keys, nil for a missing key, reading
@@ -281,11 +282,11 @@ func (db *DB) GetStrings(keys ...string) ([][]byte, error) {
 		if !ok {
 			continue
 		}
-		if e.kind != KindString {
+		if e.kind() != KindString {
 			return nil, ErrWrongType
 		}
 		sh.lend(k, &e)
-		out[i] = capped(e.str)
+		out[i] = capped(e.str())
 	}
 	return out, nil
 }
@@ -297,7 +298,7 @@ func (db *DB) stringFor(sh *shard, h uint64, key string, t *opTime) (entry, bool
 	if !ok {
 		return entry{}, false, nil
 	}
-	if e.kind != KindString {
+	if e.kind() != KindString {
 		return entry{}, false, ErrWrongType
 	}
 	return e, true, nil
@@ -305,11 +306,16 @@ func (db *DB) stringFor(sh *shard, h uint64, key string, t *opTime) (entry, bool
 
 // replaceString stores a new string value under key, keeping its TTL.
 func (sh *shard) replaceString(key string, h uint64, t *opTime, cur entry, exists bool, val []byte, raw bool) {
-	e := entry{str: val, kind: KindString, atime: t.lru(), expireAt: cur.expireAt, raw: raw}
+	var flags uint32
+	if raw {
+		flags = flagRaw
+	}
+	e := stringEntry(val, flags)
+	e.expireAt = cur.expireAt
 	if exists {
-		sh.put(key, h, e, &cur)
+		sh.put(key, h, e, &cur, t)
 	} else {
-		sh.put(key, h, e, nil)
+		sh.put(key, h, e, nil, t)
 	}
 }
 
@@ -325,7 +331,7 @@ func (db *DB) IncrBy(key string, delta int64) (int64, error) {
 	var v int64
 	if exists {
 		var ok bool
-		if v, ok = redisnum.ParseInt(cur.str); !ok {
+		if v, ok = redisnum.ParseInt(cur.str()); !ok {
 			return 0, ErrNotInteger
 		}
 	}
@@ -385,7 +391,7 @@ func (db *DB) IncrByFloat(key string, incr []byte) ([]byte, error) {
 	base := new(big.Float)
 	if exists {
 		var ok bool
-		if base, ok = redisnum.ParseLongDouble(cur.str); !ok {
+		if base, ok = redisnum.ParseLongDouble(cur.str()); !ok {
 			return nil, ErrNotFloat
 		}
 	}
@@ -416,12 +422,12 @@ func (db *DB) Append(key string, val []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if int64(len(cur.str))+int64(len(val)) > db.store.maxStringSize() {
+	if int64(len(cur.str()))+int64(len(val)) > db.store.maxStringSize() {
 		return 0, ErrTooLarge
 	}
 	// Bytes past the old length are not visible to anyone holding the old
 	// value, so growing in place is safe; the visible bytes never change.
-	nv := append(cur.str, val...)
+	nv := append(cur.str(), val...)
 	if !exists {
 		// Never nil, even when empty: nil would read as a missing value.
 		nv = append(make([]byte, 0, len(val)), val...)
@@ -441,10 +447,10 @@ func (db *DB) StrLen(key string) (int, error) {
 	if !ok {
 		return 0, nil
 	}
-	if e.kind != KindString {
+	if e.kind() != KindString {
 		return 0, ErrWrongType
 	}
-	return len(e.str), nil
+	return len(e.str()), nil
 }
 
 // GetRange returns the substring between start and end inclusive, with
@@ -494,19 +500,19 @@ func (db *DB) SetRange(key string, offset int64, val []byte) (int, error) {
 		return 0, err
 	}
 	if len(val) == 0 {
-		return len(cur.str), nil
+		return len(cur.str()), nil
 	}
 	// Written so that a huge offset cannot overflow the sum.
 	if offset > db.store.maxStringSize()-int64(len(val)) {
 		return 0, ErrTooLarge
 	}
-	size := len(cur.str)
+	size := len(cur.str())
 	if need := int(offset) + len(val); need > size {
 		size = need
 	}
 	// Copy on write: readers may still hold the old value.
 	nv := make([]byte, size)
-	copy(nv, cur.str)
+	copy(nv, cur.str())
 	copy(nv[offset:], val)
 	sh.replaceString(key, h, &t, cur, exists, nv, true)
 	return len(nv), nil

@@ -116,11 +116,11 @@ func (db *DB) sources(spec *ZCombineSpec, hashes []uint64, t *opTime, off int) (
 		if !ok {
 			continue
 		}
-		switch e.kind {
+		switch e.kind() {
 		case KindZSet:
-			src[i].z = e.agg.(*zset)
+			src[i].z = e.agg().(*zset)
 		case KindSet:
-			src[i].set = &setSource{e.agg.(*set)}
+			src[i].set = &setSource{e.agg().(*set)}
 		default:
 			return nil, ErrWrongType
 		}
@@ -286,7 +286,7 @@ func (db *DB) ZCheckCombineTypes(keys []string) error {
 	t := db.newOpTime()
 	for i, k := range keys {
 		e, ok := db.shardOf(hashes[i]).current(k, hashes[i], &t)
-		if ok && e.kind != KindZSet && e.kind != KindSet {
+		if ok && e.kind() != KindZSet && e.kind() != KindSet {
 			return ErrWrongType
 		}
 	}
