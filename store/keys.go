@@ -290,9 +290,10 @@ func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 		done := true
 		order := sh.data.order
 		order.Ascend(order.Item(pivot, ""), func(it scanItem) bool {
-			// An item keeps 32 bits of its key's hash below the shard's:
-			// its cursor is the least hash it may have, which its pivot
-			// (order.Item) brings back.
+			// An item keeps the 32 bits of its key's hash below the
+			// shard's bits: its cursor is the least hash with those bits
+			// (>> 1), and order.Item of that hash is a pivot right
+			// before the item and any other keys that share the bits.
 			c := (base | order.Bits(it)) >> 1
 			// Stop only between two different cursors: a cursor cannot
 			// point into a run of keys that share it. (visited reaches
