@@ -12,8 +12,9 @@
 //
 // Every key of an index shares its hash's top skip bits (a shard's keys
 // share the bits that picked the shard). An item keeps the 32 bits below
-// those, which order the keys, and the key by its bytes' address: 16
-// bytes, where a 64-bit hash and a string header took 24. The index holds
+// those, which order the keys, and the key by its bytes' address and a
+// 32-bit length: 16 bytes, where a 64-bit hash and a string header took
+// 24. The index holds
 // the key's bytes, not a copy, so a caller passes the string it keeps
 // itself.
 package hashorder
