@@ -184,3 +184,25 @@ func BenchmarkSetNewKeys(b *testing.B) {
 	b.StopTimer()
 	s.Close()
 }
+
+// BenchmarkScan pages through a million keys with SCAN's default COUNT of
+// 10 and with COUNT 1000 (a GUI's page is 500): the cost of a call is
+// finding the cursor in its shard's scan index and walking the items.
+func BenchmarkScan(b *testing.B) {
+	s := store.New(store.Options{Databases: 1, SweepInterval: -1})
+	defer s.Close()
+	db := s.DB(0)
+	val := []byte("value-of-32-bytes-value-of-32-by")
+	for i := range 1 << 20 {
+		db.Set(fmt.Sprintf("key:%012d", i), val, store.SetOptions{})
+	}
+	for _, count := range []int{10, 1000} {
+		b.Run("count="+strconv.Itoa(count), func(b *testing.B) {
+			b.ReportAllocs()
+			cursor := uint64(0)
+			for b.Loop() {
+				cursor, _ = db.Scan(cursor, store.ScanOptions{Count: count})
+			}
+		})
+	}
+}

@@ -442,13 +442,13 @@ func (sh *shard) randomKey(volatile bool) (string, bool) {
 	}
 	var key string
 	ok := false
-	d.order.Ascend(scanItem{Hash: rand.Uint64()}, func(it scanItem) bool {
-		key, ok = it.Key, true
+	d.order.Ascend(d.order.Item(rand.Uint64(), ""), func(it scanItem) bool {
+		key, ok = it.Key(), true
 		return false
 	})
 	if !ok {
 		if min, found := d.order.Min(); found {
-			key, ok = min.Key, true
+			key, ok = min.Key(), true
 		}
 	}
 	return key, ok
@@ -506,11 +506,11 @@ func (s *Store) sample(cfg *Eviction, i int, nowMs int64) {
 		return
 	}
 	visit := func(it scanItem) bool {
-		take(it.Key)
+		take(it.Key())
 		n++
 		return n < cfg.Samples
 	}
-	d.order.Ascend(scanItem{Hash: rand.Uint64()}, visit)
+	d.order.Ascend(d.order.Item(rand.Uint64(), ""), visit)
 	if n < cfg.Samples && n < d.order.Len() {
 		d.order.Scan(visit) // wrap around from the smallest hash
 	}

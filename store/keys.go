@@ -217,8 +217,9 @@ func (db *DB) Keys(pattern string) []string {
 	var out []string
 	for _, sh := range db.shards {
 		sh.data.order.Scan(func(it scanItem) bool {
-			if _, ok := sh.peek(it.Key, &t); ok && (all || Match(pattern, it.Key, false)) {
-				out = append(out, it.Key)
+			k := it.Key()
+			if _, ok := sh.peek(k, &t); ok && (all || Match(pattern, k, false)) {
+				out = append(out, k)
 			}
 			return true
 		})
@@ -269,12 +270,13 @@ func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 	visited := 0
 	startShard := int(from >> shift)
 	for si := startShard; si < len(db.shards); si++ {
-		pivot := scanItem{Hash: from}
+		base := uint64(si) << shift // the shard's first hash (0 for shard 0 and for a lone shard)
+		pivot := from
 		if si != startShard {
-			pivot.Hash = uint64(si) << shift
+			pivot = base
 			if visited >= opt.Count {
 				// Not 0: only the first shard starts at hash 0.
-				return pivot.Hash >> 1, out
+				return base >> 1, out
 			}
 		}
 		sh := db.shards[si]
@@ -286,24 +288,31 @@ func (db *DB) Scan(cursor uint64, opt ScanOptions) (uint64, []string) {
 		db.claim(sh)
 		var next, last uint64
 		done := true
-		sh.data.order.Ascend(pivot, func(it scanItem) bool {
+		order := sh.data.order
+		order.Ascend(order.Item(pivot, ""), func(it scanItem) bool {
+			// An item keeps the 32 bits of its key's hash below the
+			// shard's bits: its cursor is the least hash with those bits
+			// (>> 1), and order.Item of that hash is a pivot right
+			// before the item and any other keys that share the bits.
+			c := (base | order.Bits(it)) >> 1
 			// Stop only between two different cursors: a cursor cannot
 			// point into a run of keys that share it. (visited reaches
 			// Count only once a key of this shard was visited, so last is
 			// set by then.)
-			if visited >= opt.Count && it.Hash>>1 != last {
-				next, done = it.Hash>>1, false
+			if visited >= opt.Count && c != last {
+				next, done = c, false
 				return false
 			}
-			last = it.Hash >> 1
+			last = c
 			visited++
-			e, ok := sh.peek(it.Key, &t)
+			k := it.Key()
+			e, ok := sh.peek(k, &t)
 			switch {
 			case !ok:
 			case opt.Type != KindNone && e.kind() != opt.Type:
-			case filter && !Match(opt.Match, it.Key, false):
+			case filter && !Match(opt.Match, k, false):
 			default:
-				out = append(out, it.Key)
+				out = append(out, k)
 			}
 			return true
 		})
@@ -328,9 +337,10 @@ func (db *DB) RandomKey() (string, bool) {
 		// A few tries skip keys that expired and wait for the sweeper.
 		for try := 0; try < 16 && sh.data.order.Len() > 0; try++ {
 			it, _ := sh.data.order.GetAt(rand.IntN(sh.data.order.Len()))
-			if _, ok := sh.current(it.Key, it.Hash, &t); ok {
+			k := it.Key()
+			if _, ok := sh.current(k, db.store.hash(k), &t); ok {
 				db.unlock(sh)
-				return it.Key, true
+				return k, true
 			}
 		}
 		db.unlock(sh)

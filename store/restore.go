@@ -5,8 +5,8 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"strings"
 
+	"github.com/emberkv/ember/internal/hashorder"
 	"github.com/emberkv/ember/internal/intset"
 	"github.com/emberkv/ember/internal/listpack"
 	"github.com/emberkv/ember/internal/quicklist"
@@ -450,7 +450,7 @@ func (st *Staging) add(db int, key string, e entry) error {
 	if d.items.Len() == n {
 		return ErrBusyKey
 	}
-	st.order[db][si] = append(st.order[db][si], scanItem{Hash: h, Key: key})
+	st.order[db][si] = append(st.order[db][si], d.order.Item(h, key))
 	if e.expireAt != 0 {
 		d.volatile[key] = struct{}{}
 	}
@@ -499,7 +499,7 @@ func (s *Store) Install(st *Staging) {
 
 // scanRank is a scan item's place in the sort of sortScanItems.
 type scanRank struct {
-	hash uint64
+	hash uint32 // the item's Hash
 	i    int32
 }
 
@@ -517,7 +517,7 @@ func sortScanItems(items []scanItem, ranks []scanRank) []scanRank {
 		if a.hash != b.hash {
 			return cmp.Compare(a.hash, b.hash)
 		}
-		return strings.Compare(items[a.i].Key, items[b.i].Key)
+		return hashorder.Compare(items[a.i], items[b.i])
 	})
 	return ranks
 }

@@ -43,12 +43,12 @@ func (k Kind) String() string {
 // the LRU's list element (golang-lru's Entry holding the 24-byte entry by
 // value: 96 bytes), the LRU map's slot (24 bytes and a control byte, at a
 // load between 44% and 88%: 28 to 57 bytes) and the scan index's item in
-// its hash bucket (24 bytes and the bucket's room to grow: about 30-40,
+// its hash bucket (16 bytes and the bucket's room to grow: about 22-24,
 // internal/hashorder). Calibrated against the Go heap by
-// TestAccountingMatchesHeap: 215 bytes per 32-byte string key at 100k
-// keys, 235 at 1M, where the maps happen to be less full; 176 sits
+// TestAccountingMatchesHeap: 203 bytes per 32-byte string key at 100k
+// keys, 223 at 1M, where the maps happen to be less full; 164 sits
 // between.
-const entryOverhead = 176
+const entryOverhead = 164
 
 // volatileOverhead is what a TTL adds: the key's slot in the TTL map.
 const volatileOverhead = 32
@@ -241,7 +241,7 @@ func (sh *shard) place(key string, h uint64, e entry, old *entry) {
 	d := sh.data
 	if old == nil {
 		key = clone(key)
-		d.order.Set(scanItem{Hash: h, Key: key})
+		d.order.Set(d.order.Item(h, key))
 		sh.store.keys.Add(1)
 	} else {
 		sh.account(-old.size(key))
@@ -254,8 +254,8 @@ func (sh *shard) place(key string, h uint64, e entry, old *entry) {
 		// A map insert keeps the string it is given: for a key already
 		// present, use the shard's own copy, never the caller's view.
 		if old != nil {
-			if it, ok := d.order.Get(scanItem{Hash: h, Key: key}); ok {
-				key = it.Key
+			if it, ok := d.order.Get(d.order.Item(h, key)); ok {
+				key = it.Key()
 			}
 		}
 		d.volatile[key] = struct{}{}
@@ -312,7 +312,7 @@ func (sh *shard) remove(key string, h uint64) bool {
 	}
 	sh.saveKey(key, h)
 	d.items.Remove(key)
-	d.order.Delete(scanItem{Hash: h, Key: key})
+	d.order.Delete(d.order.Item(h, key))
 	sh.store.keys.Add(-1)
 	if e.expireAt != 0 {
 		delete(d.volatile, key)

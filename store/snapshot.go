@@ -418,14 +418,15 @@ func (sh *shard) serializeSeg(m *snapMark, j int) bool {
 	var ls *lateSet
 	cur := new(entry) // one copy for the whole walk: &e would escape per key
 	v.e = cur
-	d.order.Ascend(scanItem{Hash: lo}, func(it scanItem) bool {
-		if hi != 0 && it.Hash >= hi {
+	d.order.Ascend(d.order.Item(lo, ""), func(it scanItem) bool {
+		if hi != 0 && base|d.order.Bits(it) >= hi {
 			return false
 		}
-		if _, saved := seen[it.Key]; saved {
+		key := it.Key()
+		if _, saved := seen[key]; saved {
 			return true
 		}
-		e, ok := d.items.Peek(it.Key)
+		e, ok := d.items.Peek(key)
 		if !ok || (e.expireAt != 0 && e.expireAt <= cut) {
 			return true
 		}
@@ -439,11 +440,11 @@ func (sh *shard) serializeSeg(m *snapMark, j int) bool {
 				off = len(ls.bytes)
 				ls.bytes = append(ls.bytes, e.str()...)
 			}
-			ls.strs = append(ls.strs, lateString{key: it.Key, e: e, off: off})
+			ls.strs = append(ls.strs, lateString{key: key, e: e, off: off})
 			return true
 		}
 		*cur = e
-		v.Key, v.Kind, v.ExpireAt = it.Key, e.kind(), e.expireAt
+		v.Key, v.Kind, v.ExpireAt = key, e.kind(), e.expireAt
 		buf = sn.enc(buf, &v)
 		return true
 	})
