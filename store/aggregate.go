@@ -56,7 +56,7 @@ func (sh *shard) peekAgg(key string, h uint64, t *opTime, kind Kind) (aggregate,
 // The caller notes a.memSize() before changing a and calls commitAgg
 // after.
 func (sh *shard) writeAgg(key string, h uint64, t *opTime, kind Kind, create func() aggregate) (aggregate, bool, error) {
-	e, ok := sh.current(key, h, t)
+	e, ok := sh.writeLookup(key, h, t)
 	if ok {
 		if e.kind() != kind {
 			return nil, false, ErrWrongType
@@ -68,18 +68,15 @@ func (sh *shard) writeAgg(key string, h uint64, t *opTime, kind Kind, create fun
 		return nil, false, nil
 	}
 	a := create()
-	t.created = true // no access to count for a new key (Redis's dbAdd)
 	sh.put(key, h, aggEntry(kind, a), nil, t)
 	return a, true, nil
 }
 
 // commitAgg records an in-place change of the aggregate at key: the
-// change in its size, its recency (a write is an access, as Redis's
-// lookupKeyWrite), and watchers, when changed is true. An aggregate left
-// empty is deleted. Call it once per change, with the memSize read before
-// the change.
-func (sh *shard) commitAgg(key string, h uint64, a aggregate, sizeBefore int64, changed bool, t *opTime) {
-	d := sh.data
+// change in its size, and watchers, when changed is true (writeAgg has
+// counted the access). An aggregate left empty is deleted. Call it once
+// per change, with the memSize read before the change.
+func (sh *shard) commitAgg(key string, h uint64, a aggregate, sizeBefore int64, changed bool) {
 	sh.account(a.memSize() - sizeBefore)
 	if a.length() == 0 {
 		sh.remove(key, h)
@@ -88,15 +85,9 @@ func (sh *shard) commitAgg(key string, h uint64, a aggregate, sizeBefore int64, 
 		}
 		return
 	}
-	if !changed {
-		return
+	if changed {
+		sh.touch(key) // writeAgg counted the access
 	}
-	if e, ok := d.items.Get(key); ok && !t.created { // Get moves it to the front
-		if sh.touchAccess(&e, t) {
-			d.items.Add(key, e)
-		}
-	}
-	sh.touch(key)
 }
 
 // replaceWithAgg stores a new aggregate at key, replacing whatever was

@@ -46,7 +46,6 @@ func (c *ManualClock) Set(t time.Time) {
 type opTime struct {
 	s       *Store
 	ms      int64 // 0 until read
-	created bool  // the operation created its key (writeAgg)
 }
 
 // now is the current time in Unix milliseconds, read once.

@@ -310,7 +310,7 @@ func (db *DB) HSet(key string, pairs ...[]byte) (added int, err error) {
 			added++
 		}
 	}
-	sh.commitAgg(key, kh, h, before, true, &t)
+	sh.commitAgg(key, kh, h, before, true)
 	return added, nil
 }
 
@@ -333,7 +333,7 @@ func (db *DB) HSetNX(key string, field, value []byte) (bool, error) {
 		h.tryConversion(l, [][]byte{field, value})
 		h.set(l, field, value)
 	}
-	sh.commitAgg(key, kh, h, before, set, &t)
+	sh.commitAgg(key, kh, h, before, set)
 	return set, nil
 }
 
@@ -422,7 +422,7 @@ func (db *DB) HDel(key string, fields ...[]byte) (int, error) {
 			}
 		}
 	}
-	sh.commitAgg(key, kh, h, before, n > 0, &t)
+	sh.commitAgg(key, kh, h, before, n > 0)
 	return n, nil
 }
 
@@ -553,13 +553,13 @@ func (db *DB) HIncrBy(key string, field []byte, delta int64) (int64, error) {
 	if err != nil {
 		// commitAgg drops the hash if this call just created it (which
 		// cannot fail here, but keeps the rule obvious).
-		sh.commitAgg(key, kh, h, before, false, &t)
+		sh.commitAgg(key, kh, h, before, false)
 		return 0, err
 	}
 	v += delta
 	var buf [20]byte
 	h.set(db.store.limits(), field, strconv.AppendInt(buf[:0], v, 10))
-	sh.commitAgg(key, kh, h, before, true, &t)
+	sh.commitAgg(key, kh, h, before, true)
 	return v, nil
 }
 
@@ -602,12 +602,12 @@ func (db *DB) HIncrByFloat(key string, field, incr []byte) ([]byte, error) {
 		}
 	}
 	if err != nil {
-		sh.commitAgg(key, kh, h, before, false, &t)
+		sh.commitAgg(key, kh, h, before, false)
 		return nil, err
 	}
 	out := []byte(redisnum.FormatLongDouble(sum))
 	h.set(db.store.limits(), field, out)
-	sh.commitAgg(key, kh, h, before, true, &t)
+	sh.commitAgg(key, kh, h, before, true)
 	return out, nil
 }
 

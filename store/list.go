@@ -74,7 +74,7 @@ func (db *DB) push(key string, end ListEnd, create bool, vals [][]byte) (int, er
 		pushEnd(l.ql, end, v)
 	}
 	n := l.ql.Len()
-	sh.commitAgg(key, h, a, before, len(vals) > 0, &t)
+	sh.commitAgg(key, h, a, before, len(vals) > 0)
 	return n, nil
 }
 
@@ -118,7 +118,7 @@ func (db *DB) popLocked(sh *shard, h uint64, key string, end ListEnd, count int,
 	l := a.(*listValue)
 	before := a.memSize()
 	out := popN(l.ql, end, count)
-	sh.commitAgg(key, h, a, before, true, t)
+	sh.commitAgg(key, h, a, before, true)
 	return out, nil
 }
 
@@ -154,7 +154,7 @@ func (db *DB) PopFunc(key string, end ListEnd, count int, header func(n int), fn
 	if cap(sh.scratch) > 64*1024 {
 		sh.scratch = nil // let a big element's buffer go
 	}
-	sh.commitAgg(key, h, a, before, true, &t)
+	sh.commitAgg(key, h, a, before, true)
 	return true, nil
 }
 
@@ -320,7 +320,7 @@ func (db *DB) LSet(key string, i int64, v []byte) error {
 	}
 	before := a.memSize()
 	ql.Replace(int(i), v)
-	sh.commitAgg(key, h, a, before, true, &t)
+	sh.commitAgg(key, h, a, before, true)
 	return nil
 }
 
@@ -340,7 +340,7 @@ func (db *DB) LInsert(key string, after bool, pivot, v []byte) (int, error) {
 	for it := ql.IterAt(0, true); it.Next(); {
 		if it.Equal(pivot) {
 			it.Insert(v, after)
-			sh.commitAgg(key, h, a, before, true, &t)
+			sh.commitAgg(key, h, a, before, true)
 			return ql.Len(), nil
 		}
 	}
@@ -380,7 +380,7 @@ func (db *DB) LRem(key string, count int64, v []byte) (int, error) {
 			}
 		}
 	}
-	sh.commitAgg(key, h, a, before, removed > 0, &t)
+	sh.commitAgg(key, h, a, before, removed > 0)
 	return int(removed), nil
 }
 
@@ -406,7 +406,7 @@ func (db *DB) LTrim(key string, start, stop int64) error {
 	ql.DelRange(0, left)
 	ql.DelRange(-right, right)
 	// As Redis: LTRIM always signals the key as modified.
-	sh.commitAgg(key, h, a, before, true, &t)
+	sh.commitAgg(key, h, a, before, true)
 	sh.countElements(left + right)
 	return nil
 }
@@ -501,14 +501,14 @@ func (db *DB) lmoveLocked(ss *shard, hs uint64, src string, ds *shard, hd uint64
 	v = nonNil(v)
 	if src == dst {
 		pushEnd(sl.ql, to, v)
-		ss.commitAgg(src, hs, sa, sBefore, true, t)
+		ss.commitAgg(src, hs, sa, sBefore, true)
 		return v, true, nil
 	}
 	da, _, _ := ds.writeAgg(dst, hd, t, KindList, db.newList())
 	dBefore := da.memSize()
 	pushEnd(da.(*listValue).ql, to, v)
-	ds.commitAgg(dst, hd, da, dBefore, true, t)
-	ss.commitAgg(src, hs, sa, sBefore, true, t)
+	ds.commitAgg(dst, hd, da, dBefore, true)
+	ss.commitAgg(src, hs, sa, sBefore, true)
 	return v, true, nil
 }
 

@@ -37,7 +37,7 @@ func (db *DB) SAdd(key string, members ...[]byte) (int, error) {
 			added++
 		}
 	}
-	sh.commitAgg(key, h, s, before, added > 0, &t)
+	sh.commitAgg(key, h, s, before, added > 0)
 	return added, nil
 }
 
@@ -62,7 +62,7 @@ func (db *DB) SRem(key string, members ...[]byte) (int, error) {
 			}
 		}
 	}
-	sh.commitAgg(key, h, s, before, removed > 0, &t)
+	sh.commitAgg(key, h, s, before, removed > 0)
 	return removed, nil
 }
 
@@ -234,7 +234,7 @@ func (db *DB) SPop(key string, count int) ([]string, error) {
 		out = memberStrings(s)
 		*s = *kept
 	}
-	sh.commitAgg(key, h, s, before, true, &t)
+	sh.commitAgg(key, h, s, before, true)
 	return out, nil
 }
 
@@ -332,7 +332,7 @@ func (db *DB) SMoveFunc(src, dst string, member []byte, report func(srcGone, add
 	if !s.remove(m) {
 		return false, nil
 	}
-	ssh.commitAgg(src, hashes[0], s, before, true, &t)
+	ssh.commitAgg(src, hashes[0], s, before, true)
 	if report != nil {
 		report(s.length() == 0, false, 0)
 	}
@@ -340,7 +340,7 @@ func (db *DB) SMoveFunc(src, dst string, member []byte, report func(srcGone, add
 	d := da.(*set)
 	before = d.memSize()
 	added := d.add(m, false, db.store.limits())
-	dsh.commitAgg(dst, hashes[1], d, before, added, &t)
+	dsh.commitAgg(dst, hashes[1], d, before, added)
 	if report != nil && added {
 		report(false, true, 1)
 	}

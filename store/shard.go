@@ -195,6 +195,27 @@ func (sh *shard) lookup(key string, h uint64, t *opTime) (entry, bool) {
 	return e, true
 }
 
+// writeLookup returns a live entry for a caller about to change it in
+// place, and counts the access, as Redis's lookupKeyWrite: the key moves
+// to the front of the recency order and its access data is stamped,
+// whether or not the command then changes anything (or fails on the
+// type), but no hit or miss is counted. An expired entry is removed.
+func (sh *shard) writeLookup(key string, h uint64, t *opTime) (entry, bool) {
+	d := sh.data
+	e, ok := d.items.Get(key)
+	if !ok {
+		return entry{}, false
+	}
+	if e.expireAt != 0 && e.expireAt <= t.now() {
+		sh.expire(key, h)
+		return entry{}, false
+	}
+	if sh.touchAccess(&e, t) {
+		d.items.Add(key, e)
+	}
+	return e, true
+}
+
 // current returns a live entry for a caller about to overwrite it: no
 // recency update (put does that), but an expired entry is removed first so
 // that the write sees the key as absent.

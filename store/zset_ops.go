@@ -66,7 +66,7 @@ func (db *DB) ZAdd(key string, flags ZAddFlags, pairs []ZMember) (ZAddResult, er
 			break
 		}
 	}
-	sh.commitAgg(key, h, z, before, res.Added+res.Updated > 0, &t)
+	sh.commitAgg(key, h, z, before, res.Added+res.Updated > 0)
 	sh.countElements(res.Added + res.Updated)
 	return res, err
 }
@@ -291,7 +291,7 @@ func (db *DB) ZRem(key string, members []string) (int, error) {
 			n++
 		}
 	}
-	sh.commitAgg(key, h, z, before, n > 0, &t)
+	sh.commitAgg(key, h, z, before, n > 0)
 	return n, nil
 }
 
@@ -311,7 +311,7 @@ func (db *DB) ZRemRange(key string, spec *ZRangeSpec) (int, error) {
 	s.Rev, s.Offset, s.Count = false, 0, -1
 	lo, hi := z.ranks(&s)
 	z.removeRanks(lo, hi)
-	sh.commitAgg(key, h, z, before, hi >= lo, &t)
+	sh.commitAgg(key, h, z, before, hi >= lo)
 	return max(0, hi-lo+1), nil
 }
 
@@ -344,7 +344,7 @@ func zpopLocked(sh *shard, key string, h uint64, t *opTime, max bool, count int)
 		z.ascend(0, collect)
 		z.removeRanks(0, n-1)
 	}
-	sh.commitAgg(key, h, z, before, n > 0, t)
+	sh.commitAgg(key, h, z, before, n > 0)
 	return out, nil
 }
 
