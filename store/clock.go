@@ -44,8 +44,8 @@ func (c *ManualClock) Set(t time.Time) {
 // set. Reads and writes of keys without a TTL need none, which matters on
 // the hot path (a clock read costs about as much as a map lookup).
 type opTime struct {
-	s       *Store
-	ms      int64 // 0 until read
+	s  *Store
+	ms int64 // 0 until read
 }
 
 // now is the current time in Unix milliseconds, read once.
