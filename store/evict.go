@@ -325,7 +325,7 @@ func (s *Store) shardCount() int { return len(s.dbs) * len(s.dbs[0].shards) }
 // The exact LRU: a min-heap of shard tails by access time.
 
 type tail struct {
-	atime uint32
+	atime uint32 // the tail's access field (seconds mod 2^24: see lruBefore)
 	shard int
 }
 

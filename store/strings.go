@@ -444,7 +444,7 @@ func (db *DB) Append(key string, val []byte) (int, error) {
 
 // StrLen returns the length of the string at key, 0 if absent. Unlike
 // Get it hands out no view of the bytes, so a bitmap stays writable in
-// place (see entry.owned).
+// place (see flagOwned).
 func (db *DB) StrLen(key string) (int, error) {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
