@@ -106,6 +106,9 @@ func fuzzSeeds() [][]byte {
 		[]byte("*2\r\n$4\r\nECHO\r\n$500000000\r\nxxxx"),
 		[]byte("*1\r\n$4\r\nPING\r\n*1\r\nX\r\n"),
 		[]byte(strings.Repeat("*1\r\n$4\r\nPING\r\n", 20)),
+		// A big bulk (bigArg), whole and cut short, goes to a buffer of its own.
+		[]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$40000\r\n" + strings.Repeat("x", 40000) + "\r\n*1\r\n$4\r\nPING\r\n"),
+		[]byte("*2\r\n$4\r\nECHO\r\n$40000\r\n" + strings.Repeat("y", 30000)),
 	}
 	for _, tc := range protocolCases() {
 		seeds = append(seeds, []byte(strings.Join(tc.chunks, "")))
