@@ -12,6 +12,11 @@
 // and reads it through the same API.
 //
 // The store copies the keys and values handed to it, so callers may pass
-// views of buffers they reuse. The values it returns are its own: a caller
-// must not modify them.
+// views of buffers they reuse; a caller may instead hand a value over with
+// SetOptions.Owned, and never touch it again. The values it returns are
+// its own: a caller must not modify them.
+//
+// A key's value is an entry of 24 bytes kept by value in the LRU's list
+// element (entry.go): a pointer to the value, the expiry, and the kind,
+// flags and access data packed as in Redis's robj.
 package store
