@@ -70,7 +70,8 @@ func (sh *shard) commitBitmap(key string, h uint64, t *opTime, cur entry, exists
 	e := stringEntry(buf, flagRaw|flagOwned)
 	e.expireAt = cur.expireAt
 	if exists {
-		sh.putQuiet(key, h, e, &cur, t)
+		e.setAccess(cur.access()) // stringFor counted the access
+		sh.place(key, h, e, &cur)
 	} else {
 		sh.putQuiet(key, h, e, nil, t)
 	}

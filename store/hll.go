@@ -176,8 +176,8 @@ func (db *DB) PFMerge(dst string, srcs ...string) error {
 		}
 	}
 	sh, h := db.shardOf(hashes[0]), hashes[0]
-	cur, exists := sh.current(dst, h, &t)
-	sh.saveKey(dst, h) // an owned sketch changes in place
+	cur, exists := sh.writeLookup(dst, h, &t) // counts the access: replaceString keeps it
+	sh.saveKey(dst, h)                        // an owned sketch changes in place
 	var s hll.Sketch
 	if exists {
 		s, _ = openHLL(cur) // checked above

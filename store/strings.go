@@ -298,9 +298,10 @@ func (db *DB) GetStrings(keys ...string) ([][]byte, error) {
 }
 
 // stringFor returns the string at key for a read-modify-write, with
-// exists false when there is none.
+// exists false when there is none. It counts the access, as Redis's
+// lookupKeyWrite, even when the command then fails (on the type, say).
 func (db *DB) stringFor(sh *shard, h uint64, key string, t *opTime) (entry, bool, error) {
-	e, ok := sh.current(key, h, t)
+	e, ok := sh.writeLookup(key, h, t)
 	if !ok {
 		return entry{}, false, nil
 	}
@@ -319,7 +320,10 @@ func (sh *shard) replaceString(key string, h uint64, t *opTime, cur entry, exist
 	e := stringEntry(val, flags)
 	e.expireAt = cur.expireAt
 	if exists {
-		sh.put(key, h, e, &cur, t)
+		// stringFor counted the access; the new value keeps it, as
+		// Redis's dbOverwrite keeps the old object's lru field.
+		e.setAccess(cur.access())
+		sh.putWithAccess(key, h, e, &cur)
 	} else {
 		sh.put(key, h, e, nil, t)
 	}
