@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 
@@ -33,7 +34,7 @@ const baseMemory = 800 << 10
 // the store's accounting of its keys (calibrated to the Go heap, see
 // store.entry.size) on top of baseMemory. It also moves the peak.
 func (s *Server) usedMemory() int64 {
-	used := baseMemory + s.store.UsedMemory()
+	used := s.store.HeapScaled(baseMemory + s.store.UsedMemory())
 	for {
 		peak := s.stats.peakMemory.Load()
 		if used <= peak || s.stats.peakMemory.CompareAndSwap(peak, used) {
@@ -363,4 +364,61 @@ func cmdMemoryMallocStats(c *client, args [][]byte) {
 	}
 	b.WriteString("___ End Go runtime statistics ___\n")
 	c.w.verbatim(b.String())
+}
+
+// The store's accounting is calibrated on keys freshly written; under
+// churn (keys deleted and added, as under eviction) Go's maps and the
+// scan index's buckets keep more room than that, and the heap outgrows the
+// accounting by about a tenth. A process that is the server's alone
+// measures the difference after each collection: the live heap over the
+// accounted bytes, held between 1 and 1.5 and smoothed, becomes the
+// store's heap factor (store.SetHeapScale), which used_memory and
+// eviction then count by. Redis's used_memory is its allocator's count of
+// everything it holds; this is the nearest Go has.
+
+// minCalibrated is the least accounted memory the heap is measured
+// against: below it, the runtime's and the server's own heap (Lua states,
+// buffers) would pass for the keys'.
+const minCalibrated = 32 << 20
+
+// heapCalibration is calibrateHeap's state between ticks.
+type heapCalibration struct {
+	cycles  uint64  // the collections counted when it last measured
+	k       float64 // the factor in force; 0 before the first
+	samples [2]metrics.Sample
+}
+
+// calibrateHeap updates the store's heap factor once per collection.
+func (s *Server) calibrateHeap(hc *heapCalibration) {
+	hc.samples[0].Name, hc.samples[1].Name = "/gc/heap/live:bytes", "/gc/cycles/total:gc-cycles"
+	metrics.Read(hc.samples[:])
+	if hc.samples[0].Value.Kind() != metrics.KindUint64 || hc.samples[1].Value.Kind() != metrics.KindUint64 {
+		return // a runtime without these metrics: keep trusting the accounting
+	}
+	cycles := hc.samples[1].Value.Uint64()
+	if cycles == hc.cycles {
+		return
+	}
+	hc.cycles = cycles
+	k := nextHeapScale(hc.k, int64(hc.samples[0].Value.Uint64()), baseMemory+s.store.UsedMemory())
+	if k != hc.k {
+		hc.k = k
+		s.store.SetHeapScale(k)
+	}
+}
+
+// nextHeapScale is the heap factor after a collection that left live
+// bytes of heap for accounted bytes of keys (and the server's base), from
+// the factor old in force (0: none yet): half the way to the new ratio,
+// which is held between 1 and 1.5, so that one collection caught in the
+// middle of a burst of writes moves it little.
+func nextHeapScale(old float64, live, accounted int64) float64 {
+	if old == 0 {
+		old = 1
+	}
+	if accounted < minCalibrated {
+		return old
+	}
+	r := min(max(float64(live)/float64(accounted), 1), 1.5)
+	return (old + r) / 2
 }

@@ -258,3 +258,27 @@ func TestEvictionLoggedToAOF(t *testing.T) {
 		t.Errorf("the server holds %d keys, replaying the file gives %d", n, len(set))
 	}
 }
+
+func TestNextHeapScale(t *testing.T) {
+	const mb = 1 << 20
+	cases := []struct {
+		name            string
+		old             float64
+		live, accounted int64
+		want            float64
+	}{
+		{"first measurement", 0, 110 * mb, 100 * mb, 1.05},
+		{"half the way to the new ratio", 1.1, 120 * mb, 100 * mb, 1.15},
+		{"a heap below the accounting counts as 1", 1.2, 90 * mb, 100 * mb, 1.1},
+		{"held at 1.5", 1.5, 400 * mb, 100 * mb, 1.5},
+		{"too little to measure against", 1.2, 30 * mb, 10 * mb, 1.2},
+		{"too little, before any measurement", 0, 30 * mb, 10 * mb, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := nextHeapScale(tc.old, tc.live, tc.accounted); got < tc.want-1e-9 || got > tc.want+1e-9 {
+				t.Errorf("nextHeapScale(%v, %d, %d) = %v, want %v", tc.old, tc.live, tc.accounted, got, tc.want)
+			}
+		})
+	}
+}

@@ -112,7 +112,7 @@ func New(cfg Config) (*Server, error) {
 	s.store.SetOnLatency(s.latencyObserve)
 	s.stats.store = s.store
 	s.stats.replID = newRunID()
-	go s.statsLoop()
+	go s.statsLoop(cfg.ManageGoMemoryLimit)
 	go s.aofCron()
 	switch {
 	case s.aofEnabled():

@@ -193,16 +193,22 @@ func (m *opsMeter) reset() {
 }
 
 // statsLoop samples the ops rate and the memory peak until the server
-// shuts down, Redis's serverCron for those figures.
-func (s *Server) statsLoop() {
+// shuts down, Redis's serverCron for those figures. When the process is
+// the server's alone (calibrate: Config.ManageGoMemoryLimit), it also
+// measures the heap the keys take after each collection (calibrateHeap).
+func (s *Server) statsLoop(calibrate bool) {
 	t := time.NewTicker(opsSampleEvery)
 	defer t.Stop()
+	var hc heapCalibration
 	for {
 		select {
 		case <-s.shutdown:
 			return
 		case now := <-t.C:
 			s.stats.ops.sample(now, s.stats.commandsProcessed.Load())
+			if calibrate {
+				s.calibrateHeap(&hc)
+			}
 			s.usedMemory()
 		}
 	}

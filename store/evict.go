@@ -117,6 +117,34 @@ func (s *Store) UsedMemory() int64 {
 	return n
 }
 
+// SetHeapScale tells the store by how much the Go heap its keys take
+// exceeds their accounted bytes, k (1 to 2; 1, the default, trusts the
+// accounting). Eviction then keeps the accounted bytes times k within
+// MaxMemory. The accounting is calibrated on keys freshly written, but a
+// keyspace under churn (keys deleted and added, as under eviction) makes
+// Go's maps and the scan index's buckets hold more than that: 11% more
+// heap after replacing the keys three times over (docs/benchmarks.md,
+// "Accounting under churn"). Only the process that owns the
+// heap can measure k (the server does, after each collection); a store
+// embedded in a bigger program leaves it at 1.
+func (s *Store) SetHeapScale(k float64) {
+	s.heapScale.Store(int64(min(max(k, 1), 2) * 1024))
+}
+
+// HeapScaled is n accounted bytes times the SetHeapScale factor.
+func (s *Store) HeapScaled(n int64) int64 {
+	if k := s.heapScale.Load(); k != 0 {
+		return n / 1024 * k
+	}
+	return n
+}
+
+// overLimit tells whether the keys' bytes and extra, scaled as the heap
+// they take (HeapScaled), exceed cfg's MaxMemory.
+func (s *Store) overLimit(cfg *Eviction, extra int64) bool {
+	return cfg.MaxMemory != 0 && s.HeapScaled(s.used.Load()+extra) > cfg.MaxMemory
+}
+
 // usedBatch is how far a shard's changes to the used bytes may gather
 // before they reach the store's total while there is no maxmemory: one
 // atomic add on a line both cores write would otherwise cost every write
@@ -152,7 +180,7 @@ func (sh *shard) account(delta int64) {
 // It takes shard locks: never call it holding one.
 func (s *Store) MakeRoom(extra int64) bool {
 	cfg := s.eviction.Load()
-	if cfg.MaxMemory == 0 || s.used.Load()+extra <= cfg.MaxMemory {
+	if !s.overLimit(cfg, extra) {
 		if s.exceededSince.Load() != 0 {
 			s.endExceeded()
 		}
@@ -203,7 +231,7 @@ func (s *Store) EvictionExceeded() (total, current time.Duration) {
 // evicting anything.
 func (s *Store) OverMaxMemory(extra int64) bool {
 	cfg := s.eviction.Load()
-	return cfg.MaxMemory != 0 && s.used.Load()+extra > cfg.MaxMemory
+	return s.overLimit(cfg, extra)
 }
 
 // OutOfMemory reports whether memory is over the limit and the last
@@ -267,7 +295,7 @@ func (s *Store) evict(cfg *Eviction, extra int64, foreground bool) evictResult {
 	start := time.Now()
 	defer func() { s.observeLatency(LatencyEvictionCycle, time.Since(start)) }()
 	for n := 1; ; n++ {
-		if cfg.MaxMemory == 0 || s.used.Load()+extra <= cfg.MaxMemory {
+		if !s.overLimit(cfg, extra) {
 			return evictOK // (the background goroutine may see the limit lifted)
 		}
 		if !s.evictOne(cfg) {

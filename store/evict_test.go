@@ -460,3 +460,44 @@ func TestEvictionAfterInstall(t *testing.T) {
 		t.Errorf("evicted %d keys, %d bytes left, want all 100 loaded keys gone", len(log.keys), s.UsedMemory())
 	}
 }
+
+// TestEvictionHeapScale: with a heap factor k, eviction keeps the
+// accounted bytes times k within the limit, and HeapScaled reports them
+// so; k is held between 1 and 2.
+func TestEvictionHeapScale(t *testing.T) {
+	cases := []struct {
+		k, effective float64
+	}{
+		{1, 1}, {1.25, 1.25}, {1.5, 1.5}, {0.5, 1}, {3, 2},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint(tc.k), func(t *testing.T) {
+			s, _ := newEvictionStore(t, store.NewManualClock(time.Unix(1e9, 0)))
+			db := s.DB(0)
+			for i := range 2000 {
+				db.Set("k"+strconv.Itoa(i), []byte("a value of thirty-two bytes....."), store.SetOptions{})
+			}
+			full := s.UsedMemory()
+			s.SetHeapScale(tc.k)
+			if got, want := s.HeapScaled(full), int64(float64(full)*tc.effective); got < want-1024 || got > want+1024 {
+				t.Fatalf("HeapScaled(%d) = %d, want about %d", full, got, want)
+			}
+			e := syncEviction()
+			e.Policy = store.AllKeysLRU
+			e.MaxMemory = full // what the keys took by the accounting alone
+			s.SetEviction(e)
+			if !s.MakeRoom(0) {
+				t.Fatal("MakeRoom failed")
+			}
+			used := s.UsedMemory()
+			if s.HeapScaled(used) > e.MaxMemory {
+				t.Errorf("scaled use %d over the limit %d", s.HeapScaled(used), e.MaxMemory)
+			}
+			// It evicted what the factor asks, and not much more: the
+			// remaining keys' scaled bytes reach the limit within a key.
+			if s.HeapScaled(used) < e.MaxMemory-1024 {
+				t.Errorf("scaled use %d, far under the limit %d: evicted too much", s.HeapScaled(used), e.MaxMemory)
+			}
+		})
+	}
+}

@@ -158,6 +158,8 @@ type Store struct {
 	// the past stretches, ns.
 	exceededSince, exceededTotal atomic.Int64
 	roomFailed                   atomic.Bool // the last MakeRoom over the limit found nothing to evict
+	// heapScale is SetHeapScale's factor, in 1/1024ths; 0 means 1.
+	heapScale atomic.Int64
 
 	sweepStats sweepStats
 
