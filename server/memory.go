@@ -388,9 +388,14 @@ type heapCalibration struct {
 	samples [2]metrics.Sample
 }
 
+func newHeapCalibration() *heapCalibration {
+	hc := &heapCalibration{}
+	hc.samples[0].Name, hc.samples[1].Name = "/gc/heap/live:bytes", "/gc/cycles/total:gc-cycles"
+	return hc
+}
+
 // calibrateHeap updates the store's heap factor once per collection.
 func (s *Server) calibrateHeap(hc *heapCalibration) {
-	hc.samples[0].Name, hc.samples[1].Name = "/gc/heap/live:bytes", "/gc/cycles/total:gc-cycles"
 	metrics.Read(hc.samples[:])
 	if hc.samples[0].Value.Kind() != metrics.KindUint64 || hc.samples[1].Value.Kind() != metrics.KindUint64 {
 		return // a runtime without these metrics: keep trusting the accounting

@@ -199,7 +199,7 @@ func (m *opsMeter) reset() {
 func (s *Server) statsLoop(calibrate bool) {
 	t := time.NewTicker(opsSampleEvery)
 	defer t.Stop()
-	var hc heapCalibration
+	hc := newHeapCalibration()
 	for {
 		select {
 		case <-s.shutdown:
@@ -207,7 +207,7 @@ func (s *Server) statsLoop(calibrate bool) {
 		case now := <-t.C:
 			s.stats.ops.sample(now, s.stats.commandsProcessed.Load())
 			if calibrate {
-				s.calibrateHeap(&hc)
+				s.calibrateHeap(hc)
 			}
 			s.usedMemory()
 		}

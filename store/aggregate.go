@@ -68,7 +68,7 @@ func (sh *shard) writeAgg(key string, h uint64, t *opTime, kind Kind, create fun
 		return nil, false, nil
 	}
 	a := create()
-	sh.put(key, h, aggEntry(kind, a), nil, t)
+	sh.put(key, h, aggEntry(a), nil, t)
 	return a, true, nil
 }
 
@@ -94,7 +94,7 @@ func (sh *shard) commitAgg(key string, h uint64, a aggregate, sizeBefore int64, 
 // there (the *STORE commands, SORT ... STORE). An empty a deletes the key
 // instead, as Redis does. The TTL of a replaced key is dropped. It reports
 // whether the key existed before.
-func (sh *shard) replaceWithAgg(key string, h uint64, t *opTime, kind Kind, a aggregate) bool {
+func (sh *shard) replaceWithAgg(key string, h uint64, t *opTime, a aggregate) bool {
 	old, exists := sh.current(key, h, t)
 	if a == nil || a.length() == 0 {
 		if exists {
@@ -102,7 +102,7 @@ func (sh *shard) replaceWithAgg(key string, h uint64, t *opTime, kind Kind, a ag
 		}
 		return exists
 	}
-	e := aggEntry(kind, a)
+	e := aggEntry(a)
 	if exists {
 		sh.put(key, h, e, &old, t)
 	} else {

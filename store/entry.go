@@ -62,18 +62,19 @@ func stringEntry(b []byte, flags uint32) entry {
 	return e
 }
 
-// aggEntry is an entry holding the aggregate a, of the given kind.
-func aggEntry(k Kind, a aggregate) entry {
+// aggEntry is an entry holding the aggregate a; its type gives the kind.
+func aggEntry(a aggregate) entry {
 	var p unsafe.Pointer
+	var k Kind
 	switch v := a.(type) {
 	case *listValue:
-		p = unsafe.Pointer(v)
+		p, k = unsafe.Pointer(v), KindList
 	case *set:
-		p = unsafe.Pointer(v)
+		p, k = unsafe.Pointer(v), KindSet
 	case *zset:
-		p = unsafe.Pointer(v)
+		p, k = unsafe.Pointer(v), KindZSet
 	case *hash:
-		p = unsafe.Pointer(v)
+		p, k = unsafe.Pointer(v), KindHash
 	default:
 		panic("store: not an aggregate")
 	}

@@ -59,7 +59,7 @@ func TestEntryAggregate(t *testing.T) {
 	}{
 		{KindList, &listValue{}}, {KindSet, &set{}}, {KindZSet, &zset{}}, {KindHash, &hash{}},
 	} {
-		e := aggEntry(a.k, a.v)
+		e := aggEntry(a.v)
 		if e.kind() != a.k || e.agg() != a.v || e.str() != nil {
 			t.Errorf("%v: kind %v, agg %p, want %p", a.k, e.kind(), e.agg(), a.v)
 		}

@@ -134,7 +134,7 @@ func (s *Store) SetHeapScale(k float64) {
 // HeapScaled is n accounted bytes times the SetHeapScale factor.
 func (s *Store) HeapScaled(n int64) int64 {
 	if k := s.heapScale.Load(); k != 0 {
-		return n / 1024 * k
+		return n * k >> 10
 	}
 	return n
 }

@@ -396,9 +396,11 @@ func (db *DB) Copy(src string, dst *DB, dstKey string, replace bool) bool {
 	}
 	// A new object, as Redis's copy, never a shared one: fresh access
 	// data, not src's nor the replaced value's.
-	ne := stringEntry(append([]byte(nil), e.str()...), e.meta&flagRaw|flagUnshared|flagOwned)
+	var ne entry
 	if a := e.agg(); a != nil {
-		ne = aggEntry(e.kind(), a.clone())
+		ne = aggEntry(a.clone())
+	} else {
+		ne = stringEntry(append([]byte(nil), e.str()...), e.meta&flagRaw|flagUnshared|flagOwned)
 	}
 	ne.expireAt = e.expireAt
 	ne.setAccess(ds.freshAccess(t.lru()))

@@ -300,7 +300,7 @@ func validPairs(lp []byte) bool {
 func (v *Value) newEntry(expireAt int64, atime uint32) entry {
 	e := stringEntry(v.str, flagOwned)
 	if v.kind != KindString {
-		e = aggEntry(v.kind, v.agg)
+		e = aggEntry(v.agg)
 	}
 	e.expireAt = expireAt
 	e.setAccess(atime)

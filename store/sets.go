@@ -533,10 +533,10 @@ func (db *DB) storeSetResult(dst string, keys []string, compute func(sets []*set
 	h := db.store.hash(dst)
 	t := db.newOpTime()
 	if res.length() == 0 {
-		db.shardOf(h).replaceWithAgg(dst, h, &t, KindSet, nil)
+		db.shardOf(h).replaceWithAgg(dst, h, &t, nil)
 		return 0, nil
 	}
-	db.shardOf(h).replaceWithAgg(dst, h, &t, KindSet, res)
+	db.shardOf(h).replaceWithAgg(dst, h, &t, res)
 	return res.length(), nil
 }
 

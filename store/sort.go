@@ -81,7 +81,7 @@ func (db *DB) SortStore(key string, opt *SortOptions, dst string) (int, error) {
 		}
 	}
 	h := db.store.hash(dst)
-	db.shardOf(h).replaceWithAgg(dst, h, &s.t, KindList, a)
+	db.shardOf(h).replaceWithAgg(dst, h, &s.t, a)
 	return ql.Len(), nil
 }
 

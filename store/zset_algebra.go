@@ -256,7 +256,7 @@ func (db *DB) ZCombineStore(dst string, spec *ZCombineSpec) (int, error) {
 		z.ascend(0, func(m []byte, s float64) bool { lp.lpInsert(m, s); return true })
 		z = lp
 	}
-	db.shardOf(hashes[0]).replaceWithAgg(dst, hashes[0], &t, KindZSet, z)
+	db.shardOf(hashes[0]).replaceWithAgg(dst, hashes[0], &t, z)
 	return z.length(), nil
 }
 

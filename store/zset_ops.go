@@ -267,10 +267,10 @@ func (db *DB) ZRangeStore(dst, src string, spec *ZRangeSpec) (int, error) {
 	}
 	dsh := db.shardOf(hashes[0])
 	if out == nil || out.length() == 0 {
-		dsh.replaceWithAgg(dst, hashes[0], &t, KindZSet, nil)
+		dsh.replaceWithAgg(dst, hashes[0], &t, nil)
 		return 0, nil
 	}
-	dsh.replaceWithAgg(dst, hashes[0], &t, KindZSet, out)
+	dsh.replaceWithAgg(dst, hashes[0], &t, out)
 	return out.length(), nil
 }
 

@@ -130,12 +130,7 @@ func pairs(runs []benchRun, w workload, ember, redis string) [][2]benchRun {
 func opsRatios(runs []benchRun, ember, redis string) []ratio {
 	var out []ratio
 	for _, w := range workloads(runs) {
-		var rs []float64
-		for _, p := range pairs(runs, w, ember, redis) {
-			if p[1].rps > 0 {
-				rs = append(rs, p[0].rps/p[1].rps)
-			}
-		}
+		rs := roundRatios(runs, w, ember, redis, func(x benchRun) float64 { return x.rps })
 		if len(rs) == 0 {
 			continue
 		}
@@ -149,14 +144,9 @@ func opsRatios(runs []benchRun, ember, redis string) []ratio {
 // runs), with the min and max of the per-round ratios as its range.
 func cpuRatios(runs []benchRun, ember, redis string) []ratio {
 	var out []ratio
+	cpu := func(x benchRun) float64 { return x.cpu }
 	for _, w := range workloads(runs) {
-		var rs []float64
-		for _, p := range pairs(runs, w, ember, redis) {
-			if p[1].cpu > 0 {
-				rs = append(rs, p[0].cpu/p[1].cpu)
-			}
-		}
-		cpu := func(x benchRun) float64 { return x.cpu }
+		rs := roundRatios(runs, w, ember, redis, cpu)
 		e, d := median(values(runs, w, ember, cpu)), median(values(runs, w, redis, cpu))
 		if len(rs) == 0 || !(d > 0) {
 			continue
@@ -164,6 +154,18 @@ func cpuRatios(runs []benchRun, ember, redis string) []ratio {
 		out = append(out, ratio{w: w, mid: e / d, lo: slices.Min(rs), hi: slices.Max(rs), rounds: len(rs), ember: e, redis: d})
 	}
 	return out
+}
+
+// roundRatios is figure's ember/redis ratio in each round that ran w on
+// both servers (and measured it on redis).
+func roundRatios(runs []benchRun, w workload, ember, redis string, figure func(benchRun) float64) []float64 {
+	var rs []float64
+	for _, p := range pairs(runs, w, ember, redis) {
+		if d := figure(p[1]); d > 0 {
+			rs = append(rs, figure(p[0])/d)
+		}
+	}
+	return rs
 }
 
 // values is one figure of every successful run of w on one server.
