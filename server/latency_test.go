@@ -55,15 +55,42 @@ func TestSparklineAgainstRedis(t *testing.T) {
 }
 
 // latencyServer starts a server on a manual clock with the latency
-// monitor on (1 ms).
+// monitor on, its threshold far above any real command's time: a loaded
+// machine can take a millisecond over any command, which would add a
+// "command" event the test did not make. Tests add their samples with
+// latencyEvent, which the threshold does not gate.
 func latencyServer(t *testing.T) (*Server, *store.ManualClock, *respConn) {
 	clk := store.NewManualClock(time.Unix(1700000000, 0))
 	cfg := DefaultConfig()
 	cfg.Clock = clk
 	srv, addr := startServer(t, cfg)
 	rc := dialRESP(t, addr)
-	expectReply(t, rc, "+OK\r\n", "CONFIG", "SET", "latency-monitor-threshold", "1")
+	expectReply(t, rc, "+OK\r\n", "CONFIG", "SET", "latency-monitor-threshold", strconv.Itoa(latencyUnreachable))
 	return srv, clk, rc
+}
+
+// latencyUnreachable is a threshold no command reaches (an hour).
+const latencyUnreachable = 3600 * 1000
+
+// TestLatencyObserveThreshold: a cycle's duration becomes a sample only
+// at latency-monitor-threshold or over, in whole milliseconds. No
+// command runs between the observations and the reads.
+func TestLatencyObserveThreshold(t *testing.T) {
+	srv, _, _ := latencyServer(t)
+	srv.latency.thresholdMs.Store(2)
+	srv.latencyObserve("expire-cycle", 1999*time.Microsecond)
+	if _, ok := srv.latency.eventCopy("expire-cycle"); ok {
+		t.Errorf("1.999 ms made a sample under a 2 ms threshold")
+	}
+	srv.latencyObserve("expire-cycle", 2500*time.Microsecond)
+	if ev, ok := srv.latency.eventCopy("expire-cycle"); !ok || ev.max != 2 {
+		t.Errorf("2.5 ms at a 2 ms threshold: %v %+v, want a 2 ms sample", ok, ev)
+	}
+	srv.latency.thresholdMs.Store(0) // off: nothing more is kept
+	srv.latencyObserve("aof-write", time.Second)
+	if _, ok := srv.latency.eventCopy("aof-write"); ok {
+		t.Errorf("a sample with the monitor off")
+	}
 }
 
 // TestLatencyEvents: one sample per second (the highest), at most 160,
@@ -71,15 +98,14 @@ func latencyServer(t *testing.T) (*Server, *store.ManualClock, *respConn) {
 func TestLatencyEvents(t *testing.T) {
 	srv, clk, rc := latencyServer(t)
 	t0 := clk.Now().Unix()
-	srv.latencyObserve("expire-cycle", 500*time.Microsecond) // under the threshold
 	expectReply(t, rc, "*0\r\n", "LATENCY", "LATEST")
 
-	srv.latencyObserve("expire-cycle", 3*time.Millisecond)
-	srv.latencyObserve("expire-cycle", 7*time.Millisecond) // same second: the higher stays
-	srv.latencyObserve("expire-cycle", 5*time.Millisecond)
+	srv.latencyEvent("expire-cycle", 3)
+	srv.latencyEvent("expire-cycle", 7) // same second: the higher stays
+	srv.latencyEvent("expire-cycle", 5)
 	expectReply(t, rc, fmt.Sprintf("*1\r\n*4\r\n$12\r\nexpire-cycle\r\n:%d\r\n:7\r\n:7\r\n", t0), "LATENCY", "LATEST")
 	clk.Advance(2 * time.Second)
-	srv.latencyObserve("expire-cycle", 2*time.Millisecond)
+	srv.latencyEvent("expire-cycle", 2)
 	expectReply(t, rc, fmt.Sprintf("*2\r\n*2\r\n:%d\r\n:7\r\n*2\r\n:%d\r\n:2\r\n", t0, t0+2), "LATENCY", "HISTORY", "expire-cycle")
 	expectReply(t, rc, fmt.Sprintf("*1\r\n*4\r\n$12\r\nexpire-cycle\r\n:%d\r\n:2\r\n:7\r\n", t0+2), "LATENCY", "LATEST")
 
@@ -90,7 +116,7 @@ func TestLatencyEvents(t *testing.T) {
 	// 200 seconds with a sample each: the oldest 40 go.
 	for i := range 200 {
 		clk.Advance(time.Second)
-		srv.latencyObserve("aof-write", time.Duration(i+1)*time.Millisecond)
+		srv.latencyEvent("aof-write", int64(i+1))
 	}
 	ev, _ := srv.latency.eventCopy("aof-write")
 	samples := ev.inOrder()
@@ -104,7 +130,10 @@ func TestLatencyEvents(t *testing.T) {
 
 // TestLatencyDoctor checks the report's text for known samples.
 func TestLatencyDoctor(t *testing.T) {
-	srv, clk, rc := latencyServer(t)
+	// The report reads the thresholds, not the wire, so no command runs
+	// once the threshold is 1 ms: a slow one would add its own sample.
+	srv, clk, _ := latencyServer(t)
+	srv.latency.thresholdMs.Store(1)
 	srv.latencyObserve("command", 10*time.Millisecond)
 	clk.Advance(3 * time.Second)
 	srv.latencyObserve("command", 20*time.Millisecond)
@@ -127,7 +156,7 @@ func TestLatencyDoctor(t *testing.T) {
 		t.Errorf("report:\n%s\nwant:\n%s", report, buf.String())
 	}
 	// With the slow log off, DOCTOR says to turn it on.
-	expectReply(t, rc, "+OK\r\n", "CONFIG", "SET", "slowlog-log-slower-than", "-1")
+	srv.slowlog.slowerThan.Store(-1)
 	if r := srv.latencyReport(); !strings.Contains(r, "Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than 1000'.") {
 		t.Errorf("no advice to enable the slow log:\n%s", r)
 	}
