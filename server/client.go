@@ -292,9 +292,9 @@ func (cmd *command) runsInMulti() bool {
 func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 	errsBefore := c.w.errors
 	c.errMark = errsBefore
-	if c.batchStats && cmd.flags&flagFast == 0 {
-		// What gathered goes out before a command that may read it (INFO,
-		// LATENCY HISTOGRAM: none is fast), so it sees every earlier call.
+	if c.batchStats && cmd.readsStats {
+		// What gathered goes out before a command that may read it, so
+		// it sees every earlier call.
 		c.pending.flush(&c.srv.stats)
 	}
 	// The AOF (aof.go): a top-level call takes the order lock while the

@@ -18,7 +18,7 @@ var configCommands = []*command{
 			&command{name: "config|set", arity: -4, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous"),
 				group: "server", since: "2.0.0", summary: "Changes configuration parameters, all or none.", handler: cmdConfigSet},
 			&command{name: "config|resetstat", arity: 2, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous"),
-				group: "server", since: "2.0.0", summary: "Zeroes the counters INFO reports.", handler: cmdConfigResetStat},
+				group: "server", since: "2.0.0", summary: "Zeroes the counters INFO reports.", handler: cmdConfigResetStat, readsStats: true},
 			&command{name: "config|rewrite", arity: 2, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous"),
 				group: "server", since: "2.8.0", summary: "Writes the running configuration back to the config file.", handler: cmdConfigRewrite},
 			&command{name: "config|help", arity: 2, flags: parseFlags("loading stale"), acl: acl("slow"),

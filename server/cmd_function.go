@@ -40,9 +40,9 @@ const (
 
 var functionCommands = []*command{
 	{name: "fcall", arity: -3, flags: parseFlags("noscript stale skip_monitor may_replicate no_mandatory_keys movablekeys"), acl: acl("slow scripting"), group: "scripting", since: "7.0.0",
-		summary: "Calls a function of a loaded library.", handler: cmdFCall},
+		summary: "Calls a function of a loaded library.", handler: cmdFCall, readsStats: true},
 	{name: "fcall_ro", arity: -3, flags: parseFlags("readonly noscript stale skip_monitor no_mandatory_keys movablekeys"), acl: acl("slow scripting"), group: "scripting", since: "7.0.0",
-		summary: "Calls a function that may only read.", handler: cmdFCallRO},
+		summary: "Calls a function that may only read.", handler: cmdFCallRO, readsStats: true},
 	{name: "function", arity: -2, acl: acl("slow"), group: "scripting", since: "7.0.0",
 		summary: "Groups the commands that manage function libraries.",
 		subs: subs(

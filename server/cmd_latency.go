@@ -44,7 +44,7 @@ var latencyCommands = []*command{
 			&command{name: "latency|doctor", arity: 2, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous"), group: "server", since: "2.8.13",
 				summary: "Reports on the latency events, with advice.", handler: cmdLatencyDoctor},
 			&command{name: "latency|histogram", arity: -2, flags: parseFlags("admin noscript loading stale"), acl: acl("admin slow dangerous"), group: "server", since: "7.0.0",
-				summary: "Returns commands' latency histograms.", handler: cmdLatencyHistogram},
+				summary: "Returns commands' latency histograms.", handler: cmdLatencyHistogram, readsStats: true},
 			&command{name: "latency|help", arity: 2, flags: parseFlags("loading stale"), acl: acl("slow"), group: "server", since: "2.8.13",
 				summary: "Lists LATENCY's subcommands.", handler: cmdLatencyHelp},
 		)},

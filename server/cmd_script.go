@@ -10,13 +10,13 @@ import (
 // SHA1 of their body (script.go runs them).
 var scriptCommands = []*command{
 	{name: "eval", arity: -3, flags: parseFlags("noscript stale skip_monitor may_replicate no_mandatory_keys movablekeys"), acl: acl("slow scripting"), group: "scripting", since: "2.6.0",
-		summary: "Runs a Lua script atomically, caching it by the SHA1 of its body.", handler: cmdEval},
+		summary: "Runs a Lua script atomically, caching it by the SHA1 of its body.", handler: cmdEval, readsStats: true},
 	{name: "evalsha", arity: -3, flags: parseFlags("noscript stale skip_monitor may_replicate no_mandatory_keys movablekeys"), acl: acl("slow scripting"), group: "scripting", since: "2.6.0",
-		summary: "Runs a cached Lua script given the SHA1 of its body.", handler: cmdEvalSHA},
+		summary: "Runs a cached Lua script given the SHA1 of its body.", handler: cmdEvalSHA, readsStats: true},
 	{name: "eval_ro", arity: -3, flags: parseFlags("readonly noscript stale skip_monitor no_mandatory_keys movablekeys"), acl: acl("slow scripting"), group: "scripting", since: "7.0.0",
-		summary: "Runs a Lua script that may only read.", handler: cmdEvalRO},
+		summary: "Runs a Lua script that may only read.", handler: cmdEvalRO, readsStats: true},
 	{name: "evalsha_ro", arity: -3, flags: parseFlags("readonly noscript stale skip_monitor no_mandatory_keys movablekeys"), acl: acl("slow scripting"), group: "scripting", since: "7.0.0",
-		summary: "Runs a cached Lua script that may only read.", handler: cmdEvalSHARO},
+		summary: "Runs a cached Lua script that may only read.", handler: cmdEvalSHARO, readsStats: true},
 	{name: "script", arity: -2, acl: acl("slow"), group: "scripting", since: "2.6.0",
 		summary: "Groups the commands that manage the script cache.",
 		subs: subs(

@@ -10,7 +10,7 @@ import (
 
 var serverCommands = []*command{
 	{name: "info", arity: -1, flags: parseFlags("loading stale"), acl: acl("slow dangerous"), scope: scopeAll, group: "server", since: "1.0.0",
-		summary: "Reports the server's state and statistics, by section.", handler: cmdInfo},
+		summary: "Reports the server's state and statistics, by section.", handler: cmdInfo, readsStats: true},
 	{name: "dbsize", arity: 1, flags: parseFlags("readonly fast"), acl: acl("keyspace read fast"), scope: scopeDB, group: "server", since: "1.0.0",
 		summary: "Counts the keys of the selected database.", handler: cmdDBSize},
 	{name: "flushdb", arity: -1, flags: parseFlags("write"), acl: acl("keyspace write slow dangerous"), scope: scopeDB, group: "server", since: "1.0.0",

@@ -108,6 +108,11 @@ type command struct {
 	subs    map[string]*command
 	id      int        // index into a server's per-command statistics
 	dirty   dirtyCount // its count of changes, if it has its own (dirty.go)
+	// readsStats: the command reads (or resets) the command statistics,
+	// so a connection's gathered counts go out before it runs (INFO,
+	// LATENCY HISTOGRAM, CONFIG RESETSTAT, and the scripts, which may
+	// call INFO).
+	readsStats bool
 }
 
 // keyIndexes returns the positions of the key arguments in args.

@@ -20,6 +20,19 @@ func BenchmarkDispatch(b *testing.B) {
 		srv.store.DB(0).Set(string(names[i]), []byte("value-of-sixty-four-bytes-value-of-sixty-four-bytes-0123456789ab"), store.SetOptions{})
 	}
 	value := []byte("value-of-sixty-four-bytes-value-of-sixty-four-bytes-0123456789ab")
+	// bench-messaging's bitmap and HyperLogLog rows: a 1 MB bitmap and a
+	// dense HLL, each one key every call reaches.
+	db := srv.store.DB(0)
+	if _, err := db.SetBit("bm", 8388607, true); err != nil {
+		b.Fatal(err)
+	}
+	elems := make([][]byte, 200000)
+	for i := range elems {
+		elems[i] = []byte(strconv.Itoa(i))
+	}
+	if _, err := db.PFAdd("hll", elems...); err != nil {
+		b.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args func(i int) [][]byte
@@ -40,6 +53,9 @@ func BenchmarkDispatch(b *testing.B) {
 		{"ZADD", func(i int) [][]byte {
 			return [][]byte{[]byte("ZADD"), []byte("myzset"), []byte(strconv.Itoa(i % keys)), []byte("element:" + strconv.Itoa(i%keys))}
 		}},
+		{"SETBIT", func(i int) [][]byte { return [][]byte{[]byte("SETBIT"), []byte("bm"), []byte("100"), []byte("1")} }},
+		{"GETBIT", func(i int) [][]byte { return [][]byte{[]byte("GETBIT"), []byte("bm"), []byte("100")} }},
+		{"PFCOUNT", func(i int) [][]byte { return [][]byte{[]byte("PFCOUNT"), []byte("hll")} }},
 	} {
 		reqs := make([][][]byte, 4096)
 		for i := range reqs {

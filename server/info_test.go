@@ -433,4 +433,37 @@ func TestCommandStatsSeenByOthers(t *testing.T) {
 	if got := secs["Commandstats"].values["cmdstat_get"]; !strings.HasPrefix(got, "calls=3,") {
 		t.Errorf("INFO in the batch: cmdstat_get = %q, want calls=3", got)
 	}
+
+	// Each command that reads or resets the counts sees the batch's
+	// earlier calls, of fast commands and others (SETBIT is not fast).
+	readers := []struct {
+		name    string
+		args    []string
+		pending int // calls before it in the batch that it must see
+		want    func(reply string) bool
+	}{
+		{"a script's INFO", []string{"EVAL", "return redis.call('INFO', 'commandstats')", "0"}, 2,
+			func(r string) bool { return strings.Contains(r, "cmdstat_setbit:calls=2,") }},
+		{"LATENCY HISTOGRAM", []string{"LATENCY", "HISTOGRAM", "setbit"}, 2,
+			func(r string) bool { return strings.Contains(r, "$5\r\ncalls\r\n:2\r\n") }},
+		{"CONFIG RESETSTAT, then INFO", []string{"CONFIG", "RESETSTAT"}, 2,
+			func(string) bool { return !strings.Contains(stat("commandstats", "cmdstat_setbit"), "calls") }},
+	}
+	for _, r := range readers {
+		watcher.cmd("CONFIG", "RESETSTAT")
+		for i := 0; i < r.pending; i++ {
+			worker.sendCmd("SETBIT", "bm", "7", "1")
+		}
+		worker.sendCmd(r.args...)
+		var reply string
+		var err error
+		for i := 0; i <= r.pending; i++ {
+			if reply, err = worker.readReply(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !r.want(reply) {
+			t.Errorf("%s after %d SETBITs in its batch: %q", r.name, r.pending, reply)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
+	"unsafe"
 )
 
 // Bitmaps are strings, as in Redis (bitops.c): bit 0 is the most
@@ -67,6 +68,16 @@ func growCap(n, size int) int {
 // dbUnshareStringValue), the value is "raw" from then on even when no bit
 // changed, but watchers are told only of a change.
 func (sh *shard) commitBitmap(key string, h uint64, t *opTime, cur entry, exists bool, buf []byte, changed bool) {
+	if exists && cur.meta&(flagRaw|flagOwned|flagUnshared) == flagRaw|flagOwned && len(cur.str()) == len(buf) &&
+		unsafe.SliceData(cur.str()) == unsafe.SliceData(buf) {
+		// Changed in place, the length kept: the stored entry is already
+		// the one the code below would store (stringFor counted the
+		// access), and its size is unchanged.
+		if changed {
+			sh.touch(key)
+		}
+		return
+	}
 	e := stringEntry(buf, flagRaw|flagOwned)
 	e.expireAt = cur.expireAt
 	if exists {
