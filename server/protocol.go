@@ -234,14 +234,16 @@ func (rc *requestConn) parse() ([][]byte, int) {
 				}
 				return args, 0
 			}
-			cr := rc.find(buf, '\r')
-			if cr < 0 || cr+1 >= len(buf) {
-				if len(buf) > inlineMaxSize {
-					rc.fail("too big mbulk count string")
+			n, cr, ok := rc.lengthLine(buf, '*')
+			if !ok {
+				if cr = rc.find(buf, '\r'); cr < 0 || cr+1 >= len(buf) {
+					if len(buf) > inlineMaxSize {
+						rc.fail("too big mbulk count string")
+					}
+					return nil, 0
 				}
-				return nil, 0
+				n, ok = redisnum.ParseInt(buf[1:cr])
 			}
-			n, ok := redisnum.ParseInt(buf[1:cr])
 			if !ok || n > math.MaxInt32 {
 				rc.fail("invalid multibulk length")
 				return nil, 0
@@ -261,18 +263,20 @@ func (rc *requestConn) parse() ([][]byte, int) {
 			continue
 		}
 		if rc.bulkLen < 0 {
-			cr := rc.find(buf, '\r')
-			if cr < 0 || cr+1 >= len(buf) {
-				if len(buf) > inlineMaxSize {
-					rc.fail("too big bulk count string")
+			n, cr, ok := rc.lengthLine(buf, '$')
+			if !ok {
+				if cr = rc.find(buf, '\r'); cr < 0 || cr+1 >= len(buf) {
+					if len(buf) > inlineMaxSize {
+						rc.fail("too big bulk count string")
+					}
+					return nil, 0
 				}
-				return nil, 0
+				if buf[0] != '$' {
+					rc.fail("expected '$', got '" + string(buf[0]) + "'")
+					return nil, 0
+				}
+				n, ok = redisnum.ParseInt(buf[1:cr])
 			}
-			if buf[0] != '$' {
-				rc.fail("expected '$', got '" + string(buf[0]) + "'")
-				return nil, 0
-			}
-			n, ok := redisnum.ParseInt(buf[1:cr])
 			if !ok || n < 0 || n > rc.maxBulk.Load() {
 				rc.fail("invalid bulk length")
 				return nil, 0
@@ -338,6 +342,30 @@ func (rc *requestConn) parse() ([][]byte, int) {
 		}
 	}
 	return nil, 0
+}
+
+// lengthLine reads a length line in its usual form, without find's two
+// searches: the byte c, 1 to 18 digits with no leading zero (or a lone
+// 0), a CR and one byte more (the LF, which Redis skips unread). It
+// returns the length and the CR's index. Anything else, a line not yet
+// complete included, is ok false and takes the general path with its
+// errors; the two agree on every line this accepts.
+func (rc *requestConn) lengthLine(buf []byte, c byte) (n int64, cr int, ok bool) {
+	if rc.scanned != 0 || rc.nul || len(buf) < 4 || buf[0] != c {
+		return 0, 0, false
+	}
+	i := 1
+	for ; i < len(buf) && i <= 18; i++ {
+		d := buf[i] - '0'
+		if d > 9 {
+			break
+		}
+		n = n*10 + int64(d)
+	}
+	if i == 1 || i+1 >= len(buf) || buf[i] != '\r' || buf[1] == '0' && i > 2 {
+		return 0, 0, false
+	}
+	return n, i, true
 }
 
 // argDone is called after each argument: once the request has all of

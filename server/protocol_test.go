@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emberkv/ember/internal/redisnum"
 	"github.com/emberkv/ember/internal/testenv"
 )
 
@@ -572,5 +573,53 @@ func TestProtocolBigArguments(t *testing.T) {
 	var none *requestConn
 	if none.owns(args[2]) {
 		t.Error("a client with no connection owns nothing")
+	}
+}
+
+// TestLengthLineAgreesWithFind: every line the quick length reader takes
+// reads the same (length and CR) through find and ParseInt, and the
+// forms it leaves to them are the odd ones.
+func TestLengthLineAgreesWithFind(t *testing.T) {
+	for _, tc := range []struct {
+		line  string
+		quick bool
+	}{
+		{"$0\r\n", true},
+		{"$5\r\n", true},
+		{"*3\r\n", true},
+		{"$123\r\nabc", true},
+		{"$999999999999999999\r\n", true}, // 18 digits
+		{"$5\r", false},                   // the LF not yet read
+		{"$5", false},
+		{"$00\r\n", false}, // leading zeros: ParseInt refuses them
+		{"$01\r\n", false},
+		{"$-1\r\n", false},
+		{"$+5\r\n", false},
+		{"$ 5\r\n", false},
+		{"$5 \r\n", false},
+		{"$\r\n\r\n", false},
+		{"$9999999999999999999\r\n", false}, // 19 digits
+		{"$5\x00\r\n", false},
+		{"*3\r\n", true},
+		{"x3\r\n", false},
+	} {
+		rc := &requestConn{}
+		c := byte('$')
+		if tc.line[0] == '*' {
+			c = '*'
+		}
+		buf := []byte(tc.line)
+		n, cr, ok := rc.lengthLine(buf, c)
+		if ok != tc.quick {
+			t.Errorf("%q: quick %v, want %v", tc.line, ok, tc.quick)
+		}
+		if !ok {
+			continue
+		}
+		wantCR := (&requestConn{}).find(buf, '\r')
+		wantN, wantOK := redisnum.ParseInt(buf[1:wantCR])
+		if cr != wantCR || n != wantN || !wantOK {
+			t.Errorf("%q: quick (%d, cr %d), general (%d %v, cr %d)", tc.line, n, cr, wantN, wantOK, wantCR)
+		}
 	}
 }
