@@ -568,7 +568,7 @@ func (c *client) flush() error {
 		return nil
 	}
 	if c.srv.obufNormalLimited.Load() {
-		if c.srv.overOutputLimit(c, len(c.w.buf), &c.softSince) {
+		if c.srv.overOutputLimit(c.outputClass(), len(c.w.buf), &c.softSince) {
 			c.w.buf = c.w.buf[:0]
 			c.closeOverLimit()
 			return errConnClosing

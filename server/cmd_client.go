@@ -225,7 +225,7 @@ func (c *client) writeClientLine(b *strings.Builder, other *client, args [][]byt
 	}
 	var pending int64
 	if o := other.outShared.Load(); o != nil {
-		pending = o.pending.Load()
+		pending = o.pending()
 	}
 	obl, oll, omem := outputFigures(pending)
 	fmt.Fprintf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d "+

@@ -328,7 +328,7 @@ func (s *Server) publishFrom(from *client, channel, message []byte, shard bool) 
 			return
 		}
 		o.mu.Lock()
-		if o.appendWakeLater(f.bytes(o.resp3), later) {
+		if o.appendWakeLater(f.bytes(o.resp3), obufPubSub, later) {
 			over = append(over, c)
 		}
 		o.mu.Unlock()
