@@ -40,9 +40,10 @@ const (
 	// object, so OBJECT REFCOUNT tells it apart.
 	flagUnshared = 1 << 28
 	// flagOwned: the store holds the only reference to the string's
-	// bytes. No view of them has left the store since a bit command last
-	// copied them, so SETBIT and BITFIELD may change them in place. Every
-	// read that hands out a view of the string calls lend, which clears it.
+	// bytes. No view of them has left the store since a bit command or
+	// INCR last copied them, so SETBIT, BITFIELD, the HLL commands and
+	// INCR may change them in place. Every read that hands out a view of
+	// the string calls lend, which clears it.
 	flagOwned = 1 << 29
 	// flagBoxed: p is a *[]byte, for a string that keeps spare capacity
 	// (a raw one grown by APPEND: appends stay amortized O(1)) or is

@@ -317,6 +317,11 @@ func (sh *shard) replaceString(key string, h uint64, t *opTime, cur entry, exist
 	if raw {
 		flags = flagRaw
 	}
+	sh.storeString(key, h, t, cur, exists, val, flags)
+}
+
+// storeString is replaceString with the entry's flags given.
+func (sh *shard) storeString(key string, h uint64, t *opTime, cur entry, exists bool, val []byte, flags uint32) {
 	e := stringEntry(val, flags)
 	e.expireAt = cur.expireAt
 	if exists {
@@ -349,7 +354,24 @@ func (db *DB) IncrBy(key string, delta int64) (int64, error) {
 		return 0, ErrOverflow
 	}
 	v += delta
-	sh.replaceString(key, h, &t, cur, exists, formatInt(v), false)
+	if v >= 0 && v < sharedIntegers {
+		sh.replaceString(key, h, &t, cur, exists, formatInt(v), false)
+		return v, nil
+	}
+	var tmp [20]byte
+	digits := strconv.AppendInt(tmp[:0], v, 10)
+	if exists && cur.meta&(flagRaw|flagOwned|flagBoxed|flagUnshared) == flagOwned && len(cur.str()) == len(digits) {
+		// A counter no reader holds a view of, of the same number of
+		// digits: written over in place, as Redis updates an integer
+		// object it alone holds. The stored entry stays as it is
+		// (stringFor counted the access), and so does its size.
+		sh.saveKey(key, h)
+		copy(cur.str(), digits)
+		sh.touch(key)
+		return v, nil
+	}
+	// The store's own copy: the next INCR may write over it.
+	sh.storeString(key, h, &t, cur, exists, append([]byte(nil), digits...), flagOwned)
 	return v, nil
 }
 

@@ -566,3 +566,68 @@ func TestConcurrentStringOps(t *testing.T) {
 		t.Errorf("log length = %d, want %d", n, workers*rounds)
 	}
 }
+
+// TestIncrInPlace: INCR writes over a counter's digits only while no
+// reader holds a view of them, and only when the digits stay as many; a
+// view handed out before never changes, and the shared small integers
+// are never written.
+func TestIncrInPlace(t *testing.T) {
+	db, _ := newTestDB(t)
+	steps := []struct {
+		op   string // "incr" by delta, or "get" a view to check at the end
+		by   int64
+		want string
+	}{
+		{"incr", 12345, "12345"},
+		{"incr", 1, "12346"}, // in place: the store's own copy
+		{"get", 0, "12346"},
+		{"incr", 1, "12347"}, // a view is out: a new copy
+		{"incr", 1, "12348"}, // in place again
+		{"get", 0, "12348"},
+		{"incr", 99999 - 12348, "99999"},
+		{"incr", 1, "100000"}, // one digit more: a new copy
+		{"get", 0, "100000"},
+		{"incr", -100000 - 12345, "-12345"},
+		{"incr", 1, "-12344"}, // negative, in place
+		{"get", 0, "-12344"},
+		{"incr", 12344 + 9999, "9999"}, // shared
+		{"get", 0, "9999"},
+		{"incr", 1, "10000"},
+		{"incr", -1, "9999"}, // back to the shared form, which is never written
+		{"incr", -9999, "0"},
+	}
+	type view struct {
+		b    []byte
+		want string
+	}
+	var views []view
+	for i, s := range steps {
+		switch s.op {
+		case "incr":
+			if _, err := db.IncrBy("c", s.by); err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+		case "get":
+			v, _, _ := db.Get("c")
+			views = append(views, view{v, s.want})
+		}
+		if got := mustGet(t, db, "c"); got != s.want {
+			t.Fatalf("step %d: value %q, want %q", i, got, s.want)
+		}
+	}
+	for i, v := range views {
+		if string(v.b) != v.want {
+			t.Errorf("view %d changed: %q, want %q", i, v.b, v.want)
+		}
+	}
+	// The shared forms read as they should after all that.
+	for _, n := range []int64{0, 9999} {
+		db.Set("s", []byte(strconv.FormatInt(n, 10)), store.SetOptions{})
+		if _, err := db.IncrBy("s", 0); err != nil {
+			t.Fatal(err)
+		}
+		if got := mustGet(t, db, "s"); got != strconv.FormatInt(n, 10) {
+			t.Errorf("shared %d reads %q", n, got)
+		}
+	}
+}

@@ -515,6 +515,13 @@ func TestSnapshotOwnedStringsChangedDuringSave(t *testing.T) {
 		db.SetBit("bits"+strconv.Itoa(i), uint64(i*8), true)
 	}
 	db.SetBit("big", 100<<13, true) // a 100 KB bitmap
+	// Counters past the shared integers, which INCR writes over in place
+	// while no reader holds them.
+	for i := range 300 {
+		if _, err := db.IncrBy("n"+strconv.Itoa(i), 100000+int64(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	want := imageOf(t, s)
 	sn := NewSnapshot(s, true, nil)
 	stop := make(chan struct{})
@@ -529,6 +536,7 @@ func TestSnapshotOwnedStringsChangedDuringSave(t *testing.T) {
 			}
 			db.SetBit("bits"+strconv.Itoa(n%300), uint64(n%2000), true)
 			db.SetBit("big", uint64(n%(100<<13)), true)
+			db.IncrBy("n"+strconv.Itoa(n%300), 1)
 		}
 	}()
 	var buf bytes.Buffer
