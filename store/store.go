@@ -107,6 +107,7 @@ func (s *Store) limits() *EncodingLimits { return s.encLimits.Load() }
 type Store struct {
 	dbs   []*DB
 	clock Clock
+	wall  bool // clock is SystemClock: nowMs reads it directly (wallMs)
 	seed  maphash.Seed
 	shift uint // 64 - log2(shards): the top bits of a key's hash pick its shard
 	start time.Time
@@ -213,6 +214,7 @@ func New(opts Options) *Store {
 	logShards := bits.Len(uint(opts.Shards - 1))
 	s := &Store{
 		clock: opts.Clock,
+		wall:  opts.Clock == SystemClock,
 		seed:  maphash.MakeSeed(),
 		shift: uint(64 - logShards),
 		start: opts.Clock.Now(),
@@ -304,7 +306,12 @@ func (s *Store) DB(i int) *DB {
 func (s *Store) Clock() Clock { return s.clock }
 
 // nowMs is the current time in Unix milliseconds, by the store's clock.
-func (s *Store) nowMs() int64 { return s.clock.Now().UnixMilli() }
+func (s *Store) nowMs() int64 {
+	if s.wall {
+		return wallMs()
+	}
+	return s.clock.Now().UnixMilli()
+}
 
 func (s *Store) hash(key string) uint64 { return maphash.String(s.seed, key) }
 
