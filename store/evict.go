@@ -16,10 +16,14 @@ import (
 // dataset, and refuses the command when MakeRoom finds nothing to evict.
 //
 // How victims are chosen:
-//   - allkeys-lru is exact within a shard: the victim is the tail of a
-//     shard's recency list. Across shards, a heap of the shards' tails by
-//     access time picks the oldest one, so the global order is exact up to
-//     the access-time resolution (see opTime.lru). The heap is rebuilt at
+//   - allkeys-lru is exact within a shard up to the access-time
+//     resolution (a second, as Redis's LRU clock; see opTime.lru): the
+//     victim is the tail of a shard's recency list. A key moves to the
+//     front when its access time changes, not at every access (a read of
+//     a key already stamped this second writes nothing), so the list is
+//     in order of access time, and keys of the same second in the order
+//     of their first access in it. Across shards, a heap of the shards'
+//     tails by access time picks the oldest one. The heap is rebuilt at
 //     most once a second (or after FLUSHALL or SWAPDB); in between, a
 //     shard's cached tail time can only be older than its real one (a
 //     tail only gets newer), so a stale heap entry is refreshed, never

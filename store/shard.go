@@ -174,7 +174,7 @@ func (sh *shard) peek(key string, t *opTime) (entry, bool) {
 // is removed on the way (lazy expiry).
 func (sh *shard) lookup(key string, h uint64, t *opTime) (entry, bool) {
 	d := sh.data
-	e, ok := d.items.Get(key)
+	e, ok := d.items.Peek(key) // the move to the front, if any, is touchAccess's
 	if !ok {
 		sh.misses.Add(1)
 		sh.event(KeyMissed, key)
@@ -202,7 +202,7 @@ func (sh *shard) lookup(key string, h uint64, t *opTime) (entry, bool) {
 // type), but no hit or miss is counted. An expired entry is removed.
 func (sh *shard) writeLookup(key string, h uint64, t *opTime) (entry, bool) {
 	d := sh.data
-	e, ok := d.items.Get(key)
+	e, ok := d.items.Peek(key) // the move to the front, if any, is touchAccess's
 	if !ok {
 		return entry{}, false
 	}
