@@ -236,13 +236,10 @@ func (rc *requestConn) parse() ([][]byte, int) {
 			}
 			n, cr, ok := rc.lengthLine(buf, '*')
 			if !ok {
-				if cr = rc.find(buf, '\r'); cr < 0 || cr+1 >= len(buf) {
-					if len(buf) > inlineMaxSize {
-						rc.fail("too big mbulk count string")
-					}
+				var complete bool
+				if n, cr, ok, complete = rc.lengthBySearch(buf, '*', "too big mbulk count string"); !complete {
 					return nil, 0
 				}
-				n, ok = redisnum.ParseInt(buf[1:cr])
 			}
 			if !ok || n > math.MaxInt32 {
 				rc.fail("invalid multibulk length")
@@ -265,17 +262,10 @@ func (rc *requestConn) parse() ([][]byte, int) {
 		if rc.bulkLen < 0 {
 			n, cr, ok := rc.lengthLine(buf, '$')
 			if !ok {
-				if cr = rc.find(buf, '\r'); cr < 0 || cr+1 >= len(buf) {
-					if len(buf) > inlineMaxSize {
-						rc.fail("too big bulk count string")
-					}
+				var complete bool
+				if n, cr, ok, complete = rc.lengthBySearch(buf, '$', "too big bulk count string"); !complete {
 					return nil, 0
 				}
-				if buf[0] != '$' {
-					rc.fail("expected '$', got '" + string(buf[0]) + "'")
-					return nil, 0
-				}
-				n, ok = redisnum.ParseInt(buf[1:cr])
 			}
 			if !ok || n < 0 || n > rc.maxBulk.Load() {
 				rc.fail("invalid bulk length")
@@ -342,6 +332,26 @@ func (rc *requestConn) parse() ([][]byte, int) {
 		}
 	}
 	return nil, 0
+}
+
+// lengthBySearch reads the length line at the start of buf, which begins
+// with c, when lengthLine cannot: it searches for the CR. complete is
+// false when the line has not all arrived (the request waits for more;
+// past the inline limit it fails with tooBig) or does not begin with c;
+// ok is false when it is there but not a number.
+func (rc *requestConn) lengthBySearch(buf []byte, c byte, tooBig string) (n int64, cr int, ok, complete bool) {
+	if cr = rc.find(buf, '\r'); cr < 0 || cr+1 >= len(buf) {
+		if len(buf) > inlineMaxSize {
+			rc.fail(tooBig)
+		}
+		return 0, 0, false, false
+	}
+	if buf[0] != c {
+		rc.fail("expected '" + string(c) + "', got '" + string(buf[0]) + "'")
+		return 0, 0, false, false
+	}
+	n, ok = redisnum.ParseInt(buf[1:cr])
+	return n, cr, ok, true
 }
 
 // lengthLine reads a length line in its usual form, without find's two
