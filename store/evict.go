@@ -206,17 +206,20 @@ func (s *Store) MakeRoom(extra int64) bool {
 	} else {
 		// As Redis: the time over the limit runs while eviction fails or
 		// has not caught up.
-		s.exceededSince.CompareAndSwap(0, int64(time.Since(monoBase))+1)
+		s.exceededSince.CompareAndSwap(0, s.elapsed()+1)
 	}
 	return r != evictFail
 }
 
-// monoBase anchors the monotonic readings of the time over the limit.
-var monoBase = time.Now()
+// elapsed is the time since the store was made, by its clock, in ns: on
+// the system clock a monotonic reading (time.Now carries one), so that a
+// step of the wall clock does not move the time over the limit, as
+// Redis measures it with its monotonic clock.
+func (s *Store) elapsed() int64 { return int64(s.clock.Now().Sub(s.start)) }
 
 func (s *Store) endExceeded() {
 	if since := s.exceededSince.Swap(0); since != 0 {
-		s.exceededTotal.Add(int64(time.Since(monoBase)) + 1 - since)
+		s.exceededTotal.Add(s.elapsed() + 1 - since)
 	}
 }
 
@@ -226,7 +229,7 @@ func (s *Store) endExceeded() {
 // current_eviction_exceeded_time.
 func (s *Store) EvictionExceeded() (total, current time.Duration) {
 	if since := s.exceededSince.Load(); since != 0 {
-		current = time.Duration(int64(time.Since(monoBase)) + 1 - since)
+		current = time.Duration(s.elapsed() + 1 - since)
 	}
 	return time.Duration(s.exceededTotal.Load()) + current, current
 }

@@ -164,7 +164,7 @@ func TestEvictionNoEviction(t *testing.T) {
 	if len(log.keys) != 0 || s.DB(0).Size() != 100 {
 		t.Errorf("noeviction evicted %v", log.keys)
 	}
-	time.Sleep(2 * time.Millisecond) // the time over the limit runs on the real clock
+	clock.Advance(2 * time.Millisecond) // the time over the limit runs on the store's clock
 	if total, current := s.EvictionExceeded(); current < time.Millisecond || total < current {
 		t.Errorf("over the limit: EvictionExceeded = %v, %v", total, current)
 	}

@@ -155,7 +155,7 @@ type Store struct {
 
 	evictor evictor
 	// exceededSince is when memory went over the limit with eviction
-	// failing or behind (monoBase ns + 1; 0 when not); exceededTotal sums
+	// failing or behind (elapsed ns + 1; 0 when not); exceededTotal sums
 	// the past stretches, ns.
 	exceededSince, exceededTotal atomic.Int64
 	roomFailed                   atomic.Bool // the last MakeRoom over the limit found nothing to evict
