@@ -68,7 +68,7 @@ func growCap(n, size int) int {
 // dbUnshareStringValue), the value is "raw" from then on even when no bit
 // changed, but watchers are told only of a change.
 func (sh *shard) commitBitmap(key string, h uint64, t *opTime, cur entry, exists bool, buf []byte, changed bool) {
-	if exists && cur.meta&(flagRaw|flagOwned|flagUnshared) == flagRaw|flagOwned && len(cur.str()) == len(buf) &&
+	if exists && cur.writableAs(flagRaw) && len(cur.str()) == len(buf) &&
 		unsafe.SliceData(cur.str()) == unsafe.SliceData(buf) {
 		// Changed in place, the length kept: the stored entry is already
 		// the one the code below would store (stringFor counted the

@@ -140,6 +140,14 @@ func (e *entry) set(flag uint32, on bool) {
 	}
 }
 
+// writableAs reports whether e's string may be written over where it
+// lies, the entry kept as it is: the store alone holds the bytes
+// (flagOwned), and e's other string flags are exactly raw (flagRaw or
+// 0), as the entry the writer would otherwise store.
+func (e *entry) writableAs(raw uint32) bool {
+	return e.meta&(flagRaw|flagOwned|flagUnshared) == raw|flagOwned
+}
+
 func (e *entry) raw() bool      { return e.has(flagRaw) }
 func (e *entry) owned() bool    { return e.has(flagOwned) }
 func (e *entry) unshared() bool { return e.has(flagUnshared) }

@@ -189,7 +189,7 @@ func (db *DB) PFMerge(dst string, srcs ...string) error {
 		s.ToDense()
 	}
 	s.SetUnion(&u, db.store.limits().HLLSparseMaxBytes)
-	sh.replaceString(dst, h, &t, cur, exists, s.Bytes(), true)
+	sh.replaceString(dst, h, &t, cur, exists, s.Bytes(), flagRaw)
 	return nil
 }
 

@@ -196,10 +196,11 @@ func (sh *shard) lookup(key string, h uint64, t *opTime) (entry, bool) {
 }
 
 // writeLookup returns a live entry for a caller about to change it in
-// place, and counts the access, as Redis's lookupKeyWrite: the key moves
-// to the front of the recency order and its access data is stamped,
-// whether or not the command then changes anything (or fails on the
-// type), but no hit or miss is counted. An expired entry is removed.
+// place, and counts the access, as Redis's lookupKeyWrite: its access
+// data is stamped (and, when that changes, the key moves to the front of
+// the recency order), whether or not the command then changes anything
+// (or fails on the type), but no hit or miss is counted. An expired
+// entry is removed.
 func (sh *shard) writeLookup(key string, h uint64, t *opTime) (entry, bool) {
 	d := sh.data
 	e, ok := d.items.Peek(key) // the move to the front, if any, is touchAccess's

@@ -311,17 +311,9 @@ func (db *DB) stringFor(sh *shard, h uint64, key string, t *opTime) (entry, bool
 	return e, true, nil
 }
 
-// replaceString stores a new string value under key, keeping its TTL.
-func (sh *shard) replaceString(key string, h uint64, t *opTime, cur entry, exists bool, val []byte, raw bool) {
-	var flags uint32
-	if raw {
-		flags = flagRaw
-	}
-	sh.storeString(key, h, t, cur, exists, val, flags)
-}
-
-// storeString is replaceString with the entry's flags given.
-func (sh *shard) storeString(key string, h uint64, t *opTime, cur entry, exists bool, val []byte, flags uint32) {
+// replaceString stores a new string value under key, keeping its TTL;
+// flags are the new entry's (flagRaw, flagOwned).
+func (sh *shard) replaceString(key string, h uint64, t *opTime, cur entry, exists bool, val []byte, flags uint32) {
 	e := stringEntry(val, flags)
 	e.expireAt = cur.expireAt
 	if exists {
@@ -355,12 +347,12 @@ func (db *DB) IncrBy(key string, delta int64) (int64, error) {
 	}
 	v += delta
 	if v >= 0 && v < sharedIntegers {
-		sh.replaceString(key, h, &t, cur, exists, formatInt(v), false)
+		sh.replaceString(key, h, &t, cur, exists, formatInt(v), 0)
 		return v, nil
 	}
 	var tmp [20]byte
 	digits := strconv.AppendInt(tmp[:0], v, 10)
-	if exists && cur.meta&(flagRaw|flagOwned|flagBoxed|flagUnshared) == flagOwned && len(cur.str()) == len(digits) {
+	if exists && cur.writableAs(0) && len(cur.str()) == len(digits) {
 		// A counter no reader holds a view of, of the same number of
 		// digits: written over in place, as Redis updates an integer
 		// object it alone holds. The stored entry stays as it is
@@ -371,7 +363,7 @@ func (db *DB) IncrBy(key string, delta int64) (int64, error) {
 		return v, nil
 	}
 	// The store's own copy: the next INCR may write over it.
-	sh.storeString(key, h, &t, cur, exists, append([]byte(nil), digits...), flagOwned)
+	sh.replaceString(key, h, &t, cur, exists, append([]byte(nil), digits...), flagOwned)
 	return v, nil
 }
 
@@ -441,7 +433,7 @@ func (db *DB) IncrByFloat(key string, incr []byte) ([]byte, error) {
 		return nil, ErrNaNOrInf
 	}
 	out := []byte(redisnum.FormatLongDouble(sum))
-	sh.replaceString(key, h, &t, cur, exists, out, false)
+	sh.replaceString(key, h, &t, cur, exists, out, 0)
 	return out, nil
 }
 
@@ -464,7 +456,7 @@ func (db *DB) Append(key string, val []byte) (int, error) {
 		// Never nil, even when empty: nil would read as a missing value.
 		nv = append(make([]byte, 0, len(val)), val...)
 	}
-	sh.replaceString(key, h, &t, cur, exists, nv, true)
+	sh.replaceString(key, h, &t, cur, exists, nv, flagRaw)
 	return len(nv), nil
 }
 
@@ -546,6 +538,6 @@ func (db *DB) SetRange(key string, offset int64, val []byte) (int, error) {
 	nv := make([]byte, size)
 	copy(nv, cur.str())
 	copy(nv[offset:], val)
-	sh.replaceString(key, h, &t, cur, exists, nv, true)
+	sh.replaceString(key, h, &t, cur, exists, nv, flagRaw)
 	return len(nv), nil
 }
