@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -583,5 +584,65 @@ func TestSaveFileFailureLatency(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("files left: %v", entries)
+	}
+}
+
+// A file that holds a key twice is refused, naming the first such key in
+// the file's order, however many processors store the keys; the store
+// keeps what it had.
+func TestRefusesDuplicateKeys(t *testing.T) {
+	// file writes n string keys k0..k(n-1) to database 0, then the keys
+	// of dups again, by hand: no checksum.
+	file := func(n int, dups ...int) []byte {
+		b := []byte("REDIS0010")
+		b = append(b, opSelectDB, 0)
+		put := func(i int) {
+			k := "k" + strconv.Itoa(i)
+			b = append(b, typeString, byte(len(k)))
+			b = append(b, k...)
+			b = append(b, 1, 'v')
+		}
+		for i := range n {
+			put(i)
+		}
+		for _, i := range dups {
+			put(i)
+		}
+		return append(b, opEOF, 0, 0, 0, 0, 0, 0, 0, 0)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2, 4} {
+		runtime.GOMAXPROCS(procs)
+		for _, tc := range []struct {
+			name string
+			file []byte
+			err  string // "" for no error
+		}{
+			{"distinct", file(5000), ""},
+			{"one twice", file(5000, 17), "RDB has duplicated key 'k17' in DB 0"},
+			{"first of several", file(5000, 4321, 3, 99), "RDB has duplicated key 'k4321' in DB 0"},
+			{"small file", file(3, 1), "RDB has duplicated key 'k1' in DB 0"},
+		} {
+			t.Run(fmt.Sprintf("procs=%d/%s", procs, tc.name), func(t *testing.T) {
+				dst := newStore(t)
+				dst.DB(0).Set("keep", []byte("me"), store.SetOptions{})
+				_, err := loadBytes(dst, tc.file)
+				if tc.err == "" {
+					if err != nil {
+						t.Fatal(err)
+					}
+					if n := dst.DB(0).Size(); n != 5000 {
+						t.Fatalf("%d keys loaded, want 5000", n)
+					}
+					return
+				}
+				if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want ErrCorrupt with %q", err, tc.err)
+				}
+				if got := imageOf(t, dst); len(got) != 1 || got[0].Key != "keep" {
+					t.Fatalf("store changed by a failed load: %d keys", len(got))
+				}
+			})
+		}
 	}
 }

@@ -367,6 +367,17 @@ func Load(src io.Reader, st *store.Staging, s *store.Store, opts LoadOptions) (L
 		name = "RDB"
 	}
 	r := newReader(src, name, opts.Size)
+	stats, err := load(r, st, s, opts)
+	// The staging stores keys in the background; a key the file holds
+	// twice shows once all are stored.
+	var busy *store.BusyKeyError
+	if werr := st.Wait(); err == nil && errors.As(werr, &busy) {
+		err = &Error{File: r.name, Offset: r.off, Kind: ErrCorrupt, Detail: fmt.Sprintf("RDB has duplicated key '%s' in DB %d", busy.Key, busy.DB)}
+	}
+	return stats, err
+}
+
+func load(r *reader, st *store.Staging, s *store.Store, opts LoadOptions) (LoadStats, error) {
 	r.progress = opts.Progress
 	warn := opts.Warn
 	if warn == nil {
@@ -526,8 +537,6 @@ func Load(src io.Reader, st *store.Staging, s *store.Store, opts LoadOptions) (L
 		switch {
 		case errors.Is(err, store.ErrEmptyValue):
 			warn(fmt.Sprintf("rdbLoadObject skipping empty key: %s", key))
-		case errors.Is(err, store.ErrBusyKey):
-			return stats, &Error{File: r.name, Offset: typeOff, Kind: ErrCorrupt, Detail: fmt.Sprintf("RDB has duplicated key '%s' in DB %d", key, db)}
 		case err != nil:
 			return stats, &Error{File: r.name, Offset: typeOff, Kind: ErrCorrupt, Detail: err.Error()}
 		default:
