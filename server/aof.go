@@ -477,7 +477,7 @@ func (s *Server) aofOpenAtStart() error {
 		}
 		s.persist.loadTotal.Store(total)
 		s.store.SetLoading(true)
-		restoreGC := relaxGCWhileLoading()
+		restoreGC := relaxGCWhileLoading(aofLoadGCPercent)
 		st, err := aof.Load(a.dir, m, &aofLoader{s: s}, aof.LoadOptions{Truncated: ac.loadTruncated,
 			Warn:     func(msg string) { s.log.Warn(msg) },
 			Progress: func(n int64) { s.persist.loadRead.Store(n) },

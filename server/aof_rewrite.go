@@ -38,6 +38,7 @@ const aofRewriteItems = 64
 // it has all loaded; keys whose TTL passed are kept, since later
 // commands may still refer to them (Redis's RDBFLAGS_AOF_PREAMBLE).
 func (s *Server) loadRDBBase(r io.Reader, file string) (rest []byte, err error) {
+	defer relaxGCWhileLoading(rdbLoadGCPercent)()
 	st := s.store.NewStaging()
 	stats, err := rdb.Load(r, st, s.store, rdb.LoadOptions{Name: file, KeepExpired: true,
 		Warn: func(msg string) { s.log.Warn(msg) }})
