@@ -76,23 +76,7 @@ SERVER_ARGS=()
 SUMMARY=$OUT/summary.md
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 say() { printf '%s\n' "$*" | tee -a "$SUMMARY"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 whole() { if [ -n "$1" ]; then printf '%.0f' "$1"; else echo -; fi; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
-
-# load_small PORT PREFIX N SIZE: N SETs of PREFIX%012d through redis-cli --pipe
-load_small() {
-  local port=$1 prefix=$2 n=$3 size=$4 out
-  out=$(awk -v n="$n" -v p="$prefix" -v vs="$size" 'BEGIN {
-      v = sprintf("%0" vs "d", 0)
-      for (i = 0; i < n; i++) {
-        k = sprintf("%s%012d", p, i)
-        printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, vs, v
-      }
-    }' | timeout -k 5 1800 redis-cli -h 127.0.0.1 -p "$port" --pipe 2>&1) ||
-    { echo "bench-scale: loading $n keys failed: $out" >&2; exit 1; }
-  [[ $out == *"errors: 0, replies: $n"* ]] || { echo "bench-scale: load: $out" >&2; exit 1; }
-}
 
 # bench SERVER OUTFILE ARGS...: one redis-benchmark run, the server resumed
 # for it and paused again after.

@@ -62,7 +62,6 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 printf '%-8s %-4s %12s %12s %7s   per round (ember/redis)\n' command -P ember redis ratio
 for cmd in evalsha fcall incr; do
   for p in 1 16; do

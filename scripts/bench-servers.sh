@@ -24,12 +24,13 @@ free_port() {
   echo "no free port" >&2; exit 2
 }
 
-# start NAME (ember or redis) -> sets PID_OF[NAME], PORT_OF[NAME]
+# start NAME (ember or redis) [DIR] -> sets PID_OF[NAME], PORT_OF[NAME].
+# The server's directory is DIR, as it is, or else a fresh $WORK/NAME.data.
 declare -A PID_OF PORT_OF
 start() {
-  local name=$1 port dir t0
+  local name=$1 port dir=${2:-} t0
   port=$(free_port)
-  dir=$WORK/$name.data; rm -rf "$dir"; mkdir -p "$dir"
+  if [ -z "$dir" ]; then dir=$WORK/$name.data; rm -rf "$dir"; mkdir -p "$dir"; fi
   case "$name" in
     ember) setsid "$EMBER" --port "$port" --bind 127.0.0.1 --save "" "${SERVER_ARGS[@]}" \
              --dir "$dir" </dev/null >"$WORK/$name.log" 2>&1 & ;;
@@ -87,4 +88,22 @@ rb_summary() {
     /throughput summary:/ { rps = $3 }
     /latency summary/ { getline; getline; lat = $0 }
     END { if (rps != "" && lat != "") { $0 = lat; print rps, $1, $2, $3, $4, $5, $6 } }'
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# load_small PORT PREFIX N SIZE: N SETs of PREFIX%012d, SIZE-byte values,
+# through redis-cli --pipe
+load_small() {
+  local port=$1 prefix=$2 n=$3 size=$4 out
+  out=$(awk -v n="$n" -v p="$prefix" -v vs="$size" 'BEGIN {
+      v = sprintf("%0" vs "d", 0)
+      for (i = 0; i < n; i++) {
+        k = sprintf("%s%012d", p, i)
+        printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, vs, v
+      }
+    }' | timeout -k 5 1800 redis-cli -h 127.0.0.1 -p "$port" --pipe 2>&1) ||
+    { echo "loading $n keys failed: $out" >&2; exit 1; }
+  [[ $out == *"errors: 0, replies: $n"* ]] || { echo "load: $out" >&2; exit 1; }
 }
