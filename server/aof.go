@@ -32,7 +32,6 @@ package server
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -478,7 +477,7 @@ func (s *Server) aofOpenAtStart() error {
 		s.persist.loadTotal.Store(total)
 		s.store.SetLoading(true)
 		restoreGC := relaxGCWhileLoading(aofLoadGCPercent)
-		st, err := aof.Load(a.dir, m, &aofLoader{s: s}, aof.LoadOptions{Truncated: ac.loadTruncated,
+		st, err := s.replayAOF(a.dir, m, aof.LoadOptions{Truncated: ac.loadTruncated,
 			Warn:     func(msg string) { s.log.Warn(msg) },
 			Progress: func(n int64) { s.persist.loadRead.Store(n) },
 			Loaded: func(fi aof.FileInfo, took time.Duration) {
@@ -632,61 +631,6 @@ func (s *Server) aofClose() error {
 		return nil
 	}
 	return f.w.Close()
-}
-
-// aofLoader replays the AOF's commands through the command table with a
-// client of its own, as Redis's fake AOF client.
-type aofLoader struct {
-	s *Server
-	c *client
-}
-
-func (l *aofLoader) client() *client {
-	if l.c == nil {
-		l.c = &client{srv: l.s, id: -1}
-		l.c.selectDB(0)
-		l.c.authed = true
-	}
-	return l.c
-}
-
-func (l *aofLoader) LoadRDB(r io.Reader, file string) ([]byte, error) {
-	return l.s.loadRDBBase(r, file)
-}
-
-// Command runs one logged command. MULTI and EXEC are dropped: the
-// loader hands over a transaction only once it is complete, and nothing
-// else runs during loading, so its commands simply run in order.
-func (l *aofLoader) Command(args [][]byte) error {
-	c := l.client()
-	name := args[0]
-	if isCommandName(name, "multi") || isCommandName(name, "exec") {
-		return nil
-	}
-	cmd := l.s.table.lookupName(name)
-	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
-		cmd = cmd.subs[lowerASCII(args[1])]
-	}
-	if cmd == nil {
-		return fmt.Errorf("Unknown command '%s' reading the append only file", cString(args[0], 128))
-	}
-	if !cmd.arityOK(len(args)) {
-		return fmt.Errorf("wrong number of arguments for '%s' reading the append only file", cmd.name)
-	}
-	if cmd.flags&flagBlocking != 0 {
-		// Redis never logs one (it logs the pop that was served), and
-		// the loader's client must never wait.
-		return fmt.Errorf("blocking command '%s' in the append only file", cmd.name)
-	}
-	c.w.buf = c.w.buf[:0]
-	cmd.handler(c, args)
-	if len(c.w.buf) > 0 && c.w.buf[0] == '-' {
-		// Redis ignores replies of the fake client; a command failing in
-		// replay means the file does not describe a state, so say so.
-		l.s.log.Warn("A command in the append only file failed on replay",
-			slog.String("command", cmd.name), slog.String("reply", string(c.w.buf[:min(len(c.w.buf), 200)])))
-	}
-	return nil
 }
 
 func isCommandName(b []byte, name string) bool {

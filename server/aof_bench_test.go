@@ -121,7 +121,7 @@ func BenchmarkAOFReplay(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		srv.store.SetLoading(true)
-		if _, err := aof.Load(dir, m, &aofLoader{s: srv}, aof.LoadOptions{}); err != nil {
+		if _, err := srv.replayAOF(dir, m, aof.LoadOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		srv.store.SetLoading(false)

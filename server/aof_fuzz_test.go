@@ -41,6 +41,6 @@ func FuzzAOFLoad(f *testing.F) {
 		srv.store.FlushAll()
 		srv.store.SetLoading(true)
 		defer srv.store.SetLoading(false)
-		aof.Load(dir, m, &aofLoader{s: srv}, aof.LoadOptions{Truncated: true})
+		srv.replayAOF(dir, m, aof.LoadOptions{Truncated: true})
 	})
 }

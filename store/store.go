@@ -315,6 +315,13 @@ func (s *Store) nowMs() int64 {
 
 func (s *Store) hash(key string) uint64 { return maphash.String(s.seed, key) }
 
+// ShardOf returns the index of key's shard (the same in every database)
+// and the number of shards, for callers that spread work over them: keys
+// of different shards never share a lock.
+func (s *Store) ShardOf(key string) (shard, shards int) {
+	return int(s.hash(key) >> s.shift), 1 << s.shardBits()
+}
+
 // shardBits is how many of a hash's top bits pick its shard.
 func (s *Store) shardBits() uint { return 64 - s.shift }
 
