@@ -10,7 +10,7 @@ FUZZ      ?= FuzzRequestConn
 FUZZPKG   ?= ./server
 FUZZTIME  ?= 30s
 
-.PHONY: all build run test deps deps-plot bench bench-collections bench-messaging bench-scripting bench-plots bench-scale lint fuzz clean
+.PHONY: all build run test deps deps-plot bench bench-collections bench-messaging bench-scripting bench-durability bench-plots bench-scale lint fuzz clean
 
 all: build
 
@@ -58,6 +58,12 @@ bench-messaging: build
 # -P 1 and -P 16 (docs/benchmarks.md). About a minute; loopback only.
 bench-scripting: build
 	scripts/bench-scripting.sh
+
+# Ember against redis-server on 1M keys: SAVE, BGSAVE under write load,
+# the load at start-up, BGREWRITEAOF and AOF replay (docs/benchmarks.md).
+# About 2 minutes and 1 GB of memory and disk; loopback only.
+bench-durability: build
+	scripts/bench-durability.sh
 
 # The plots of docs/benchmarks.md: one quick compare.sh run (about 2
 # minutes) and scripts/bench-latency.sh (half a minute) against a real
