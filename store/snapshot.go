@@ -153,6 +153,82 @@ func (sn *Snapshot) Next() (db int, chunk []byte, ok bool) {
 	}
 	k := sn.next
 	sn.next++
+	db, chunk, n := sn.take(k, &sn.lateEntry)
+	sn.keys += int64(n)
+	return db, chunk, true
+}
+
+// Each calls fn with each segment's image in Next's order, the
+// segments serialized by up to workers goroutines at once. A worker takes
+// every workers-th shard, whole: two segments of one shard would wait for
+// each other's lock. It may run a shard ahead of fn (about a
+// shard's share of the image, held until fn takes it). Each stops at the
+// first error of fn, and returns it. It consumes sn as Next does.
+func (sn *Snapshot) Each(workers int, fn func(db int, chunk []byte) error) error {
+	workers = max(1, min(workers, len(sn.chunks)-sn.next))
+	if workers == 1 {
+		for {
+			db, chunk, ok := sn.Next()
+			if !ok {
+				return nil
+			}
+			if err := fn(db, chunk); err != nil {
+				return err
+			}
+		}
+	}
+	type image struct {
+		db, n int
+		chunk []byte
+	}
+	first := sn.next
+	// worker returns the worker of segment k: shards taken in turn,
+	// from the one first is in.
+	worker := func(k int) int { return (k/snapSegments - first/snapSegments) % workers }
+	out := make([]chan image, workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range out {
+		out[w] = make(chan image, snapSegments+1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(out[w])
+			var late entry // this goroutine's encodeLate scratch
+			for k := first; k < len(sn.chunks); k++ {
+				if worker(k) != w {
+					k += snapSegments - 1 - k%snapSegments // to the shard's last segment
+					continue
+				}
+				var im image
+				im.db, im.chunk, im.n = sn.take(k, &late)
+				select {
+				case out[w] <- im:
+				case <-stop:
+					return
+				}
+			}
+		}()
+	}
+	var err error
+	for k := first; k < len(sn.chunks); k++ {
+		im := <-out[worker(k)]
+		sn.next = k + 1
+		sn.keys += int64(im.n)
+		if err = fn(im.db, im.chunk); err != nil {
+			break
+		}
+	}
+	close(stop)
+	wg.Wait()
+	return err
+}
+
+// take serializes segment k, unless a client or saveAll did already, and
+// hands over its image, its database, and how many entries it holds.
+// Calls for different segments may run at once; late is the caller's
+// scratch for encodeLate.
+func (sn *Snapshot) take(k int, late *entry) (db int, chunk []byte, n int) {
 	i, j := k/snapSegments, k%snapSegments
 	sh := sn.shards[i]
 	if sn.sizes[sh.dbIndex].Keys > 0 {
@@ -167,15 +243,15 @@ func (sn *Snapshot) Next() (db int, chunk []byte, ok bool) {
 		sh.serializeSeg(sh.markOf(sn), j)
 	}
 	chunk, sn.chunks[k] = sn.chunks[k], nil
-	sn.keys += int64(sn.counts[k])
+	n = sn.counts[k]
 	db = sh.dbIndex
 	ls := sn.late[k]
 	sn.late[k] = nil
 	sh.mu.Unlock()
 	if ls != nil {
-		chunk = sn.encodeLate(chunk, db, ls)
+		chunk = sn.encodeLate(chunk, db, ls, late)
 	}
-	return db, chunk, true
+	return db, chunk, n
 }
 
 // lateString is a string entry of a segment, taken under the shard's
@@ -193,20 +269,20 @@ const lateMax = 64 << 10
 
 // encodeLate appends the encodings of the strings serializeSeg set aside
 // in ls to chunk, without the shard's lock, then recycles ls.
-func (sn *Snapshot) encodeLate(chunk []byte, db int, ls *lateSet) []byte {
-	v := EntryView{DB: db, e: &sn.lateEntry, save: &sn.save}
+func (sn *Snapshot) encodeLate(chunk []byte, db int, ls *lateSet, late *entry) []byte {
+	v := EntryView{DB: db, e: late, save: &sn.save}
 	for i := range ls.strs {
 		l := &ls.strs[i]
 		if l.off >= 0 {
 			n := len(l.e.str())
 			l.e.setStr(ls.bytes[l.off : l.off+n : l.off+n])
 		}
-		sn.lateEntry = l.e
+		*late = l.e
 		v.Key, v.Kind, v.ExpireAt = l.key, l.e.kind(), l.e.expireAt
 		chunk = sn.enc(chunk, &v)
 		*l = lateString{} // let the values go
 	}
-	sn.lateEntry = entry{}
+	*late = entry{}
 	ls.strs, ls.bytes = ls.strs[:0], ls.bytes[:0]
 	if cap(ls.bytes) <= 1<<20 {
 		sn.freeMu.Lock()
@@ -237,7 +313,7 @@ func (sn *Snapshot) Recycle(chunk []byte) {
 		return
 	}
 	sn.freeMu.Lock()
-	if len(sn.free) < 4 {
+	if len(sn.free) < 2*snapSegments+4 { // what Each may hold: a shard ahead for two workers
 		sn.free = append(sn.free, chunk[:0])
 	}
 	sn.freeMu.Unlock()

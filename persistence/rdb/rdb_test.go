@@ -198,8 +198,8 @@ func loadBytes(s *store.Store, b []byte) (LoadStats, error) {
 // Ember writes, Ember loads: the same keys, encodings, TTLs and values,
 // with and without compression and checksum.
 func TestRoundTrip(t *testing.T) {
-	for _, opts := range []Options{{Compression: true, Checksum: true}, {}, {Compression: true}} {
-		t.Run(fmt.Sprintf("compression=%v,checksum=%v", opts.Compression, opts.Checksum), func(t *testing.T) {
+	for _, opts := range []Options{{Compression: true, Checksum: true}, {}, {Compression: true}, {Compression: true, Checksum: true, Workers: 3}} {
+		t.Run(fmt.Sprintf("compression=%v,checksum=%v,workers=%d", opts.Compression, opts.Checksum, opts.Workers), func(t *testing.T) {
 			src := newStore(t)
 			fill(t, src)
 			b := saveToBytes(t, src, opts)
@@ -405,8 +405,15 @@ func TestDumpRestore(t *testing.T) {
 var laterValue = regexp.MustCompile(`"v[1-9]`)
 
 // Writers running while the image is written, on every shard, change
-// nothing in it: the file holds exactly the state at the cut.
+// nothing in it: the file holds exactly the state at the cut, whether
+// one goroutine serializes it or several.
 func TestSnapshotUnderConcurrentWrites(t *testing.T) {
+	for _, workers := range []int{1, 4} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) { testSnapshotUnderConcurrentWrites(t, workers) })
+	}
+}
+
+func testSnapshotUnderConcurrentWrites(t *testing.T, workers int) {
 	s := newStore(t)
 	db := s.DB(0)
 	const n = 4000
@@ -436,7 +443,7 @@ func TestSnapshotUnderConcurrentWrites(t *testing.T) {
 		}()
 	}
 	var buf bytes.Buffer
-	_, err := Write(&buf, sn, Options{Compression: true, Checksum: true})
+	_, err := Write(&buf, sn, Options{Compression: true, Checksum: true, Workers: workers})
 	close(stop)
 	for range 4 {
 		<-done

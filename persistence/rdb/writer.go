@@ -27,6 +27,10 @@ type Options struct {
 	// RedisVer is the redis-ver aux field; default "7.0.15", so that tools
 	// reading it see the version whose format this is.
 	RedisVer string
+	// Workers is how many goroutines serialize the image at once (the
+	// shards' segments, each worker every Workers-th); 0 or 1 for one,
+	// the writer's own.
+	Workers int
 	// Now is the ctime aux field's clock; default time.Now.
 	Now func() time.Time
 	// Latency, if set, is told how long SaveFile took to remove the
@@ -102,11 +106,7 @@ func Write(w io.Writer, sn *store.Snapshot, opts Options) (Stats, error) {
 
 	var st Stats
 	cur := -1
-	for {
-		db, chunk, ok := sn.Next()
-		if !ok {
-			break
-		}
+	err := sn.Each(opts.Workers, func(db int, chunk []byte) error {
 		if db != cur {
 			cur = db
 			size := sn.Size(db)
@@ -124,9 +124,10 @@ func Write(w io.Writer, sn *store.Snapshot, opts Options) (Stats, error) {
 			cw.write(chunk)
 		}
 		sn.Recycle(chunk)
-		if cw.err != nil {
-			return st, cw.err
-		}
+		return cw.err
+	})
+	if err != nil {
+		return st, err
 	}
 	st.Keys = sn.Keys()
 	cw.write([]byte{opEOF})
