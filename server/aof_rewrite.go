@@ -70,7 +70,7 @@ func (s *Server) writeBase(path string, sn *store.Snapshot, rdbFormat bool) (int
 	bw := bufio.NewWriterSize(f, 256<<10)
 	if rdbFormat {
 		_, err = rdb.Write(bw, sn, rdb.Options{Compression: s.cfg.get("rdbcompression") == "yes",
-			Checksum: s.cfg.get("rdbchecksum") == "yes", AOFBase: true, UsedMem: s.usedMemory()})
+			Checksum: s.cfg.get("rdbchecksum") == "yes", AOFBase: true, UsedMem: s.usedMemory(), Workers: bgsaveWorkers()})
 	} else {
 		err = writeCommandImage(bw, sn)
 	}
