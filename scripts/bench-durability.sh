@@ -24,6 +24,7 @@
 # The defaults (1M keys, 3 rounds) take about 4 minutes and 1 GB of
 # memory and disk. Every server started is stopped on exit.
 set -euo pipefail
+trap 'echo "bench-durability: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 KEYS=1000000 ROUNDS=3 EMBER=./bin/ember-server KEEP=
 while [ $# -gt 0 ]; do
