@@ -40,13 +40,15 @@ const (
 const bgsaveRetryDelay = 5 * time.Second
 
 // bgsaveWorkers is how many goroutines serialize a background save (and
-// an AOF rewrite's base): two where there are two processors, about what
-// Redis's forked child adds to its parent. At 1M keys under a SET load
-// from two clients (scripts/bench-durability.sh, three rounds), two
-// against one: BGSAVE 1.11 s against 1.37 (Redis 1.22-1.40), BGREWRITEAOF
-// 0.65 against 0.96 (Redis 0.80-1.00), the longest request 29 ms against
-// 23 (20-35 and 18-25 over the rounds: within the noise).
-func bgsaveWorkers() int { return min(2, runtime.GOMAXPROCS(0)) }
+// an AOF rewrite's RDB base): two at most, and always one processor left
+// to the clients, as Redis's forked child takes one core and leaves its
+// parent the rest. On two processors that is one: at 1M keys under a SET
+// load from two clients (scripts/bench-durability.sh), two goroutines
+// made BGSAVE 1.11-1.39 s against 1.37 with one (Redis 1.22-1.61) and
+// BGREWRITEAOF 0.65-0.69 against 0.96, but the longest request during the
+// BGSAVE 29-38 ms (rounds up to 48) against 23 (up to 25), too near the
+// 50 ms any client may wait.
+func bgsaveWorkers() int { return max(1, min(2, runtime.GOMAXPROCS(0)-1)) }
 
 // persistState is the RDB side of the server: save points, the changes
 // since the last save, the background save, loading at start-up. Its
