@@ -42,12 +42,13 @@ const bgsaveRetryDelay = 5 * time.Second
 // bgsaveWorkers is how many goroutines serialize a background save (and
 // an AOF rewrite's RDB base): two at most, and always one processor left
 // to the clients, as Redis's forked child takes one core and leaves its
-// parent the rest. On two processors that is one: at 1M keys under a SET
-// load from two clients (scripts/bench-durability.sh), two goroutines
-// made BGSAVE 1.11-1.39 s against 1.37 with one (Redis 1.22-1.61) and
-// BGREWRITEAOF 0.65-0.69 against 0.96, but the longest request during the
-// BGSAVE 29-38 ms (rounds up to 48) against 23 (up to 25), too near the
-// 50 ms any client may wait.
+// parent the rest. On two processors that is one. There, at 1M keys
+// under a SET load from two clients (scripts/bench-durability.sh, medians
+// of two runs), two goroutines made BGSAVE 1.11-1.39 s against 1.37-1.82
+// with one (Redis 1.22-1.61) and BGREWRITEAOF 0.65-0.69 against
+// 0.96-1.02; the longest request during the BGSAVE was 29-38 ms against
+// 23-36, rounds overlapping: the measurement does not decide, the rule
+// does.
 func bgsaveWorkers() int { return max(1, min(2, runtime.GOMAXPROCS(0)-1)) }
 
 // persistState is the RDB side of the server: save points, the changes
