@@ -23,6 +23,7 @@ func BenchmarkDispatchAOF(b *testing.B) {
 			cfg.Set("dir", b.TempDir())
 			cfg.Set("appendonly", "yes")
 			cfg.Set("appendfsync", "no")
+			cfg.Set("auto-aof-rewrite-percentage", "0") // no rewrite mid-run
 		}
 		srv, err := New(cfg)
 		if err != nil {
@@ -42,6 +43,7 @@ func BenchmarkDispatchAOF(b *testing.B) {
 		}{
 			{"SET", [][]byte{[]byte("SET"), []byte("key:000042"), []byte("value-of-sixty-four-bytes-value-of-sixty-four-bytes-0123456789ab")}},
 			{"GET", [][]byte{[]byte("GET"), []byte("key:000042")}},
+			{"INCR", [][]byte{[]byte("INCR"), []byte("counter:000042")}},
 		} {
 			b.Run(name+"/"+tc.cmd, func(b *testing.B) {
 				b.ReportAllocs()
