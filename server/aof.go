@@ -592,7 +592,8 @@ func (s *Server) aofSwitchTo(name string, fs aof.Fsync) error {
 	if err != nil {
 		return fmt.Errorf("Can't open the append-only file %s: %w", name, err)
 	}
-	w := aof.NewWriter(f, aof.WriterOptions{Fsync: fs, Size: size, Warn: func(msg string) { s.log.Warn(msg) }, Latency: s.latencyObserve})
+	w := aof.NewWriter(f, aof.WriterOptions{Fsync: fs, Size: size, Warn: func(msg string) { s.log.Warn(msg) }, Latency: s.latencyObserve,
+		LatencyOn: func() bool { return s.latency.thresholdMs.Load() > 0 }})
 	nf := &aofFile{w: w, selected: -1}
 	nf.timestamps.Store(s.cfg.get("aof-timestamp-enabled") == "yes")
 	old := a.file.Swap(nf)

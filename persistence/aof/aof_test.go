@@ -431,3 +431,33 @@ func TestWriterLatency(t *testing.T) {
 		t.Errorf("a pending fsync with appendfsync always: %v", seen)
 	}
 }
+
+// TestWriterLatencyOn: with LatencyOn saying no, the writer reports
+// nothing (and reads no clock for it); once it says yes, it reports.
+func TestWriterLatencyOn(t *testing.T) {
+	var mu sync.Mutex
+	seen := 0
+	var on atomic.Bool
+	w := NewWriter(&memFile{}, WriterOptions{Fsync: FsyncAlways,
+		Latency:   func(string, time.Duration) { mu.Lock(); seen++; mu.Unlock() },
+		LatencyOn: on.Load})
+	defer w.Close()
+	ping := []byte("*1\r\n$4\r\nPING\r\n")
+	if err := w.Wait(w.Append(ping)); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if seen != 0 {
+		t.Errorf("%d events while LatencyOn said no", seen)
+	}
+	mu.Unlock()
+	on.Store(true)
+	if err := w.Wait(w.Append(ping)); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen < 3 {
+		t.Errorf("%d events once LatencyOn said yes, want the write's two and the fsync's", seen)
+	}
+}

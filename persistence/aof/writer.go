@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -78,6 +79,9 @@ type Writer struct {
 	synced  int64 // offset known to be on disk
 	size    int64 // the file's size before this writer's first append
 	err     error // the last write or fsync error; nil once one succeeds
+	// failed is err != nil, for Err without the lock: every write
+	// command asks it (MISCONF), and the answer is nearly always no.
+	failed atomic.Bool
 	errAt   time.Time
 	closed  bool
 	// flushing is set while one goroutine writes a batch; the others
@@ -95,6 +99,7 @@ type Writer struct {
 	now     func() time.Time
 	warn    func(string)
 	latency func(event string, d time.Duration)
+	timed   func() bool // whether to time for latency; never nil
 	done    chan struct{} // closed when syncLoop ends
 	flushed chan struct{} // closed when flushLoop ends
 	stop    chan struct{}
@@ -115,12 +120,21 @@ type WriterOptions struct {
 	// (a background fsync was running) or "aof-write-alone"; and
 	// "aof-fsync-always".
 	Latency func(event string, d time.Duration)
+	// LatencyOn, if set, says whether Latency wants figures now; the
+	// writer reads the clock for them only then, as Redis's
+	// latencyStartMonitor does with latency-monitor-threshold 0.
+	LatencyOn func() bool
 }
 
 // NewWriter starts a writer appending to f.
 func NewWriter(f File, o WriterOptions) *Writer {
 	w := &Writer{f: f, policy: o.Fsync, end: o.Size, written: o.Size, synced: o.Size, size: o.Size,
 		now: time.Now, warn: o.Warn, latency: o.Latency, done: make(chan struct{}), flushed: make(chan struct{}), stop: make(chan struct{})}
+	w.timed = o.LatencyOn
+	if w.timed == nil {
+		on := w.latency != nil
+		w.timed = func() bool { return on }
+	}
 	if w.warn == nil {
 		w.warn = func(string) {}
 	}
@@ -223,9 +237,13 @@ func (w *Writer) flushLocked() {
 	pendingFsync := w.syncing
 	w.mu.Unlock()
 
-	began := time.Now()
+	timed := w.timed()
+	var began time.Time
+	if timed {
+		began = time.Now()
+	}
 	err := w.writeAll(batch, start)
-	if w.latency != nil {
+	if timed {
 		d := time.Since(began)
 		if pendingFsync {
 			w.latency("aof-write-pending-fsync", d)
@@ -235,11 +253,13 @@ func (w *Writer) flushLocked() {
 		w.latency("aof-write", d)
 	}
 	if err == nil && always {
-		began = time.Now()
+		if timed {
+			began = time.Now()
+		}
 		if err = w.f.Sync(); err != nil {
 			err = fmt.Errorf("fsync: %w", err)
 		}
-		if w.latency != nil {
+		if timed {
 			w.latency("aof-fsync-always", time.Since(began))
 		}
 	}
@@ -253,13 +273,13 @@ func (w *Writer) flushLocked() {
 		if w.err == nil {
 			w.warn("Error writing to the AOF file: " + err.Error())
 		}
-		w.err = err
+		w.setErr(err)
 		w.errAt = w.now()
 	} else {
 		if w.err != nil {
 			w.warn("AOF write error looks solved, Redis can write again.")
 		}
-		w.err = nil
+		w.setErr(nil)
 		w.written = end
 		if always {
 			w.synced = end
@@ -272,9 +292,18 @@ func (w *Writer) flushLocked() {
 // Err returns the last write or fsync error, nil once a write succeeded
 // after it (Redis's aof_last_write_status).
 func (w *Writer) Err() error {
+	if !w.failed.Load() {
+		return nil
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.err
+}
+
+// setErr records the last write's outcome; mu is held.
+func (w *Writer) setErr(err error) {
+	w.err = err
+	w.failed.Store(err != nil)
 }
 
 // Size returns the bytes this writer's file holds, counting what is
@@ -378,7 +407,7 @@ func (w *Writer) syncLoop() {
 			if w.err == nil {
 				w.warn("Error fsyncing the AOF file: " + err.Error())
 			}
-			w.err = fmt.Errorf("fsync: %w", err)
+			w.setErr(fmt.Errorf("fsync: %w", err))
 		} else if target > w.synced {
 			w.synced = target
 		}
