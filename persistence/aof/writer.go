@@ -82,8 +82,8 @@ type Writer struct {
 	// failed is err != nil, for Err without the lock: every write
 	// command asks it (MISCONF), and the answer is nearly always no.
 	failed atomic.Bool
-	errAt   time.Time
-	closed  bool
+	errAt  time.Time
+	closed bool
 	// flushing is set while one goroutine writes a batch; the others
 	// wait on cond. closing is set once Close has begun: nobody else
 	// starts a batch, Close writes what is left.
@@ -99,7 +99,7 @@ type Writer struct {
 	now     func() time.Time
 	warn    func(string)
 	latency func(event string, d time.Duration)
-	timed   func() bool // whether to time for latency; never nil
+	timed   func() bool   // whether to time for latency; never nil
 	done    chan struct{} // closed when syncLoop ends
 	flushed chan struct{} // closed when flushLoop ends
 	stop    chan struct{}
