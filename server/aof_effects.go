@@ -60,7 +60,10 @@ func init() {
 // pxatOf is the key's absolute expiry in ms as the store holds it, or
 // ok false when the key is gone or has none.
 func pxatOf(c *client, key []byte) (int64, bool) {
-	at := c.db.ExpireTime(keyOf(key))
+	// Read without expiring: a key whose time passed between the write
+	// and this read (a PX of 1 ms and a busy machine) would be removed
+	// here, its DEL logged before the write being logged.
+	at := c.db.StoredExpireAt(keyOf(key))
 	return at, at > 0
 }
 

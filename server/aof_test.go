@@ -19,6 +19,7 @@ import (
 
 	"github.com/emberkv/ember/internal/testenv"
 	"github.com/emberkv/ember/persistence/aof"
+	"github.com/emberkv/ember/store"
 )
 
 // aofConfig returns a config with the AOF on (appendfsync always) in dir.
@@ -941,5 +942,32 @@ func TestAOFTimestamps(t *testing.T) {
 	_, addr2 := startAOFServer(t, aofTestConfig(t, dir))
 	if got := dialRESP(t, addr2).cmd("GET", "b"); got != "$1\r\n2\r\n" {
 		t.Fatalf("GET b after reload = %q", got)
+	}
+}
+
+// The effect of a SET with a relative expiry is logged with the time the
+// store holds, even when that time has passed by the moment the effect is
+// logged (a PX of 1 ms on a busy machine), and logging it removes
+// nothing: a DEL logged then would come before the SET it deletes, and
+// the replay would keep the key (TestAOFReplayMatchesLive found it).
+func TestAOFEffectOfExpiredSetLogsNoDel(t *testing.T) {
+	clk := store.NewManualClock(time.UnixMilli(1_700_000_000_000))
+	cfg := aofTestConfig(t, t.TempDir(), "appendfsync", "no")
+	cfg.Clock = clk
+	srv, _ := startAOFServer(t, cfg)
+	c := benchClient(srv)
+	c.aof.active = true
+	// What SET k v PX 1 stored, 5 ms before the effect is logged.
+	at := clk.Now().UnixMilli() + 1
+	srv.store.DB(0).Set("k", []byte("v"), store.SetOptions{ExpireAt: at})
+	clk.Advance(5 * time.Millisecond)
+	gone := srv.aof.gone.Load()
+	effectSet(c, [][]byte{[]byte("SET"), []byte("k"), []byte("v"), []byte("PX"), []byte("1")})
+	if n := srv.aof.gone.Load() - gone; n != 0 {
+		t.Errorf("logging the effect removed %d keys", n)
+	}
+	want := string(aof.AppendCommand(nil, []byte("SET"), []byte("k"), []byte("v"), []byte("PXAT"), []byte(strconv.FormatInt(at, 10))))
+	if got := string(c.aof.ops); got != want {
+		t.Errorf("logged %q, want %q", got, want)
 	}
 }

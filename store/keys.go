@@ -193,6 +193,22 @@ func (db *DB) ExpireTime(key string) int64 {
 	return e.expireAt
 }
 
+// StoredExpireAt is ExpireTime without lazy expiry: the absolute time
+// stored for key even when it has passed. It removes nothing, so that
+// logging what a write just stored (its PXAT) never logs a DEL first.
+func (db *DB) StoredExpireAt(key string) int64 {
+	sh, _ := db.lockKey(key)
+	defer db.unlock(sh)
+	e, ok := sh.data.items.Peek(key)
+	switch {
+	case !ok:
+		return NoKey
+	case e.expireAt == 0:
+		return NoTTL
+	}
+	return e.expireAt
+}
+
 // Persist removes the TTL of key and reports whether there was one.
 func (db *DB) Persist(key string) bool {
 	sh, h := db.lockKey(key)
