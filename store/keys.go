@@ -183,14 +183,7 @@ func (db *DB) ExpireTime(key string) int64 {
 	sh, h := db.lockKey(key)
 	defer db.unlock(sh)
 	t := db.newOpTime()
-	e, ok := sh.current(key, h, &t)
-	switch {
-	case !ok:
-		return NoKey
-	case e.expireAt == 0:
-		return NoTTL
-	}
-	return e.expireAt
+	return expireTimeOf(sh.current(key, h, &t))
 }
 
 // StoredExpireAt is ExpireTime without lazy expiry: the absolute time
@@ -199,7 +192,11 @@ func (db *DB) ExpireTime(key string) int64 {
 func (db *DB) StoredExpireAt(key string) int64 {
 	sh, _ := db.lockKey(key)
 	defer db.unlock(sh)
-	e, ok := sh.data.items.Peek(key)
+	return expireTimeOf(sh.data.items.Peek(key))
+}
+
+// expireTimeOf is ExpireTime's answer for a lookup's result.
+func expireTimeOf(e entry, ok bool) int64 {
 	switch {
 	case !ok:
 		return NoKey
