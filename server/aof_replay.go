@@ -5,9 +5,9 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
-	"sync"
 	"time"
 
+	"github.com/emberkv/ember/internal/lanes"
 	"github.com/emberkv/ember/persistence/aof"
 )
 
@@ -43,11 +43,9 @@ type aofLoader struct {
 	c *client // runs what no worker may; its database is the selected one
 
 	nworkers int
-	pending  []*replayBatch      // per worker: commands not yet handed over
-	work     []chan *replayBatch // per worker; nil while no worker runs
-	free     chan *replayBatch
-	inFlight sync.WaitGroup // batches handed over and not yet run
-	done     sync.WaitGroup // the workers
+	pending  []*replayBatch             // per worker: commands not yet handed over
+	workers  *lanes.Lanes[*replayBatch] // nil while no worker runs
+	clients  []*client                  // per worker, its own
 }
 
 // replayBatch is commands for one worker, their arguments copied out of
@@ -157,7 +155,7 @@ func (l *aofLoader) shardOf(cmd *command, args [][]byte) (int, bool) {
 	}
 	shard := -1
 	for i := cmd.firstKey; i <= last && i < len(args); i += cmd.step {
-		sh, _ := l.s.store.ShardOf(keyOf(args[i]))
+		sh := l.s.store.ShardOf(keyOf(args[i]))
 		if shard >= 0 && sh != shard {
 			return 0, false
 		}
@@ -180,9 +178,10 @@ func (l *aofLoader) queue(w int, cmd *command, db int, args [][]byte) {
 		b = nil
 	}
 	if b == nil {
-		select {
-		case b = <-l.free:
-		default:
+		if l.workers != nil {
+			b, _ = l.workers.Spare()
+		}
+		if b == nil {
 			// Room for commands of three 16-byte arguments.
 			b = &replayBatch{data: make([]byte, 0, replayBatchBytes),
 				args: make([][]byte, 0, replayBatchBytes/16), cmds: make([]replayCmd, 0, replayBatchBytes/48)}
@@ -200,34 +199,20 @@ func (l *aofLoader) queue(w int, cmd *command, db int, args [][]byte) {
 // handOver sends worker w its batch, starting the workers first if none
 // runs.
 func (l *aofLoader) handOver(w int) {
-	if l.work == nil {
-		l.work = make([]chan *replayBatch, l.nworkers)
-		l.free = make(chan *replayBatch, 4*l.nworkers) // all there can be: pending, two queued, one running
+	if l.workers == nil {
 		if replayWorkersHook != nil {
 			replayWorkersHook(l.nworkers)
 		}
-		for i := range l.work {
-			l.work[i] = make(chan *replayBatch, 2)
-			l.done.Add(1)
-			go l.worker(l.work[i])
+		if l.clients == nil {
+			l.clients = make([]*client, l.nworkers)
+			for i := range l.clients {
+				l.clients[i] = l.newClient()
+			}
 		}
+		l.workers = lanes.Start(l.nworkers, func(w int, b *replayBatch) { l.runBatch(l.clients[w], b) })
 	}
-	l.inFlight.Add(1)
-	l.work[w] <- l.pending[w]
+	l.workers.Send(w, l.pending[w])
 	l.pending[w] = nil
-}
-
-func (l *aofLoader) worker(in <-chan *replayBatch) {
-	defer l.done.Done()
-	c := l.newClient()
-	for b := range in {
-		l.runBatch(c, b)
-		l.inFlight.Done()
-		select {
-		case l.free <- b:
-		default:
-		}
-	}
 }
 
 // runBatch runs a batch's commands on c, in order, and empties it.
@@ -249,25 +234,20 @@ func (l *aofLoader) runBatch(c *client, b *replayBatch) {
 // little, between two commands that must wait for all, to be worth a
 // handover).
 func (l *aofLoader) barrier() {
-	l.inFlight.Wait()
+	if l.workers != nil {
+		l.workers.Wait()
+	}
 	c := l.c
 	if c == nil {
 		return
 	}
 	db := c.dbIndex
-	ran := false
-	for w, b := range l.pending {
+	for _, b := range l.pending {
 		if b != nil {
-			l.runBatch(c, b)
-			ran = true
-			select {
-			case l.free <- b:
-			default:
-			}
-			l.pending[w] = nil
+			l.runBatch(c, b) // and it stays, empty, for the next commands
 		}
 	}
-	if ran {
+	if c.dbIndex != db {
 		c.selectDB(db)
 	}
 }
@@ -275,12 +255,8 @@ func (l *aofLoader) barrier() {
 // wait runs everything still to run, and stops the workers.
 func (l *aofLoader) wait() {
 	l.barrier()
-	if l.work == nil {
-		return
+	if l.workers != nil {
+		l.workers.Close()
+		l.workers = nil
 	}
-	for _, ch := range l.work {
-		close(ch)
-	}
-	l.done.Wait()
-	l.work, l.free = nil, nil
 }

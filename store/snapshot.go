@@ -184,7 +184,8 @@ func (sn *Snapshot) Each(workers int, fn func(db int, chunk []byte) error) error
 	first := sn.next
 	// worker returns the worker of segment k: shards taken in turn,
 	// from the one first is in.
-	worker := func(k int) int { return (k/snapSegments - first/snapSegments) % workers }
+	firstShard := first / snapSegments
+	worker := func(k int) int { return (k/snapSegments - firstShard) % workers }
 	out := make([]chan image, workers)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -195,17 +196,15 @@ func (sn *Snapshot) Each(workers int, fn func(db int, chunk []byte) error) error
 			defer wg.Done()
 			defer close(out[w])
 			var late entry // this goroutine's encodeLate scratch
-			for k := first; k < len(sn.chunks); k++ {
-				if worker(k) != w {
-					k += snapSegments - 1 - k%snapSegments // to the shard's last segment
-					continue
-				}
-				var im image
-				im.db, im.chunk, im.n = sn.take(k, &late)
-				select {
-				case out[w] <- im:
-				case <-stop:
-					return
+			for i := firstShard + w; i < len(sn.shards); i += workers {
+				for k := max(first, i*snapSegments); k < (i+1)*snapSegments; k++ {
+					var im image
+					im.db, im.chunk, im.n = sn.take(k, &late)
+					select {
+					case out[w] <- im:
+					case <-stop:
+						return
+					}
 				}
 			}
 		}()

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/emberkv/ember/internal/hashorder"
+	"github.com/emberkv/ember/internal/lanes"
 )
 
 // Staging is a whole keyspace being loaded (from an RDB file), built
@@ -28,11 +29,9 @@ type Staging struct {
 	keys  int
 
 	nworkers int
-	pending  [][]stagedKey      // per worker: adds not yet handed over
-	work     []chan []stagedKey // per worker; nil while no worker runs
-	free     chan []stagedKey   // batches the workers have stored, for reuse
-	done     sync.WaitGroup
-	busy     []*BusyKeyError // per worker: the first key it found twice
+	pending  [][]stagedKey             // per worker: adds not yet handed over
+	workers  *lanes.Lanes[[]stagedKey] // nil while no worker runs
+	busy     []*BusyKeyError           // per worker: the first key it found twice
 }
 
 // stagedKey is one add on its way to a worker.
@@ -160,42 +159,29 @@ func (st *Staging) add(db int, key string, e entry) {
 
 // batch returns an empty batch, one a worker is done with if any.
 func (st *Staging) batch() []stagedKey {
-	select {
-	case b := <-st.free:
-		return b[:0]
-	default:
-		return make([]stagedKey, 0, stagingBatch)
+	if st.workers != nil {
+		if b, ok := st.workers.Spare(); ok {
+			return b[:0]
+		}
 	}
+	return make([]stagedKey, 0, stagingBatch)
 }
 
 // handOver sends worker w its pending adds, starting the workers first
 // if none runs.
 func (st *Staging) handOver(w int) {
-	if st.work == nil {
-		st.work = make([]chan []stagedKey, st.nworkers)
-		// Two batches in flight a worker, and each one's way back.
-		st.free = make(chan []stagedKey, 3*st.nworkers)
-		for i := range st.work {
-			st.work[i] = make(chan []stagedKey, 2)
-			st.done.Add(1)
-			go st.worker(i)
-		}
+	if st.workers == nil {
+		st.workers = lanes.Start(st.nworkers, st.storeBatch)
 	}
-	st.work[w] <- st.pending[w]
+	st.workers.Send(w, st.pending[w])
 	st.pending[w] = nil
 }
 
-func (st *Staging) worker(w int) {
-	defer st.done.Done()
-	for b := range st.work[w] {
-		for i := range b {
-			st.store(w, &b[i])
-			b[i] = stagedKey{} // the batch is reused: let go of the key
-		}
-		select {
-		case st.free <- b:
-		default:
-		}
+// storeBatch stores a batch for worker w, and empties it for reuse.
+func (st *Staging) storeBatch(w int, b []stagedKey) {
+	for i := range b {
+		st.store(w, &b[i])
+		b[i] = stagedKey{} // the batch is reused: let go of the key
 	}
 }
 
@@ -225,23 +211,17 @@ func (st *Staging) store(w int, sk *stagedKey) {
 // Wait returns once every add is stored, with the error of the first
 // key (in the order of the adds) that was added twice, if any.
 func (st *Staging) Wait() error {
-	if st.work == nil {
-		for w, b := range st.pending {
-			for i := range b {
-				st.store(w, &b[i])
-			}
-			st.pending[w] = nil
+	for w, b := range st.pending {
+		if len(b) > 0 && st.workers != nil {
+			st.workers.Send(w, b)
+		} else {
+			st.storeBatch(w, b) // too few adds yet to start the workers
 		}
-	} else {
-		for w, ch := range st.work {
-			if len(st.pending[w]) > 0 {
-				ch <- st.pending[w]
-			}
-			st.pending[w] = nil
-			close(ch)
-		}
-		st.done.Wait()
-		st.work, st.free = nil, nil
+		st.pending[w] = nil
+	}
+	if st.workers != nil {
+		st.workers.Close()
+		st.workers = nil
 	}
 	var first *BusyKeyError
 	for _, b := range st.busy {

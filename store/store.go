@@ -315,12 +315,10 @@ func (s *Store) nowMs() int64 {
 
 func (s *Store) hash(key string) uint64 { return maphash.String(s.seed, key) }
 
-// ShardOf returns the index of key's shard (the same in every database)
-// and the number of shards, for callers that spread work over them: keys
-// of different shards never share a lock.
-func (s *Store) ShardOf(key string) (shard, shards int) {
-	return int(s.hash(key) >> s.shift), 1 << s.shardBits()
-}
+// ShardOf returns the index of key's shard (the same in every database),
+// for callers that spread work over the shards: keys of different shards
+// never share a lock.
+func (s *Store) ShardOf(key string) int { return int(s.hash(key) >> s.shift) }
 
 // shardBits is how many of a hash's top bits pick its shard.
 func (s *Store) shardBits() uint { return 64 - s.shift }
