@@ -203,6 +203,9 @@ func TestClientKill(t *testing.T) {
 	})
 	t.Run("laddr and skipme", func(t *testing.T) {
 		a, b := dialRESP(t, addr), dialRESP(t, addr)
+		// A dial returns before the server has registered the connection;
+		// a reply on b says it has, so that KILL LADDR finds it.
+		b.cmd("PING")
 		laddr := clientLines(t, a.cmd("CLIENT", "INFO"))[0]["laddr"]
 		if got := a.cmd("CLIENT", "KILL", "LADDR", laddr, "SKIPME", "yes"); got == ":0\r\n" || !strings.HasPrefix(got, ":") {
 			t.Fatalf("CLIENT KILL LADDR = %q", got)
