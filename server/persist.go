@@ -95,9 +95,9 @@ type bgSave struct {
 	done        chan struct{}
 }
 
-func (p *persistState) init() {
-	// As Redis at start-up: the data counts as saved now.
-	p.lastSave.Store(time.Now().Unix())
+func (p *persistState) init(start time.Time) {
+	// As Redis at start-up: the data counts as saved when the server started.
+	p.lastSave.Store(start.Unix())
 	p.lastBgSecs.Store(-1)
 	p.loadDone = make(chan struct{})
 	p.stopCron = make(chan struct{})

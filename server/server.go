@@ -99,7 +99,7 @@ func New(cfg Config) (*Server, error) {
 		s.store = store.New(store.Options{Databases: cfg.Databases, Clock: cfg.Clock, SweepInterval: cfg.sweepInterval()})
 		s.ownsStore = true
 	}
-	s.persist.init()
+	s.persist.init(s.start)
 	applyEncodingLimits(s, &cfg)
 	applyOutputBufferLimits(s, &cfg)
 	applyTrackingMaxKeys(s, &cfg)
