@@ -143,7 +143,9 @@ func (c *client) block(keys [][]byte, kind store.Kind, deadline int64,
 		if serve(c.db, keyOf(k), &ready) {
 			reg.count.Add(-1)
 			reg.mu.Unlock()
-			c.srv.serveReady(ready)
+			// What serving filled (BLMOVE's destination) is served
+			// when the call ends, after its effects are logged.
+			c.readied = append(c.readied, ready...)
 			return true
 		}
 	}
@@ -188,6 +190,7 @@ func (c *client) block(keys [][]byte, kind store.Kind, deadline int64,
 		defer stop()
 	}
 	alive := true
+	c.parked = true
 	c.wakeWriters()
 	// The replies of the commands pipelined before this one go out now,
 	// once the AOF has them, and the order lock is let go: whoever serves

@@ -105,6 +105,7 @@ type client struct {
 	pending    pendingStats
 
 	blocked atomic.Bool // parked in a blocking command (flag b)
+	parked  bool        // the running command parked (block), so it fills no key now
 	readied []blockKey  // keys in other databases the running command filled
 	watch   store.Watch
 	watched []watchedKey
@@ -336,8 +337,26 @@ func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 		}
 	}
 	c.feedMonitors(cmd, args)
-	if cmd.flags&flagWrite != 0 && c.inExec == nil {
-		c.signalWritten(cmd, args)
+	// Blocked clients are served after the unit's effects are in the
+	// AOF, and before the order lock goes, so that their pops follow
+	// what filled the keys.
+	if c.inExec == nil {
+		switch {
+		case c.parked:
+			// A command that parked filled no key when it woke: a
+			// served BLMOVE's destination was served by the writer
+			// that served it. And it let go of the order lock: a pop
+			// served now could be logged before the effects of the
+			// writer that holds the lock and filled the key.
+			c.parked = false
+			c.readied = c.readied[:0]
+		case cmd.flags&flagWrite != 0:
+			c.signalWritten(cmd, args)
+		case len(c.readied) > 0: // a script's writes (EVAL is not flagged write)
+			ready := c.readied
+			c.readied = nil
+			c.srv.serveReady(ready)
+		}
 	}
 	if top {
 		if c.aof.active {

@@ -575,14 +575,10 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	if inv.function == nil {
 		e.putVM(vm)
 	}
-	if len(ready) == 0 {
-		return
-	}
-	if !own {
-		c.readied = append(c.readied, ready...)
-		return
-	}
-	e.srv.serveReady(ready)
+	// Clients blocked on keys the script filled are served once the
+	// caller's call is done (or EXEC's, inside a transaction): after the
+	// script's effects are in the AOF, which the pops must follow.
+	c.readied = append(c.readied, ready...)
 }
 
 // releaseScripts lets go of the locks a client kept from its last
