@@ -72,7 +72,7 @@ func (s *Server) writeBase(path string, sn *store.Snapshot, rdbFormat bool) (int
 		_, err = rdb.Write(bw, sn, rdb.Options{Compression: s.cfg.get("rdbcompression") == "yes",
 			Checksum: s.cfg.get("rdbchecksum") == "yes", AOFBase: true, UsedMem: s.usedMemory(), Workers: bgsaveWorkers()})
 	} else {
-		err = writeCommandImage(bw, sn)
+		err = writeCommandImage(bw, sn, bgsaveWorkers())
 	}
 	if err == nil {
 		err = bw.Flush()
@@ -98,18 +98,16 @@ func (s *Server) writeBase(path string, sn *store.Snapshot, rdbFormat bool) (int
 }
 
 // writeCommandImage writes a snapshot taken with appendEntryCommands: a
-// SELECT before each database's first key, then the entries' commands.
-func writeCommandImage(w io.Writer, sn *store.Snapshot) error {
+// SELECT before each database's first key, then the entries' commands,
+// encoded by up to workers goroutines (Snapshot.Each), written in order.
+func writeCommandImage(w io.Writer, sn *store.Snapshot, workers int) error {
 	defer sn.Close()
 	selected := -1
 	var num [20]byte
-	for {
-		db, chunk, ok := sn.Next()
-		if !ok {
-			return nil
-		}
+	return sn.Each(workers, func(db int, chunk []byte) error {
+		defer sn.Recycle(chunk)
 		if len(chunk) == 0 {
-			continue
+			return nil
 		}
 		if db != selected {
 			sel := aof.AppendCommand(nil, []byte("SELECT"), strconv.AppendInt(num[:0], int64(db), 10))
@@ -118,10 +116,9 @@ func writeCommandImage(w io.Writer, sn *store.Snapshot) error {
 			}
 			selected = db
 		}
-		if _, err := w.Write(chunk); err != nil {
-			return err
-		}
-	}
+		_, err := w.Write(chunk)
+		return err
+	})
 }
 
 // appendEntryCommands is the store.EntryEncoder of a .base.aof: the
