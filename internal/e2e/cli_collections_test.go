@@ -106,8 +106,15 @@ func markedInput(lines []string) string {
 	return b.String()
 }
 
-// splitSteps cuts redis-cli's output at the markers into n pieces; a
-// missing marker leaves its piece as a note saying so.
+// cliElapsed is the line redis-cli's formatted output adds after a reply
+// that took half a second or more: the client's timing, not the server's
+// reply, and on a loaded machine any command may take that long (CI saw
+// "(0.57s)" after a FLUSHALL, which saves to disk).
+var cliElapsed = regexp.MustCompile(`^\(\d+\.\d\ds\)\n$`)
+
+// splitSteps cuts redis-cli's output at the markers into n pieces,
+// leaving out cliElapsed lines; a missing marker leaves its piece as a
+// note saying so.
 func splitSteps(out string, n int) []string {
 	steps := make([]string, n)
 	for i := range steps {
@@ -125,6 +132,9 @@ func splitSteps(out string, n int) []string {
 		if i := markerIn(l, n); i >= 0 {
 			flush()
 			cur = i
+			continue
+		}
+		if cliElapsed.MatchString(l) {
 			continue
 		}
 		b.WriteString(l)
