@@ -354,11 +354,11 @@ func (s *Server) ClockChanged() {
 // usesSystemClock reports whether the server runs on the wall clock.
 func (s *Server) usesSystemClock() bool { return s.store.Clock() == store.SystemClock }
 
-// signalWritten serves the clients blocked on the keys a write command
-// named, once the command is done: its key arguments (found with its key
-// specs, so movable keys too) in the client's database, and any key the
-// handler noted with signalKey (MOVE's and COPY's destinations in another
-// database).
+// signalWritten serves the clients blocked on the keys a command filled,
+// once it is done: a write command's key arguments (found with its key
+// specs, so movable keys too) in the client's database, and any key noted
+// in c.readied (MOVE's and COPY's destinations in another database, with
+// signalKey; a script's keys).
 func (c *client) signalWritten(cmd *command, args [][]byte) {
 	if c.srv.blocking.count.Load() == 0 {
 		c.readied = c.readied[:0]
@@ -366,7 +366,9 @@ func (c *client) signalWritten(cmd *command, args [][]byte) {
 	}
 	ready := c.readied
 	c.readied = nil
-	ready = appendKeysOf(ready, c.dbIndex, cmd, args)
+	if cmd.flags&flagWrite != 0 {
+		ready = appendKeysOf(ready, c.dbIndex, cmd, args)
+	}
 	c.srv.serveReady(ready)
 }
 

@@ -106,7 +106,7 @@ type client struct {
 
 	blocked atomic.Bool // parked in a blocking command (flag b)
 	parked  bool        // the running command parked (block), so it fills no key now
-	readied []blockKey  // keys in other databases the running command filled
+	readied []blockKey  // keys the running command filled beyond its own (other databases, a script's)
 	watch   store.Watch
 	watched []watchedKey
 
@@ -350,12 +350,8 @@ func (c *client) call(cmd *command, args [][]byte, start time.Duration) {
 			// writer that holds the lock and filled the key.
 			c.parked = false
 			c.readied = c.readied[:0]
-		case cmd.flags&flagWrite != 0:
+		case cmd.flags&flagWrite != 0 || len(c.readied) > 0: // a script's keys too: EVAL is not flagged write
 			c.signalWritten(cmd, args)
-		case len(c.readied) > 0: // a script's writes (EVAL is not flagged write)
-			ready := c.readied
-			c.readied = nil
-			c.srv.serveReady(ready)
 		}
 	}
 	if top {
