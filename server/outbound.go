@@ -41,6 +41,7 @@ type outbound struct {
 	c         *client
 
 	conn net.Conn
+	sock *sockIO // raw writes of conn (sockio_linux.go); nil: conn.Write
 	wake chan struct{}
 	done chan struct{}
 }
@@ -93,6 +94,7 @@ func (c *client) newOutbound(resp3 bool) *outbound {
 	o := &outbound{c: c, resp3: resp3, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	if c.req != nil {
 		o.conn = c.req.Conn
+		o.sock = newSockIO(o.conn) // its own: the client's goroutine may still use c.req's
 	}
 	c.outShared.Store(o)
 	go o.run()
@@ -112,7 +114,10 @@ func (o *outbound) run() {
 			o.inflight = len(out)
 			o.mu.Unlock()
 			var err error
-			if o.conn != nil {
+			switch {
+			case o.sock != nil:
+				_, err = o.sock.write(out)
+			case o.conn != nil:
 				_, err = o.conn.Write(out)
 			}
 			o.mu.Lock()

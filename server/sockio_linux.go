@@ -1,0 +1,121 @@
+package server
+
+import (
+	"io"
+	"net"
+	"syscall"
+	"unsafe"
+)
+
+// sockIO reads and writes a client's socket with raw system calls, for
+// the request path: the connection's goroutine reads each batch of
+// requests and writes its replies through it.
+//
+// Why not net.Conn's Read and Write: they go through syscall.Syscall,
+// which tells the scheduler that the goroutine's thread may block. A
+// read or write of a non-blocking socket never does, but the scheduler's
+// monitor cannot know that: a write that delivers a batch of replies
+// over loopback takes tens of microseconds, long enough for the monitor
+// to hand the goroutine's processor to another thread (a futex wake and
+// a context switch each way) and to keep itself waking every 20 µs to
+// look for more. With two cores shared with the clients, that was the
+// largest cost Redis does not pay (docs/benchmarks.md, "Raw socket
+// calls"). RawSyscall keeps the processor; syscall.RawConn still holds
+// the descriptor open during the call and waits in the runtime's poller
+// when the socket has nothing to read or no room to write, deadlines
+// included, as net.Conn does.
+type sockIO struct {
+	raw     syscall.RawConn
+	p       []byte // the buffer of the call in progress
+	n       int
+	err     error
+	readFn  func(fd uintptr) bool // method values made once: no allocation per call
+	writeFn func(fd uintptr) bool
+}
+
+// newSockIO returns raw access to c's socket, or nil when c has none
+// (a test's in-memory connection), which then keeps net.Conn's calls.
+func newSockIO(c net.Conn) *sockIO {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	s := &sockIO{raw: raw}
+	s.readFn, s.writeFn = s.readOnce, s.writeSome
+	return s
+}
+
+// read reads what the socket holds into p, waiting for something if it
+// holds nothing: one read(2) when data is there.
+func (s *sockIO) read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	s.p, s.n, s.err = p, 0, nil
+	err := s.raw.Read(s.readFn)
+	s.p = nil
+	if err != nil {
+		return 0, err
+	}
+	return s.n, s.err
+}
+
+func (s *sockIO) readOnce(fd uintptr) bool {
+	for {
+		n, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(s.p))), uintptr(len(s.p)))
+		switch errno {
+		case 0:
+			s.n = int(n)
+			if n == 0 {
+				s.err = io.EOF
+			}
+			raceAcquireSocket(fd)
+			return true
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false // wait in the poller, then try again
+		default:
+			s.err = errno
+			return true
+		}
+	}
+}
+
+// write writes all of p, waiting for room in the socket's buffer when
+// it is full.
+func (s *sockIO) write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	s.p, s.n, s.err = p, 0, nil
+	err := s.raw.Write(s.writeFn)
+	s.p = nil
+	if err == nil {
+		err = s.err
+	}
+	return s.n, err
+}
+
+func (s *sockIO) writeSome(fd uintptr) bool {
+	raceReleaseSocket(fd)
+	for s.n < len(s.p) {
+		rest := s.p[s.n:]
+		n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(rest))), uintptr(len(rest)))
+		switch errno {
+		case 0:
+			s.n += int(n)
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default:
+			s.err = errno
+			return true
+		}
+	}
+	return true
+}
