@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,7 +61,8 @@ type File interface {
 // Writer appends to one incr file. Append copies the bytes into a shared
 // buffer and returns a ticket. Wait(ticket) returns once the ticket's
 // bytes are written (everysec, no) or on disk (always): the first waiter
-// that finds the buffer unwritten becomes the flusher, takes the whole
+// that finds the buffer unwritten lets the other ready goroutines run
+// once (they append meanwhile), becomes the flusher, takes the whole
 // buffer, writes it (and with FsyncAlways fsyncs it) while the next batch
 // accumulates behind it, then wakes everyone it covered. That is group
 // commit with no hand-off to another goroutine: N clients waiting at once
@@ -198,6 +200,7 @@ func (w *Writer) AppendFunc(fn func(b []byte) []byte) int64 {
 func (w *Writer) Wait(ticket int64) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	yielded := false
 	for {
 		if w.durable(ticket) {
 			return nil
@@ -209,6 +212,18 @@ func (w *Writer) Wait(ticket int64) error {
 			return ErrClosed
 		}
 		if !w.flushing && !w.closing && len(w.buf) > 0 {
+			if !yielded {
+				// Let the goroutines that are ready to run go first:
+				// those serving other clients append their writes
+				// meanwhile, and one write(2) then takes them all, as
+				// Redis writes once per pass of its event loop. With
+				// nothing else to run, Gosched returns at once.
+				yielded = true
+				w.mu.Unlock()
+				runtime.Gosched()
+				w.mu.Lock()
+				continue
+			}
 			w.flushLocked()
 			continue
 		}
