@@ -119,7 +119,7 @@ func effectSet(c *client, args [][]byte) {
 // passed, so the store no longer shows it).
 func absMs(c *client, opt, val []byte) int64 {
 	n, _ := redisnum.ParseInt(val)
-	now := c.srv.store.Clock().Now().UnixMilli()
+	now := c.srv.store.NowMs()
 	switch {
 	case eqFold(opt, "ex"):
 		return now + n*1000

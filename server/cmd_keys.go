@@ -152,7 +152,7 @@ func expireGeneric(c *client, args [][]byte, name string, unitMs int64, relative
 		when *= unitMs
 	}
 	if relative {
-		base := c.srv.store.Clock().Now().UnixMilli()
+		base := c.srv.store.NowMs()
 		if when > math.MaxInt64-base {
 			c.w.error(fmt.Sprintf(errInvalidExpire, name))
 			return

@@ -194,7 +194,7 @@ func cmdRestore(c *client, args [][]byte) {
 		return
 	}
 	if ttl != 0 && !absTTL {
-		ttl += c.srv.store.Clock().Now().UnixMilli()
+		ttl += c.srv.store.NowMs()
 	}
 	idleMs := int64(0)
 	if idle > 0 {
@@ -209,7 +209,7 @@ func cmdRestore(c *client, args [][]byte) {
 		c.w.error(errBadDataFormat)
 		return
 	}
-	if ttl != 0 && ttl <= c.srv.store.Clock().Now().UnixMilli() {
+	if ttl != 0 && ttl <= c.srv.store.NowMs() {
 		// Already expired: nothing was stored, a replaced key is gone.
 		if replaced {
 			c.notify(nkGeneric, "del", args[1])

@@ -185,7 +185,7 @@ func stringExpireAt(c *client, arg []byte, flags int, cmd string) (int64, string
 		ms *= 1000
 	}
 	if flags&(optEX|optPX) != 0 {
-		now := c.srv.store.Clock().Now().UnixMilli()
+		now := c.srv.store.NowMs()
 		if ms > math.MaxInt64-now {
 			return 0, fmt.Sprintf(errInvalidExpire, cmd)
 		}

@@ -520,7 +520,7 @@ func (e *scriptEngine) runScript(c *client, inv *invocation) {
 	sc.aofRunFor(c)
 
 	// As Redis: time stands still for the keys while the script runs.
-	sc.notes.Now = e.srv.store.Clock().Now().UnixMilli()
+	sc.notes.Now = e.srv.store.NowMs()
 	e.startRun(vm, inv)
 	result, failed := vm.call(r, inv)
 	e.endRun()

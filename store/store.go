@@ -305,6 +305,11 @@ func (s *Store) DB(i int) *DB {
 // Clock returns the store's clock.
 func (s *Store) Clock() Clock { return s.clock }
 
+// NowMs is the current time in Unix milliseconds by the store's clock,
+// read the cheapest way that clock allows (gettimeofday for the system
+// clock, where time.Now reads the monotonic clock too).
+func (s *Store) NowMs() int64 { return s.nowMs() }
+
 // nowMs is the current time in Unix milliseconds, by the store's clock.
 func (s *Store) nowMs() int64 {
 	if s.wall {
