@@ -51,15 +51,30 @@ func newSockIO(c net.Conn) *sockIO {
 
 // read reads what the socket holds into p, waiting for something if it
 // holds nothing: one read(2) when data is there.
-func (s *sockIO) read(p []byte) (int, error) {
+func (s *sockIO) read(p []byte) (int, error) { return s.transfer(p, false) }
+
+// write writes all of p, waiting for room in the socket's buffer when
+// it is full.
+func (s *sockIO) write(p []byte) (int, error) { return s.transfer(p, true) }
+
+// transfer runs readOnce or writeSome on p through the RawConn, which
+// calls it again each time the poller says the socket is ready. An
+// error of the RawConn's own (closed, past a deadline) comes with the
+// bytes written so far; a read that fails so has read nothing.
+func (s *sockIO) transfer(p []byte, write bool) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
 	s.p, s.n, s.err = p, 0, nil
-	err := s.raw.Read(s.readFn)
+	var err error
+	if write {
+		err = s.raw.Write(s.writeFn)
+	} else {
+		err = s.raw.Read(s.readFn)
+	}
 	s.p = nil
 	if err != nil {
-		return 0, err
+		return s.n, err
 	}
 	return s.n, s.err
 }
@@ -84,21 +99,6 @@ func (s *sockIO) readOnce(fd uintptr) bool {
 			return true
 		}
 	}
-}
-
-// write writes all of p, waiting for room in the socket's buffer when
-// it is full.
-func (s *sockIO) write(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	s.p, s.n, s.err = p, 0, nil
-	err := s.raw.Write(s.writeFn)
-	s.p = nil
-	if err == nil {
-		err = s.err
-	}
-	return s.n, err
 }
 
 func (s *sockIO) writeSome(fd uintptr) bool {
