@@ -589,7 +589,7 @@ func (c *client) flush() error {
 			return errConnClosing
 		}
 	}
-	_, err := c.req.writeSocket(c.w.buf)
+	_, err := c.req.sock.write(c.w.buf)
 	if cap(c.w.buf) > 1<<20 {
 		c.w.buf = nil
 	} else {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,8 +39,7 @@ type outbound struct {
 	softSince int64
 	c         *client
 
-	conn net.Conn
-	sock *sockIO // raw writes of conn (sockio_linux.go); nil: conn.Write
+	sock *sockIO // the client's socket, a sockIO of its own; nil without one
 	wake chan struct{}
 	done chan struct{}
 }
@@ -93,8 +91,7 @@ func (c *client) foreignOutbound() *outbound {
 func (c *client) newOutbound(resp3 bool) *outbound {
 	o := &outbound{c: c, resp3: resp3, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	if c.req != nil {
-		o.conn = c.req.Conn
-		o.sock = newSockIO(o.conn) // its own: the client's goroutine may still use c.req's
+		o.sock = newSockIO(c.req.Conn) // its own: the client's goroutine may still use c.req's
 	}
 	c.outShared.Store(o)
 	go o.run()
@@ -114,11 +111,8 @@ func (o *outbound) run() {
 			o.inflight = len(out)
 			o.mu.Unlock()
 			var err error
-			switch {
-			case o.sock != nil:
+			if o.sock != nil {
 				_, err = o.sock.write(out)
-			case o.conn != nil:
-				_, err = o.conn.Write(out)
 			}
 			o.mu.Lock()
 			o.inflight = 0

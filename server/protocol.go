@@ -53,7 +53,7 @@ var errConnClosing = errors.New("connection closed by the server")
 // nothing in proportion to a declared length before the bytes arrive.
 type requestConn struct {
 	net.Conn
-	sock     *sockIO       // raw reads and writes of the socket; nil: net.Conn's
+	sock     *sockIO       // the request path's reads and writes of the socket
 	maxBulk  *atomic.Int64 // proto-max-bulk-len
 	maxQuery *atomic.Int64 // client-query-buffer-limit
 	client   *client       // served by Read; set when redcon accepts
@@ -91,22 +91,6 @@ type requestConn struct {
 
 func newRequestConn(c net.Conn, maxBulk, maxQuery *atomic.Int64) *requestConn {
 	return &requestConn{Conn: c, sock: newSockIO(c), maxBulk: maxBulk, maxQuery: maxQuery, in: make([]byte, 0, readChunk), bulkLen: -1}
-}
-
-// readSocket reads the request path's bytes (see sockIO).
-func (rc *requestConn) readSocket(p []byte) (int, error) {
-	if rc.sock != nil {
-		return rc.sock.read(p)
-	}
-	return rc.Conn.Read(p)
-}
-
-// writeSocket writes a batch's replies (see sockIO).
-func (rc *requestConn) writeSocket(p []byte) (int, error) {
-	if rc.sock != nil {
-		return rc.sock.write(p)
-	}
-	return rc.Conn.Write(p)
 }
 
 // Read is where redcon hands the connection to Ember: redcon's goroutine
@@ -176,7 +160,7 @@ func (rc *requestConn) fill(want int) error {
 	} else if len(rc.in) == 0 && cap(rc.in) > 4*readChunk {
 		rc.in = make([]byte, 0, readChunk) // let a big request's buffer go
 	}
-	n, err := rc.readSocket(rc.in[len(rc.in):cap(rc.in)])
+	n, err := rc.sock.read(rc.in[len(rc.in):cap(rc.in)])
 	rc.in = rc.in[:len(rc.in)+n]
 	if n > 0 {
 		return nil
@@ -197,7 +181,7 @@ func (rc *requestConn) fillBig() error {
 		copy(grown, rc.big)
 		rc.big = grown
 	}
-	n, err := rc.readSocket(rc.big[got:cap(rc.big)])
+	n, err := rc.sock.read(rc.big[got:cap(rc.big)])
 	rc.big = rc.big[:got+n]
 	if n > 0 {
 		return nil

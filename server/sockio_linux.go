@@ -25,7 +25,9 @@ import (
 // when the socket has nothing to read or no room to write, deadlines
 // included, as net.Conn does.
 type sockIO struct {
-	raw     syscall.RawConn
+	conn net.Conn
+	raw  syscall.RawConn // nil: conn has no descriptor, and its Read and Write serve
+
 	p       []byte // the buffer of the call in progress
 	n       int
 	err     error
@@ -33,19 +35,16 @@ type sockIO struct {
 	writeFn func(fd uintptr) bool
 }
 
-// newSockIO returns raw access to c's socket, or nil when c has none
-// (a test's in-memory connection), which then keeps net.Conn's calls.
+// newSockIO returns raw access to c's socket; a connection without one
+// (a test's in-memory connection) keeps its own Read and Write.
 func newSockIO(c net.Conn) *sockIO {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return nil
+	s := &sockIO{conn: c}
+	if sc, ok := c.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			s.raw = raw
+			s.readFn, s.writeFn = s.readOnce, s.writeSome
+		}
 	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return nil
-	}
-	s := &sockIO{raw: raw}
-	s.readFn, s.writeFn = s.readOnce, s.writeSome
 	return s
 }
 
@@ -62,7 +61,12 @@ func (s *sockIO) write(p []byte) (int, error) { return s.transfer(p, true) }
 // error of the RawConn's own (closed, past a deadline) comes with the
 // bytes written so far; a read that fails so has read nothing.
 func (s *sockIO) transfer(p []byte, write bool) (int, error) {
-	if len(p) == 0 {
+	switch {
+	case s.raw == nil && write:
+		return s.conn.Write(p)
+	case s.raw == nil:
+		return s.conn.Read(p)
+	case len(p) == 0:
 		return 0, nil
 	}
 	s.p, s.n, s.err = p, 0, nil
