@@ -136,6 +136,10 @@ func (rc *requestConn) next(flush func() error) ([][]byte, error) {
 	}
 }
 
+// pipelined reports whether bytes of a request after the one just parsed
+// were read already: the client sent them without waiting for a reply.
+func (rc *requestConn) pipelined() bool { return len(rc.in) > rc.pos }
+
 // fill reads more of the request from the socket. Bytes of earlier
 // requests are dropped first; the buffer grows only as data arrives, by
 // doubling, up to what the request in progress is known to need (want).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -232,6 +233,115 @@ func TestScriptBusyAndKill(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("SHUTDOWN NOSAVE did not stop the script")
+	}
+}
+
+// A pipelining client that finds other clients waiting for a script's
+// locks moves its replies to a writer goroutine (runScript says why); one
+// that waits alone, or sends one request at a time, keeps writing its
+// own. Either way every reply arrives, in order.
+func TestScriptWriterUnderContention(t *testing.T) {
+	srv, addr := startServer(t, DefaultConfig())
+	clock := &fakeScriptClock{}
+	srv.scripts.now = clock.read
+	ctx := context.Background()
+	other := redis.NewClient(&redis.Options{Addr: addr})
+	defer other.Close()
+	caller := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: 10 * time.Second})
+	defer caller.Close()
+	done := make(chan error, 1)
+	go func() { done <- caller.Eval(ctx, "while true do end", nil).Err() }()
+	waitRunning(t, srv)
+
+	// Clients queue behind the running script, sending n scripts each.
+	pipeline := func(name string, n int) *bufio.Reader {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		r := bufio.NewReader(conn)
+		fmt.Fprintf(conn, "CLIENT SETNAME %s\r\n", name)
+		if line, err := r.ReadString('\n'); err != nil || line != "+OK\r\n" {
+			t.Fatalf("CLIENT SETNAME: %q %v", line, err)
+		}
+		var batch strings.Builder
+		for i := range n {
+			fmt.Fprintf(&batch, "EVAL \"return ARGV[1]\" 0 %s%d\r\n", name, i)
+		}
+		if _, err := conn.Write([]byte(batch.String())); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	waitWaiting := func(n int32) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for srv.scripts.waiting.Load() != n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d clients wait for the scripts' locks, want %d", srv.scripts.waiting.Load(), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	first := pipeline("first", 3)
+	waitWaiting(1)
+	second := pipeline("second", 3)
+	waitWaiting(2)
+	third := pipeline("third", 1)
+	waitWaiting(3)
+
+	hasWriter := func(name string) bool {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		for _, c := range srv.clients {
+			c.mu.Lock()
+			n := c.name
+			c.mu.Unlock()
+			if n == name {
+				return c.outShared.Load() != nil
+			}
+		}
+		t.Fatalf("no client %q", name)
+		return false
+	}
+	if hasWriter("first") {
+		t.Error("the client that waited alone moved to a writer goroutine")
+	}
+	if !hasWriter("second") {
+		t.Error("the client that found another waiting kept writing its own replies")
+	}
+	if hasWriter("third") {
+		t.Error("the client that does not pipeline moved to a writer goroutine")
+	}
+
+	clock.advance(time.Second)
+	if err := other.Do(ctx, "SCRIPT", "KILL").Err(); err != nil {
+		t.Fatalf("SCRIPT KILL: %v", err)
+	}
+	if err := <-done; err == nil {
+		t.Fatal("the killed script succeeded")
+	}
+	for name, r := range map[string]*bufio.Reader{"first": first, "second": second, "third": third} {
+		n := 3
+		if name == "third" {
+			n = 1
+		}
+		for i := range n {
+			want := fmt.Sprintf("$%d\r\n%s%d\r\n", len(name)+1, name, i)
+			var got strings.Builder
+			for range 2 {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					t.Fatalf("%s's reply %d: %v", name, i, err)
+				}
+				got.WriteString(line)
+			}
+			if got.String() != want {
+				t.Errorf("%s's reply %d = %q, want %q", name, i, got.String(), want)
+			}
+		}
 	}
 }
 
