@@ -83,6 +83,16 @@ type fakeScriptClock struct{ now atomic.Int64 }
 func (f *fakeScriptClock) read() time.Duration     { return time.Duration(f.now.Load()) }
 func (f *fakeScriptClock) advance(d time.Duration) { f.now.Add(int64(d)) }
 
+// startServerFakeScriptClock starts a server whose busy-reply-threshold
+// clock only moves when the test advances it.
+func startServerFakeScriptClock(t *testing.T) (*Server, string, *fakeScriptClock) {
+	t.Helper()
+	srv, addr := startServer(t, DefaultConfig())
+	clock := &fakeScriptClock{}
+	srv.scripts.now = clock.read
+	return srv, addr, clock
+}
+
 // waitRunning waits until a script runs on srv (bounded).
 func waitRunning(t *testing.T, srv *Server) {
 	t.Helper()
@@ -100,9 +110,7 @@ func waitRunning(t *testing.T, srv *Server) {
 // written, and refuses one that has; FUNCTION KILL and SCRIPT KILL refuse
 // the other kind.
 func TestScriptBusyAndKill(t *testing.T) {
-	srv, addr := startServer(t, DefaultConfig())
-	clock := &fakeScriptClock{}
-	srv.scripts.now = clock.read
+	srv, addr, clock := startServerFakeScriptClock(t)
 	ctx := context.Background()
 	other := redis.NewClient(&redis.Options{Addr: addr})
 	defer other.Close()
@@ -241,9 +249,7 @@ func TestScriptBusyAndKill(t *testing.T) {
 // that waits alone, or sends one request at a time, keeps writing its
 // own. Either way every reply arrives, in order.
 func TestScriptWriterUnderContention(t *testing.T) {
-	srv, addr := startServer(t, DefaultConfig())
-	clock := &fakeScriptClock{}
-	srv.scripts.now = clock.read
+	srv, addr, clock := startServerFakeScriptClock(t)
 	ctx := context.Background()
 	other := redis.NewClient(&redis.Options{Addr: addr})
 	defer other.Close()
