@@ -42,15 +42,14 @@ for s in ember redis; do
   redis-cli -p "${PORT_OF[$s]}" FUNCTION LOAD REPLACE "$LIBRARY" >/dev/null
 done
 
+requests() { if [ "$1" = 1 ]; then echo "$REQUESTS"; else echo $((REQUESTS * 5)); fi; }
 rate() { # server pipeline command... -> ops/s
-  local s=$1 p=$2 n=$REQUESTS; shift 2
-  [ "$p" = 1 ] || n=$((REQUESTS * 5))
-  redis-benchmark -p "${PORT_OF[$s]}" -n "$n" -c 50 -P "$p" -q "$@" 2>/dev/null |
+  local s=$1 p=$2; shift 2
+  redis-benchmark -p "${PORT_OF[$s]}" -n "$(requests "$p")" -c 50 -P "$p" -q "$@" 2>/dev/null |
     tr '\r' '\n' | awk '/requests per second/ { for (i = 1; i <= NF; i++) if ($(i+1) == "requests") v = $i } END { print v }'
 }
 
 declare -A RES
-requests() { if [ "$1" = 1 ]; then echo "$REQUESTS"; else echo $((REQUESTS * 5)); fi; }
 # run ROW P SERVER COMMAND...: one measured run, the other server paused,
 # with the server's CPU ticks over it.
 run() {
@@ -62,6 +61,15 @@ run() {
   RES[$s,$row,cpu,$p,$r]=$(( $(cpu_ticks "${PID_OF[$s]}") - t0 ))
   kill -CONT "${PID_OF[$other]}"
 }
+# A short run of each command first, not counted: a fresh server's first
+# run (its goroutines' stacks, the script pool, the first collections)
+# came out a third below the next ones.
+for s in ember redis; do
+  for c in "EVALSHA ${SHA[$s]} 1 counter 100" "FCALL incr_expire 1 counter 100" "INCR counter"; do
+    # shellcheck disable=SC2086 # the command's words
+    redis-benchmark -p "${PORT_OF[$s]}" -n 20000 -c 50 -P 16 -q $c >/dev/null 2>&1
+  done
+done
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Each row runs on both servers back to back, the first of the pair
 # alternating from round to round: when each server ran its whole block in
