@@ -73,6 +73,7 @@ type Writer struct {
 	mu      sync.Mutex
 	cond    *sync.Cond // broadcast when written or synced move, or err changes
 	f       File
+	raw     *rawFile // f's descriptor for raw writes, nil if it has none
 	policy  Fsync
 	buf     []byte // appended, not yet handed to the flusher
 	spare   []byte
@@ -141,6 +142,7 @@ func NewWriter(f File, o WriterOptions) *Writer {
 		w.warn = func(string) {}
 	}
 	w.cond = sync.NewCond(&w.mu)
+	w.raw = newRawFile(f)
 	retry := o.RetryEvery
 	if retry == 0 {
 		retry = time.Second
@@ -257,7 +259,7 @@ func (w *Writer) flushLocked() {
 	if timed {
 		began = time.Now()
 	}
-	err := w.writeAll(batch, start)
+	err := w.writeAll(batch, start, !pendingFsync)
 	if timed {
 		d := time.Since(began)
 		if pendingFsync {
@@ -375,8 +377,14 @@ func (w *Writer) flushLoop(retry time.Duration) {
 // writeAll writes b at offset start; after a short or failed write it
 // cuts the file back to start (as Redis's flushAppendOnlyFile does), so a
 // retry does not leave half a command in the middle of the file.
-func (w *Writer) writeAll(b []byte, start int64) error {
-	n, err := w.f.Write(b)
+func (w *Writer) writeAll(b []byte, start int64, raw bool) error {
+	var n int
+	var err error
+	if raw && w.raw != nil {
+		n, err = w.raw.write(b)
+	} else {
+		n, err = w.f.Write(b)
+	}
 	if err == nil && n < len(b) {
 		err = errors.New("short write")
 	}
