@@ -17,11 +17,14 @@ import (
 
 // client is one connection's state.
 type client struct {
-	srv   *Server
-	req   *requestConn // nil for connections not accepted by Serve (tests)
-	id    int64
-	addr  string
-	laddr string
+	srv *Server
+	// getRoom takes GET's value when it is no longer than an integer's
+	// digits (cmdGet), until the reply has copied it.
+	getRoom [24]byte
+	req     *requestConn // nil for connections not accepted by Serve (tests)
+	id      int64
+	addr    string
+	laddr   string
 
 	w       replyWriter
 	dbIndex int

@@ -66,7 +66,10 @@ func keyOf(b []byte) string {
 }
 
 func cmdGet(c *client, args [][]byte) {
-	v, ok, err := c.db.Get(keyOf(args[1]))
+	// A value as short as an integer's digits is copied, not lent: a
+	// counter shown after each INCR then stays writable in place
+	// (store.DB.GetInto).
+	v, ok, err := c.db.GetInto(keyOf(args[1]), c.getRoom[:0])
 	switch {
 	case err != nil:
 		c.storeError(err)

@@ -105,6 +105,24 @@ func BenchmarkIncr(b *testing.B) {
 			}
 		}
 	})
+	// A page counter that is shown after each hit, read as the server's
+	// GET reads it: copied out (GetInto), so the counter stays writable
+	// in place. A view (Get) would send it back to its shared form each
+	// time, and the INCR after that would make a copy again.
+	b.Run("serial, GET after each", func(b *testing.B) {
+		for _, k := range keys {
+			db.Set(k, []byte("0"), store.SetOptions{})
+		}
+		var room [24]byte
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			k := keys[i%benchKeys]
+			if _, err := db.IncrBy(k, 1); err != nil {
+				b.Fatal(err)
+			}
+			db.GetInto(k, room[:0])
+		}
+	})
 	b.Run("parallel", func(b *testing.B) {
 		b.ReportAllocs()
 		var seed atomic.Int64

@@ -8,8 +8,8 @@ import (
 
 // A small counter starts as a shared integer, gets its own copy on its
 // second INCR, and is written over in place from then on while its
-// digits stay as many; a GET's view sends it back to the shared form,
-// and the shared integers are never written.
+// digits stay as many; a GET's view sends it back to the shared form
+// (GetInto's copy does not), and the shared integers are never written.
 func TestIncrSmallCounterForms(t *testing.T) {
 	s := New(Options{SweepInterval: -1})
 	defer s.Close()
@@ -36,12 +36,19 @@ func TestIncrSmallCounterForms(t *testing.T) {
 		{"incr", "12", shared}, // a view is out
 		{"incr", "13", owned},
 		{"incr", "14", same},
+		{"getinto", "14", owned}, // copied out, not lent
+		{"incr", "15", same},
 	}
 	var last unsafe.Pointer
 	for i, st := range steps {
 		switch {
 		case st.op == "get":
 			db.Get("c")
+		case st.op == "getinto":
+			var room [24]byte
+			if v, _, _ := db.GetInto("c", room[:0]); string(v) != st.want || unsafe.SliceData(v) != &room[0] {
+				t.Fatalf("step %d: GetInto gave %q, not in the caller's room", i, v)
+			}
 		case st.want == "9":
 			for range 6 {
 				db.IncrBy("c", 1)

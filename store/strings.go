@@ -29,6 +29,29 @@ func (db *DB) Get(key string) (val []byte, ok bool, err error) {
 	return capped(e.str()), true, nil
 }
 
+// GetInto is Get for a caller with room of its own: a value that fits in
+// buf's capacity is copied there under the lock and returned in buf, and
+// the store's bytes are not lent, so a counter stays writable in place
+// (IncrBy); a longer value is a view, as Get returns it. buf's room may
+// be reused once the caller is done with the value.
+func (db *DB) GetInto(key string, buf []byte) (val []byte, ok bool, err error) {
+	sh, h := db.lockKey(key)
+	defer db.unlock(sh)
+	t := db.newOpTime()
+	e, ok := sh.lookup(key, h, &t)
+	if !ok {
+		return nil, false, nil
+	}
+	if e.kind() != KindString {
+		return nil, false, ErrWrongType
+	}
+	if b := e.str(); len(b) <= cap(buf) {
+		return append(buf[:0], b...), true, nil
+	}
+	sh.lend(key, &e)
+	return capped(e.str()), true, nil
+}
+
 // capped limits a value handed out to its length: a value built by APPEND
 // has spare capacity that a later APPEND fills in place, and a caller who
 // appended to the slice it was given would otherwise write into it.
@@ -366,8 +389,9 @@ func (db *DB) IncrBy(key string, delta int64) (int64, error) {
 	// its own copy is then written over in place. Storing the entry again
 	// instead (the LRU's map lookup and the move to the front of its
 	// list) was a fifth of INCR's time at -P 16 on 100k counters
-	// (docs/benchmarks.md, "Small counters in place"). A counter a GET
-	// has a view of goes back to the shared form.
+	// (docs/benchmarks.md, "Small counters in place"). A counter a reader
+	// was lent a view of (MGET, say: the server's GET copies values this
+	// short, GetInto) goes back to the shared form.
 	if v >= 0 && v < sharedIntegers && !(exists && (cur.owned() || isSharedInt(cur.str()))) {
 		sh.replaceString(key, h, &t, cur, exists, formatInt(v), 0)
 		return v, nil
