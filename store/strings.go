@@ -15,18 +15,7 @@ const MaxStringSize = 512 * 1024 * 1024
 
 // Get returns the string at key. ok is false when the key does not exist.
 func (db *DB) Get(key string) (val []byte, ok bool, err error) {
-	sh, h := db.lockKey(key)
-	defer db.unlock(sh)
-	t := db.newOpTime()
-	e, ok := sh.lookup(key, h, &t)
-	if !ok {
-		return nil, false, nil
-	}
-	if e.kind() != KindString {
-		return nil, false, ErrWrongType
-	}
-	sh.lend(key, &e)
-	return capped(e.str()), true, nil
+	return db.GetInto(key, nil)
 }
 
 // GetInto is Get for a caller with room of its own: a value that fits in
@@ -45,7 +34,7 @@ func (db *DB) GetInto(key string, buf []byte) (val []byte, ok bool, err error) {
 	if e.kind() != KindString {
 		return nil, false, ErrWrongType
 	}
-	if b := e.str(); len(b) <= cap(buf) {
+	if b := e.str(); cap(buf) > 0 && len(b) <= cap(buf) {
 		return append(buf[:0], b...), true, nil
 	}
 	sh.lend(key, &e)
