@@ -261,3 +261,47 @@ func BenchmarkAscend(b *testing.B) {
 		x.Ascend(x.Item(rng.Uint64()>>6, ""), func(Item) bool { n++; return n < 10 })
 	}
 }
+
+// search's guess and walk find what a binary search of the bucket finds,
+// for pivots on items, between them and past the ends, in indexes whose
+// keys share hashes or whose buckets cannot split (skip 63).
+func TestSearchMatchesBinarySearch(t *testing.T) {
+	tests := []struct {
+		name   string
+		skip   uint
+		n      int
+		hashes int // distinct hashes drawn from, 0 for any
+	}{
+		{"spread", 6, 5000, 0},
+		{"shared hashes", 6, 5000, 50},
+		{"buckets cannot split", 63, 300, 0},
+		{"one item", 6, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(7, uint64(tt.n)))
+			x := New(tt.skip)
+			hashOf := func() uint64 {
+				if tt.hashes > 0 {
+					return uint64(rng.IntN(tt.hashes)) << 40
+				}
+				return rng.Uint64()
+			}
+			for i := range tt.n {
+				x.Set(x.Item(hashOf(), "k"+strconv.Itoa(i)))
+			}
+			for i := range 20000 {
+				var pivot Item
+				if i%2 == 0 {
+					pivot = x.Item(hashOf(), "k"+strconv.Itoa(rng.IntN(tt.n+10)))
+				} else {
+					pivot = x.Item(hashOf(), "") // before every key of its hash
+				}
+				b := x.buckets[x.bucketOf(pivot.Hash)]
+				if got, want := x.search(b, pivot), binarySearch(b, pivot); got != want {
+					t.Fatalf("pivot %v %q in a bucket of %d: search %d, binary search %d", pivot.Hash, pivot.Key(), len(b), got, want)
+				}
+			}
+		})
+	}
+}
