@@ -17,16 +17,16 @@ import (
 
 // client is one connection's state.
 type client struct {
-	srv *Server
+	srv   *Server
+	req   *requestConn // nil for connections not accepted by Serve (tests)
+	id    int64
+	addr  string
+	laddr string
+
+	w replyWriter
 	// getRoom takes GET's value when it is no longer than an integer's
 	// digits (cmdGet), until the reply has copied it.
 	getRoom [24]byte
-	req     *requestConn // nil for connections not accepted by Serve (tests)
-	id      int64
-	addr    string
-	laddr   string
-
-	w       replyWriter
 	dbIndex int
 	db      *store.DB // the selected database; a held view inside EXEC
 	authed  bool
