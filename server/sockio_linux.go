@@ -5,6 +5,8 @@ import (
 	"net"
 	"syscall"
 	"unsafe"
+
+	"github.com/emberkv/ember/internal/rawio"
 )
 
 // sockIO reads and writes a client's socket with raw system calls, for
@@ -107,19 +109,14 @@ func (s *sockIO) readOnce(fd uintptr) bool {
 
 func (s *sockIO) writeSome(fd uintptr) bool {
 	raceReleaseSocket(fd)
-	for s.n < len(s.p) {
-		rest := s.p[s.n:]
-		n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(rest))), uintptr(len(rest)))
-		switch errno {
-		case 0:
-			s.n += int(n)
-		case syscall.EINTR:
-		case syscall.EAGAIN:
-			return false
-		default:
-			s.err = errno
-			return true
-		}
+	n, errno := rawio.Write(fd, s.p[s.n:])
+	s.n += n
+	switch errno {
+	case 0:
+	case syscall.EAGAIN:
+		return false // wait for room, then go on
+	default:
+		s.err = errno
 	}
 	return true
 }

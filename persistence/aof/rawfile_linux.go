@@ -2,7 +2,8 @@ package aof
 
 import (
 	"syscall"
-	"unsafe"
+
+	"github.com/emberkv/ember/internal/rawio"
 )
 
 // rawFile writes the flusher's batches to an *os.File with write(2) made
@@ -66,22 +67,14 @@ func (r *rawFile) write(p []byte) (int, error) {
 }
 
 func (r *rawFile) writeAll(fd uintptr) bool {
-	for r.n < len(r.p) {
-		rest := r.p[r.n:]
-		n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(rest))), uintptr(len(rest)))
-		switch errno {
-		case 0:
-			if n == 0 {
-				return true // no progress: the caller reports a short write
-			}
-			r.n += int(n)
-		case syscall.EINTR:
-		case syscall.EAGAIN:
-			return false // a descriptor that polls: wait for room, then go on
-		default:
-			r.errno = errno
-			return true
-		}
+	n, errno := rawio.Write(fd, r.p[r.n:])
+	r.n += n
+	switch errno {
+	case 0: // all of it, or no progress: the caller reports a short write
+	case syscall.EAGAIN:
+		return false // a descriptor that polls: wait for room, then go on
+	default:
+		r.errno = errno
 	}
 	return true
 }
