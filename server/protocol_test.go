@@ -544,7 +544,8 @@ func TestProtocolBigArguments(t *testing.T) {
 		for _, c := range tc.cmds {
 			input = append(input, encodeCommand(c...)...)
 		}
-		for _, chunk := range []int{len(input), 65536, 16384, 4093, 1000} {
+		// len(input)-1: the first read ends inside the last CRLF.
+		for _, chunk := range []int{len(input), len(input) - 1, 65536, 16384, 4093, 1000} {
 			t.Run(fmt.Sprintf("%s/chunks of %d", tc.name, chunk), func(t *testing.T) {
 				run := runRequestConn(t, input, chunk, false)
 				if run.written != "" || !errors.Is(run.err, io.EOF) {
@@ -573,6 +574,20 @@ func TestProtocolBigArguments(t *testing.T) {
 	var none *requestConn
 	if none.owns(args[2]) {
 		t.Error("a client with no connection owns nothing")
+	}
+
+	// The bulk's bytes leave the read buffer with it: reading the rest of
+	// a 128 KB SET, its CRLF and the next request needs no bigger buffer.
+	input = append(encodeCommand([]byte("SET"), []byte("k"), big(128<<10, 'i')), encodeCommand([]byte("PING"))...)
+	rc = newRequestConn(&memConn{chunks: chunked(input, readChunk)}, &maxBulk, &maxQuery)
+	for _, want := range []int{3, 1} {
+		args, err := rc.next(func() error { return nil })
+		if err != nil || len(args) != want {
+			t.Fatalf("next = %d args, %v; want %d", len(args), err, want)
+		}
+	}
+	if cap(rc.in) != readChunk {
+		t.Errorf("the read buffer grew to %d bytes; want %d", cap(rc.in), readChunk)
 	}
 }
 
