@@ -288,11 +288,10 @@ func (rc *requestConn) parse() ([][]byte, int) {
 				have := min(int64(len(buf)), n)
 				rc.big = make([]byte, have, max(have, min(n, bigArgFirst)))
 				copy(rc.big, buf)
-				// Its bytes leave in too, so that the room they took is
-				// read into next: left there, they kept in full until the
-				// request ended, and the read of the bulk's CRLF doubled
-				// the buffer (a 32 KB allocation, cleared and copied, per
-				// 128 KB SET).
+				// And they leave in, so the next read reuses their room.
+				// Left there until the request ended, they filled it, and
+				// reading the bulk's CRLF doubled it: a 32 KB buffer
+				// cleared and copied per 128 KB SET.
 				rc.in = append(rc.in[:rc.pos], rc.in[rc.pos+int(have):]...)
 				buf = rc.in[rc.pos:]
 			}
