@@ -105,7 +105,13 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 	if (opt.Mode == SetNX && exists) || (opt.Mode == SetXX && !exists) {
 		return res, nil
 	}
-	e := stringEntry(val, 0)
+	// A small value is the store's alone (see flagOwned), so that the
+	// next SET of one as long may write over it.
+	var flags uint32
+	if len(val) <= overwriteMax {
+		flags = flagOwned
+	}
+	e := stringEntry(val, flags)
 	e.expireAt = opt.ExpireAt
 	if opt.KeepTTL && exists {
 		e.expireAt = cur.expireAt
@@ -114,12 +120,39 @@ func (db *DB) setLocked(sh *shard, h uint64, key string, val []byte, opt SetOpti
 	// A time already past (SET ... PXAT in the past) stores the key all
 	// the same, as Redis: it is gone for every reader, and reclaimed (and
 	// reported expired) when next touched or swept.
-	if exists {
-		sh.put(key, h, e, &cur, &t)
-	} else {
+	if !exists {
 		sh.put(key, h, e, nil, &t)
+		return res, nil
 	}
+	sh.initAccess(&e, &cur, &t)
+	if overwritable(&cur, &e, len(val)) {
+		// The new bytes go over the old ones, and the stored entry stays
+		// as it is: storing it again costs the LRU's map lookup and the
+		// move to the front of its list (cache misses on the neighbours),
+		// a tenth of SET's time at -P 16 on 100k keys. The move is
+		// skipped only when the access data is unchanged (the same
+		// second), as a read skips it (touchAccess).
+		sh.saveKey(key, h)
+		copy(cur.str(), val)
+		sh.touch(key)
+		return res, nil
+	}
+	sh.putWithAccess(key, h, e, &cur)
 	return res, nil
+}
+
+// overwriteMax is the longest value a SET writes over the old one's bytes
+// in place. Past it, the second copy costs more than storing the entry.
+const overwriteMax = 512
+
+// overwritable reports whether SET may write n bytes over cur's string in
+// place instead of storing e: cur is the store's alone, as long and not
+// longer than overwriteMax, unboxed and with no flags e lacks, and e
+// changes neither its TTL nor its access data.
+func overwritable(cur, e *entry, n int) bool {
+	return cur.kind() == KindString && cur.writableAs(0) && !cur.has(flagBoxed) &&
+		n <= overwriteMax && len(cur.str()) == n &&
+		cur.expireAt == e.expireAt && cur.access() == e.access()
 }
 
 // own copies a value the store is about to keep, exactly sized, and never
