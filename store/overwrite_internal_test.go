@@ -40,7 +40,7 @@ func TestSetOverwriteInPlace(t *testing.T) {
 		{"set", "kkkkk", false}, // a new second: the access data changes
 		{"set", "lllll", true},
 		{"setget", "mmmmm", false}, // the old value is handed out
-		{"set", "nnnnn", true}, // the new value was the store's own
+		{"set", "nnnnn", true},     // the new value was the store's own
 		{"set", long, false},
 		{"set", longer, false}, // too long to be written over
 	}
