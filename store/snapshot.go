@@ -297,6 +297,30 @@ func (sn *Snapshot) encodeLate(chunk []byte, db int, ls *lateSet, late *entry) [
 	return chunk
 }
 
+// toCopy marks a lateString whose bytes copyOwned has yet to copy.
+const toCopy = -2
+
+// copyOwned copies the bytes of the strings from strs[from:] that the
+// store owns (their bytes may change once the lock is gone) into ls's own
+// buffer. It reads the first byte of each before it copies any, as
+// touchStrings does, so that their cache misses overlap: copied one
+// after the other as the walk met them, they made a save of 1M short
+// owned strings a fifth slower.
+func (ls *lateSet) copyOwned(from int) {
+	strs := ls.strs[from:]
+	for i := range strs {
+		if b := strs[i].e.str(); strs[i].off == toCopy && len(b) > 0 {
+			ls.touched ^= b[0]
+		}
+	}
+	for i := range strs {
+		if strs[i].off == toCopy {
+			strs[i].off = len(ls.bytes)
+			ls.bytes = append(ls.bytes, strs[i].e.str()...)
+		}
+	}
+}
+
 // touchAhead is how many keys serializeSeg, and how many values
 // encodeLate, read ahead of their work (touchKeys, touchStrings).
 const touchAhead = 32
@@ -553,8 +577,7 @@ func (sh *shard) serializeSeg(m *snapMark, j int) bool {
 			}
 			off := -1
 			if e.owned() {
-				off = len(ls.bytes)
-				ls.bytes = append(ls.bytes, e.str()...)
+				off = toCopy // by copyOwned, after the batch
 			}
 			ls.strs = append(ls.strs, lateString{key: key, e: e, off: off})
 			return
@@ -569,8 +592,15 @@ func (sh *shard) serializeSeg(m *snapMark, j int) bool {
 	nb := 0
 	visitBatch := func() {
 		m.touched = touchKeys(batch[:nb])
+		from := 0
+		if ls != nil {
+			from = len(ls.strs)
+		}
 		for _, key := range batch[:nb] {
 			visit(key)
+		}
+		if ls != nil {
+			ls.copyOwned(from)
 		}
 		nb = 0
 	}

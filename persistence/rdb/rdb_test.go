@@ -467,8 +467,8 @@ func testSnapshotUnderConcurrentWrites(t *testing.T, workers int) {
 }
 
 // Every kind of change after the cut, in-place ones included (bits, HLL
-// registers, appends), TTLs, flushes and SWAPDB, leaves the image as it
-// was at the cut.
+// registers, appends, SETs of as long a value, INCRs), TTLs, flushes and
+// SWAPDB, leaves the image as it was at the cut.
 func TestSnapshotIgnoresEveryLaterChange(t *testing.T) {
 	s := newStore(t)
 	fill(t, s)
@@ -477,6 +477,9 @@ func TestSnapshotIgnoresEveryLaterChange(t *testing.T) {
 		db.SetBit("bits"+strconv.Itoa(i), uint64(i), true)
 		db.PFAdd("hll"+strconv.Itoa(i), []byte("a"), []byte("b"))
 		db.Append("app"+strconv.Itoa(i), []byte("x"))
+		db.Set("str"+strconv.Itoa(i), []byte(fmt.Sprintf("before%04d", i)), store.SetOptions{})
+		db.IncrBy("cnt"+strconv.Itoa(i), 100000)
+		db.IncrBy("cnt"+strconv.Itoa(i), int64(i)) // its own copy, written in place from here
 	}
 	want := imageOf(t, s)
 	sn := NewSnapshot(s, true, nil)
@@ -486,6 +489,8 @@ func TestSnapshotIgnoresEveryLaterChange(t *testing.T) {
 		db.PFCount("hll" + strconv.Itoa(i))
 		db.Append("app"+strconv.Itoa(i), []byte("y"))
 		db.ExpireAt("app"+strconv.Itoa(i), time.Now().Add(time.Hour).UnixMilli(), 0)
+		db.Set("str"+strconv.Itoa(i), []byte(fmt.Sprintf("after0%04d", i)), store.SetOptions{}) // in place
+		db.IncrBy("cnt"+strconv.Itoa(i), 1)
 	}
 	s.DB(1).Flush()
 	if err := s.SwapDB(0, 15); err != nil {
