@@ -216,6 +216,15 @@ func (e *scriptEngine) compileLibrary(code string, replace bool) (*luaLibrary, s
 	if len(lib.funcs) == 0 {
 		return nil, "No functions registered"
 	}
+	// As EVAL's scripts (scriptFunction): a library that never assigns a
+	// global runs its functions on the real globals, one lookup a name.
+	if !setsGlobal(proto) {
+		for _, f := range lib.funcs {
+			if !f.fn.IsG {
+				f.fn.Env = vm.globals
+			}
+		}
+	}
 	return lib, ""
 }
 

@@ -84,6 +84,10 @@ type luaScript struct {
 	body  string
 	flags int
 	proto *lua.FunctionProto
+	// readsGlobalsOnly: no function of the script assigns a global by
+	// name, so it may run with the real globals as its environment
+	// (scriptFunction).
+	readsGlobalsOnly bool
 }
 
 // scriptEngine is a server's scripting state.
@@ -318,7 +322,7 @@ func (e *scriptEngine) loadScript(body []byte) (s *luaScript, msg string) {
 	if cerr != "" {
 		return nil, fmt.Sprintf(errCompileScript, cerr)
 	}
-	s = &luaScript{sha: string(buf[:]), body: string(body), flags: flags, proto: proto}
+	s = &luaScript{sha: string(buf[:]), body: string(body), flags: flags, proto: proto, readsGlobalsOnly: !setsGlobal(proto)}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if old := e.scripts[s.sha]; old != nil {
@@ -790,6 +794,9 @@ func (e *scriptEngine) putVM(vm *luaVM) {
 // KEYS and ARGV for EVAL, two tables for a function.
 func (vm *luaVM) prepare(inv *invocation) {
 	L := vm.L
+	if len(vm.chunkNames) > 0 {
+		clear(vm.chunkNames)
+	}
 	if inv.script != nil {
 		L.Push(vm.scriptFunction(inv.script))
 		// No script can change the globals, so KEYS and ARGV still name

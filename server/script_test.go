@@ -725,3 +725,33 @@ SET after 1`
 		t.Errorf("AOF after scripts:\nember:\n%s\nredis:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestScriptsThatOnlyReadGlobals pins which scripts run with the real
+// globals as their environment: any assignment of a global by name, in
+// the chunk or in a function it defines, keeps a script on the read-only
+// proxy, where the assignment is refused.
+func TestScriptsThatOnlyReadGlobals(t *testing.T) {
+	cases := []struct {
+		code  string
+		reads bool
+	}{
+		{"return redis.call('GET', KEYS[1])", true},
+		{"local x = 1 x = 2 return x", true},
+		{"local f = function() return ARGV[1] end return f()", true},
+		{"local t = {} t.x = 1 return t.x", true},
+		{"_G.x = 1", true}, // a field of the proxy, refused when it runs
+		{"x = 1", false},
+		{"function f() end", false},
+		{"local f = function() y = 1 end return 1", false},
+		{"local f = function() return function() z = 1 end end return 1", false},
+	}
+	for _, c := range cases {
+		proto, msg := compileLua([]byte(c.code), "user_script")
+		if msg != "" {
+			t.Fatalf("%q: %s", c.code, msg)
+		}
+		if got := !setsGlobal(proto); got != c.reads {
+			t.Errorf("%q: reads globals only = %v, want %v", c.code, got, c.reads)
+		}
+	}
+}

@@ -43,6 +43,7 @@ type luaVM struct {
 	argStrs    luaStrings  // and its arguments
 	gen        uint64
 	run_       *scriptRun
+	chunkNames map[string]string // the raw names of this run's loadstring chunks, by their Lua names
 	loading    *libraryLoad // FUNCTION LOAD in progress
 }
 
@@ -106,6 +107,18 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 		return 0
 	}))
 	tableLib.RawSetString("concat", L.NewFunction(luaTableConcat))
+	// table.insert writes with rawset, which would add the element to a
+	// proxy itself, where the next script would find it: refused, as
+	// Redis's read-only tables refuse it.
+	insert := tableLib.RawGetString("insert").(*lua.LFunction)
+	tableLib.RawSetString("insert", L.NewFunction(func(L *lua.LState) int {
+		if t, ok := L.Get(1).(*lua.LTable); ok {
+			if _, ok := vm.proxies[t]; ok {
+				L.Error(lua.LString(msgReadonlyTable), 0)
+			}
+		}
+		return insert.GFunction(L)
+	}))
 	G.RawSetString("cjson", luacjson.New(L))
 	G.RawSetString("cmsgpack", luamsgpack.New(L))
 	G.RawSetString("bit", luabit.New(L))
@@ -133,6 +146,11 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 	G.RawSetString("tostring", L.NewFunction(luaToString))
 	G.RawSetString("tonumber", L.NewFunction(luaToNumber))
 	G.RawSetString("pcall", L.NewFunction(redisPcall))
+	for _, name := range []string{"next", "pairs", "ipairs"} {
+		G.RawSetString(name, vm.seeThrough(G.RawGetString(name).(*lua.LFunction)))
+	}
+	G.RawSetString("loadstring", L.NewFunction(vm.namedLoad(G.RawGetString("loadstring").(*lua.LFunction), "")))
+	G.RawSetString("load", L.NewFunction(vm.namedLoad(G.RawGetString("load").(*lua.LFunction), "=(load)")))
 	if !functions {
 		redis := G.RawGetString("redis").(*lua.LTable)
 		redis.RawSetString("replicate_commands", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LTrue); return 1 }))
@@ -160,9 +178,14 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 	// through getmetatable('').__index and be seen by the next. The
 	// metatable itself is read-only too, as in Redis: getmetatable('')
 	// answers its proxy (__metatable).
-	if smt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
+	// gopher-lua makes the string library its own metatable; Lua's are
+	// two tables, and pairs(string) lists no __index.
+	if lib, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
+		lib.RawSetString("__index", lua.LNil)
+		smt := L.NewTable()
 		smt.RawSetString("__index", G.RawGetString("string"))
 		smt.RawSetString("__metatable", vm.protect(smt))
+		L.SetMetatable(lua.LString(""), smt)
 	}
 	vm.globals = G
 	vm.env = vm.protect(G)
@@ -182,6 +205,7 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 		vm.loadAPI = api
 	}
 	vm.errHandler = L.NewFunction(vm.handleError)
+	G.RawSetString("__redis__err__handler", vm.errHandler) // a global in Redis too
 	return vm
 }
 
@@ -199,6 +223,83 @@ func (vm *luaVM) protect(t *lua.LTable) *lua.LTable {
 	L.SetMetatable(p, mt)
 	vm.proxies[p] = t
 	return p
+}
+
+// seeThrough wraps next, pairs or ipairs so that a proxy is walked as
+// the table behind it: pairs(_G) lists the globals, as in Redis.
+// The wrapper carries the original's upvalues (pairs keeps its iterator
+// in one), which the original reads from the running closure.
+func (vm *luaVM) seeThrough(orig *lua.LFunction) *lua.LFunction {
+	up := make([]lua.LValue, len(orig.Upvalues))
+	for i, u := range orig.Upvalues {
+		up[i] = u.Value()
+	}
+	return vm.L.NewClosure(func(L *lua.LState) int {
+		if t, ok := L.Get(1).(*lua.LTable); ok {
+			if real, ok := vm.proxies[t]; ok {
+				L.Replace(1, real)
+			}
+		}
+		return orig.GFunction(L)
+	}, up...)
+}
+
+// namedLoad wraps loadstring or load so that the chunk is named as Lua
+// 5.1 names it (luaO_chunkid): its positions read [string "..."] for a
+// string, the name after '=' or '@' otherwise; def is the name when the
+// script gives none (loadstring's default is the code itself). gopher-lua
+// prints the name as it is given, so the wrapper gives it the formatted
+// one and remembers the raw one, which Redis's error reply quotes after
+// "on" (handleError).
+func (vm *luaVM) namedLoad(orig *lua.LFunction, def string) lua.LGFunction {
+	return func(L *lua.LState) int {
+		raw := def
+		if L.GetTop() >= 2 && L.Get(2) != lua.LNil {
+			raw = L.CheckString(2)
+		} else if def == "" {
+			raw = L.CheckString(1)
+		}
+		id := luaChunkID(raw)
+		if id != raw && len(vm.chunkNames) < 1024 {
+			if vm.chunkNames == nil {
+				vm.chunkNames = make(map[string]string)
+			}
+			vm.chunkNames[id] = raw
+		}
+		L.SetTop(1)
+		L.Push(lua.LString(id))
+		return orig.GFunction(L)
+	}
+}
+
+// luaChunkID is Lua 5.1's luaO_chunkid with its LUA_IDSIZE of 60.
+func luaChunkID(source string) string {
+	const idSize = 60
+	switch {
+	case strings.HasPrefix(source, "="):
+		if len(source)-1 > idSize-1 {
+			return source[1:idSize]
+		}
+		return source[1:]
+	case strings.HasPrefix(source, "@"):
+		const room = idSize - len(" '...' ") - 1
+		if len(source)-1 > room {
+			return "..." + source[len(source)-room:]
+		}
+		return source[1:]
+	}
+	const room = idSize - len(` [string "..."] `) - 1
+	n := strings.IndexAny(source, "\n\r")
+	if n < 0 {
+		n = len(source)
+	}
+	if n > room {
+		n = room
+	}
+	if n < len(source) {
+		return `[string "` + source[:n] + `..."]`
+	}
+	return `[string "` + source + `"]`
 }
 
 // rawSet is rawset, refusing the proxies as Redis refuses read-only
@@ -421,10 +522,37 @@ func (vm *luaVM) scriptFunction(s *luaScript) *lua.LFunction {
 		fn = vm.L.NewFunctionFromProto(s.proto)
 		vm.fns[s] = fn
 	}
-	// setfenv cannot outlive the run that called it.
-	fn.Env = vm.env
+	// A script that never assigns a global reads them straight from the
+	// real table: each global it names is one lookup instead of three
+	// (the proxy, its metatable, then the globals), and a missing one
+	// still meets the globals' error metatable. Every closure it makes
+	// inherits that environment, and none of them can write to it by
+	// name; _G and the state's own environment, which loadstring gives
+	// its chunks, stay the read-only proxy.
+	if s.readsGlobalsOnly {
+		fn.Env = vm.globals
+	} else {
+		fn.Env = vm.env
+	}
 	vm.L.Env = vm.env
 	return fn
+}
+
+// setsGlobal reports whether any function of p assigns a global by name
+// (OP_SETGLOBAL). A word that only looks like one (SETLIST's count,
+// which may follow it) errs on the safe side.
+func setsGlobal(p *lua.FunctionProto) bool {
+	for _, inst := range p.Code {
+		if int(inst>>26) == lua.OP_SETGLOBAL {
+			return true
+		}
+	}
+	for _, sub := range p.FunctionPrototypes {
+		if setsGlobal(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func (vm *luaVM) stringArray(items [][]byte, strs *luaStrings) *lua.LTable {
@@ -535,7 +663,11 @@ func (vm *luaVM) handleError(L *lua.LState) int {
 		if dbg.What == "G" {
 			continue
 		}
-		t.RawSetString("source", lua.LString("@"+dbg.Source))
+		if raw, ok := vm.chunkNames[dbg.Source]; ok {
+			t.RawSetString("source", lua.LString(raw))
+		} else {
+			t.RawSetString("source", lua.LString("@"+dbg.Source))
+		}
 		t.RawSetString("line", lua.LNumber(dbg.CurrentLine))
 		break
 	}
