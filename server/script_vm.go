@@ -44,7 +44,7 @@ type luaVM struct {
 	gen        uint64
 	run_       *scriptRun
 	chunkNames map[string]string // the raw names of this run's loadstring chunks, by their Lua names
-	loading    *libraryLoad // FUNCTION LOAD in progress
+	loading    *libraryLoad      // FUNCTION LOAD in progress
 }
 
 // luaGlobalsAllowed are the globals Redis 7.0.15 scripts see (checked on
