@@ -28,23 +28,24 @@ import (
 // every write ("Attempt to modify a readonly table"). The same goes for
 // each library table. rawset and rawget see through the proxies too.
 type luaVM struct {
-	mu         sync.Mutex // the functions' state: held while one runs or loads
-	e          *scriptEngine
-	L          *lua.LState
-	globals    *lua.LTable // the real globals (KEYS and ARGV go here)
-	env        *lua.LTable // the proxy scripts run in
-	envMeta    *lua.LTable // its metatable; __index is globals, or loadAPI while a library loads
-	loadAPI    *lua.LTable // what FUNCTION LOAD's code sees
-	proxies    map[*lua.LTable]*lua.LTable
-	errHandler *lua.LFunction
-	fns        map[*luaScript]*lua.LFunction
-	keys, argv scriptArray // EVAL's KEYS and ARGV, reused (refill)
-	keyStrs    luaStrings  // the last call's keys as Lua strings
-	argStrs    luaStrings  // and its arguments
-	gen        uint64
-	run_       *scriptRun
-	chunkNames map[string]string // the raw names of this run's loadstring chunks, by their Lua names
-	loading    *libraryLoad      // FUNCTION LOAD in progress
+	mu          sync.Mutex // the functions' state: held while one runs or loads
+	e           *scriptEngine
+	L           *lua.LState
+	globals     *lua.LTable // the real globals (KEYS and ARGV go here)
+	env         *lua.LTable // the proxy scripts run in
+	envMeta     *lua.LTable // its metatable; __index is globals, or loadAPI while a library loads
+	loadAPI     *lua.LTable // what FUNCTION LOAD's code sees
+	proxies     map[*lua.LTable]*lua.LTable
+	metaProxies map[*lua.LTable]*lua.LTable // getmetatable's read-only views of the metatables behind proxies
+	errHandler  *lua.LFunction
+	fns         map[*luaScript]*lua.LFunction
+	keys, argv  scriptArray // EVAL's KEYS and ARGV, reused (refill)
+	keyStrs     luaStrings  // the last call's keys as Lua strings
+	argStrs     luaStrings  // and its arguments
+	gen         uint64
+	run_        *scriptRun
+	chunkNames  map[string]string // the raw names of this run's loadstring chunks, by their Lua names
+	loading     *libraryLoad      // FUNCTION LOAD in progress
 }
 
 // luaGlobalsAllowed are the globals Redis 7.0.15 scripts see (checked on
@@ -149,6 +150,7 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 	for _, name := range []string{"next", "pairs", "ipairs"} {
 		G.RawSetString(name, vm.seeThrough(G.RawGetString(name).(*lua.LFunction)))
 	}
+	G.RawSetString("getmetatable", L.NewFunction(vm.getMetatable(G.RawGetString("getmetatable").(*lua.LFunction))))
 	G.RawSetString("loadstring", L.NewFunction(vm.namedLoad(G.RawGetString("loadstring").(*lua.LFunction), "")))
 	G.RawSetString("load", L.NewFunction(vm.namedLoad(G.RawGetString("load").(*lua.LFunction), "=(load)")))
 	if !functions {
@@ -242,6 +244,34 @@ func (vm *luaVM) seeThrough(orig *lua.LFunction) *lua.LFunction {
 		}
 		return orig.GFunction(L)
 	}, up...)
+}
+
+// getMetatable is getmetatable answering for a proxy what Redis answers
+// for the read-only table behind it: nil for a library, the globals'
+// error metatable (read-only too) for _G.
+func (vm *luaVM) getMetatable(orig *lua.LFunction) lua.LGFunction {
+	return func(L *lua.LState) int {
+		if t, ok := L.Get(1).(*lua.LTable); ok {
+			if real, ok := vm.proxies[t]; ok {
+				mt, ok := real.Metatable.(*lua.LTable)
+				if !ok {
+					L.Push(lua.LNil)
+					return 1
+				}
+				if vm.metaProxies == nil {
+					vm.metaProxies = make(map[*lua.LTable]*lua.LTable)
+				}
+				p := vm.metaProxies[mt]
+				if p == nil {
+					p = vm.protect(mt)
+					vm.metaProxies[mt] = p
+				}
+				L.Push(p)
+				return 1
+			}
+		}
+		return orig.GFunction(L)
+	}
 }
 
 // namedLoad wraps loadstring or load so that the chunk is named as Lua
