@@ -407,11 +407,13 @@ func libraryMemory(lib *luaLibrary) int64 {
 	return mem
 }
 
-// flush drops every library and the state they lived in.
+// flush drops every library. The state they ran in stays, as Redis keeps
+// its functions' interpreter: what they left in the libraries' own state
+// (cjson's options) is still there for the next ones, and their globals
+// were read-only.
 func (r *functionRegistry) flush() {
 	r.libs = make(map[string]*luaLibrary)
 	r.funcs = make(map[string]*luaFunction)
-	r.vm = nil
 	r.nLibs.Store(0)
 	r.nFuncs.Store(0)
 	r.mem.Store(0)
@@ -836,9 +838,7 @@ func cmdFunctionRestore(c *client, args [][]byte) {
 		libs = append(libs, lib)
 	}
 	if policy == "flush" {
-		old := r.vm
 		r.flush()
-		r.vm = old
 	} else {
 		// As Redis's libraryJoin: every library is checked before any is
 		// installed.

@@ -766,20 +766,32 @@ func (e *scriptEngine) lookupCommand(name []byte) *command {
 	return cmd
 }
 
-// getVM takes a prepared state from the pool, or makes one.
+// getVM takes a prepared state from the pool, or makes one. A state
+// made before the last SCRIPT FLUSH is dropped: Redis's flush makes a new
+// interpreter, so what scripts left in the libraries' own state (cjson's
+// options, say) goes with it.
 func (e *scriptEngine) getVM() *luaVM {
+	gen := e.gen.Load()
 	e.vmMu.Lock()
-	if n := len(e.vms); n > 0 {
+	for n := len(e.vms); n > 0; n-- {
 		vm := e.vms[n-1]
+		e.vms[n-1] = nil
 		e.vms = e.vms[:n-1]
-		e.vmMu.Unlock()
-		return vm
+		if vm.gen == gen {
+			e.vmMu.Unlock()
+			return vm
+		}
 	}
 	e.vmMu.Unlock()
-	return newLuaVM(e, false)
+	vm := newLuaVM(e, false)
+	vm.gen = gen
+	return vm
 }
 
 func (e *scriptEngine) putVM(vm *luaVM) {
+	if vm.gen != e.gen.Load() {
+		return // made before a SCRIPT FLUSH (getVM)
+	}
 	if vm.L.GetTop() != 0 {
 		vm.L.SetTop(0)
 	}

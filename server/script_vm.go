@@ -589,10 +589,6 @@ func compileLua(code []byte, name string) (*lua.FunctionProto, string) {
 
 // scriptFunction is the VM's closure of a cached script, made once per VM.
 func (vm *luaVM) scriptFunction(s *luaScript) *lua.LFunction {
-	if g := vm.e.gen.Load(); g != vm.gen {
-		clear(vm.fns)
-		vm.gen = g
-	}
 	fn := vm.fns[s]
 	if fn == nil {
 		fn = vm.L.NewFunctionFromProto(s.proto)
