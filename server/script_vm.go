@@ -9,6 +9,7 @@ import (
 
 	"github.com/emberkv/ember/internal/luaargs"
 	"github.com/emberkv/ember/internal/luabit"
+	"github.com/emberkv/ember/internal/luaformat"
 	"github.com/emberkv/ember/internal/luacjson"
 	"github.com/emberkv/ember/internal/luamsgpack"
 	"github.com/emberkv/ember/internal/luastruct"
@@ -108,6 +109,7 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 		return 0
 	}))
 	tableLib.RawSetString("concat", L.NewFunction(luaTableConcat))
+	G.RawGetString("string").(*lua.LTable).RawSetString("format", L.NewFunction(luaformat.Format))
 	// table.insert writes with rawset, which would add the element to a
 	// proxy itself, where the next script would find it: refused, as
 	// Redis's read-only tables refuse it.
@@ -117,6 +119,10 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 			if _, ok := vm.proxies[t]; ok {
 				L.Error(lua.LString(msgReadonlyTable), 0)
 			}
+		}
+		luaargs.Table(L, 1, "insert")
+		if n := L.GetTop(); n != 2 && n != 3 {
+			L.RaiseError("wrong number of arguments to 'insert'") // ltablib.c's tinsert
 		}
 		return insert.GFunction(L)
 	}))
@@ -148,6 +154,7 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 	G.RawSetString("tostring", L.NewFunction(luaToString))
 	G.RawSetString("tonumber", L.NewFunction(luaToNumber))
 	G.RawSetString("pcall", L.NewFunction(redisPcall))
+	vm.installLua51Checks(G)
 	for _, name := range []string{"next", "pairs", "ipairs"} {
 		G.RawSetString(name, vm.seeThrough(G.RawGetString(name).(*lua.LFunction)))
 	}
@@ -233,18 +240,14 @@ func (vm *luaVM) protect(t *lua.LTable) *lua.LTable {
 // The wrapper carries the original's upvalues (pairs keeps its iterator
 // in one), which the original reads from the running closure.
 func (vm *luaVM) seeThrough(orig *lua.LFunction) *lua.LFunction {
-	up := make([]lua.LValue, len(orig.Upvalues))
-	for i, u := range orig.Upvalues {
-		up[i] = u.Value()
-	}
-	return vm.L.NewClosure(func(L *lua.LState) int {
+	return withUpvalues(vm.L, orig, func(L *lua.LState) int {
 		if t, ok := L.Get(1).(*lua.LTable); ok {
 			if real, ok := vm.proxies[t]; ok {
 				L.Replace(1, real)
 			}
 		}
 		return orig.GFunction(L)
-	}, up...)
+	})
 }
 
 // getMetatable is getmetatable answering for a proxy what Redis answers
@@ -732,7 +735,7 @@ func (vm *luaVM) handleError(L *lua.LState) int {
 		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
 			break
 		}
-		if dbg.What == "G" {
+		if dbg.What == "G" || dbg.CurrentLine <= 0 {
 			continue
 		}
 		if raw, ok := vm.chunkNames[dbg.Source]; ok {
@@ -1288,13 +1291,13 @@ func (vm *luaVM) mathRandom(L *lua.LState) int {
 	case 1:
 		u := L.CheckInt(1)
 		if u < 1 {
-			L.ArgError(1, "interval is empty")
+			luaargs.Error(L, 1, "random", "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
 	case 2:
 		l, u := L.CheckInt(1), L.CheckInt(2)
 		if l > u {
-			L.ArgError(2, "interval is empty")
+			luaargs.Error(L, 2, "random", "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u-l+1)) + float64(l)))
 	default:

@@ -1,0 +1,214 @@
+package server
+
+import (
+	"strings"
+
+	"github.com/emberkv/ember/internal/luaargs"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Where gopher-lua's standard library answers what Lua 5.1's would
+// refuse, or the other way round, scripts written against Ember would
+// break on Redis: these wrappers put Lua 5.1's checks in front of
+// gopher-lua's functions (lbaselib.c, lstrlib.c, ltablib.c), each found
+// by the differential suite (testdata/diff/scripting.txt).
+func (vm *luaVM) installLua51Checks(G *lua.LTable) {
+	L := vm.L
+	str := G.RawGetString("string").(*lua.LTable)
+	for _, name := range []string{"find", "match"} {
+		orig := str.RawGetString(name).(*lua.LFunction)
+		str.RawSetString(name, withUpvalues(L, orig, clampInit(name, orig)))
+	}
+	for _, name := range []string{"find", "match", "gmatch", "gsub"} {
+		orig := str.RawGetString(name).(*lua.LFunction)
+		str.RawSetString(name, withUpvalues(L, orig, checkPattern(name, orig)))
+	}
+	gsub := str.RawGetString("gsub").(*lua.LFunction)
+	str.RawSetString("gsub", withUpvalues(L, gsub, func(L *lua.LState) int {
+		if r, ok := L.Get(3).(lua.LString); ok && strings.IndexByte(string(r), '%') >= 0 {
+			L.Replace(3, lua.LString(gsubReplacement(string(r))))
+		}
+		return gsub.GFunction(L)
+	}))
+	str.RawSetString("char", L.NewFunction(luaStringChar))
+	G.RawSetString("assert", L.NewFunction(luaAssert))
+	co := G.RawGetString("coroutine").(*lua.LTable)
+	yield := co.RawGetString("yield").(*lua.LFunction)
+	co.RawSetString("yield", L.NewFunction(func(L *lua.LState) int {
+		if L == vm.L {
+			// The script's own state is no coroutine: Lua 5.1's words,
+			// without a position, as lua_yield raises them.
+			L.Error(lua.LString("attempt to yield across metamethod/C-call boundary"), 0)
+		}
+		return yield.GFunction(L)
+	}))
+}
+
+// withUpvalues makes f, which calls orig's Go function, a closure with
+// orig's upvalues: gopher-lua's gmatch, for one, finds its iterator in
+// an upvalue of the running closure.
+func withUpvalues(L *lua.LState, orig *lua.LFunction, f lua.LGFunction) *lua.LFunction {
+	up := make([]lua.LValue, len(orig.Upvalues))
+	for i, u := range orig.Upvalues {
+		up[i] = u.Value()
+	}
+	return L.NewClosure(f, up...)
+}
+
+// clampInit gives string.find and string.match the init of Lua 5.1's
+// str_find_aux: negative counts from the end, and past the end it is
+// the end (gopher-lua answers no match there, Lua matches an empty
+// pattern after the last byte).
+func clampInit(name string, orig *lua.LFunction) lua.LGFunction {
+	return func(L *lua.LState) int {
+		if L.GetTop() >= 3 && L.Get(3) != lua.LNil {
+			s := luaargs.String(L, 1, name)
+			init := luaargs.Int(L, 3, name)
+			if init < 0 {
+				init = max(len(s)+init+1, 0)
+			}
+			init = min(max(init, 1), len(s)+1)
+			if init == len(s)+1 && len(s) > 0 {
+				return matchAtEnd(L, name, orig, len(s))
+			}
+			L.Replace(3, lua.LNumber(init))
+		}
+		return orig.GFunction(L)
+	}
+}
+
+// matchAtEnd is find or match from just past the last byte, where only
+// an empty match can be: gopher-lua's matcher finds none there, so the
+// pattern is tried on the empty string and find's positions moved to
+// the end. (A position capture would still count from the empty string.)
+func matchAtEnd(L *lua.LState, name string, orig *lua.LFunction, n int) int {
+	L.Replace(1, lua.LString(""))
+	L.Replace(3, lua.LNumber(1))
+	base := L.GetTop()
+	got := orig.GFunction(L)
+	if name == "find" && got >= 2 {
+		for i := 1; i <= 2; i++ {
+			if v, ok := L.Get(base + i).(lua.LNumber); ok {
+				L.Replace(base+i, v+lua.LNumber(n))
+			}
+		}
+	}
+	return got
+}
+
+// checkPattern refuses the malformed patterns Lua 5.1 refuses and
+// gopher-lua's matcher takes for literal text: a trailing '%' and an
+// unclosed '['. string.find with plain set compares no pattern.
+func checkPattern(name string, orig *lua.LFunction) lua.LGFunction {
+	return func(L *lua.LState) int {
+		if name == "find" && L.GetTop() >= 4 && lua.LVAsBool(L.Get(4)) {
+			return orig.GFunction(L)
+		}
+		if p, ok := L.Get(2).(lua.LString); ok {
+			if msg := malformedPattern(string(p)); msg != "" {
+				L.RaiseError("%s", msg)
+			}
+		}
+		return orig.GFunction(L)
+	}
+}
+
+// malformedPattern is lstrlib.c's classEnd errors for p, or "".
+func malformedPattern(p string) string {
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '%':
+			if i+1 == len(p) {
+				return "malformed pattern (ends with '%')"
+			}
+			i++
+		case '[':
+			j := i + 1
+			if j < len(p) && p[j] == '^' {
+				j++
+			}
+			// The first character of a set is itself, ']' too.
+			for first := true; ; first = false {
+				if j >= len(p) {
+					return "malformed pattern (missing ']')"
+				}
+				c := p[j]
+				j++
+				if c == ']' && !first {
+					break
+				}
+				if c == '%' {
+					if j >= len(p) {
+						return "malformed pattern (missing ']')"
+					}
+					j++
+				}
+			}
+			i = j - 1
+		}
+	}
+	return ""
+}
+
+// gsubReplacement rewrites a gsub replacement string from Lua 5.1's
+// escapes to gopher-lua's: Lua's add_s writes the byte after a '%' that
+// is not a digit ("%x" is "x"), and a '%' at the very end escapes the
+// string's terminating NUL; gopher-lua keeps "%x" as it is. "%0"-"%9"
+// and "%%" mean the same to both.
+func gsubReplacement(r string) string {
+	var b strings.Builder
+	for i := 0; i < len(r); i++ {
+		c := r[i]
+		if c != '%' {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch {
+		case i == len(r):
+			b.WriteByte(0)
+		case r[i] == '%' || isDigitByte(r[i]):
+			b.WriteByte('%')
+			b.WriteByte(r[i])
+		default:
+			b.WriteByte(r[i])
+		}
+	}
+	return b.String()
+}
+
+func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }
+
+// luaStringChar is Lua 5.1's string.char: each argument a byte's value.
+func luaStringChar(L *lua.LState) int {
+	n := L.GetTop()
+	var b strings.Builder
+	b.Grow(n)
+	for i := 1; i <= n; i++ {
+		c := luaargs.Int(L, i, "char")
+		if c < 0 || c > 255 {
+			luaargs.Error(L, i, "char", "invalid value")
+		}
+		b.WriteByte(byte(c))
+	}
+	L.Push(lua.LString(b.String()))
+	return 1
+}
+
+// luaAssert is Lua 5.1's assert: its message takes the position of the
+// function that called it (none when that is pcall, say).
+func luaAssert(L *lua.LState) int {
+	if L.GetTop() == 0 {
+		luaargs.Error(L, 1, "assert", "value expected")
+	}
+	if lua.LVAsBool(L.Get(1)) {
+		return L.GetTop()
+	}
+	msg := "assertion failed!"
+	if L.GetTop() >= 2 && L.Get(2) != lua.LNil {
+		msg = luaargs.String(L, 2, "assert")
+	}
+	L.Error(lua.LString(luaWhere(L, 1)+msg), 0)
+	return 0
+}
