@@ -9,8 +9,8 @@ import (
 
 	"github.com/emberkv/ember/internal/luaargs"
 	"github.com/emberkv/ember/internal/luabit"
-	"github.com/emberkv/ember/internal/luaformat"
 	"github.com/emberkv/ember/internal/luacjson"
+	"github.com/emberkv/ember/internal/luaformat"
 	"github.com/emberkv/ember/internal/luamsgpack"
 	"github.com/emberkv/ember/internal/luastruct"
 	"github.com/emberkv/ember/internal/redisnum"
