@@ -26,6 +26,11 @@ func FuzzEval(f *testing.F) {
 		// KEYS and ARGV are reused while a script leaves them as given.
 		"KEYS.x = 1 setmetatable(ARGV, {__index = function() return 'leak' end})", "table.insert(KEYS, 'z') ARGV[1] = nil",
 		"KEYS[1] = nil KEYS[3] = 'c'", "table.remove(ARGV) rawset(KEYS, 'y', 2)",
+		// The Lua 5.1 library checks (script_stdlib.go, internal/luaformat).
+		"return string.format(ARGV[1], ARGV[1], 1, 2.5)", "return {string.find(ARGV[1], ARGV[1], -3)}",
+		"return string.gsub(ARGV[1], '%a', ARGV[1])", "for w in string.gmatch(ARGV[1], ARGV[1]) do end",
+		"return string.char(string.byte(ARGV[1], 1, -1))", "table.insert(ARGV, 1, 2, 3)", "assert(false, ARGV[1])",
+		"table.insert(string, 'x') return #string", "return next(_G)",
 	} {
 		f.Add(seed, "arg")
 		f.Add(seed, "\x93\x01\xa1a\xc0")
