@@ -371,7 +371,7 @@ func (r *functionRegistry) addLibrary(lib *luaLibrary, replace bool) string {
 		return "Library '" + lib.name + "' already exists"
 	}
 	for name := range lib.funcs {
-		if f := r.funcs[name]; f != nil && f.lib != old {
+		if f := r.funcs[funcKey(name)]; f != nil && f.lib != old {
 			return "Function " + name + " already exists"
 		}
 	}
@@ -380,7 +380,7 @@ func (r *functionRegistry) addLibrary(lib *luaLibrary, replace bool) string {
 	}
 	r.libs[lib.name] = lib
 	for name, f := range lib.funcs {
-		r.funcs[name] = f
+		r.funcs[funcKey(name)] = f
 	}
 	r.nLibs.Add(1)
 	r.nFuncs.Add(int64(len(lib.funcs)))
@@ -388,10 +388,26 @@ func (r *functionRegistry) addLibrary(lib *luaLibrary, replace bool) string {
 	return ""
 }
 
+// funcKey is a function's name as the registry keys it: Redis's
+// function names are case-insensitive across libraries (FCALL F1 calls
+// f1, and two libraries cannot hold f1 and F1), though one library may
+// register both; library names are case-sensitive.
+func funcKey(name string) string { return strings.ToLower(name) }
+
+// lookup finds the function FCALL names; mu is held.
+func (r *functionRegistry) lookup(name []byte) *luaFunction {
+	if f := r.funcs[string(name)]; f != nil {
+		return f // already lower-case: no allocation
+	}
+	return r.funcs[funcKey(string(name))]
+}
+
 func (r *functionRegistry) removeLibrary(lib *luaLibrary) {
 	delete(r.libs, lib.name)
 	for name := range lib.funcs {
-		delete(r.funcs, name)
+		if r.funcs[funcKey(name)] == lib.funcs[name] {
+			delete(r.funcs, funcKey(name))
+		}
 	}
 	r.nLibs.Add(-1)
 	r.nFuncs.Add(-int64(len(lib.funcs)))
@@ -848,7 +864,7 @@ func cmdFunctionRestore(c *client, args [][]byte) {
 				return
 			}
 			for name := range lib.funcs {
-				if f := r.funcs[name]; f != nil && (policy == "append" || f.lib.name != lib.name) {
+				if f := r.funcs[funcKey(name)]; f != nil && (policy == "append" || f.lib.name != lib.name) {
 					c.w.error("ERR Function " + name + " already exists")
 					return
 				}
@@ -891,7 +907,7 @@ func fcallGeneric(c *client, args [][]byte, ro bool) {
 	e := &c.srv.scripts
 	r := &e.fn
 	r.mu.Lock()
-	f := r.funcs[string(args[1])]
+	f := r.lookup(args[1])
 	r.mu.Unlock()
 	if f == nil {
 		c.w.error(errFunctionNotFound)

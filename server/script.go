@@ -190,7 +190,7 @@ func (c *client) scriptCommandFlags(cmd *command, args [][]byte) (flags cmdFlags
 			return 0, false
 		}
 		e.fn.mu.Lock()
-		f := e.fn.funcs[string(args[1])]
+		f := e.fn.lookup(args[1])
 		e.fn.mu.Unlock()
 		if f == nil {
 			return 0, false
@@ -392,8 +392,12 @@ func parseShebang(body []byte) (flags, n int, err string) {
 		if !ok {
 			return 0, 0, "Unknown lua shebang option: " + p
 		}
-		f, bad := parseScriptFlags(strings.Split(list, ","), true)
-		if bad != "" {
+		if list == "" {
+			continue // "flags=": none (sdssplitlen of nothing is no element)
+		}
+		// An empty element ("no-writes,") is an unknown flag, as Redis's.
+		f, bad, ok := parseScriptFlags(strings.Split(list, ","))
+		if !ok {
 			return 0, 0, "Unexpected flag in script shebang: " + bad
 		}
 		flags |= f
@@ -401,13 +405,11 @@ func parseShebang(body []byte) (flags, n int, err string) {
 	return flags, end, ""
 }
 
-// parseScriptFlags maps flag names to flags; bad is the first unknown one.
+// parseScriptFlags maps flag names to flags; bad is the first unknown one
+// (ok false).
 // An empty name is allowed where Redis's split allows it (flags=).
-func parseScriptFlags(names []string, allowEmpty bool) (flags int, bad string) {
+func parseScriptFlags(names []string) (flags int, bad string, ok bool) {
 	for _, name := range names {
-		if name == "" && allowEmpty {
-			continue
-		}
 		found := false
 		for _, f := range scriptFlagNames {
 			if f.name == name {
@@ -416,10 +418,10 @@ func parseScriptFlags(names []string, allowEmpty bool) (flags int, bad string) {
 			}
 		}
 		if !found {
-			return 0, name
+			return 0, name, false
 		}
 	}
-	return flags, ""
+	return flags, "", true
 }
 
 // splitArgsStrings is splitArgs (Redis's sdssplitargs) into strings.
