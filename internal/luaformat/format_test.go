@@ -1,8 +1,9 @@
 package luaformat
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/emberkv/ember/internal/luatest"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -32,18 +33,6 @@ func TestFormat(t *testing.T) {
 		{`'%%'`, "%"},
 		{`'no items', 1, 2`, "no items"},
 	}
-	L := lua.NewState()
-	defer L.Close()
-	L.SetGlobal("format", L.NewFunction(Format))
-	for _, tc := range tests {
-		if err := L.DoString("r = format(" + tc.call + ")"); err != nil {
-			t.Errorf("format(%s): %v", tc.call, err)
-			continue
-		}
-		if got := L.GetGlobal("r").String(); got != tc.want {
-			t.Errorf("format(%s) = %q, want %q", tc.call, got, tc.want)
-		}
-	}
 	errs := []struct{ call, want string }{
 		{`'%s', nil`, "bad argument #2 to 'format' (string expected, got nil)"},
 		{`'%d', 'x'`, "bad argument #2 to 'format' (number expected, got string)"},
@@ -55,10 +44,17 @@ func TestFormat(t *testing.T) {
 		{`'%123d', 1`, "invalid format (width or precision too long)"},
 		{`'%1.123f', 1`, "invalid format (width or precision too long)"},
 	}
-	for _, tc := range errs {
-		err := L.DoString("format(" + tc.call + ")")
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("format(%s): error %v, want %q", tc.call, err, tc.want)
-		}
+	cases := make([]luatest.Case, len(tests))
+	for i, tc := range tests {
+		cases[i] = luatest.Case{Code: "return s.format(" + tc.call + ")", Want: tc.want}
 	}
+	errCases := make(map[string]string, len(errs))
+	for _, tc := range errs {
+		errCases["s.format("+tc.call+")"] = tc.want
+	}
+	luatest.Run(t, "s", func(L *lua.LState) *lua.LTable {
+		t := L.NewTable()
+		t.RawSetString("format", L.NewFunction(Format))
+		return t
+	}, cases, errCases)
 }
