@@ -31,6 +31,7 @@ func FuzzEval(f *testing.F) {
 		"return string.gsub(ARGV[1], '%a', ARGV[1])", "for w in string.gmatch(ARGV[1], ARGV[1]) do end",
 		"return string.char(string.byte(ARGV[1], 1, -1))", "table.insert(ARGV, 1, 2, 3)", "assert(false, ARGV[1])",
 		"table.insert(string, 'x') return #string", "return next(_G)",
+		"setmetatable(1, {__index = function() return 'leak' end})", "setmetatable('', {})",
 	} {
 		f.Add(seed, "arg")
 		f.Add(seed, "\x93\x01\xa1a\xc0")
@@ -40,7 +41,7 @@ func FuzzEval(f *testing.F) {
 		f.Fatal(err)
 	}
 	defer srv.Close()
-	const probe = "return {type(redis), type(redis.call), type(string.len), type(KEYS), #KEYS, ARGV[1], pcall(function() return x end), type(string.stash), ('a'):upper(), math.floor(2.5), cjson.encode({1}), KEYS[1], tostring(KEYS.x), tostring(ARGV[2]), type(getmetatable(ARGV)), #ARGV}"
+	const probe = "return {type(redis), type(redis.call), type(string.len), type(KEYS), #KEYS, ARGV[1], pcall(function() return x end), type(string.stash), ('a'):upper(), math.floor(2.5), cjson.encode({1}), KEYS[1], tostring(KEYS.x), tostring(ARGV[2]), type(getmetatable(ARGV)), #ARGV, type(getmetatable(5)), type(getmetatable(''))}"
 	run := func(script, arg string) []byte {
 		c := &client{srv: srv}
 		c.selectDB(0)

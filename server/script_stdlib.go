@@ -212,3 +212,48 @@ func luaAssert(L *lua.LState) int {
 	L.Error(lua.LString(luaWhere(L, 1)+msg), 0)
 	return 0
 }
+
+// quoteArgError puts Lua 5.1's quotes around the function's name in a
+// gopher-lua argument error ("bad argument #1 to tonumber (...)" is
+// "bad argument #1 to 'tonumber' (...)" in Lua's luaL_argerror), the
+// wording of every check gopher-lua's own library functions make.
+func quoteArgError(msg string) string {
+	i := strings.Index(msg, "bad argument #")
+	if i < 0 {
+		return msg
+	}
+	j := i + len("bad argument #")
+	for j < len(msg) && isDigitByte(msg[j]) {
+		j++
+	}
+	rest, ok := strings.CutPrefix(msg[j:], " to ")
+	if !ok {
+		return msg
+	}
+	n := 0
+	for n < len(rest) && (rest[n] == '_' || rest[n] == '.' || isDigitByte(rest[n]) ||
+		(rest[n]|0x20 >= 'a' && rest[n]|0x20 <= 'z')) {
+		n++
+	}
+	if n == 0 || !strings.HasPrefix(rest[n:], " (") || !luaBuiltinNames[rest[:n]] {
+		return msg // quoted already (luaargs), or not one of gopher-lua's
+	}
+	return msg[:j] + " to '" + rest[:n] + "'" + rest[n:]
+}
+
+// luaBuiltinNames are the functions of gopher-lua's base, string, table,
+// math and coroutine libraries, whose argument errors quoteArgError
+// rewrites: a script's own message that looks the same is left alone.
+var luaBuiltinNames = func() map[string]bool {
+	names := map[string]bool{}
+	for _, n := range strings.Fields(`assert collectgarbage error getmetatable ipairs load loadstring next
+		pairs pcall rawequal rawget rawset select setmetatable tonumber tostring type unpack xpcall
+		byte char dump find format gfind gmatch gsub len lower match rep reverse sub upper
+		concat foreach foreachi getn insert maxn remove setn sort
+		abs acos asin atan atan2 ceil cos cosh deg exp floor fmod frexp ldexp log log10 max min mod modf
+		pow rad random randomseed sin sinh sqrt tan tanh
+		create resume running status wrap yield`) {
+		names[n] = true
+	}
+	return names
+}()

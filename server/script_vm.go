@@ -351,10 +351,17 @@ func (vm *luaVM) rawSet(L *lua.LState) int {
 // setMetatable is setmetatable, refusing the proxies.
 func (vm *luaVM) setMetatable(orig *lua.LFunction) lua.LGFunction {
 	return func(L *lua.LState) int {
-		if t, ok := L.Get(1).(*lua.LTable); ok {
-			if _, ok := vm.proxies[t]; ok {
-				L.Error(lua.LString(msgReadonlyTable), 0)
+		// Lua 5.1's checks first: gopher-lua's would set the metatable of
+		// every number or string for a non-table, and the next script
+		// would find it.
+		t := luaargs.Table(L, 1, "setmetatable")
+		if mt := L.Get(2); mt != lua.LNil || L.GetTop() < 2 {
+			if _, ok := mt.(*lua.LTable); !ok {
+				luaargs.Error(L, 2, "setmetatable", "nil or table expected")
 			}
+		}
+		if _, ok := vm.proxies[t]; ok {
+			L.Error(lua.LString(msgReadonlyTable), 0)
 		}
 		return orig.GFunction(L)
 	}
@@ -503,7 +510,10 @@ func luaToNumber(L *lua.LState) int {
 func redisPcall(L *lua.LState) int {
 	top := L.GetTop()
 	if top == 0 {
-		L.ArgError(1, "value expected")
+		// Redis's luaRedisPcall pushes its true, then calls it.
+		L.Push(lua.LFalse)
+		L.Push(lua.LString("attempt to call a boolean value"))
+		return 2
 	}
 	fn := L.Get(1)
 	L.Remove(1)
@@ -517,6 +527,8 @@ func redisPcall(L *lua.LState) int {
 			if s, ok := t.RawGetString("err").(lua.LString); ok {
 				obj = s
 			}
+		} else if s, ok := obj.(lua.LString); ok {
+			obj = lua.LString(quoteArgError(string(s)))
 		}
 		L.SetTop(0)
 		L.Push(lua.LFalse)
@@ -725,7 +737,7 @@ func (vm *luaVM) handleError(L *lua.LState) int {
 	}
 	if !ok {
 		t = L.NewTable()
-		t.RawSetString("err", lua.LString("ERR "+lua.LVAsString(L.ToStringMeta(obj))))
+		t.RawSetString("err", lua.LString("ERR "+quoteArgError(lua.LVAsString(L.ToStringMeta(obj)))))
 	}
 	for level := 1; ; level++ {
 		dbg, ok := L.GetStack(level)
