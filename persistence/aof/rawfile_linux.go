@@ -78,3 +78,24 @@ func (r *rawFile) writeAll(fd uintptr) bool {
 	}
 	return true
 }
+
+// fsync is fsync(2) of the file as a raw system call: the caller keeps
+// its processor while the disk works (Writer.syncAlways says when that
+// is worth it).
+func (r *rawFile) fsync() error {
+	var errno syscall.Errno
+	if err := r.raw.Control(func(fd uintptr) {
+		for {
+			_, _, errno = syscall.RawSyscall(syscall.SYS_FSYNC, fd, 0, 0)
+			if errno != syscall.EINTR {
+				return
+			}
+		}
+	}); err != nil {
+		return err // the file was closed
+	}
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}

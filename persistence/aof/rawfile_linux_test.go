@@ -4,9 +4,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // countedFile is an *os.File that counts the writes made through its
@@ -99,5 +101,66 @@ func TestRawWriteError(t *testing.T) {
 func TestRawFileNeedsDescriptor(t *testing.T) {
 	if r := newRawFile(&memFile{}); r != nil {
 		t.Fatal("raw access to a File without a descriptor")
+	}
+}
+
+// TestAlwaysFsyncRawUntilSlow: appendfsync always fsyncs with the raw
+// call while the disk answers quickly, and through the scheduler for
+// rawSyncBackoff after an fsync slower than slowRawSync (the clock here
+// is the writer's own, made to jump during one fsync).
+func TestAlwaysFsyncRawUntilSlow(t *testing.T) {
+	f, size, err := OpenFile(filepath.Join(t.TempDir(), "a.aof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewWriter(f, WriterOptions{Fsync: FsyncAlways, Size: size})
+	defer w.Close()
+	var mu sync.Mutex
+	now := time.Unix(1000, 0)
+	step := time.Duration(0) // added on every reading: a slow fsync
+	w.mu.Lock()
+	w.now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(step)
+		return now
+	}
+	w.mu.Unlock()
+	commit := func() {
+		t.Helper()
+		if err := w.Wait(w.Append([]byte("*1\r\n$4\r\nPING\r\n"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts := func() (raw, plain int) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return w.rawSyncs, w.plainSyncs
+	}
+	commit()
+	if raw, plain := counts(); raw != 1 || plain != 0 {
+		t.Fatalf("a quick disk: %d raw, %d plain fsyncs; want 1, 0", raw, plain)
+	}
+	mu.Lock()
+	step = 2 * slowRawSync
+	mu.Unlock()
+	commit() // raw, and slow: the next ones are not raw
+	mu.Lock()
+	step = 0
+	mu.Unlock()
+	commit()
+	if raw, plain := counts(); raw != 2 || plain != 1 {
+		t.Fatalf("after a slow fsync: %d raw, %d plain; want 2, 1", raw, plain)
+	}
+	mu.Lock()
+	now = now.Add(rawSyncBackoff + time.Second)
+	mu.Unlock()
+	commit()
+	if raw, plain := counts(); raw != 3 || plain != 1 {
+		t.Fatalf("after the backoff: %d raw, %d plain; want 3, 1", raw, plain)
+	}
+	data, err := os.ReadFile(f.Name())
+	if err != nil || len(data) != 4*len("*1\r\n$4\r\nPING\r\n") {
+		t.Fatalf("file %q, %v", data, err)
 	}
 }

@@ -9,3 +9,5 @@ type rawFile struct{}
 func newRawFile(File) *rawFile { return nil }
 
 func (*rawFile) write([]byte) (int, error) { panic("aof: no raw writes here") }
+
+func (*rawFile) fsync() error { panic("aof: no raw fsync here") }
