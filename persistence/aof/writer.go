@@ -331,9 +331,9 @@ const (
 //
 // Why raw: a goroutine in fsync(2) through the scheduler keeps sysmon
 // waking every 20 µs and gets its processor handed to another thread,
-// which is woken and later parked again, on every group commit: at SET
-// -P 1 under 50 clients that was a fifth of Ember's CPU per SET, and the
-// raw call gave 13% more SETs a second at 15% less CPU each
+// which is woken and later parked again, on every group commit (sysmon
+// alone was 8% of a SET -P 1 profile under 50 clients); the raw call
+// gave about 15% more SETs a second at 15% less CPU each
 // (docs/benchmarks.md). The cost: while the disk works, the flusher
 // keeps its processor (the other serves the clients, most of which wait
 // for this fsync anyway), and a stop-the-world waits for the fsync to
