@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/emberkv/ember/internal/luaargs"
@@ -16,22 +17,26 @@ import (
 func (vm *luaVM) installLua51Checks(G *lua.LTable) {
 	L := vm.L
 	str := G.RawGetString("string").(*lua.LTable)
-	for _, name := range []string{"find", "match"} {
-		orig := str.RawGetString(name).(*lua.LFunction)
-		str.RawSetString(name, withUpvalues(L, orig, clampInit(name, orig)))
-	}
 	for _, name := range []string{"find", "match", "gmatch", "gsub"} {
 		orig := str.RawGetString(name).(*lua.LFunction)
-		str.RawSetString(name, withUpvalues(L, orig, checkPattern(name, orig)))
+		str.RawSetString(name, withUpvalues(L, orig, lua51Pattern(name, orig)))
 	}
-	gsub := str.RawGetString("gsub").(*lua.LFunction)
-	str.RawSetString("gsub", withUpvalues(L, gsub, func(L *lua.LState) int {
-		if r, ok := L.Get(3).(lua.LString); ok && strings.IndexByte(string(r), '%') >= 0 {
-			L.Replace(3, lua.LString(gsubReplacement(string(r))))
-		}
-		return gsub.GFunction(L)
-	}))
 	str.RawSetString("char", L.NewFunction(luaStringChar))
+	tableLib := G.RawGetString("table").(*lua.LTable)
+	// table.insert writes with rawset, which would add the element to a
+	// proxy itself, where the next script would find it: refused, as
+	// Redis's read-only tables refuse it.
+	insert := tableLib.RawGetString("insert").(*lua.LFunction)
+	tableLib.RawSetString("insert", L.NewFunction(func(L *lua.LState) int {
+		if _, ok := vm.proxies[luaargs.Table(L, 1, "insert")]; ok {
+			L.Error(lua.LString(msgReadonlyTable), 0)
+		}
+		if n := L.GetTop(); n != 2 && n != 3 {
+			L.RaiseError("wrong number of arguments to 'insert'") // ltablib.c's tinsert
+		}
+		return insert.GFunction(L)
+	}))
+	G.RawSetString("collectgarbage", L.NewFunction(luaCollectGarbage))
 	G.RawSetString("assert", L.NewFunction(luaAssert))
 	co := G.RawGetString("coroutine").(*lua.LTable)
 	yield := co.RawGetString("yield").(*lua.LFunction)
@@ -56,23 +61,41 @@ func withUpvalues(L *lua.LState, orig *lua.LFunction, f lua.LGFunction) *lua.LFu
 	return L.NewClosure(f, up...)
 }
 
-// clampInit gives string.find and string.match the init of Lua 5.1's
-// str_find_aux: negative counts from the end, and past the end it is
-// the end (gopher-lua answers no match there, Lua matches an empty
-// pattern after the last byte).
-func clampInit(name string, orig *lua.LFunction) lua.LGFunction {
+// lua51Pattern puts Lua 5.1's str_find_aux and str_gsub checks in front
+// of gopher-lua's find, match, gmatch or gsub:
+//   - the malformed patterns Lua refuses and gopher-lua's matcher takes
+//     for literal text, a trailing '%' and an unclosed '[' (find with
+//     plain set compares no pattern);
+//   - find's and match's init: negative counts from the end, and past the
+//     end it is the end (gopher-lua answers no match there, Lua matches an
+//     empty pattern after the last byte);
+//   - gsub's replacement escapes (gsubReplacement).
+func lua51Pattern(name string, orig *lua.LFunction) lua.LGFunction {
 	return func(L *lua.LState) int {
-		if L.GetTop() >= 3 && L.Get(3) != lua.LNil {
-			s := luaargs.String(L, 1, name)
-			init := luaargs.Int(L, 3, name)
-			if init < 0 {
-				init = max(len(s)+init+1, 0)
+		plain := name == "find" && L.GetTop() >= 4 && lua.LVAsBool(L.Get(4))
+		if p, ok := L.Get(2).(lua.LString); ok && !plain {
+			if msg := malformedPattern(string(p)); msg != "" {
+				L.RaiseError("%s", msg)
 			}
-			init = min(max(init, 1), len(s)+1)
-			if init == len(s)+1 && len(s) > 0 {
-				return matchAtEnd(L, name, orig, len(s))
+		}
+		switch name {
+		case "find", "match":
+			if L.GetTop() >= 3 && L.Get(3) != lua.LNil {
+				s := luaargs.String(L, 1, name)
+				init := luaargs.Int(L, 3, name)
+				if init < 0 {
+					init = max(len(s)+init+1, 0)
+				}
+				init = min(max(init, 1), len(s)+1)
+				if init == len(s)+1 && len(s) > 0 {
+					return matchAtEnd(L, name, orig, len(s))
+				}
+				L.Replace(3, lua.LNumber(init))
 			}
-			L.Replace(3, lua.LNumber(init))
+		case "gsub":
+			if r, ok := L.Get(3).(lua.LString); ok && strings.IndexByte(string(r), '%') >= 0 {
+				L.Replace(3, lua.LString(gsubReplacement(string(r))))
+			}
 		}
 		return orig.GFunction(L)
 	}
@@ -95,23 +118,6 @@ func matchAtEnd(L *lua.LState, name string, orig *lua.LFunction, n int) int {
 		}
 	}
 	return got
-}
-
-// checkPattern refuses the malformed patterns Lua 5.1 refuses and
-// gopher-lua's matcher takes for literal text: a trailing '%' and an
-// unclosed '['. string.find with plain set compares no pattern.
-func checkPattern(name string, orig *lua.LFunction) lua.LGFunction {
-	return func(L *lua.LState) int {
-		if name == "find" && L.GetTop() >= 4 && lua.LVAsBool(L.Get(4)) {
-			return orig.GFunction(L)
-		}
-		if p, ok := L.Get(2).(lua.LString); ok {
-			if msg := malformedPattern(string(p)); msg != "" {
-				L.RaiseError("%s", msg)
-			}
-		}
-		return orig.GFunction(L)
-	}
 }
 
 // malformedPattern is lstrlib.c's classEnd errors for p, or "".
@@ -257,3 +263,49 @@ var luaBuiltinNames = func() map[string]bool {
 	}
 	return names
 }()
+
+// luaCollectGarbage is Lua 5.1's collectgarbage with its answers' types:
+// Go's collector does the work, so "collect", "stop" and "restart" do
+// nothing and answer 0, "step" answers that no cycle ended, "count" the
+// Lua heap in KB, which Ember does not measure (0, as gcinfo), and
+// "setpause" and "setstepmul" Lua's default of 200 as the value before.
+func luaCollectGarbage(L *lua.LState) int {
+	opt := "collect"
+	switch v := L.Get(1).(type) {
+	case lua.LString:
+		opt = string(v)
+	case lua.LNumber:
+		opt = formatLuaNumber(float64(v))
+	case *lua.LNilType:
+	default:
+		L.ArgError(1, "string expected, got "+v.Type().String())
+	}
+	switch opt {
+	case "collect", "stop", "restart", "count":
+		L.Push(lua.LNumber(0))
+	case "step":
+		L.Push(lua.LFalse)
+	case "setpause", "setstepmul":
+		L.Push(lua.LNumber(200))
+	default:
+		// luaL_checkoption's words, quotes and all.
+		L.Error(lua.LString(luaWhere(L, 1)+"bad argument #1 to 'collectgarbage' (invalid option '"+opt+"')"), 0)
+	}
+	return 1
+}
+
+// luaWhere is Lua 5.1's luaL_where for a Go function's caller at level
+// (1: the Lua function that called it): "source:line: " for a Lua
+// function, "" for a Go one or past the stack. gopher-lua's own skips Go
+// functions to the next Lua one, so pcall(error, 'x') would name the
+// script's line where Lua names none.
+func luaWhere(L *lua.LState, level int) string {
+	dbg, ok := L.GetStack(level)
+	if !ok {
+		return ""
+	}
+	if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil || dbg.What == "G" || dbg.CurrentLine <= 0 {
+		return ""
+	}
+	return dbg.Source + ":" + strconv.Itoa(dbg.CurrentLine) + ": "
+}

@@ -110,29 +110,12 @@ func newLuaVM(e *scriptEngine, functions bool) *luaVM {
 	}))
 	tableLib.RawSetString("concat", L.NewFunction(luaTableConcat))
 	G.RawGetString("string").(*lua.LTable).RawSetString("format", L.NewFunction(luaformat.Format))
-	// table.insert writes with rawset, which would add the element to a
-	// proxy itself, where the next script would find it: refused, as
-	// Redis's read-only tables refuse it.
-	insert := tableLib.RawGetString("insert").(*lua.LFunction)
-	tableLib.RawSetString("insert", L.NewFunction(func(L *lua.LState) int {
-		if t, ok := L.Get(1).(*lua.LTable); ok {
-			if _, ok := vm.proxies[t]; ok {
-				L.Error(lua.LString(msgReadonlyTable), 0)
-			}
-		}
-		luaargs.Table(L, 1, "insert")
-		if n := L.GetTop(); n != 2 && n != 3 {
-			L.RaiseError("wrong number of arguments to 'insert'") // ltablib.c's tinsert
-		}
-		return insert.GFunction(L)
-	}))
 	G.RawSetString("cjson", luacjson.New(L))
 	G.RawSetString("cmsgpack", luamsgpack.New(L))
 	G.RawSetString("bit", luabit.New(L))
 	G.RawSetString("struct", luastruct.New(L))
 	G.RawSetString("redis", vm.redisTable(false))
 	G.RawSetString("gcinfo", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(0)); return 1 }))
-	G.RawSetString("collectgarbage", L.NewFunction(luaCollectGarbage))
 	// Drop what Redis does not offer (print, dofile, loadfile, require,
 	// module, os, io, ...).
 	var drop []string
@@ -382,52 +365,6 @@ func luaErrorBuiltin(L *lua.LState) int {
 	}
 	L.Error(obj, 0)
 	return 0
-}
-
-// luaCollectGarbage is Lua 5.1's collectgarbage with its answers' types:
-// Go's collector does the work, so "collect", "stop" and "restart" do
-// nothing and answer 0, "step" answers that no cycle ended, "count" the
-// Lua heap in KB, which Ember does not measure (0, as gcinfo), and
-// "setpause" and "setstepmul" Lua's default of 200 as the value before.
-func luaCollectGarbage(L *lua.LState) int {
-	opt := "collect"
-	switch v := L.Get(1).(type) {
-	case lua.LString:
-		opt = string(v)
-	case lua.LNumber:
-		opt = formatLuaNumber(float64(v))
-	case *lua.LNilType:
-	default:
-		L.ArgError(1, "string expected, got "+v.Type().String())
-	}
-	switch opt {
-	case "collect", "stop", "restart", "count":
-		L.Push(lua.LNumber(0))
-	case "step":
-		L.Push(lua.LFalse)
-	case "setpause", "setstepmul":
-		L.Push(lua.LNumber(200))
-	default:
-		// luaL_checkoption's words, quotes and all.
-		L.Error(lua.LString(luaWhere(L, 1)+"bad argument #1 to 'collectgarbage' (invalid option '"+opt+"')"), 0)
-	}
-	return 1
-}
-
-// luaWhere is Lua 5.1's luaL_where for a Go function's caller at level
-// (1: the Lua function that called it): "source:line: " for a Lua
-// function, "" for a Go one or past the stack. gopher-lua's own skips Go
-// functions to the next Lua one, so pcall(error, 'x') would name the
-// script's line where Lua names none.
-func luaWhere(L *lua.LState, level int) string {
-	dbg, ok := L.GetStack(level)
-	if !ok {
-		return ""
-	}
-	if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil || dbg.What == "G" || dbg.CurrentLine <= 0 {
-		return ""
-	}
-	return dbg.Source + ":" + strconv.Itoa(dbg.CurrentLine) + ": "
 }
 
 // luaToString is Lua 5.1's tostring: numbers as "%.14g" (gopher-lua
