@@ -173,6 +173,34 @@ func BenchmarkMSet(b *testing.B) {
 	}
 }
 
+// BenchmarkMSetParallel is MSET of 10 random keys from 25 goroutines a
+// processor (redis-benchmark's MSET row has 50 clients): any two calls
+// nearly always share a shard, so it measures how the calls wait for
+// each other's locks.
+func BenchmarkMSetParallel(b *testing.B) {
+	db, keys := newBenchStore(b)
+	vals := make([][]byte, 10)
+	for i := range vals {
+		vals[i] = []byte("value")
+	}
+	var seed atomic.Uint64
+	b.ReportAllocs()
+	b.SetParallelism(25)
+	b.RunParallel(func(pb *testing.PB) {
+		x := seed.Add(0x9e3779b97f4a7c15) // a per-goroutine xorshift state
+		mine := make([]string, 10)
+		for pb.Next() {
+			for i := range mine {
+				x ^= x << 13
+				x ^= x >> 7
+				x ^= x << 17
+				mine[i] = keys[x%benchKeys]
+			}
+			db.MSet(mine, vals)
+		}
+	})
+}
+
 // BenchmarkSetWithKeyHook is SET with OnKeyModified absent, and installed
 // but doing nothing (the server's tracking with nothing tracked costs one
 // more atomic load in it): the hook must add no allocation.

@@ -135,18 +135,51 @@ func (db *DB) lockKeys(keys []string, room *keyRoom) ([]uint64, []int) {
 	}
 	slices.Sort(order)
 	order = slices.Compact(order)
-	if !db.held && len(order) > 1 {
+	switch {
+	case db.held:
+		for _, i := range order {
+			mustBeHeld(db.shards[i])
+		}
+	case len(order) == 1:
+		db.shards[order[0]].lock()
+	default:
 		db.store.wide.RLock() // several shards (wide.go)
+		db.lockShards(order)
 	}
 	for _, i := range order {
-		if db.held {
-			mustBeHeld(db.shards[i])
-		} else {
-			db.shards[i].lock()
-		}
 		db.claim(db.shards[i])
 	}
 	return hashes, order
+}
+
+// lockShards takes the shards of order (ascending) without waiting for
+// one while it holds another: it waits for one shard holding nothing,
+// then tries the others; if one is taken, it lets go of what it holds and
+// waits for that one instead. Taking them one after the other in order
+// made a convoy: a caller that held its first shards while it waited for
+// a later one made everyone who wanted those wait as well.
+func (db *DB) lockShards(order []int) {
+	wait := 0 // the one to wait for
+	for {
+		db.shards[order[wait]].mu.Lock()
+		taken := -1
+		for j, i := range order {
+			if j != wait && !db.shards[i].mu.TryLock() {
+				taken = j
+				break
+			}
+		}
+		if taken < 0 {
+			return
+		}
+		for j := 0; j < taken; j++ {
+			if j != wait {
+				db.shards[order[j]].mu.Unlock()
+			}
+		}
+		db.shards[order[wait]].mu.Unlock()
+		wait = taken
+	}
 }
 
 func (db *DB) unlockShards(order []int) {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -564,6 +565,70 @@ func TestConcurrentStringOps(t *testing.T) {
 	}
 	if n, _ := db.StrLen("log"); n != workers*rounds {
 		t.Errorf("log length = %d, want %d", n, workers*rounds)
+	}
+}
+
+// MSETs of overlapping keys across shards stay atomic, and none waits
+// for ever, however their locks meet: writers set all of their keys to
+// one value, readers of the same keys must see one writer's value in all
+// of them. Four shards make nearly every pair of MSETs share a shard.
+func TestMSetAtomicAcrossShards(t *testing.T) {
+	s := store.New(store.Options{Shards: 4, SweepInterval: -1})
+	db := s.DB(0)
+	keys := make([]string, 12)
+	for i := range keys {
+		keys[i] = "k" + strconv.Itoa(i)
+	}
+	const writers, readers, rounds = 4, 2, 2000
+	var wg sync.WaitGroup
+	errs := make(chan string, readers)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each writer takes its own window of 8 of the 12 keys, so
+			// that the sets overlap in different shards.
+			mine := append([]string(nil), keys[w:w+8]...)
+			vals := make([][]byte, len(mine))
+			for i := 0; i < rounds; i++ {
+				v := []byte(strconv.Itoa(w*rounds + i))
+				for j := range vals {
+					vals[j] = v
+				}
+				db.MSet(mine, vals)
+				if i%3 == 0 {
+					db.IncrBy(mine[i%len(mine)]+":single", 1) // a one-shard writer among them
+				}
+			}
+		}()
+	}
+	for r := 0; r < readers; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < rounds; i++ {
+				// Keys 4..7 are in every writer's window: one MSET's
+				// value in all of them, always.
+				vs := db.MGet(keys[4:8])
+				for _, v := range vs[1:] {
+					if string(v) != string(vs[0]) {
+						errs <- fmt.Sprintf("MGET saw %q: parts of different MSETs", vs)
+						return
+					}
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the MSETs did not finish: a deadlock")
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
 
