@@ -117,9 +117,9 @@ type keyRoom struct {
 	order  [multiKeyRoom]int
 }
 
-// lockKeys locks the shards holding keys, in ascending order so that
-// concurrent callers cannot deadlock, and returns the keys' hashes and the
-// locked shard indexes for unlockShards. They live in room when it is not
+// lockKeys locks the shards holding keys (lockShards says how, without
+// deadlock), and returns the keys' hashes and the locked shard indexes,
+// ascending, for unlockShards. They live in room when it is not
 // nil and large enough.
 func (db *DB) lockKeys(keys []string, room *keyRoom) ([]uint64, []int) {
 	var hashes []uint64

@@ -5,9 +5,10 @@ package store
 // exclusively when it reaches several databases (LockAll, LockKeys over
 // several databases, MOVE and COPY between databases) or runs a script
 // (LockScript), shared when it takes several shards of one database
-// (MSET, SINTERSTORE, KEYS, ...), which it locks in ascending order. A
-// caller of one shard takes nothing more, and never waits for a second
-// shard while it holds one.
+// (MSET, SINTERSTORE, KEYS, ...): the shards of its keys without waiting
+// for one while it holds another (DB.lockShards), or every shard of the
+// database in ascending order. A caller of one shard takes nothing more,
+// and never waits for a second shard while it holds one.
 //
 // So while a script holds wide exclusively, every other holder of a shard
 // holds that one shard alone and will release it without waiting for
