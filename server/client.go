@@ -93,8 +93,15 @@ type client struct {
 	// holdsScripts: the client kept the scripts' locks after its script,
 	// its next request being read already (script.go).
 	holdsScripts bool
-	aof          clientAOF   // the running unit's effects (aof.go)
-	inCall       atomic.Bool // inside a top-level command, for CONFIG SET appendonly yes
+	// inRead is set while the reader's read writes the replies
+	// (writeRepliesIdle), closeWanted once closeConn was called;
+	// endChunkFn and writeRepliesFn are the method values next is given,
+	// made once.
+	inRead, closeWanted atomic.Bool
+	endChunkFn          func()
+	writeRepliesFn      func() error
+	aof                 clientAOF   // the running unit's effects (aof.go)
+	inCall              atomic.Bool // inside a top-level command, for CONFIG SET appendonly yes
 
 	lastCmd *command // the last top-level command dispatch looked up
 	// clock is when the running batch's last command ended (monoNow), 0
@@ -449,8 +456,9 @@ func (s *Server) serveRESP(conn redcon.Conn, cmd redcon.Command) {
 // connection normally.
 func (c *client) serve() error {
 	defer c.leave()
+	c.endChunkFn, c.writeRepliesFn = c.endChunk, c.writeRepliesIdle
 	for {
-		args, err := c.req.next(c.flush)
+		args, err := c.req.next(c.endChunkFn, c.writeRepliesFn)
 		if err != nil {
 			if c.req.failed {
 				if c.req.failure != "" {
@@ -549,12 +557,53 @@ func (c *client) leave() {
 	}
 }
 
-// flush writes the buffered replies to the socket. It runs at the end of
-// every batch, before the reader waits for more, so it is where the
-// connection's last interaction is recorded: once a batch, not once a
-// command.
+// flush ends the chunk and writes the buffered replies, where the reader
+// cannot wait for its socket first: the replies pass 64 KB, an error ends
+// the connection. The reader's loop calls the two halves itself (next):
+// endChunk once the requests read are served, which is where the
+// connection's last interaction is recorded (once a batch, not once a
+// command), and writeReplies when the socket has nothing more to read.
 func (c *client) flush() error {
-	c.pending.flush(&c.srv.stats) // before the replies: whoever reads them sees the counts
+	c.endChunk()
+	return c.writeReplies()
+}
+
+// writeRepliesIdle is writeReplies as the reader's read calls it, inside
+// the read (sockIO.readOr). A Close of the socket from there would wait
+// for that very read to end, so closeConn only asks for one while the
+// read is writing, and the read then ends with errConnClosing, which
+// closes the connection.
+func (c *client) writeRepliesIdle() error {
+	c.inRead.Store(true)
+	err := c.writeReplies()
+	c.inRead.Store(false)
+	if err == nil && c.closeWanted.Load() {
+		err = errConnClosing
+	}
+	return err
+}
+
+// closeConn closes the client's socket, so that its reader stops, or,
+// while the reader's read writes the replies, has the read end. The
+// order (closeWanted, then inRead; inRead, then closeWanted in
+// writeRepliesIdle) makes one of the two close it.
+func (c *client) closeConn() {
+	if c.req == nil {
+		return
+	}
+	c.closeWanted.Store(true)
+	if !c.inRead.Load() {
+		c.req.Conn.Close()
+	}
+}
+
+// endChunk is what the end of the requests read so far does, whether or
+// not the reader then waits: the batched statistics go out (before the
+// replies: whoever reads them sees the counts), the scripts' locks are
+// let go, and the writers of other clients (Pub/Sub, invalidations) are
+// woken.
+func (c *client) endChunk() {
+	c.pending.flush(&c.srv.stats)
 	if c.clock != 0 {
 		c.lastInteraction.Store(int64(c.clock))
 		c.clock = 0
@@ -563,15 +612,18 @@ func (c *client) flush() error {
 	}
 	c.releaseScripts()
 	c.wakeWriters()
+}
+
+// writeReplies writes the buffered replies, once the AOF has what they
+// acknowledge.
+func (c *client) writeReplies() error {
 	if !c.aofWait() {
 		// The AOF could not take the batch's writes: nothing of the batch
 		// may be acknowledged, so its replies are dropped with the
 		// connection (the client sees no reply, never a false one).
 		c.w.buf = c.w.buf[:0]
 		c.closing = true
-		if c.req != nil {
-			c.req.Conn.Close()
-		}
+		c.closeConn()
 		return errConnClosing
 	}
 	if len(c.w.buf) == 0 {

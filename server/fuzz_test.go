@@ -69,7 +69,6 @@ func runRequestConn(t *testing.T, input []byte, inChunk int, needAuth bool) requ
 	rc := newRequestConn(mc, &maxBulk, &maxQuery)
 	rc.needAuth.Store(needAuth)
 	var run requestConnRun
-	noFlush := func() error { return nil }
 	// Every request consumes input, and so does every read: a hang would be
 	// a bug.
 	limit := 2*len(input) + 8
@@ -77,7 +76,7 @@ func runRequestConn(t *testing.T, input []byte, inChunk int, needAuth bool) requ
 		if i > limit {
 			t.Fatalf("next did not finish after %d calls", i)
 		}
-		args, err := rc.next(noFlush)
+		args, err := rc.next(noChunk, noFlush)
 		if err != nil {
 			run.err = err
 			break

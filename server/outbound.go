@@ -210,9 +210,7 @@ func (c *client) closeOverLimit() {
 	c.writeClientLine(&b, c, nil)
 	line := strings.TrimSuffix(b.String(), "\n")
 	c.srv.log.Warn("Client " + line + " scheduled to be closed ASAP for overcoming of output buffer limits.")
-	if c.req != nil {
-		c.req.Conn.Close()
-	}
+	c.closeConn()
 }
 
 // obufClass is a client-output-buffer-limit class, in Redis's order.

@@ -116,9 +116,14 @@ func (rc *requestConn) Read(p []byte) (n int, err error) {
 
 // next returns the next request's arguments. They alias the read buffer
 // and stay valid only until the following call: whatever keeps one must
-// copy it. Before it blocks on the socket, next calls flush, so that the
-// replies to a pipelined batch go out in one write.
-func (rc *requestConn) next(flush func() error) ([][]byte, error) {
+// copy it. When the requests read so far are all served, next calls
+// endChunk; then, only if the socket has nothing more to read and it
+// would wait, flush, so that the replies to a pipelined batch go out in
+// one write. A batch bigger than one read (16 requests of 16 KB) used to
+// get one write per read: SET -P 16 of 16 KB values ran at 0.54x Redis,
+// with 2.4x its CPU a request, most of it in the writes' TCP work
+// (docs/benchmarks.md, "Replies written when the reader would wait").
+func (rc *requestConn) next(endChunk func(), flush func() error) ([][]byte, error) {
 	for {
 		args, want := rc.parse()
 		if args != nil {
@@ -127,10 +132,8 @@ func (rc *requestConn) next(flush func() error) ([][]byte, error) {
 		if rc.failed {
 			return nil, errConnClosing
 		}
-		if err := flush(); err != nil {
-			return nil, err
-		}
-		if err := rc.fill(want); err != nil {
+		endChunk()
+		if err := rc.fill(want, flush); err != nil {
 			return nil, err
 		}
 	}
@@ -140,12 +143,13 @@ func (rc *requestConn) next(flush func() error) ([][]byte, error) {
 // were read already: the client sent them without waiting for a reply.
 func (rc *requestConn) pipelined() bool { return len(rc.in) > rc.pos }
 
-// fill reads more of the request from the socket. Bytes of earlier
-// requests are dropped first; the buffer grows only as data arrives, by
-// doubling, up to what the request in progress is known to need (want).
-func (rc *requestConn) fill(want int) error {
+// fill reads more of the request from the socket, calling flush first if
+// it must wait for it. Bytes of earlier requests are dropped first; the
+// buffer grows only as data arrives, by doubling, up to what the request
+// in progress is known to need (want).
+func (rc *requestConn) fill(want int, flush func() error) error {
 	if rc.big != nil && int64(len(rc.big)) < rc.bulkLen {
-		return rc.fillBig()
+		return rc.fillBig(flush)
 	}
 	if rc.start > 0 {
 		n := copy(rc.in, rc.in[rc.start:])
@@ -164,7 +168,7 @@ func (rc *requestConn) fill(want int) error {
 	} else if len(rc.in) == 0 && cap(rc.in) > 4*readChunk {
 		rc.in = make([]byte, 0, readChunk) // let a big request's buffer go
 	}
-	n, err := rc.sock.read(rc.in[len(rc.in):cap(rc.in)])
+	n, err := rc.sock.readOr(rc.in[len(rc.in):cap(rc.in)], flush)
 	rc.in = rc.in[:len(rc.in)+n]
 	if n > 0 {
 		return nil
@@ -178,14 +182,14 @@ func (rc *requestConn) fill(want int) error {
 // fillBig reads more of a big bulk into its own buffer, growing it up to
 // the declared length as the bytes arrive. It reads no further than the
 // bulk: what follows goes to the connection's buffer.
-func (rc *requestConn) fillBig() error {
+func (rc *requestConn) fillBig(flush func() error) error {
 	got := len(rc.big)
 	if got == cap(rc.big) {
 		grown := make([]byte, got, min(2*int64(got), rc.bulkLen))
 		copy(grown, rc.big)
 		rc.big = grown
 	}
-	n, err := rc.sock.read(rc.big[got:cap(rc.big)])
+	n, err := rc.sock.readOr(rc.big[got:cap(rc.big)], flush)
 	rc.big = rc.big[:got+n]
 	if n > 0 {
 		return nil

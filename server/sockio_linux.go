@@ -35,6 +35,11 @@ type sockIO struct {
 	err     error
 	readFn  func(fd uintptr) bool // method values made once: no allocation per call
 	writeFn func(fd uintptr) bool
+	// idle is readOr's function for the read in progress: run once, the
+	// first time the socket has nothing to read, before the read waits.
+	idle func() error
+	// full: the last read filled its buffer, so more is likely waiting.
+	full bool
 }
 
 // newSockIO returns raw access to c's socket; a connection without one
@@ -53,6 +58,34 @@ func newSockIO(c net.Conn) *sockIO {
 // read reads what the socket holds into p, waiting for something if it
 // holds nothing: one read(2) when data is there.
 func (s *sockIO) read(p []byte) (int, error) { return s.transfer(p, false) }
+
+// readOr is read after idle, or, when the last read filled its buffer
+// (a batch bigger than one read is arriving), read that calls idle only
+// if the socket turns out to hold nothing and the read is about to wait;
+// an error from idle ends the read with it. idle may write to the socket
+// (the replies of a batch): a read and a write of one socket hold
+// separate locks.
+//
+// Why not always read first: after a short read the socket was empty, and
+// is likely still (a client that waits for its replies), so the read
+// would fail and the replies wait for it; worse, a request that arrives
+// while idle writes is then only seen once the runtime polls the network
+// again. At -P 1 that put GET's p99 from 0.8 ms to 1.1-4.5.
+func (s *sockIO) readOr(p []byte, idle func() error) (int, error) {
+	if s.raw == nil || !s.full {
+		if err := idle(); err != nil {
+			return 0, err
+		}
+		n, err := s.read(p)
+		s.full = n == len(p)
+		return n, err
+	}
+	s.idle = idle
+	n, err := s.transfer(p, false)
+	s.idle = nil
+	s.full = n == len(p)
+	return n, err
+}
 
 // write writes all of p, waiting for room in the socket's buffer when
 // it is full.
@@ -99,6 +132,20 @@ func (s *sockIO) readOnce(fd uintptr) bool {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
+			if idle := s.idle; idle != nil {
+				// Before the wait: idle's writes go through transfer
+				// too, so this read's state is kept aside. Whatever
+				// arrives meanwhile marks the socket ready, so the
+				// wait below ends at once.
+				s.idle = nil
+				p := s.p
+				err := idle()
+				s.p, s.n, s.err = p, 0, nil
+				if err != nil {
+					s.err = err
+					return true
+				}
+			}
 			return false // wait in the poller, then try again
 		default:
 			s.err = errno

@@ -5,11 +5,16 @@ package server
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
+	"runtime"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // loopbackPair returns both ends of a TCP connection on 127.0.0.1.
@@ -120,4 +125,164 @@ func TestSockIO(t *testing.T) {
 			t.Fatalf("%v allocations per request and reply", allocs)
 		}
 	})
+}
+
+// A pipelined batch bigger than one read, already in the socket, is read
+// without a write of replies in between: next flushes only when the
+// socket runs dry and the read would wait (and once before its first
+// read, when nothing is known of the socket). Before, it flushed before
+// every read, which cost SET -P 16 of 16 KB values a write per read.
+func TestNextFlushesOnlyBeforeItWaits(t *testing.T) {
+	srv, cli := loopbackPair(t)
+	if err := srv.(*net.TCPConn).SetReadBuffer(4 << 20); err != nil {
+		t.Fatal(err)
+	}
+	var maxBulk, maxQuery atomic.Int64
+	maxBulk.Store(512 << 20)
+	maxQuery.Store(1 << 30)
+	rc := newRequestConn(srv, &maxBulk, &maxQuery)
+	val := bytes.Repeat([]byte("v"), 16<<10)
+	var batch []byte
+	const requests = 16
+	for i := 0; i < requests; i++ {
+		batch = fmt.Appendf(batch, "*3\r\n$3\r\nSET\r\n$2\r\nk%d\r\n$%d\r\n%s\r\n", i%10, len(val), val)
+	}
+	if _, err := cli.Write(batch); err != nil {
+		t.Fatal(err)
+	}
+	// Every byte must be in the server's socket before the reads start,
+	// or a read could come up short by the timing alone.
+	deadline := time.Now().Add(10 * time.Second)
+	for socketQueued(t, srv) < len(batch) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the batch did not arrive: %d of %d bytes queued", socketQueued(t, srv), len(batch))
+		}
+		runtime.Gosched()
+	}
+	chunks, flushes := 0, 0
+	endChunk := func() { chunks++ }
+	flush := func() error { flushes++; return nil }
+	for i := 0; i < requests; i++ {
+		args, err := rc.next(endChunk, flush)
+		if err != nil || len(args) != 3 || string(args[0]) != "SET" || len(args[2]) != len(val) {
+			t.Fatalf("request %d: %d args, %v", i, len(args), err)
+		}
+	}
+	if flushes != 1 {
+		t.Errorf("%d flushes while the batch was read (%d reads), want 1: the one before the first read", flushes, chunks)
+	}
+	if chunks < 2 {
+		t.Fatalf("the batch took %d reads: the test needs more than one", chunks)
+	}
+	cli.(*net.TCPConn).CloseWrite()
+	if _, err := rc.next(endChunk, flush); err != io.EOF {
+		t.Fatalf("after the batch: %v, want EOF", err)
+	}
+	if flushes != 2 {
+		t.Errorf("%d flushes in all, want 2: the socket ran dry once", flushes)
+	}
+}
+
+// socketQueued is how many bytes c's socket holds unread.
+func socketQueued(t *testing.T, c net.Conn) int {
+	t.Helper()
+	raw, err := c.(syscall.Conn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	raw.Control(func(fd uintptr) {
+		var v int32
+		if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&v))); errno != 0 {
+			t.Fatal(errno)
+		}
+		n = int(v)
+	})
+	return n
+}
+
+// When a read that filled its buffer is followed by an empty socket, the
+// flush runs inside the read, before it waits: its write goes out, the
+// read then returns what the client sends next; an error from the flush
+// ends the read with it.
+func TestNextFlushesInsideAReadThatWouldWait(t *testing.T) {
+	// One request of exactly readChunk bytes: the first read fills the
+	// connection's buffer, so the next read tries the socket first.
+	exact := func() []byte {
+		n := readChunk - len("*2\r\n$4\r\nECHO\r\n$00000\r\n\r\n")
+		return fmt.Appendf(nil, "*2\r\n$4\r\nECHO\r\n$%d\r\n%s\r\n", n, bytes.Repeat([]byte("e"), n))
+	}()
+	if len(exact) != readChunk {
+		t.Fatalf("the request is %d bytes, want %d", len(exact), readChunk)
+	}
+	for _, tc := range []struct {
+		name     string
+		flushErr error
+	}{
+		{"the replies go out, then the read waits", nil},
+		{"the flush's error ends the read", errConnClosing},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, cli := loopbackPair(t)
+			srv.SetReadDeadline(time.Now().Add(10 * time.Second)) // no wait without end
+			var maxBulk, maxQuery atomic.Int64
+			maxBulk.Store(512 << 20)
+			maxQuery.Store(1 << 30)
+			rc := newRequestConn(srv, &maxBulk, &maxQuery)
+			if _, err := cli.Write(exact); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for socketQueued(t, srv) < len(exact) {
+				if time.Now().After(deadline) {
+					t.Fatal("the request did not arrive")
+				}
+				runtime.Gosched()
+			}
+			flushes := 0
+			flush := func() error {
+				flushes++
+				if _, err := srv.Write([]byte("+reply\r\n")); err != nil {
+					return err
+				}
+				if flushes == 1 {
+					return nil // the one before the first read
+				}
+				return tc.flushErr
+			}
+			if args, err := rc.next(func() {}, flush); err != nil || string(args[0]) != "ECHO" {
+				t.Fatalf("first request: %q, %v", args, err)
+			}
+			client := make(chan error, 1)
+			go func() {
+				cli.SetReadDeadline(time.Now().Add(10 * time.Second))
+				buf := make([]byte, 64)
+				got := 0
+				for got < 2*len("+reply\r\n") { // the flush before the first read, and the one inside the second
+					n, err := cli.Read(buf[got:])
+					if err != nil {
+						client <- err
+						return
+					}
+					got += n
+				}
+				_, err := cli.Write([]byte("*1\r\n$4\r\nPING\r\n"))
+				client <- err
+			}()
+			args, err := rc.next(func() {}, flush)
+			if tc.flushErr != nil {
+				if err != tc.flushErr {
+					t.Fatalf("after a failed flush: %q, %v; want %v", args, err, tc.flushErr)
+				}
+			} else if err != nil || string(args[0]) != "PING" {
+				t.Fatalf("second request: %q, %v", args, err)
+			}
+			if err := <-client; err != nil {
+				t.Fatalf("client: %v", err)
+			}
+			if flushes != 2 {
+				t.Errorf("%d flushes, want 2", flushes)
+			}
+		})
+	}
 }
