@@ -137,10 +137,7 @@ func TestNextFlushesOnlyBeforeItWaits(t *testing.T) {
 	if err := srv.(*net.TCPConn).SetReadBuffer(4 << 20); err != nil {
 		t.Fatal(err)
 	}
-	var maxBulk, maxQuery atomic.Int64
-	maxBulk.Store(512 << 20)
-	maxQuery.Store(1 << 30)
-	rc := newRequestConn(srv, &maxBulk, &maxQuery)
+	rc := newTestRequestConn(srv)
 	val := bytes.Repeat([]byte("v"), 16<<10)
 	var batch []byte
 	const requests = 16
@@ -152,13 +149,7 @@ func TestNextFlushesOnlyBeforeItWaits(t *testing.T) {
 	}
 	// Every byte must be in the server's socket before the reads start,
 	// or a read could come up short by the timing alone.
-	deadline := time.Now().Add(10 * time.Second)
-	for socketQueued(t, srv) < len(batch) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the batch did not arrive: %d of %d bytes queued", socketQueued(t, srv), len(batch))
-		}
-		runtime.Gosched()
-	}
+	waitQueued(t, srv, len(batch))
 	chunks, flushes := 0, 0
 	endChunk := func() { chunks++ }
 	flush := func() error { flushes++; return nil }
@@ -180,6 +171,27 @@ func TestNextFlushesOnlyBeforeItWaits(t *testing.T) {
 	}
 	if flushes != 2 {
 		t.Errorf("%d flushes in all, want 2: the socket ran dry once", flushes)
+	}
+}
+
+// newTestRequestConn reads requests from c with limits no test reaches.
+func newTestRequestConn(c net.Conn) *requestConn {
+	var maxBulk, maxQuery atomic.Int64
+	maxBulk.Store(512 << 20)
+	maxQuery.Store(1 << 30)
+	return newRequestConn(c, &maxBulk, &maxQuery)
+}
+
+// waitQueued returns once c's socket holds n bytes unread, and fails the
+// test if they have not arrived within 10 s.
+func waitQueued(t *testing.T, c net.Conn, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for socketQueued(t, c) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d bytes arrived", socketQueued(t, c), n)
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -225,20 +237,11 @@ func TestNextFlushesInsideAReadThatWouldWait(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, cli := loopbackPair(t)
 			srv.SetReadDeadline(time.Now().Add(10 * time.Second)) // no wait without end
-			var maxBulk, maxQuery atomic.Int64
-			maxBulk.Store(512 << 20)
-			maxQuery.Store(1 << 30)
-			rc := newRequestConn(srv, &maxBulk, &maxQuery)
+			rc := newTestRequestConn(srv)
 			if _, err := cli.Write(exact); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(10 * time.Second)
-			for socketQueued(t, srv) < len(exact) {
-				if time.Now().After(deadline) {
-					t.Fatal("the request did not arrive")
-				}
-				runtime.Gosched()
-			}
+			waitQueued(t, srv, len(exact))
 			flushes := 0
 			flush := func() error {
 				flushes++
